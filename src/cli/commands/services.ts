@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { loadEnv } from '../../config/env';
+import { openDatabase } from '../../db/database';
+import { startSimulator } from '../../simulator/server';
+import { table } from '../output';
+import { waitForShutdownSignal } from '../waitForSignal';
+
+// Temporal's SDK takes most of a second to load, so commands that need it require it when they run
+// (require, not import(): the CLI runs under tsx's CommonJS hook).
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+export function registerServiceCommands(program: Command): void {
+  program
+    .command('simulator')
+    .description('Run the provider simulator: a real HTTP server speaking the OpenAI and Anthropic APIs')
+    .option('--port <port>', 'port to listen on (default FLIGHTDECK_SIMULATOR_PORT or 8788)')
+    .option('--seed <n>', 'random seed, for runs that replay the same', '42')
+    .action(async (opts: { port?: string; seed: string }) => {
+      const env = loadEnv();
+      const sim = await startSimulator({ port: opts.port ? Number(opts.port) : env.FLIGHTDECK_SIMULATOR_PORT, seed: Number(opts.seed) });
+      log(`Simulator listening on ${sim.url}\n  OpenAI:    ${sim.url}/v1\n  Anthropic: ${sim.url}\n  Admin:     ${sim.url}/admin/profiles, /admin/faults, /admin/stats\nCtrl-C to stop.`);
+      await waitForShutdownSignal();
+      await sim.close();
+    });
+
+  program
+    .command('worker')
+    .description('Run the Temporal worker (task queue "flightdeck") against TEMPORAL_ADDRESS')
+    .action(async () => {
+      const { connectWorker }: typeof import('../../temporal/connection') = require('../../temporal/connection');
+      const { bundleWorkflows }: typeof import('../../../workers/bundle') = require('../../../workers/bundle');
+      const { createFlightdeckWorker }: typeof import('../../../workers/worker') = require('../../../workers/worker');
+      const { installWorkerRuntime }: typeof import('../../../workers/runtime') = require('../../../workers/runtime');
+      installWorkerRuntime('INFO');
+      const env = loadEnv();
+      const db = await openDatabase(env);
+      const connection = await connectWorker(env);
+      const worker = await createFlightdeckWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, pool: db.pool, workflowBundle: await bundleWorkflows() });
+      log(`Worker polling task queue "flightdeck" on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.`);
+      const running = worker.run();
+      await Promise.race([waitForShutdownSignal(), running]);
+      worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+      await db.close();
+    });
+
+  program
+    .command('dev')
+    .description('Start everything that is missing (Postgres, Temporal with its UI, simulator, worker) and keep it running')
+    .action(async () => {
+      const { startStack }: typeof import('../stack') = require('../stack');
+      const stack = await startStack(loadEnv(), log);
+      log(`\nFlightdeck dev stack is up:\n${table(['SERVICE', 'WHERE'], stack.urls)}\n\nCtrl-C to stop everything.`);
+      await waitForShutdownSignal();
+      log('Stopping…');
+      await stack.stop();
+    });
+
+  program
+    .command('demo')
+    .description('Bring the stack up and walk through the registry story with the example prompts')
+    .option('--exit', 'stop the stack when the demo is done instead of keeping it up')
+    .action(async (opts: { exit?: boolean }) => (require('./demo') as typeof import('./demo')).runDemo(opts));
+}

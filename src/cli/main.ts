@@ -1,0 +1,38 @@
+import { Command, CommanderError } from 'commander';
+import { FlightdeckError } from '../errors';
+import { registerPromptCommands } from './commands/prompt';
+import { registerMigrateCommand, registerRollbackCommand } from './commands/registryOps';
+import { registerServiceCommands } from './commands/services';
+
+export function buildProgram(): Command {
+  const program = new Command('flightdeck')
+    .description('Flightdeck: prompts and model choices as deployable artifacts, run by durable Temporal workflows')
+    .version(require('../../package.json').version)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerServiceCommands(program);
+  registerMigrateCommand(program);
+  registerPromptCommands(program);
+  registerRollbackCommand(program);
+  for (const command of program.commands) command.exitOverride();
+  for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
+  return program;
+}
+
+/** Exit codes of DESIGN §3: 0 ok, 1 failure, 2 bad usage or input, 3 eval gate failed. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+    }
+    if (error instanceof FlightdeckError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}

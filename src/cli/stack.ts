@@ -1,0 +1,106 @@
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import type { Env } from '../config/env';
+import { openDatabase, type Database } from '../db/database';
+import { FlightdeckError } from '../errors';
+import { startSimulator, type RunningSimulator } from '../simulator/server';
+import { describeFound, findTemporalTool } from '../temporal/binaries';
+import { connectWorker, temporalAnswers } from '../temporal/connection';
+import { startDevServer, type RunningDevServer } from '../temporal/devServer';
+import { ensureSearchAttributes } from '../temporal/searchAttributes';
+import { bundleWorkflows } from '../../workers/bundle';
+import { installWorkerRuntime } from '../../workers/runtime';
+import { createFlightdeckWorker } from '../../workers/worker';
+
+export interface RunningStack {
+  db: Database;
+  /** The environment with the addresses actually in use, for commands run inside the stack. */
+  env: Env;
+  urls: Array<[string, string]>;
+  simulator?: RunningSimulator;
+  stop(): Promise<void>;
+}
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+async function simulatorAnswers(port: number): Promise<boolean> {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+async function ensureTemporal(env: Env, log: (line: string) => void): Promise<RunningDevServer | undefined> {
+  if (await temporalAnswers(env.TEMPORAL_ADDRESS)) {
+    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+    await ensureSearchAttributes(connection, env.TEMPORAL_NAMESPACE).finally(() => connection.close());
+    log(`Temporal: using the server already at ${env.TEMPORAL_ADDRESS}`);
+    return undefined;
+  }
+  const [host, port] = [env.TEMPORAL_ADDRESS.slice(0, env.TEMPORAL_ADDRESS.lastIndexOf(':')), Number(env.TEMPORAL_ADDRESS.split(':').pop())];
+  if (!LOCAL_HOSTS.has(host) || !Number.isInteger(port)) {
+    throw new FlightdeckError(`TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS} does not answer and is not local, so \`dev\` cannot start it; check the address or unset it.`);
+  }
+  const cli = findTemporalTool('cli', env);
+  log(describeFound(cli));
+  log('Temporal: starting the dev server…');
+  return startDevServer(cli, {
+    port,
+    uiPort: env.TEMPORAL_UI_PORT,
+    dbFilename: path.join(env.flightdeckHome, 'temporal.db'),
+    namespace: env.TEMPORAL_NAMESPACE,
+  });
+}
+
+/**
+ * Bring up what is missing: Postgres (embedded unless DATABASE_URL), the Temporal dev server with
+ * its UI (unless TEMPORAL_ADDRESS answers), the simulator, and the worker. stop() undoes it in reverse.
+ */
+export async function startStack(env: Env, log: (line: string) => void): Promise<RunningStack> {
+  installWorkerRuntime(); // before the dev server: starting it creates the SDK runtime
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const fn of stops.reverse()) await fn().catch((error: Error) => log(`while stopping: ${error.message}`));
+  };
+  try {
+    log(env.DATABASE_URL ? 'Postgres: using DATABASE_URL' : `Postgres: starting the embedded server under ${env.flightdeckHome}…`);
+    const db = await openDatabase(env);
+    stops.push(() => db.close());
+
+    const temporal = await ensureTemporal(env, log);
+    if (temporal) stops.push(() => temporal.stop());
+
+    let simulator: RunningSimulator | undefined;
+    if (await simulatorAnswers(env.FLIGHTDECK_SIMULATOR_PORT)) {
+      log(`Simulator: using the one already on port ${env.FLIGHTDECK_SIMULATOR_PORT}`);
+    } else {
+      simulator = await startSimulator({ port: env.FLIGHTDECK_SIMULATOR_PORT });
+      stops.push(() => simulator!.close());
+    }
+
+    log('Worker: bundling workflows…');
+    const connection = await connectWorker(env);
+    const worker: Worker = await createFlightdeckWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, pool: db.pool, workflowBundle: await bundleWorkflows() });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    });
+
+    const stackEnv: Env = { ...env, DATABASE_URL: db.url };
+    const urls: Array<[string, string]> = [
+      ['Temporal UI', temporal?.uiUrl ?? `(the UI of the server at ${env.TEMPORAL_ADDRESS})`],
+      ['Temporal gRPC', env.TEMPORAL_ADDRESS],
+      ['Simulator', `http://127.0.0.1:${env.FLIGHTDECK_SIMULATOR_PORT} (OpenAI: /v1, Anthropic: /v1/messages, admin: /admin/profiles)`],
+      ['Postgres', db.url.replace(/:[^:@/]+@/, ':***@')],
+      ['Worker', `task queue flightdeck, namespace ${env.TEMPORAL_NAMESPACE}`],
+    ];
+    return { db, env: stackEnv, urls, simulator, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,39 @@
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { InputError, describeZodIssues } from '../errors';
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const envSchema = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  FLIGHTDECK_HOME: z.string().default('.flightdeck'),
+  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  TEMPORAL_TEST_SERVER_PATH: z.string().optional(),
+  TEMPORAL_UI_PORT: port.default(8233),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  FLIGHTDECK_GATEWAY_PORT: port.default(8787),
+  FLIGHTDECK_SIMULATOR_PORT: port.default(8788),
+  FLIGHTDECK_PROVIDERS_FILE: z.string().optional(),
+  FLIGHTDECK_ACTOR: z.string().optional(),
+});
+
+export type Env = z.infer<typeof envSchema> & { flightdeckHome: string };
+
+/** Parse the environment once at a boundary; a bad value names the variable. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) throw new InputError(describeZodIssues('The environment', parsed.error.issues));
+  return { ...parsed.data, flightdeckHome: path.resolve(parsed.data.FLIGHTDECK_HOME) };
+}
+
+/** Who is acting, for audit rows: FLIGHTDECK_ACTOR, else the OS user. */
+export function currentActor(env: Env = loadEnv()): string {
+  return env.FLIGHTDECK_ACTOR ?? process.env.USER ?? userInfo().username;
+}

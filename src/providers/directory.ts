@@ -1,0 +1,34 @@
+import type { Env } from '../config/env';
+import { InputError } from '../errors';
+import { AnthropicAdapter } from './anthropicAdapter';
+import { providerNameFor, type ProviderConfig } from './config';
+import { OpenAIAdapter } from './openaiAdapter';
+import type { ProviderAdapter } from './types';
+
+/** Hands out one adapter per configured provider, created on first use. */
+export class ProviderDirectory {
+  private readonly adapters = new Map<string, ProviderAdapter>();
+
+  constructor(
+    private readonly config: ProviderConfig,
+    private readonly env: Env,
+  ) {}
+
+  forModel(model: string): ProviderAdapter {
+    return this.byName(providerNameFor(this.config, model));
+  }
+
+  byName(name: string): ProviderAdapter {
+    const existing = this.adapters.get(name);
+    if (existing) return existing;
+    const entry = this.config.providers[name];
+    if (!entry) throw new InputError(`Unknown provider "${name}"; configured: ${Object.keys(this.config.providers).join(', ')}`);
+    const apiKey = entry.api_key ?? (entry.api_key_env ? (this.env as Record<string, unknown>)[entry.api_key_env] ?? process.env[entry.api_key_env] : undefined);
+    // OpenAI-compatible local servers (vLLM, Ollama) often take any key; the SDK still wants a string.
+    const key = typeof apiKey === 'string' && apiKey ? apiKey : 'none';
+    const options = { name, apiKey: key, baseURL: entry.base_url, timeoutMs: entry.timeout_ms };
+    const adapter = entry.api === 'anthropic' ? new AnthropicAdapter(options) : new OpenAIAdapter(options);
+    this.adapters.set(name, adapter);
+    return adapter;
+  }
+}

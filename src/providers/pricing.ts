@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import rawPrices from './prices.json';
+import type { Usage } from './types';
+
+const priceSchema = z.object({
+  model: z.string(),
+  effective: z.iso.date(),
+  input: z.number().nonnegative(),
+  cached_input: z.number().nonnegative(),
+  output: z.number().nonnegative(),
+});
+export type Price = z.infer<typeof priceSchema>;
+
+export const priceTableSchema = z.object({ prices: z.array(priceSchema) });
+
+const DEFAULT_TABLE: Price[] = priceTableSchema.parse(rawPrices).prices;
+
+/** The price in force for a model on a date: the entry with the latest effective date not after it. */
+export function priceFor(model: string, at: Date = new Date(), table: Price[] = DEFAULT_TABLE): Price | undefined {
+  const day = at.toISOString().slice(0, 10);
+  return table
+    .filter((price) => price.model === model && price.effective <= day)
+    .sort((a, b) => (a.effective < b.effective ? 1 : -1))[0];
+}
+
+export interface Cost {
+  usd: number;
+  /** False when the model has no price entry: the cost is unknown, not zero. */
+  priced: boolean;
+}
+
+/** USD for one call: uncached input, cached input and output, each at its own rate. */
+export function cost(model: string, usage: Usage, at: Date = new Date(), table: Price[] = DEFAULT_TABLE): Cost {
+  const price = priceFor(model, at, table);
+  if (!price) return { usd: 0, priced: false };
+  const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens);
+  const usd = (uncached * price.input + usage.cachedInputTokens * price.cached_input + usage.outputTokens * price.output) / 1_000_000;
+  return { usd: Number(usd.toFixed(10)), priced: true };
+}

@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { InputError, describeZodIssues } from '../errors';
+import { isSemVer } from './semver';
+import { placeholders } from './template';
+
+/** A template larger than this is almost certainly a mistake (a pasted document), not a prompt. */
+export const MAX_TEMPLATE_CHARS = 32_768;
+
+const identifier = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'expected lowercase letters, digits, "-" or "_", starting with a letter (max 63 chars)');
+
+const variableName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name: letters, digits and "_", not starting with a digit');
+
+const common = { description: z.string().optional(), required: z.boolean().default(true) };
+
+export const variableSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('string'),
+    ...common,
+    default: z.string().optional(),
+    min_length: z.number().int().nonnegative().optional(),
+    max_length: z.number().int().positive().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('number'),
+    ...common,
+    default: z.number().optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    integer: z.boolean().optional(),
+  }),
+  z.strictObject({ type: z.literal('boolean'), ...common, default: z.boolean().optional() }),
+  z.strictObject({
+    type: z.literal('enum'),
+    ...common,
+    values: z.array(z.string()).min(1, 'an enum needs at least one value'),
+    default: z.string().optional(),
+  }),
+]);
+export type VariableSpec = z.infer<typeof variableSchema>;
+
+const paramsSchema = z
+  .strictObject({
+    temperature: z.number().min(0).max(2).optional(),
+    top_p: z.number().min(0).max(1).optional(),
+    max_tokens: z.number().int().positive().optional(),
+    stop: z.array(z.string()).optional(),
+    seed: z.number().int().optional(),
+  })
+  .default({});
+
+export const promptSpecSchema = z
+  .strictObject({
+    name: identifier,
+    version: z.string().refine(isSemVer, 'expected a semantic version like 1.2.3'),
+    description: z.string().default(''),
+    owner: z.string().min(1, 'expected the owning team or person'),
+    model: z.string().min(1, 'expected a model id such as gpt-4o-mini-2024-07-18'),
+    allow_alias: z.boolean().default(false),
+    params: paramsSchema,
+    variables: z.record(variableName, variableSchema).default({}),
+    template: z
+      .strictObject({ system: z.string().optional(), user: z.string().min(1, 'expected the user message template') })
+      .refine((t) => (t.system ?? '').length + t.user.length <= MAX_TEMPLATE_CHARS, {
+        message: `template is over the limit of ${MAX_TEMPLATE_CHARS} characters; move reference text into a variable`,
+      }),
+    fallbacks: z.array(z.string().min(1)).default([]),
+    output: z.strictObject({ schema: z.record(z.string(), z.unknown()) }).optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const used = [...placeholders(spec.template.system ?? ''), ...placeholders(spec.template.user)];
+    for (const name of new Set(used)) {
+      if (!(name in spec.variables)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['template'],
+          message: `uses {{${name}}} but no variable "${name}" is declared; add it under variables`,
+        });
+      }
+    }
+  });
+
+export type PromptSpec = z.infer<typeof promptSpecSchema>;
+
+/** A validated prompt file: the spec plus the text it came from. */
+export interface PromptFile {
+  path: string;
+  spec: PromptSpec;
+  source: string;
+}
+
+/** Parse YAML text; every problem names the file and the field. */
+export function parsePromptFile(source: string, origin: string): PromptFile {
+  const doc = parseDocument(source, { prettyErrors: true });
+  if (doc.errors.length) {
+    const first = doc.errors[0]!;
+    throw new InputError(`${origin} is not valid YAML: ${first.message.split('\n')[0]}`);
+  }
+  const parsed = promptSpecSchema.safeParse(doc.toJS());
+  if (!parsed.success) throw new InputError(describeZodIssues(origin, parsed.error.issues));
+  return { path: origin, spec: parsed.data, source };
+}
+
+export function readPromptFile(path: string): PromptFile {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`Cannot read prompt file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return parsePromptFile(source, path);
+}

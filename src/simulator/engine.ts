@@ -1,0 +1,119 @@
+import { composeAnswer, type Answer } from './answer';
+import { FaultQueue, type FaultKind } from './faults';
+import { ProfileBook, type Profile } from './profiles';
+import { hashText, Random } from './random';
+import { countTokens, streamPieces } from './tokens';
+
+export interface SimRequest {
+  model: string;
+  system: string;
+  /** All non-system turns joined; the last user turn holds the question. */
+  conversation: string;
+  lastUser: string;
+  maxTokens?: number;
+  stream: boolean;
+}
+
+export type SimErrorKind = Exclude<FaultKind, 'stream_cut' | 'hang'>;
+
+export type Plan =
+  | { kind: 'error'; error: SimErrorKind; message: string; retryAfterSeconds: number }
+  | { kind: 'hang' }
+  | {
+      kind: 'answer';
+      answer: Answer;
+      pieces: string[];
+      inputTokens: number;
+      cachedInputTokens: number;
+      outputTokens: number;
+      ttftMs: number;
+      perTokenMs: number;
+      /** Streams only: the number of pieces sent before the connection is cut. */
+      cutAfter?: number;
+    };
+
+/** Prompt caching as providers do it: a repeated long system prompt is billed as cached input. */
+const CACHE_MIN_TOKENS = 1024;
+const CACHE_BLOCK = 128;
+const CACHE_ENTRIES = 10_000;
+
+/** Decides, for each request, whether it fails and how, what it answers, and how long it takes. */
+export class SimulatorEngine {
+  readonly profiles = new ProfileBook();
+  readonly faults = new FaultQueue();
+  readonly stats = { requests: 0, errors: 0, streams: 0, embeddings: 0 };
+  private random: Random;
+  private readonly seenPrefixes = new Set<number>();
+
+  constructor(private readonly seed = 42) {
+    this.random = new Random(seed);
+  }
+
+  /** Back to the initial state: same seed, no faults, built-in profiles kept. */
+  reset(): void {
+    this.random = new Random(this.seed);
+    this.faults.clear();
+    this.seenPrefixes.clear();
+  }
+
+  plan(request: SimRequest): Plan {
+    this.stats.requests += 1;
+    if (request.stream) this.stats.streams += 1;
+    const profile = this.profiles.get(request.model);
+    const inputTokens = countTokens(request.system) + countTokens(request.conversation);
+    const fault = this.faults.take(request.model) ?? this.drawError(profile, request.stream);
+    if (inputTokens > profile.contextWindow && !fault) return this.error('context_length', profile, inputTokens);
+    if (fault === 'hang') return { kind: 'hang' };
+    if (fault && fault !== 'stream_cut') return this.error(fault, profile, inputTokens);
+
+    // Content randomness comes from the request itself, so the same prompt gets the same answer.
+    const contentRandom = Random.fromText(`${request.model}\n${request.system}\n${request.conversation}`, this.seed);
+    const maxTokens = request.maxTokens ?? profile.maxOutputTokens;
+    const answer = composeAnswer(request.system, request.lastUser, profile, contentRandom, maxTokens);
+    const pieces = streamPieces(answer.text);
+    return {
+      kind: 'answer',
+      answer,
+      pieces,
+      inputTokens,
+      cachedInputTokens: this.cachedTokens(request.system),
+      outputTokens: countTokens(answer.text),
+      ttftMs: this.random.around(profile.ttftMs, profile.ttftSpreadMs),
+      perTokenMs: this.random.around(profile.perTokenMs, profile.perTokenSpreadMs),
+      cutAfter: fault === 'stream_cut' ? Math.floor(pieces.length / 2) : undefined,
+    };
+  }
+
+  private drawError(profile: Profile, stream: boolean): FaultKind | undefined {
+    const { errors } = profile;
+    if (this.random.chance(errors.rate_limit)) return 'rate_limit';
+    if (this.random.chance(errors.server)) return 'server';
+    if (this.random.chance(errors.overloaded)) return 'overloaded';
+    if (this.random.chance(errors.hang)) return 'hang';
+    if (stream && this.random.chance(errors.stream_cut)) return 'stream_cut';
+    return undefined;
+  }
+
+  private error(error: SimErrorKind, profile: Profile, inputTokens: number): Plan {
+    this.stats.errors += 1;
+    const messages: Record<SimErrorKind, string> = {
+      rate_limit: 'Rate limit reached for requests. Please try again later.',
+      server: 'The server had an error while processing your request.',
+      overloaded: 'Overloaded',
+      auth: 'Incorrect API key provided.',
+      bad_request: 'Invalid request (injected fault).',
+      context_length: `This model's maximum context length is ${profile.contextWindow} tokens. However, your messages resulted in ${inputTokens} tokens.`,
+    };
+    return { kind: 'error', error, message: messages[error], retryAfterSeconds: profile.retryAfterSeconds };
+  }
+
+  private cachedTokens(system: string): number {
+    const tokens = countTokens(system);
+    if (tokens < CACHE_MIN_TOKENS) return 0;
+    const key = hashText(system);
+    if (this.seenPrefixes.has(key)) return Math.floor(tokens / CACHE_BLOCK) * CACHE_BLOCK;
+    if (this.seenPrefixes.size >= CACHE_ENTRIES) this.seenPrefixes.clear();
+    this.seenPrefixes.add(key);
+    return 0;
+  }
+}

@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createRegistryActivities } from '../activities/registry';
 import type { Pool } from '../src/db/pool';
 import { TASK_QUEUE } from '../src/temporal/connection';
@@ -7,7 +7,7 @@ export interface FlightdeckWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   pool: Pool;
-  workflowBundle: WorkflowBundleWithSourceMap;
+  workflowBundle: WorkflowBundleOption;
   taskQueue?: string;
 }
 

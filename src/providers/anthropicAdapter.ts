@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { classifyProviderError, ProviderError } from './errors';
-import { requestOptions } from './requestOptions';
+import { callOptions } from './requestOptions';
 import { Stopwatch } from './stopwatch';
 import type { Completion, CompletionRequest, EmbeddingResult, FinishReason, ProviderAdapter, StreamEvent, Usage } from './types';
 
@@ -65,14 +65,12 @@ export class AnthropicAdapter implements ProviderAdapter {
     };
   }
 
-  private requestOptions(request: CompletionRequest) {
-    return requestOptions(request);
-  }
 
   async complete(request: CompletionRequest): Promise<Completion> {
     const watch = new Stopwatch();
+    const call = callOptions(request);
     try {
-      const message = await this.client.messages.create({ ...this.params(request), stream: false }, this.requestOptions(request));
+      const message = await this.client.messages.create({ ...this.params(request), stream: false }, call.sdk);
       const latencyMs = watch.elapsedMs();
       const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
       return {
@@ -85,12 +83,13 @@ export class AnthropicAdapter implements ProviderAdapter {
         finishReason: finishReason(message.stop_reason),
       };
     } catch (error) {
-      throw classifyProviderError(error, this.name);
+      throw classifyProviderError(error, this.name, { timedOut: call.timedOut() });
     }
   }
 
   async *stream(request: CompletionRequest): AsyncIterable<StreamEvent> {
     const watch = new Stopwatch();
+    const call = callOptions(request);
     let started = false;
     let text = '';
     let usage: AnthropicUsage = {};
@@ -98,7 +97,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     let reason: FinishReason = 'other';
     let stopped = false;
     try {
-      const stream = await this.client.messages.create({ ...this.params(request), stream: true }, this.requestOptions(request));
+      const stream = await this.client.messages.create({ ...this.params(request), stream: true }, call.sdk);
       started = true;
       for await (const event of stream) {
         if (event.type === 'message_start') {
@@ -116,7 +115,7 @@ export class AnthropicAdapter implements ProviderAdapter {
         }
       }
     } catch (error) {
-      throw classifyProviderError(error, this.name, started);
+      throw classifyProviderError(error, this.name, { midStream: started, timedOut: call.timedOut() });
     }
     if (!stopped) throw new ProviderError('stream_cut', `${this.name}: the stream ended before message_stop`, this.name);
     yield {

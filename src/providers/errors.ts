@@ -79,11 +79,18 @@ function kindOf(error: SdkErrorLike, midStream: boolean): ProviderErrorKind {
   return 'bad_request';
 }
 
-/** Turn whatever an SDK threw into a ProviderError. `midStream`: the failure came after the stream began. */
-export function classifyProviderError(error: unknown, provider: string, midStream = false): ProviderError {
+export interface FailureContext {
+  /** The failure came after the stream began. */
+  midStream?: boolean;
+  /** Our own per-call deadline had passed when it failed. */
+  timedOut?: boolean;
+}
+
+/** Turn whatever an SDK threw into a ProviderError. */
+export function classifyProviderError(error: unknown, provider: string, context: FailureContext = {}): ProviderError {
   if (error instanceof ProviderError) return error;
   const like = (error ?? {}) as SdkErrorLike;
-  const kind = kindOf(like, midStream);
+  const kind = context.timedOut ? 'timeout' : kindOf(like, context.midStream ?? false);
   const status = like.status;
   return new ProviderError(kind, `${provider}: ${like.message ?? String(error)}`, provider, status, retryAfterMs(like.headers));
 }

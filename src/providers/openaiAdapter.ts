@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { classifyProviderError, ProviderError } from './errors';
-import { requestOptions } from './requestOptions';
+import { callOptions } from './requestOptions';
 import { Stopwatch } from './stopwatch';
 import type { Completion, CompletionRequest, EmbeddingResult, FinishReason, ProviderAdapter, StreamEvent, Usage } from './types';
 
@@ -47,14 +47,12 @@ export class OpenAIAdapter implements ProviderAdapter {
     };
   }
 
-  private requestOptions(request: CompletionRequest) {
-    return requestOptions(request);
-  }
 
   async complete(request: CompletionRequest): Promise<Completion> {
     const watch = new Stopwatch();
+    const call = callOptions(request);
     try {
-      const response = await this.client.chat.completions.create({ ...this.params(request), stream: false }, this.requestOptions(request));
+      const response = await this.client.chat.completions.create({ ...this.params(request), stream: false }, call.sdk);
       const latencyMs = watch.elapsedMs();
       const choice = response.choices[0];
       return {
@@ -67,12 +65,13 @@ export class OpenAIAdapter implements ProviderAdapter {
         finishReason: finishReason(choice?.finish_reason),
       };
     } catch (error) {
-      throw classifyProviderError(error, this.name);
+      throw classifyProviderError(error, this.name, { timedOut: call.timedOut() });
     }
   }
 
   async *stream(request: CompletionRequest): AsyncIterable<StreamEvent> {
     const watch = new Stopwatch();
+    const call = callOptions(request);
     let started = false;
     let text = '';
     let usage: Usage | undefined;
@@ -82,7 +81,7 @@ export class OpenAIAdapter implements ProviderAdapter {
     try {
       const stream = await this.client.chat.completions.create(
         { ...this.params(request), stream: true, stream_options: { include_usage: true } },
-        this.requestOptions(request),
+        call.sdk,
       );
       started = true;
       for await (const chunk of stream) {
@@ -101,7 +100,7 @@ export class OpenAIAdapter implements ProviderAdapter {
         }
       }
     } catch (error) {
-      throw classifyProviderError(error, this.name, started);
+      throw classifyProviderError(error, this.name, { midStream: started, timedOut: call.timedOut() });
     }
     if (!sawFinish) throw new ProviderError('stream_cut', `${this.name}: the stream ended before a finish reason`, this.name);
     yield {

@@ -88,7 +88,11 @@ async function pushOne(client: PoolClient, file: PromptFile, actor: string): Pro
     [actor, spec.name, spec.version, JSON.stringify({ contentHash: hash, file: file.path })],
   );
   // The first version goes straight to production: there is nothing yet to protect.
-  if (!latest) await moveLabelWithin(client, { name: spec.name, label: PRODUCTION, version: spec.version, actor, reason: 'first version of the prompt' });
+  if (!latest) {
+    await moveLabelWithin(client, { name: spec.name, label: PRODUCTION, version: spec.version, actor, reason: 'first version of the prompt' }).catch((error: unknown) => {
+      throw error instanceof InputError ? new InputError(`${file.path}: ${error.message}`) : error;
+    });
+  }
   return { name: spec.name, version: spec.version, contentHash: hash, outcome: 'registered', labels: await labelsOf(client, spec.name, spec.version) };
 }
 

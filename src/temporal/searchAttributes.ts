@@ -7,16 +7,19 @@ const INDEXED_TYPE = {
   INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
 } as const;
 
+const GRPC_ALREADY_EXISTS = 6;
+
 /**
  * Register our search attributes on a server we did not start (dev servers get them at start).
- * Idempotent: attributes that already exist are left as they are.
+ * One call per attribute, treating "already exists" as done: idempotent, and it works on the
+ * time-skipping test server, which cannot list search attributes.
  */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
-  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = FLIGHTDECK_SEARCH_ATTRIBUTES.filter((key) => !(key.name in (customAttributes ?? {})));
-  if (!missing.length) return;
-  await connection.operatorService.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(missing.map((key) => [key.name, INDEXED_TYPE[key.type as keyof typeof INDEXED_TYPE]])),
-  });
+  for (const key of FLIGHTDECK_SEARCH_ATTRIBUTES) {
+    try {
+      await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: { [key.name]: INDEXED_TYPE[key.type as keyof typeof INDEXED_TYPE] } });
+    } catch (error) {
+      if ((error as { code?: number }).code !== GRPC_ALREADY_EXISTS) throw error;
+    }
+  }
 }

@@ -1,0 +1,8 @@
+import { installWorkerRuntime } from '../../workers/runtime';
+
+// Each test file's workers log at WARN, so test output shows failures rather than worker chatter.
+try {
+  installWorkerRuntime('WARN');
+} catch {
+  // Already installed in this process by an earlier test file: it is the same setting.
+}

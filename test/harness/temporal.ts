@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Pool } from '../../src/db/pool';
+import type { ServerExecutable } from '../../src/temporal/binaries';
+import { ensureSearchAttributes } from '../../src/temporal/searchAttributes';
+import { createFlightdeckWorker } from '../../workers/worker';
+import { harnessValue } from './harnessEnv';
+
+/** The bundle built once by globalSetup. */
+export function workflowBundle(): { code: string } {
+  return { code: readFileSync(harnessValue('workflowBundle'), 'utf8') };
+}
+
+/** A task queue of this test's own, so parallel test files sharing the dev server never steal each other's tasks. */
+export function uniqueTaskQueue(prefix = 'test'): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface DevServerHandles {
+  client: Client;
+  workerConnection: NativeConnection;
+  worker(pool: Pool, taskQueue: string): Promise<Worker>;
+  close(): Promise<void>;
+}
+
+/** Client and worker connections to the run's shared dev server. */
+export async function connectDevServer(): Promise<DevServerHandles> {
+  const address = harnessValue('temporalAddress');
+  const connection = await Connection.connect({ address });
+  const workerConnection = await NativeConnection.connect({ address });
+  return {
+    client: new Client({ connection }),
+    workerConnection,
+    worker: (pool, taskQueue) => createFlightdeckWorker({ connection: workerConnection, namespace: 'default', pool, taskQueue, workflowBundle: workflowBundle() }),
+    close: async () => {
+      await workerConnection.close();
+      await connection.close();
+    },
+  };
+}
+
+/** A time-skipping environment (the Java test server) for workflows with long holds, with our search attributes. */
+export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  const executable = JSON.parse(harnessValue('testServer')) as ServerExecutable;
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+  await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}

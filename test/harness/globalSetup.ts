@@ -1,5 +1,4 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadEnv } from '../../src/config/env';
@@ -8,18 +7,9 @@ import { describeFound, findTemporalTool } from '../../src/temporal/binaries';
 import { startDevServer } from '../../src/temporal/devServer';
 import { bundleWorkflows } from '../../workers/bundle';
 import { installWorkerRuntime } from '../../workers/runtime';
+import { freePort } from './freePort';
 import { HARNESS_ENV } from './harnessEnv';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /**
  * Once per test run: a database server (DATABASE_URL, else embedded), one Temporal dev server,
@@ -54,6 +44,7 @@ export default async function globalSetup(): Promise<void> {
   process.env[HARNESS_ENV.temporalAddress] = temporal.address;
   process.env[HARNESS_ENV.workflowBundle] = bundlePath;
   process.env[HARNESS_ENV.testServer] = JSON.stringify(testServer.executable);
+  process.env[HARNESS_ENV.cli] = JSON.stringify(cli.executable);
   (globalThis as { __flightdeckStops?: typeof stops }).__flightdeckStops = stops;
   log(`Temporal dev server on ${temporal.address}; database ${adminUrl.replace(/:[^:@/]+@/, ':***@')}\n`);
 }

@@ -4,6 +4,7 @@ export const HARNESS_ENV = {
   temporalAddress: 'FLIGHTDECK_TEST_TEMPORAL_ADDRESS',
   workflowBundle: 'FLIGHTDECK_TEST_WORKFLOW_BUNDLE',
   testServer: 'FLIGHTDECK_TEST_SERVER_EXECUTABLE',
+  cli: 'FLIGHTDECK_TEST_CLI_EXECUTABLE',
 } as const;
 
 export function harnessValue(key: keyof typeof HARNESS_ENV): string {

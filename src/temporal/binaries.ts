@@ -41,12 +41,17 @@ export function toolsFolder(env: Env): string {
   return path.join(env.flightdeckHome, 'tools', 'py');
 }
 
-function pipInstall(tool: TemporalTool, target: string): string | undefined {
-  const result = spawnSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', target, PIP_PACKAGES[tool]], {
+/**
+ * Both packages in one pip call: `pip install --target` into a folder that already has a `bin/`
+ * leaves the new package's binary out, so installing them one after the other loses the second.
+ */
+function pipInstall(target: string): string | undefined {
+  const packages = Object.values(PIP_PACKAGES);
+  const result = spawnSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--upgrade', '--target', target, ...packages], {
     encoding: 'utf8',
   });
   if (result.error) return `python3 could not run (${result.error.message})`;
-  if (result.status !== 0) return `pip install ${PIP_PACKAGES[tool]} failed: ${(result.stderr || result.stdout).trim().split('\n').pop()}`;
+  if (result.status !== 0) return `pip install ${packages.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').pop()}`;
   return undefined;
 }
 
@@ -82,7 +87,7 @@ export function findTemporalTool(tool: TemporalTool, env: Env, options: FindOpti
   const installed = path.join(folder, 'bin', BINARY[tool]);
   if (isExecutable(installed)) return { tool, executable: { type: 'existing-path', path: installed }, source: 'tools-folder', tried };
   if (options.install ?? true) {
-    const failure = pipInstall(tool, folder);
+    const failure = pipInstall(folder);
     if (!failure && isExecutable(installed)) return { tool, executable: { type: 'existing-path', path: installed }, source: 'pip-install', tried };
     tried.push(`${folder}: ${failure ?? `pip finished but ${installed} is missing`}`);
   } else {

@@ -16,24 +16,16 @@ import { loadEnv } from '../src/config/env';
 import { startEmbeddedPostgres } from '../src/db/embedded';
 import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
-import { parsePromptFile } from '../src/registry/promptFile';
 import { pushPrompts } from '../src/registry/registry';
 import { findTemporalTool } from '../src/temporal/binaries';
 import { startDevServer } from '../src/temporal/devServer';
+import { tinyPrompt } from '../test/fixtures/prompts';
 import { labelMoveWorkflow, type LabelMoveInput } from '../workflows/labelMove';
 import { bundleWorkflows } from '../workers/bundle';
 import { installWorkerRuntime } from '../workers/runtime';
 import { createFlightdeckWorker } from '../workers/worker';
 
 const OUT = path.join(__dirname, '..', 'test', 'histories');
-const fixture = (version: string, user: string) => `
-name: replay-fixture
-version: ${version}
-owner: flightdeck
-model: gpt-4o-mini-2024-07-18
-variables: { who: { type: string } }
-template: { user: "${user}" }
-`;
 
 async function main(): Promise<void> {
   installWorkerRuntime('WARN');
@@ -50,7 +42,7 @@ async function main(): Promise<void> {
   const server = await startDevServer(findTemporalTool('cli', env), { port: 7299 });
   try {
     await migrate(pool);
-    await pushPrompts(pool, [parsePromptFile(fixture('1.0.0', 'Hi {{who}}'), 'a'), parsePromptFile(fixture('1.1.0', 'Hello {{who}}'), 'b')], 'recorder');
+    await pushPrompts(pool, [tinyPrompt('replay-fixture', '1.0.0', 'Hi {{who}}'), tinyPrompt('replay-fixture', '1.1.0', 'Hello {{who}}')], 'recorder');
     const workerConnection = await NativeConnection.connect({ address: server.address });
     const worker = await createFlightdeckWorker({ connection: workerConnection, namespace: 'default', pool, taskQueue: 'record', workflowBundle: await bundleWorkflows() });
     const connection = await Connection.connect({ address: server.address });

@@ -2,14 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { classifyProviderError, ProviderError } from './errors';
 import { callOptions } from './requestOptions';
 import { Stopwatch } from './stopwatch';
-import type { Completion, CompletionRequest, EmbeddingResult, FinishReason, ProviderAdapter, StreamEvent, Usage } from './types';
-
-export interface AnthropicAdapterOptions {
-  name: string;
-  apiKey: string;
-  baseURL?: string;
-  timeoutMs?: number;
-}
+import { DEFAULT_SDK_TIMEOUT_MS, type AdapterOptions, type Completion, type CompletionRequest, type EmbeddingResult, type FinishReason, type ProviderAdapter, type StreamEvent, type Usage } from './types';
 
 /** The Messages API requires max_tokens; this is what we send when the prompt sets none. */
 const DEFAULT_MAX_TOKENS = 1024;
@@ -45,9 +38,9 @@ export class AnthropicAdapter implements ProviderAdapter {
   readonly name: string;
   private readonly client: Anthropic;
 
-  constructor(options: AnthropicAdapterOptions) {
+  constructor(options: AdapterOptions) {
     this.name = options.name;
-    this.client = new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 60_000 });
+    this.client = new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? DEFAULT_SDK_TIMEOUT_MS });
   }
 
   private params(request: CompletionRequest) {

@@ -2,14 +2,7 @@ import OpenAI from 'openai';
 import { classifyProviderError, ProviderError } from './errors';
 import { callOptions } from './requestOptions';
 import { Stopwatch } from './stopwatch';
-import type { Completion, CompletionRequest, EmbeddingResult, FinishReason, ProviderAdapter, StreamEvent, Usage } from './types';
-
-export interface OpenAIAdapterOptions {
-  name: string;
-  apiKey: string;
-  baseURL?: string;
-  timeoutMs?: number;
-}
+import { DEFAULT_SDK_TIMEOUT_MS, type AdapterOptions, type Completion, type CompletionRequest, type EmbeddingResult, type FinishReason, type ProviderAdapter, type StreamEvent, type Usage } from './types';
 
 function finishReason(reason: string | null | undefined): FinishReason {
   return reason === 'stop' || reason === 'length' || reason === 'content_filter' || reason === 'tool_calls' ? reason : 'other';
@@ -29,10 +22,10 @@ export class OpenAIAdapter implements ProviderAdapter {
   readonly name: string;
   private readonly client: OpenAI;
 
-  constructor(options: OpenAIAdapterOptions) {
+  constructor(options: AdapterOptions) {
     this.name = options.name;
     // Retries and fallback are the caller's policy (gateway, eval runner), so the SDK must not retry on its own.
-    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 60_000 });
+    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? DEFAULT_SDK_TIMEOUT_MS });
   }
 
   private params(request: CompletionRequest) {

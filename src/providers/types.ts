@@ -51,6 +51,17 @@ export interface EmbeddingResult {
   inputTokens: number;
 }
 
+/** How an adapter is built from the provider config. */
+export interface AdapterOptions {
+  name: string;
+  apiKey: string;
+  baseURL?: string;
+  /** The SDK's own overall timeout; per-call deadlines come from CompletionRequest.timeoutMs. */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_SDK_TIMEOUT_MS = 60_000;
+
 export interface ProviderAdapter {
   readonly name: string;
   readonly api: ApiShape;

@@ -1,40 +1,51 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { temporalAnswers } from '../../src/temporal/connection';
 import type { ServerExecutable } from '../../src/temporal/binaries';
 import { freePort } from '../harness/freePort';
 import { harnessValue } from '../harness/harnessEnv';
 
 const REPO = path.join(__dirname, '..', '..');
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'flightdeck.js'), ...args], { env, cwd: REPO });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcessWithoutNullStreams; output: () => { stdout: string; stderr: string }; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'flightdeck.js'), ...args], { env, cwd: REPO });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, output: () => ({ stdout, stderr }), exit };
 }
 
-describe('the README path: `flightdeck demo` on embedded defaults', () => {
-  it('starts embedded Postgres and its own Temporal dev server, runs the story, and stops cleanly', async () => {
-    const cli = JSON.parse(harnessValue('cli')) as ServerExecutable;
-    const home = mkdtempSync(path.join(tmpdir(), 'fd-demo-'));
-    chmodSync(home, 0o755); // mkdtemp makes it 0700; as root, Postgres runs as "postgres" and must reach it
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      FLIGHTDECK_HOME: home,
-      // No DATABASE_URL and nothing on TEMPORAL_ADDRESS: the demo must bring both up itself.
-      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
-      TEMPORAL_UI_PORT: String(await freePort()),
-      FLIGHTDECK_SIMULATOR_PORT: String(await freePort()),
-      FLIGHTDECK_POSTGRES_PORT: String(await freePort()),
-      ...(cli.type === 'existing-path' && { TEMPORAL_CLI_PATH: cli.path }),
-    };
+async function run(args: string[], env: NodeJS.ProcessEnv) {
+  const running = start(args, env);
+  const code = await running.exit;
+  return { code, ...running.output() };
+}
+
+/** A fresh FLIGHTDECK_HOME and free ports: no DATABASE_URL, nothing on TEMPORAL_ADDRESS, as on a new machine. */
+async function freshMachineEnv(): Promise<NodeJS.ProcessEnv> {
+  const cli = JSON.parse(harnessValue('cli')) as ServerExecutable;
+  const home = mkdtempSync(path.join(tmpdir(), 'fd-e2e-'));
+  chmodSync(home, 0o755); // mkdtemp makes it 0700; as root, Postgres runs as "postgres" and must reach it
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    FLIGHTDECK_HOME: home,
+    TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+    TEMPORAL_UI_PORT: String(await freePort()),
+    FLIGHTDECK_SIMULATOR_PORT: String(await freePort()),
+    FLIGHTDECK_POSTGRES_PORT: String(await freePort()),
+    // The binary this run already found, so the test does not pip-install into the temp home.
+    ...(cli.type === 'existing-path' && { TEMPORAL_CLI_PATH: cli.path }),
+  };
+}
+
+describe('the README path on embedded defaults', () => {
+  it('`flightdeck demo` starts embedded Postgres and its own Temporal, runs the story, and keeps state', async () => {
+    const env = await freshMachineEnv();
     const first = await run(['demo', '--exit'], env);
     expect(first.stderr).toMatch(/Postgres: starting the embedded server/);
     expect(first.stderr).toMatch(/Temporal: starting the dev server/);
@@ -45,9 +56,24 @@ describe('the README path: `flightdeck demo` on embedded defaults', () => {
     expect(first.stdout).toMatch(/rollback: production 1\.1\.0 -> 1\.0\.0/);
     expect(first.stdout).toMatch(new RegExp(`Temporal UI\\s+http://127\\.0\\.0\\.1:${env.TEMPORAL_UI_PORT}`));
 
-    // State persists under FLIGHTDECK_HOME: a second run finds the prompts already registered.
     const second = await run(['demo', '--exit'], env);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/support-answer@1\.0\.0: unchanged \[production\]/);
+  }, 180_000);
+
+  it('`flightdeck dev` prints every URL and stops everything on Ctrl-C', async () => {
+    const env = await freshMachineEnv();
+    const dev = start(['dev'], env);
+    const deadline = Date.now() + 90_000;
+    while (!/dev stack is up/.test(dev.output().stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const { stderr } = dev.output();
+    for (const service of ['Temporal UI', 'Temporal gRPC', 'Simulator', 'Postgres', 'Worker']) expect(stderr).toMatch(new RegExp(`^${service}\\s`, 'm'));
+    expect(await temporalAnswers(env.TEMPORAL_ADDRESS!)).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${env.FLIGHTDECK_SIMULATOR_PORT}/healthz`)).ok).toBe(true);
+
+    dev.child.kill('SIGINT');
+    expect(await dev.exit).toBe(0);
+    expect(await temporalAnswers(env.TEMPORAL_ADDRESS!)).toBe(false);
+    await expect(fetch(`http://127.0.0.1:${env.FLIGHTDECK_SIMULATOR_PORT}/healthz`)).rejects.toThrow();
   }, 180_000);
 });

@@ -1,20 +1,11 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { parsePromptFile } from '../../src/registry/promptFile';
 import { pushPrompts, resolvePrompt } from '../../src/registry/registry';
 import { labelMoveWorkflow } from '../../workflows/labelMove';
 import { FlightdeckPrompt, FlightdeckStage } from '../../workflows/searchAttributes';
+import { tinyPrompt } from '../fixtures/prompts';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { connectDevServer, uniqueTaskQueue, type DevServerHandles } from '../harness/temporal';
-
-const yaml = (version: string, user: string) => `
-name: greeter
-version: ${version}
-owner: team
-model: gpt-4o-mini-2024-07-18
-variables: { who: { type: string } }
-template: { user: "${user}" }
-`;
 
 describe('registry activities through a workflow on the real dev server', () => {
   let db: TestDatabase;
@@ -25,7 +16,7 @@ describe('registry activities through a workflow on the real dev server', () => 
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    await pushPrompts(db.pool, [parsePromptFile(yaml('1.0.0', 'Hi {{who}}'), 'a.yaml'), parsePromptFile(yaml('1.0.1', 'Hello {{who}}'), 'b.yaml')], 'tester');
+    await pushPrompts(db.pool, [tinyPrompt('greeter', '1.0.0', 'Hi {{who}}'), tinyPrompt('greeter', '1.0.1', 'Hello {{who}}')], 'tester');
     temporal = await connectDevServer();
     worker = await temporal.worker(db.pool, taskQueue);
     running = worker.run();

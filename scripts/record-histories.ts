@@ -15,6 +15,8 @@ import pg from 'pg';
 import { loadEnv } from '../src/config/env';
 import { startEmbeddedPostgres } from '../src/db/embedded';
 import { migrate } from '../src/db/migrate';
+import { defaultProviderConfig } from '../src/providers/config';
+import { ProviderDirectory } from '../src/providers/directory';
 import { createPool } from '../src/db/pool';
 import { pushPrompts } from '../src/registry/registry';
 import { findTemporalTool } from '../src/temporal/binaries';
@@ -44,7 +46,8 @@ async function main(): Promise<void> {
     await migrate(pool);
     await pushPrompts(pool, [tinyPrompt('replay-fixture', '1.0.0', 'Hi {{who}}'), tinyPrompt('replay-fixture', '1.1.0', 'Hello {{who}}')], 'recorder');
     const workerConnection = await NativeConnection.connect({ address: server.address });
-    const worker = await createFlightdeckWorker({ connection: workerConnection, namespace: 'default', pool, taskQueue: 'record', workflowBundle: await bundleWorkflows() });
+    const providers = new ProviderDirectory(defaultProviderConfig(env), env);
+    const worker = await createFlightdeckWorker({ connection: workerConnection, namespace: 'default', pool, providers, taskQueue: 'record', workflowBundle: await bundleWorkflows() });
     const connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });
     const scenarios: Array<[string, LabelMoveInput]> = [

@@ -1,2 +1,5 @@
 // Every workflow the worker serves; the bundler starts here.
 export { labelMoveWorkflow } from './labelMove';
+export { evalWorkflow } from './evalRun';
+export { promotionWorkflow } from './promotion';
+export { scheduledEvalWorkflow } from './scheduledEval';

@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { FlightdeckError } from '../errors';
+import { registerEvalCommands } from './commands/eval';
 import { registerPromptCommands } from './commands/prompt';
+import { registerReleaseCommands } from './commands/release';
+import { registerScheduleCommands } from './commands/schedules';
 import { registerMigrateCommand, registerRollbackCommand } from './commands/registryOps';
 import { registerServiceCommands } from './commands/services';
 
@@ -14,6 +17,9 @@ export function buildProgram(): Command {
   registerMigrateCommand(program);
   registerPromptCommands(program);
   registerRollbackCommand(program);
+  registerEvalCommands(program);
+  registerReleaseCommands(program);
+  registerScheduleCommands(program);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();
   return program;

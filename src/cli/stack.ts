@@ -3,13 +3,16 @@ import { Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { Env } from '../config/env';
 import { openDatabase, type Database } from '../db/database';
+import { loadProviderConfig } from '../providers/config';
+import { ProviderDirectory } from '../providers/directory';
 import { FlightdeckError } from '../errors';
-import { startSimulator, type RunningSimulator } from '../simulator/server';
+import type { RunningSimulator } from '../simulator/server';
 import { describeFound, findTemporalTool } from '../temporal/binaries';
 import { connectWorker, temporalAnswers } from '../temporal/connection';
 import { startDevServer, type RunningDevServer } from '../temporal/devServer';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
 import { bundleWorkflows } from '../../workers/bundle';
+import { ensureSimulator } from './simulatorProcess';
 import { installWorkerRuntime } from '../../workers/runtime';
 import { createFlightdeckWorker } from '../../workers/worker';
 
@@ -23,14 +26,6 @@ export interface RunningStack {
 }
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
-
-async function simulatorAnswers(port: number): Promise<boolean> {
-  try {
-    return (await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
-  } catch {
-    return false;
-  }
-}
 
 async function ensureTemporal(env: Env, log: (line: string) => void): Promise<RunningDevServer | undefined> {
   if (await temporalAnswers(env.TEMPORAL_ADDRESS)) {
@@ -72,17 +67,13 @@ export async function startStack(env: Env, log: (line: string) => void): Promise
     const temporal = await ensureTemporal(env, log);
     if (temporal) stops.push(() => temporal.stop());
 
-    let simulator: RunningSimulator | undefined;
-    if (await simulatorAnswers(env.FLIGHTDECK_SIMULATOR_PORT)) {
-      log(`Simulator: using the one already on port ${env.FLIGHTDECK_SIMULATOR_PORT}`);
-    } else {
-      simulator = await startSimulator({ port: env.FLIGHTDECK_SIMULATOR_PORT });
-      stops.push(() => simulator!.close());
-    }
+    const simulator = await ensureSimulator(env, log);
+    if (simulator) stops.push(() => simulator.close());
 
     log('Worker: bundling workflows…');
     const connection = await connectWorker(env);
-    const worker: Worker = await createFlightdeckWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, pool: db.pool, workflowBundle: await bundleWorkflows() });
+    const providers = new ProviderDirectory(loadProviderConfig(env), env);
+    const worker: Worker = await createFlightdeckWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, pool: db.pool, providers, workflowBundle: await bundleWorkflows() });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();

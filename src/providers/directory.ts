@@ -1,9 +1,13 @@
 import type { Env } from '../config/env';
 import { InputError } from '../errors';
-import { AnthropicAdapter } from './anthropicAdapter';
 import { providerNameFor, type ProviderConfig } from './config';
-import { OpenAIAdapter } from './openaiAdapter';
 import type { ProviderAdapter } from './types';
+
+// Each SDK takes 50-150 ms to load; only the ones a command actually calls are loaded.
+const adapters = {
+  openai: () => (require('./openaiAdapter') as typeof import('./openaiAdapter')).OpenAIAdapter,
+  anthropic: () => (require('./anthropicAdapter') as typeof import('./anthropicAdapter')).AnthropicAdapter,
+};
 
 /** Hands out one adapter per configured provider, created on first use. */
 export class ProviderDirectory {
@@ -27,7 +31,8 @@ export class ProviderDirectory {
     // OpenAI-compatible local servers (vLLM, Ollama) often take any key; the SDK still wants a string.
     const key = typeof apiKey === 'string' && apiKey ? apiKey : 'none';
     const options = { name, apiKey: key, baseURL: entry.base_url, timeoutMs: entry.timeout_ms };
-    const adapter = entry.api === 'anthropic' ? new AnthropicAdapter(options) : new OpenAIAdapter(options);
+    const Adapter = adapters[entry.api]();
+    const adapter = new Adapter(options);
     this.adapters.set(name, adapter);
     return adapter;
   }

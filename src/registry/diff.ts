@@ -12,7 +12,7 @@ export interface PromptDiff {
   changedFields: Array<{ field: string; from: unknown; to: unknown }>;
 }
 
-const COMPARED_FIELDS = ['model', 'params', 'variables', 'output', 'fallbacks', 'allow_alias', 'description', 'owner'] as const;
+const COMPARED_FIELDS = ['model', 'params', 'variables', 'output', 'fallbacks', 'allow_alias', 'eval', 'description', 'owner'] as const;
 
 function templateText(version: PromptVersion): string {
   const { system, user } = version.spec.template;

@@ -71,6 +71,8 @@ export const promptSpecSchema = z
       }),
     fallbacks: z.array(z.string().min(1)).default([]),
     output: z.strictObject({ schema: z.record(z.string(), z.unknown()) }).optional(),
+    /** Eval gate floors for this prompt (a dataset's own floors take precedence). Not part of the content hash. */
+    eval: z.strictObject({ floors: z.record(z.string(), z.number().min(0).max(1)).default({}) }).optional(),
   })
   .superRefine((spec, ctx) => {
     const used = [...placeholders(spec.template.system ?? ''), ...placeholders(spec.template.user)];

@@ -1,5 +1,6 @@
 import type { Profile } from './profiles';
 import type { Random } from './random';
+import { sentences, words } from './text';
 
 export type Flaw = 'short' | 'off_context' | 'refusal' | 'broken_json' | 'hallucination';
 
@@ -9,24 +10,7 @@ export interface Answer {
   finishReason: 'stop' | 'length';
 }
 
-const STOPWORDS = new Set(
-  'a an and are as at be by do does for from has have how i in is it its of on or that the this to was what when where which who why will with you your can our we us about please answer question context'.split(' '),
-);
-
 export const REFUSAL_TEXT = "I'm sorry, but I can't help with that request.";
-
-/** A crude stemmer: enough that "returned items" matches "return an item". */
-function stem(word: string): string {
-  return word.length > 4 ? word.replace(/(ing|ed|es|s)$/, '') : word;
-}
-
-function words(text: string): string[] {
-  return (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => !STOPWORDS.has(w)).map(stem);
-}
-
-function sentences(text: string): string[] {
-  return (text.match(/[^.!?\n]+[.!?]?/g) ?? []).map((s) => s.trim()).filter((s) => s.length > 3);
-}
 
 /** The question is the labelled "Question:" part if there is one, else the last line with a "?". */
 export function findQuestion(prompt: string): string {

@@ -1,5 +1,6 @@
 import { composeAnswer, type Answer } from './answer';
 import { FaultQueue, type FaultKind } from './faults';
+import { isJudgeRequest, judgeScore } from './judging';
 import { ProfileBook, type Profile } from './profiles';
 import { hashText, Random } from './random';
 import { countTokens, streamPieces } from './tokens';
@@ -41,7 +42,7 @@ const CACHE_ENTRIES = 10_000;
 export class SimulatorEngine {
   readonly profiles = new ProfileBook();
   readonly faults = new FaultQueue();
-  readonly stats = { requests: 0, errors: 0, streams: 0, embeddings: 0 };
+  readonly stats = { requests: 0, errors: 0, streams: 0, embeddings: 0, judgeRequests: 0, byModel: {} as Record<string, number> };
   private random: Random;
   private readonly seenPrefixes = new Set<number>();
 
@@ -58,7 +59,9 @@ export class SimulatorEngine {
 
   plan(request: SimRequest): Plan {
     this.stats.requests += 1;
+    this.stats.byModel[request.model] = (this.stats.byModel[request.model] ?? 0) + 1;
     if (request.stream) this.stats.streams += 1;
+    if (isJudgeRequest(request.system)) this.stats.judgeRequests += 1;
     const profile = this.profiles.get(request.model);
     const inputTokens = countTokens(request.system) + countTokens(request.conversation);
     const fault = this.faults.take(request.model) ?? this.drawError(profile, request.stream);
@@ -69,7 +72,9 @@ export class SimulatorEngine {
     // Content randomness comes from the request itself, so the same prompt gets the same answer.
     const contentRandom = Random.fromText(`${request.model}\n${request.system}\n${request.conversation}`, this.seed);
     const maxTokens = request.maxTokens ?? profile.maxOutputTokens;
-    const answer = composeAnswer(request.system, request.lastUser, profile, contentRandom, maxTokens);
+    const answer: Answer = isJudgeRequest(request.system)
+      ? { text: JSON.stringify(judgeScore(request.lastUser, profile.judgeNoise, this.random)), flaws: [], finishReason: 'stop' }
+      : composeAnswer(request.system, request.lastUser, profile, contentRandom, maxTokens);
     const pieces = streamPieces(answer.text);
     return {
       kind: 'answer',

@@ -31,6 +31,8 @@ export const profileSchema = z.strictObject({
       hallucination: probability.default(0),
     })
     .default({ short: 0, off_context: 0, refusal: 0, broken_json: 0, hallucination: 0 }),
+  /** How much repeated judge scores of the same output wander (uniform ± this). */
+  judgeNoise: z.number().min(0).max(1).default(0.03),
   /** Seconds a 429 asks the client to wait. */
   retryAfterSeconds: z.number().nonnegative().default(1),
 });

@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Pool } from '../../src/db/pool';
+import type { ProviderDirectory } from '../../src/providers/directory';
 import type { ServerExecutable } from '../../src/temporal/binaries';
 import { ensureSearchAttributes } from '../../src/temporal/searchAttributes';
 import { createFlightdeckWorker } from '../../workers/worker';
@@ -22,7 +23,8 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 export interface DevServerHandles {
   client: Client;
   workerConnection: NativeConnection;
-  worker(pool: Pool, taskQueue: string): Promise<Worker>;
+  /** A worker on its own task queue; activities call models through `providers`. */
+  worker(pool: Pool, taskQueue: string, providers: ProviderDirectory): Promise<Worker>;
   close(): Promise<void>;
 }
 
@@ -34,7 +36,7 @@ export async function connectDevServer(): Promise<DevServerHandles> {
   return {
     client: new Client({ connection }),
     workerConnection,
-    worker: (pool, taskQueue) => createFlightdeckWorker({ connection: workerConnection, namespace: 'default', pool, taskQueue, workflowBundle: workflowBundle() }),
+    worker: (pool, taskQueue, providers) => createFlightdeckWorker({ connection: workerConnection, namespace: 'default', pool, taskQueue, providers, workflowBundle: workflowBundle() }),
     close: async () => {
       await workerConnection.close();
       await connection.close();

@@ -5,6 +5,7 @@ import { labelMoveWorkflow } from '../../workflows/labelMove';
 import { FlightdeckPrompt, FlightdeckStage } from '../../workflows/searchAttributes';
 import { tinyPrompt } from '../fixtures/prompts';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
+import { simulatorProviders } from '../harness/providers';
 import { connectDevServer, uniqueTaskQueue, type DevServerHandles } from '../harness/temporal';
 
 describe('registry activities through a workflow on the real dev server', () => {
@@ -18,7 +19,7 @@ describe('registry activities through a workflow on the real dev server', () => 
     db = await createTestDatabase();
     await pushPrompts(db.pool, [tinyPrompt('greeter', '1.0.0', 'Hi {{who}}'), tinyPrompt('greeter', '1.0.1', 'Hello {{who}}')], 'tester');
     temporal = await connectDevServer();
-    worker = await temporal.worker(db.pool, taskQueue);
+    worker = await temporal.worker(db.pool, taskQueue, simulatorProviders(1)); // makes no model calls
     running = worker.run();
   });
   afterAll(async () => {

@@ -4,6 +4,7 @@ import { pushPrompts, resolvePrompt } from '../../src/registry/registry';
 import { labelMoveWorkflow } from '../../workflows/labelMove';
 import { tinyPrompt } from '../fixtures/prompts';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
+import { simulatorProviders } from '../harness/providers';
 import { timeSkippingEnvironment, workflowBundle } from '../harness/temporal';
 
 describe('a label move scheduled days ahead (time skipping)', () => {
@@ -20,7 +21,7 @@ describe('a label move scheduled days ahead (time skipping)', () => {
   });
 
   it('waits until the given time, then moves production', async () => {
-    const worker = await createFlightdeckWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', pool: db.pool, taskQueue: 'ts', workflowBundle: workflowBundle() });
+    const worker = await createFlightdeckWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', pool: db.pool, providers: simulatorProviders(1), taskQueue: 'ts', workflowBundle: workflowBundle() });
     await worker.runUntil(async () => {
       const startedAt = await env.currentTimeMs();
       const notBefore = new Date(startedAt + 3 * 24 * 3600 * 1000).toISOString();

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { loadEnv } from '../../config/env';
 import { openDatabase } from '../../db/database';
+import { loadProviderConfig } from '../../providers/config';
+import { ProviderDirectory } from '../../providers/directory';
 import { startSimulator } from '../../simulator/server';
 import { table } from '../output';
 import { waitForShutdownSignal } from '../waitForSignal';
@@ -36,7 +38,8 @@ export function registerServiceCommands(program: Command): void {
       const env = loadEnv();
       const db = await openDatabase(env);
       const connection = await connectWorker(env);
-      const worker = await createFlightdeckWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, pool: db.pool, workflowBundle: await bundleWorkflows() });
+      const providers = new ProviderDirectory(loadProviderConfig(env), env);
+      const worker = await createFlightdeckWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, pool: db.pool, providers, workflowBundle: await bundleWorkflows() });
       log(`Worker polling task queue "flightdeck" on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.`);
       const running = worker.run();
       await Promise.race([waitForShutdownSignal(), running]);

@@ -1,0 +1,118 @@
+import type { ProviderDirectory } from '../providers/directory';
+import { ProviderError } from '../providers/errors';
+import { cost } from '../providers/pricing';
+import { withRetries } from '../providers/retry';
+import type { PromptSpec } from '../registry/promptFile';
+import { renderPrompt } from '../registry/render';
+import { GRADED_TYPES, type Assertion, type CheckType, type GradedType } from './assertionSpec';
+import { runCheck, type Verdict } from './checks';
+import type { EvalCase } from './dataset';
+import type { Judge } from './judge';
+
+/** Model-graded assertions pass at this score unless they set their own threshold. */
+export const DEFAULT_GRADED_THRESHOLD = 0.7;
+
+export interface AssertionOutcome extends Verdict {
+  type: string;
+  metric: string;
+  weight: number;
+  /** Judge scores per sample, for graded assertions (their mean is `score`). */
+  samples?: number[];
+}
+
+export interface CaseResult {
+  caseId: string;
+  output: string;
+  error?: string;
+  score: number;
+  passed: boolean;
+  assertions: AssertionOutcome[];
+  latencyMs: number;
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+const isGraded = (a: Assertion): a is Assertion & { type: GradedType } => (GRADED_TYPES as readonly string[]).includes(a.type);
+
+function text(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value);
+}
+
+async function gradeWithJudge(assertion: Assertion & { type: GradedType }, output: string, c: EvalCase, judge: Judge, samples: number): Promise<Verdict & { samples: number[] }> {
+  const question = text(c.vars.question) || (assertion.type === 'answer-relevance' ? text(assertion.value) : '');
+  const context = assertion.type === 'faithfulness' && assertion.value !== undefined ? text(assertion.value) : text(c.vars.context);
+  const scores: number[] = [];
+  let reason = '';
+  for (let sample = 0; sample < samples; sample++) {
+    const graded = await judge.grade({ kind: assertion.type, rubric: assertion.type === 'rubric' ? text(assertion.value) : undefined, question, context, output }, sample);
+    scores.push(graded.score);
+    reason ||= graded.reason;
+  }
+  const raw = scores.reduce((s, v) => s + v, 0) / scores.length;
+  const threshold = assertion.threshold ?? DEFAULT_GRADED_THRESHOLD;
+  const score = assertion.negated ? 1 - raw : raw;
+  const pass = assertion.negated ? raw < threshold : raw >= threshold;
+  return { pass, score, reason: `${assertion.negated ? 'not: ' : ''}judge ${raw.toFixed(2)} vs ${threshold}: ${reason}`, samples: scores };
+}
+
+/** Weighted score; pass when every assertion passes, or on the score when the case sets a threshold. */
+export function combine(outcomes: AssertionOutcome[], threshold: number | undefined): { score: number; passed: boolean } {
+  const weight = outcomes.reduce((s, o) => s + o.weight, 0);
+  const score = weight ? outcomes.reduce((s, o) => s + o.weight * o.score, 0) / weight : 0;
+  return { score, passed: threshold === undefined ? outcomes.every((o) => o.pass) : score >= threshold };
+}
+
+/**
+ * One case: render with the case's variables, call the prompt's model (retrying retryable errors),
+ * then score every assertion. A provider failure that retries cannot fix fails the case, with the error kept.
+ */
+export async function evaluateCase(spec: PromptSpec, c: EvalCase, providers: ProviderDirectory, judge: Judge | undefined, judgeSamples: number): Promise<CaseResult> {
+  const rendered = renderPrompt(spec, c.vars);
+  let completion;
+  try {
+    completion = await withRetries(() =>
+      providers.forModel(rendered.model).complete({
+        model: rendered.model,
+        messages: rendered.messages,
+        temperature: rendered.params.temperature,
+        topP: rendered.params.top_p,
+        maxTokens: rendered.params.max_tokens,
+        stop: rendered.params.stop,
+        seed: rendered.params.seed,
+        timeoutMs: 60_000,
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    const reason = `provider error (${error.kind}): ${error.message}`;
+    const assertions = c.assertions.map((a) => ({ type: a.type, metric: a.metric, weight: a.weight, pass: false, score: 0, reason }));
+    return { caseId: c.id, output: '', error: reason, score: 0, passed: false, assertions, latencyMs: 0, costUsd: 0, inputTokens: 0, outputTokens: 0 };
+  }
+  const costUsd = cost(completion.model, completion.usage).usd;
+  const observed = { output: completion.text, latencyMs: completion.latencyMs, costUsd };
+  const assertions: AssertionOutcome[] = [];
+  for (const assertion of c.assertions) {
+    const base = { type: `${assertion.negated ? 'not-' : ''}${assertion.type}`, metric: assertion.metric, weight: assertion.weight };
+    if (isGraded(assertion)) {
+      if (!judge) throw new Error('a model-graded assertion needs a judge');
+      assertions.push({ ...base, ...(await gradeWithJudge(assertion, completion.text, c, judge, judgeSamples)) });
+    } else {
+      assertions.push({ ...base, ...runCheck(assertion as Assertion & { type: CheckType }, observed) });
+    }
+  }
+  return {
+    caseId: c.id,
+    output: completion.text,
+    ...combine(assertions, c.threshold),
+    assertions,
+    latencyMs: completion.latencyMs,
+    costUsd,
+    inputTokens: completion.usage.inputTokens,
+    outputTokens: completion.usage.outputTokens,
+  };
+}
+
+export function needsJudge(cases: EvalCase[]): boolean {
+  return cases.some((c) => c.assertions.some(isGraded));
+}

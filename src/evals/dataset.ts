@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { InputError, describeZodIssues } from '../errors';
+import { canonicalJson } from '../registry/contentHash';
+import { rawAssertionSchema, resolveAssertionType, valueProblem, type Assertion, type RawAssertion } from './assertionSpec';
+import { schemaProblem } from './jsonSchema';
+
+export interface EvalCase {
+  id: string;
+  vars: Record<string, unknown>;
+  expected?: string;
+  assertions: Assertion[];
+  tags: string[];
+  /** Pass on weighted score >= threshold; without one, every assertion must pass. */
+  threshold?: number;
+}
+
+export interface Dataset {
+  name: string;
+  /** The prompt this dataset tests, when it says; scheduled evals use it. */
+  prompt?: string;
+  /** sha256 of the canonical cases and gate settings: the dataset's identity. */
+  hash: string;
+  /** Minimum mean per metric (pass_rate, score, or an assertion metric). */
+  floors: Record<string, number>;
+  /** Largest drop against the baseline allowed on gated metrics. */
+  maxRegression: number;
+  /** Largest drop against the last passing run before a scheduled eval raises an alert. */
+  tolerance: number;
+  cases: EvalCase[];
+}
+
+const caseSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected letters, digits, "-", "_", "." or ":"').optional(),
+  description: z.string().optional(),
+  vars: z.record(z.string(), z.unknown()).default({}),
+  expected: z.string().optional(),
+  assert: z.array(rawAssertionSchema).default([]),
+  tags: z.array(z.string()).default([]),
+  threshold: z.number().min(0).max(1).optional(),
+});
+type RawCase = z.infer<typeof caseSchema>;
+
+const settingsSchema = {
+  name: z.string().optional(),
+  prompt: z.string().optional(),
+  floors: z.record(z.string(), z.number().min(0).max(1)).default({}),
+  max_regression: z.number().min(0).max(1).default(0.05),
+  tolerance: z.number().min(0).max(1).default(0.05),
+};
+
+const nativeSchema = z.object({ ...settingsSchema, defaults: z.object({ assert: z.array(rawAssertionSchema).default([]) }).default({ assert: [] }), cases: z.array(z.unknown()).min(1, 'a dataset needs at least one case') });
+// promptfoo's test files: `tests` plus `defaultTest`; their other keys (prompts, providers) are not ours to read.
+const promptfooSchema = z.object({ ...settingsSchema, defaultTest: z.object({ assert: z.array(rawAssertionSchema).default([]) }).loose().default({ assert: [] }), tests: z.array(z.unknown()).min(1, 'a dataset needs at least one test') }).loose();
+
+function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+}
+
+function toAssertion(raw: RawAssertion, expected: string | undefined, where: string): Assertion {
+  const resolved = resolveAssertionType(raw.type);
+  if (!resolved) throw new InputError(`${where}.type: unknown assertion type "${raw.type}"; use one of equals, contains, icontains, contains-any, contains-all, starts-with, regex, is-json, json-schema, length, is-refusal, latency, cost, similarity, rubric (llm-rubric), faithfulness, answer-relevance, each optionally prefixed with not-`);
+  // Text assertions without a value compare against the case's `expected`.
+  const value = raw.value ?? (['equals', 'contains', 'icontains', 'similarity', 'starts-with'].includes(resolved.type) ? expected : undefined);
+  const problem = valueProblem(resolved.type, value) ?? ((resolved.type === 'json-schema' || resolved.type === 'is-json') && value ? schemaProblem(value as object) : undefined);
+  if (problem) throw new InputError(`${where}.value: ${problem}`);
+  return { ...resolved, value, threshold: raw.threshold, weight: raw.weight, metric: raw.metric ?? `${resolved.negated ? 'not-' : ''}${resolved.type}` };
+}
+
+function toCase(raw: unknown, index: number, defaults: RawAssertion[], origin: string, listName: string): EvalCase {
+  const parsed = caseSchema.safeParse(raw);
+  const label = (c?: Partial<RawCase>) => `${origin}: case "${c?.id ?? (c?.description ? slug(c.description) : `#${index + 1}`)}" (${listName}[${index}])`;
+  if (!parsed.success) throw new InputError(describeZodIssues(label(raw as Partial<RawCase>), parsed.error.issues));
+  const c = parsed.data;
+  const id = c.id ?? (c.description ? slug(c.description) : `case-${index + 1}`);
+  const assertions = [...defaults, ...c.assert].map((a, i) => toAssertion(a, c.expected, `${label(c)} assert[${i}]`));
+  if (!assertions.length) throw new InputError(`${label(c)}: no assertions; add an assert list (or defaults.assert for every case)`);
+  return { id, vars: c.vars, expected: c.expected, assertions, tags: c.tags, threshold: c.threshold };
+}
+
+function build(origin: string, settings: z.infer<z.ZodObject<typeof settingsSchema>>, cases: EvalCase[], fallbackName: string): Dataset {
+  const seen = new Set<string>();
+  for (const c of cases) {
+    if (seen.has(c.id)) throw new InputError(`${origin}: case id "${c.id}" appears more than once; ids must be unique`);
+    seen.add(c.id);
+  }
+  const gate = { floors: settings.floors, max_regression: settings.max_regression, tolerance: settings.tolerance };
+  const hash = createHash('sha256').update(canonicalJson({ cases, gate })).digest('hex');
+  return { name: settings.name ?? fallbackName, prompt: settings.prompt, hash, floors: settings.floors, maxRegression: settings.max_regression, tolerance: settings.tolerance, cases };
+}
+
+/** Parse a dataset: JSONL (one case per line), our YAML (`cases:`), or a promptfoo test file (`tests:`). */
+export function parseDataset(text: string, origin: string): Dataset {
+  const fallbackName = origin.split('/').pop()!.replace(/\.(jsonl|ya?ml|json)$/, '');
+  if (origin.endsWith('.jsonl')) {
+    const lines = text.split('\n').map((line, i) => ({ line: line.trim(), i })).filter(({ line }) => line);
+    const cases = lines.map(({ line, i }, index) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch (error) {
+        throw new InputError(`${origin}:${i + 1}: not valid JSON (${(error as Error).message})`);
+      }
+      return toCase(raw, index, [], origin, 'line');
+    });
+    if (!cases.length) throw new InputError(`${origin}: no cases; a JSONL dataset has one JSON case per line`);
+    return build(origin, z.object(settingsSchema).parse({}), cases, fallbackName);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (error) {
+    throw new InputError(`${origin} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (doc && typeof doc === 'object' && 'tests' in doc) {
+    const parsed = promptfooSchema.safeParse(doc);
+    if (!parsed.success) throw new InputError(describeZodIssues(origin, parsed.error.issues));
+    const cases = parsed.data.tests.map((raw, i) => toCase(raw, i, parsed.data.defaultTest.assert, origin, 'tests'));
+    return build(origin, parsed.data, cases, fallbackName);
+  }
+  const parsed = nativeSchema.safeParse(doc);
+  if (!parsed.success) throw new InputError(describeZodIssues(origin, parsed.error.issues));
+  const cases = parsed.data.cases.map((raw, i) => toCase(raw, i, parsed.data.defaults.assert, origin, 'cases'));
+  return build(origin, parsed.data, cases, fallbackName);
+}
+
+export function loadDataset(path: string): Dataset {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`Cannot read dataset ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return parseDataset(text, path);
+}

@@ -1,0 +1,55 @@
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
+import { TASK_QUEUE } from './connection';
+
+/** The periodic jobs (DESIGN §4). Later issues add drift, the jailbreak canary and the kill drill. */
+export const SCHEDULES: ScheduleOptions[] = [
+  {
+    scheduleId: 'flightdeck-scheduled-eval',
+    spec: { calendars: [{ hour: 6, minute: 0, comment: 'daily, 06:00 UTC' }] },
+    action: { type: 'startWorkflow', workflowType: 'scheduledEvalWorkflow', taskQueue: TASK_QUEUE, workflowId: 'scheduled-eval', args: [] },
+    memo: { description: 'Evaluate the production version of every prompt with a dataset; alert on a drop against the last passing run.' },
+  },
+];
+
+export interface InstalledSchedule {
+  id: string;
+  outcome: 'created' | 'updated';
+}
+
+/** Create each schedule, or bring an existing one up to date: safe to run any number of times. */
+export async function installSchedules(client: Client, schedules = SCHEDULES): Promise<InstalledSchedule[]> {
+  const installed: InstalledSchedule[] = [];
+  for (const options of schedules) {
+    try {
+      await client.schedule.create(options);
+      installed.push({ id: options.scheduleId, outcome: 'created' });
+    } catch (error) {
+      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+      await client.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action as typeof previous.action }));
+      installed.push({ id: options.scheduleId, outcome: 'updated' });
+    }
+  }
+  return installed;
+}
+
+export interface ScheduleState {
+  id: string;
+  installed: boolean;
+  nextRuns: string[];
+  recentRuns: number;
+  paused: boolean;
+}
+
+export async function describeSchedules(client: Client, schedules = SCHEDULES): Promise<ScheduleState[]> {
+  return Promise.all(
+    schedules.map(async ({ scheduleId }) => {
+      try {
+        const d = await client.schedule.getHandle(scheduleId).describe();
+        return { id: scheduleId, installed: true, nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()), recentRuns: d.info.recentActions.length, paused: d.state.paused };
+      } catch (error) {
+        if (error instanceof ScheduleNotFoundError) return { id: scheduleId, installed: false, nextRuns: [], recentRuns: 0, paused: false };
+        throw error;
+      }
+    }),
+  );
+}

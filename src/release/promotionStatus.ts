@@ -54,8 +54,3 @@ export function promotionDetails(status: PromotionStatus): string {
   ];
   return [`**${status.prompt}@${status.version}: ${status.stage}**`, '', '| stage | state |', '|---|---|', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n');
 }
-
-/** The one-line UI summary. */
-export function promotionSummary(status: PromotionStatus): string {
-  return `Promote ${status.prompt}@${status.version}: ${status.stage}${status.passRate !== undefined ? `, pass rate ${pct(status.passRate)}` : ''}`;
-}

@@ -1,0 +1,46 @@
+import { promotionDetails, type PromotionStatus } from '../../src/release/promotionStatus';
+import { chunked } from '../../src/evals/defaults';
+import { retryDelayMs } from '../../src/providers/retry';
+
+const status: PromotionStatus = {
+  workflowId: 'promotion/faq/1.1.0',
+  prompt: 'faq',
+  version: '1.1.0',
+  baselineVersion: '1.0.0',
+  datasetHash: 'abc',
+  stage: 'awaiting-approval',
+  passRate: 0.9,
+  gate: { passed: true, checks: [{ metric: 'pass_rate', kind: 'floor', limit: 0.8, actual: 0.9, passed: true }] },
+  history: [
+    { stage: 'evaluating-baseline', at: '2026-01-01T00:00:00Z' },
+    { stage: 'evaluating', at: '2026-01-01T00:01:00Z' },
+    { stage: 'awaiting-approval', at: '2026-01-01T00:02:00Z' },
+  ],
+};
+
+describe('promotion status for the UI', () => {
+  it('renders a details table with stage, pass rate, floors and verdict', () => {
+    const details = promotionDetails(status);
+    expect(details).toContain('| eval candidate | 1.1.0: pass rate 90.0% (floors pass_rate ≥ 0.8) |');
+    expect(details).toContain('| gate | ✅ passed |');
+    expect(details).toContain('| staging label | ✅ 1.1.0 |');
+    expect(details).toContain('| approval | ⏳ waiting for `approve` |');
+  });
+
+  it('names the failing metrics when the gate fails', () => {
+    const failed = promotionDetails({ ...status, stage: 'rejected', gate: { passed: false, checks: [{ metric: 'rubric', kind: 'floor', limit: 0.7, actual: 0.5, passed: false }] } });
+    expect(failed).toContain('| gate | ❌ failed: rubric |');
+  });
+});
+
+describe('small helpers', () => {
+  it('chunks lists', () => {
+    expect(chunked([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
+  });
+  it('backs off with jitter, honouring Retry-After', () => {
+    const policy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 1000 };
+    expect(retryDelayMs(3, policy, undefined, () => 1)).toBe(800);
+    expect(retryDelayMs(5, policy, undefined, () => 1)).toBe(1000);
+    expect(retryDelayMs(0, policy, 300)).toBe(300);
+  });
+});

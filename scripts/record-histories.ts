@@ -3,7 +3,7 @@
  * Run after changing a workflow on purpose, review the diff, and commit the new files:
  *   npx tsx scripts/record-histories.ts
  * Uses DATABASE_URL (a scratch database is created and dropped on it) or the embedded Postgres,
- * and a throwaway Temporal dev server.
+ * a throwaway Temporal dev server, and an in-process simulator.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,13 @@ import { findTemporalTool } from '../src/temporal/binaries';
 import { startDevServer } from '../src/temporal/devServer';
 import { tinyPrompt } from '../test/fixtures/prompts';
 import { labelMoveWorkflow, type LabelMoveInput } from '../workflows/labelMove';
+import { promotionWorkflow, type PromotionInput } from '../workflows/promotion';
+import { approveSignal, statusQuery } from '../workflows/promotionMessages';
+import { scheduledEvalWorkflow } from '../workflows/scheduledEval';
+import { DEFAULT_JUDGE_MODEL } from '../src/evals/defaults';
+import { storeDataset } from '../src/evals/runStore';
+import { startSimulator } from '../src/simulator/server';
+import { exampleDataset, fastSimulator, pushSupportAnswer } from '../test/fixtures/evals';
 import { bundleWorkflows } from '../workers/bundle';
 import { installWorkerRuntime } from '../workers/runtime';
 import { createFlightdeckWorker } from '../workers/worker';
@@ -45,24 +52,45 @@ async function main(): Promise<void> {
   try {
     await migrate(pool);
     await pushPrompts(pool, [tinyPrompt('replay-fixture', '1.0.0', 'Hi {{who}}'), tinyPrompt('replay-fixture', '1.1.0', 'Hello {{who}}')], 'recorder');
+    const simulator = await startSimulator({ port: 0 });
+    await fastSimulator(simulator);
+    await pushSupportAnswer(pool);
+    const dataset = exampleDataset();
+    await storeDataset(pool, dataset);
     const workerConnection = await NativeConnection.connect({ address: server.address });
-    const providers = new ProviderDirectory(defaultProviderConfig(env), env);
+    const providers = new ProviderDirectory(defaultProviderConfig({ ...env, FLIGHTDECK_SIMULATOR_PORT: simulator.port }), env);
     const worker = await createFlightdeckWorker({ connection: workerConnection, namespace: 'default', pool, providers, taskQueue: 'record', workflowBundle: await bundleWorkflows() });
     const connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });
-    const scenarios: Array<[string, LabelMoveInput]> = [
-      ['labelMove-immediate', { name: 'replay-fixture', ref: '1.1.0', label: 'staging', actor: 'recorder', reason: 'record' }],
-      ['labelMove-scheduled', { name: 'replay-fixture', ref: '1.1.0', label: 'production', actor: 'recorder', reason: 'record', notBefore: new Date(Date.now() + 1500).toISOString() }],
-    ];
+    // The file name is the workflow id ('/' as '~'): replay needs the id the history was made with.
+    const save = async (workflowId: string) => {
+      const file = `${workflowId.replaceAll('/', '~')}.json`;
+      writeFileSync(path.join(OUT, file), `${historyToJSON(await client.workflow.getHandle(workflowId).fetchHistory())}\n`);
+      console.log(`recorded ${file}`);
+    };
+    const promotion = (version: string): PromotionInput => ({ prompt: 'support-answer', version, datasetHash: dataset.hash, actor: 'recorder', judgeModel: DEFAULT_JUDGE_MODEL, repeat: 1, concurrency: 4, chunkSize: 5 });
     mkdirSync(OUT, { recursive: true });
     await worker.runUntil(async () => {
-      for (const [file, input] of scenarios) {
-        const handle = await client.workflow.start(labelMoveWorkflow, { taskQueue: 'record', workflowId: `record/${file}`, args: [input] });
-        await handle.result();
-        writeFileSync(path.join(OUT, `${file}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
-        console.log(`recorded ${file}`);
+      const labelMoves: Array<[string, LabelMoveInput]> = [
+        ['labelMove-immediate', { name: 'replay-fixture', ref: '1.1.0', label: 'staging', actor: 'recorder', reason: 'record' }],
+        ['labelMove-scheduled', { name: 'replay-fixture', ref: '1.1.0', label: 'production', actor: 'recorder', reason: 'record', notBefore: new Date(Date.now() + 1500).toISOString() }],
+      ];
+      for (const [file, input] of labelMoves) {
+        await client.workflow.execute(labelMoveWorkflow, { taskQueue: 'record', workflowId: `record/${file}`, args: [input] });
+        await save(`record/${file}`);
       }
+      const approved = await client.workflow.start(promotionWorkflow, { taskQueue: 'record', workflowId: 'record/promotion-approved', args: [promotion('1.1.0')] });
+      while ((await approved.query(statusQuery)).stage !== 'awaiting-approval') await new Promise((r) => setTimeout(r, 100));
+      await approved.signal(approveSignal, { actor: 'recorder', reason: 'record' });
+      await approved.result();
+      await save('record/promotion-approved');
+      await save('record/promotion-approved/eval-baseline');
+      await client.workflow.execute(promotionWorkflow, { taskQueue: 'record', workflowId: 'record/promotion-gate-failed', args: [promotion('1.2.0')] });
+      await save('record/promotion-gate-failed');
+      await client.workflow.execute(scheduledEvalWorkflow, { taskQueue: 'record', workflowId: 'record/scheduled-eval' });
+      await save('record/scheduled-eval');
     });
+    await simulator.close();
     await connection.close();
     await workerConnection.close();
   } finally {

@@ -62,12 +62,17 @@ describe('the README path on embedded defaults', () => {
     expect(first.stdout).toMatch(/support-answer@1\.0\.0: registered \[production\]/);
     expect(first.stdout).toMatch(/answer: Items can be returned within 30 days/);
     expect(first.stdout).toMatch(/workflow label\/support-answer\/staging: staging \(none\) -> 1\.1\.0/);
+    expect(first.stdout).toMatch(/Cohen's kappa 0\.\d+, Spearman 0\.\d+ on 66 examples/);
+    expect(first.stdout).toMatch(/promotion\/support-answer\/1\.2\.0: rejected, pass rate \d+% \(failed: .*pass_rate/);
+    expect(first.stdout).toMatch(/approved: promoted, production is now 1\.1\.0/);
     expect(first.stdout).toMatch(/rollback: production 1\.1\.0 -> 1\.0\.0/);
     expect(first.stdout).toMatch(new RegExp(`Temporal UI\\s+http://127\\.0\\.0\\.1:${env.TEMPORAL_UI_PORT}`));
 
     const second = await run(['demo', '--exit'], env);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/support-answer@1\.0\.0: unchanged \[production\]/);
+    expect(second.stdout).toMatch(/support-answer@1\.2\.0 was already rejected by an earlier run/);
+    expect(second.stdout).toMatch(/approved: promoted, production is now 1\.1\.0/);
   }, 180_000);
 
   it('`flightdeck dev` prints every URL and stops everything on Ctrl-C', async () => {

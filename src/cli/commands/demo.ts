@@ -2,80 +2,109 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { currentActor, loadEnv } from '../../config/env';
-import { moveLabel, rollbackProduction, STAGING, PRODUCTION } from '../../registry/labels';
-import { readPromptFile } from '../../registry/promptFile';
-import { promptHistory, pushPrompts, resolvePrompt } from '../../registry/registry';
-import { renderPrompt } from '../../registry/render';
+import { calibrate, loadLabels } from '../../evals/calibration';
+import { loadDataset } from '../../evals/dataset';
+import { DEFAULT_EVAL_CONCURRENCY, DEFAULT_JUDGE_MODEL } from '../../evals/defaults';
+import { Judge } from '../../evals/judge';
 import { loadProviderConfig } from '../../providers/config';
 import { ProviderDirectory } from '../../providers/directory';
 import { cost } from '../../providers/pricing';
+import { rollbackProduction, STAGING } from '../../registry/labels';
+import { readPromptFile } from '../../registry/promptFile';
+import { promptHistory, pushPrompts, resolvePrompt } from '../../registry/registry';
+import { renderPrompt } from '../../registry/render';
+import type { PromotionStatus } from '../../release/promotionStatus';
+import { preparePromotion, startPromotion } from '../../release/startPromotion';
+import { approveSignal, statusQuery } from '../../../workflows/promotionMessages';
 import { formatTime, table } from '../output';
 import { scheduleLabelMove } from '../scheduleLabelMove';
 import { startStack } from '../stack';
 import { waitForShutdownSignal } from '../waitForSignal';
 
-const EXAMPLES = path.join(__dirname, '..', '..', '..', 'examples', 'prompts');
+const EXAMPLES = path.join(__dirname, '..', '..', '..', 'examples');
 const say = (line = '') => process.stdout.write(`${line}\n`);
+const indent = (text: string) => text.split('\n').map((l) => `   ${l}`).join('\n');
 
 /** The demo story; loaded only when `flightdeck demo` runs (it pulls in the Temporal SDK). */
 export async function runDemo(opts: { exit?: boolean }): Promise<void> {
-      const stack = await startStack(loadEnv(), (line) => process.stderr.write(`${line}\n`));
-      try {
-        const { pool } = stack.db;
-        const actor = currentActor(stack.env);
-        const name = 'support-answer';
+  const stack = await startStack(loadEnv(), (line) => process.stderr.write(`${line}\n`));
+  const connection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS });
+  try {
+    const { pool } = stack.db;
+    const client = new Client({ connection, namespace: stack.env.TEMPORAL_NAMESPACE });
+    const providers = new ProviderDirectory(loadProviderConfig(stack.env), stack.env);
+    const actor = currentActor(stack.env);
+    const name = 'support-answer';
 
-        say('\n1. Push the example prompts (the first version of a prompt becomes production).');
-        const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).map((f) => readPromptFile(path.join(EXAMPLES, f)));
-        for (const r of await pushPrompts(pool, files, actor)) say(`   ${r.name}@${r.version}: ${r.outcome}${r.labels.length ? ` [${r.labels.join(', ')}]` : ''}`);
+    say('\n1. Push the example prompts (the first version of a prompt becomes production) and a regressed 1.2.0.');
+    const promptDir = path.join(EXAMPLES, 'prompts');
+    const files = readdirSync(promptDir).filter((f) => f.endsWith('.yaml')).map((f) => readPromptFile(path.join(promptDir, f)));
+    files.push(readPromptFile(path.join(EXAMPLES, 'demo', 'support-answer.v1.2.0-regressed.yaml')));
+    for (const r of await pushPrompts(pool, files, actor)) say(`   ${r.name}@${r.version}: ${r.outcome}${r.labels.length ? ` [${r.labels.join(', ')}]` : ''}`);
 
-        say('\n2. Render 1.1.0 with typed variables and call its model (the simulator, as no API keys are set).');
-        const candidate = await resolvePrompt(pool, name, '1.1.0');
-        const rendered = renderPrompt(candidate.spec, {
-          question: 'How long do I have to return an item?',
-          context: 'Items can be returned within 30 days of delivery. Refunds reach your card in 5 business days. Shipping is free over $50.',
-        });
-        const providers = new ProviderDirectory(loadProviderConfig(stack.env), stack.env);
-        const completion = await providers.forModel(rendered.model).complete({ model: rendered.model, messages: rendered.messages, temperature: rendered.params.temperature, maxTokens: rendered.params.max_tokens });
-        const usd = cost(completion.model, completion.usage);
-        say(`   answer: ${completion.text}`);
-        say(`   ${completion.provider}/${completion.model}: ${completion.usage.inputTokens} in, ${completion.usage.outputTokens} out, ${completion.latencyMs} ms, $${usd.usd.toFixed(6)}`);
+    say('\n2. Render 1.1.0 with typed variables and call its model (the simulator, as no API keys are set).');
+    const candidate = await resolvePrompt(pool, name, '1.1.0');
+    const rendered = renderPrompt(candidate.spec, {
+      question: 'How long do I have to return an item?',
+      context: 'Items can be returned within 30 days of delivery. Refunds reach your card in 5 business days. Shipping is free over $50.',
+    });
+    const completion = await providers.forModel(rendered.model).complete({ model: rendered.model, messages: rendered.messages, temperature: rendered.params.temperature, maxTokens: rendered.params.max_tokens });
+    say(`   answer: ${completion.text}`);
+    say(`   ${completion.provider}/${completion.model}: ${completion.usage.inputTokens} in, ${completion.usage.outputTokens} out, ${completion.latencyMs} ms, $${cost(completion.model, completion.usage).usd.toFixed(6)}`);
 
-        say('\n3. Move the staging label with a durable Temporal workflow (open the Temporal UI to watch it).');
-        const connection = await Connection.connect({ address: stack.env.TEMPORAL_ADDRESS });
-        try {
-          const client = new Client({ connection, namespace: stack.env.TEMPORAL_NAMESPACE });
-          const at = new Date(Date.now() + 2000).toISOString();
-          const { workflowId } = await scheduleLabelMove(client, { name, ref: '1.1.0', label: STAGING, reason: 'demo: stage the candidate', at, actor });
-          const moved = await client.workflow.getHandle(workflowId).result();
-          say(`   workflow ${workflowId}: staging ${moved.from ?? '(none)'} -> ${moved.to}`);
-        } finally {
-          await connection.close();
-        }
+    say('\n3. Move the staging label with a durable Temporal workflow (open the Temporal UI to watch it).');
+    const at = new Date(Date.now() + 2000).toISOString();
+    const { workflowId } = await scheduleLabelMove(client, { name, ref: '1.1.0', label: STAGING, reason: 'demo: stage the candidate', at, actor });
+    const moved = await client.workflow.getHandle(workflowId).result();
+    say(`   workflow ${workflowId}: staging ${moved.from ?? '(none)'} -> ${moved.to}`);
 
-        say('\n4. Promote 1.1.0 to production, then roll back in one step.');
-        const promoted = await moveLabel(pool, { name, label: PRODUCTION, version: '1.1.0', actor, reason: 'demo: promote' });
-        say(`   production ${promoted.from} -> ${promoted.to}`);
-        const rolledBack = await rollbackProduction(pool, { name, reason: 'demo: rollback drill', actor });
-        say(`   rollback: production ${rolledBack.from} -> ${rolledBack.to}`);
+    say('\n4. Calibrate the judge against labelled examples, so it may gate releases.');
+    const { labels, hash } = loadLabels(path.join(EXAMPLES, 'labels', 'support-judge-labels.jsonl'));
+    const calibration = await calibrate(pool, new Judge(pool, providers, DEFAULT_JUDGE_MODEL), labels, hash);
+    say(`   ${DEFAULT_JUDGE_MODEL}: Cohen's kappa ${calibration.kappa.toFixed(2)}, Spearman ${calibration.spearman.toFixed(2)} on ${calibration.examples} examples`);
 
-        say(`\n5. The audit trail of ${name}:`);
-        const history = await promptHistory(pool, name);
-        say(
-          table(
-            ['AT', 'LABEL', 'FROM', 'TO', 'BY', 'REASON'],
-            history.labelMoves.slice(-6).map((m) => [formatTime(m.ts), m.label, m.from, m.to, m.actor, m.reason]),
-          )
-            .split('\n')
-            .map((l) => `   ${l}`)
-            .join('\n'),
-        );
-        say(`\nThe stack:\n${table(['SERVICE', 'WHERE'], stack.urls)}`);
-        if (!opts.exit) {
-          say('\nDemo done; the stack stays up. Try `npx flightdeck prompt list` in another terminal. Ctrl-C to stop.');
-          await waitForShutdownSignal();
-        }
-      } finally {
-        await stack.stop();
+    const dataset = loadDataset(path.join(EXAMPLES, 'datasets', 'support-answer.yaml'));
+    const promote = async (version: string): Promise<PromotionStatus | string> => {
+      const existing = await resolvePrompt(pool, name, version);
+      if (existing.status === 'rejected') return `${name}@${version} was already rejected by an earlier run`;
+      const input = await preparePromotion(pool, { ref: { name, ref: version }, dataset, judgeModel: DEFAULT_JUDGE_MODEL, repeat: 1, concurrency: DEFAULT_EVAL_CONCURRENCY, actor });
+      const started = await startPromotion(client, pool, input, dataset);
+      const handle = client.workflow.getHandle(started.workflowId);
+      for (;;) {
+        const status = await handle.query(statusQuery);
+        if (status.stage === 'awaiting-approval' || status.stage === 'rejected') return status;
+        await new Promise((resolve) => setTimeout(resolve, 250));
       }
+    };
+
+    say(`\n5. Promote the regressed 1.2.0: the eval gate (${dataset.cases.length} cases, against production) rejects it.`);
+    const regressed = await promote('1.2.0');
+    say(typeof regressed === 'string' ? `   ${regressed}` : `   promotion/${name}/1.2.0: ${regressed.stage}, pass rate ${((regressed.passRate ?? 0) * 100).toFixed(0)}% (failed: ${regressed.gate?.checks.filter((c) => !c.passed).map((c) => c.metric).join(', ')})`);
+
+    say('\n6. Promote 1.1.0: the gate passes, staging moves, and a human approves (here, the demo does).');
+    const good = await promote('1.1.0');
+    if (typeof good !== 'string' && good.stage === 'awaiting-approval') {
+      say(`   promotion/${name}/1.1.0: gate passed, pass rate ${((good.passRate ?? 0) * 100).toFixed(0)}%; waiting for approval`);
+      const handle = client.workflow.getHandle(good.workflowId);
+      await handle.signal(approveSignal, { actor, reason: 'demo: approve' });
+      const done: PromotionStatus = await handle.result();
+      say(`   approved: ${done.stage}, production is now ${(await resolvePrompt(pool, name)).version}`);
+    }
+
+    say('\n7. On-call rolls production back in one step.');
+    const rolledBack = await rollbackProduction(pool, { name, reason: 'demo: rollback drill', actor });
+    say(`   rollback: production ${rolledBack.from} -> ${rolledBack.to}`);
+
+    say(`\n8. The audit trail of ${name}:`);
+    const history = await promptHistory(pool, name);
+    say(indent(table(['AT', 'LABEL', 'FROM', 'TO', 'BY', 'REASON'], history.labelMoves.slice(-6).map((m) => [formatTime(m.ts), m.label, m.from, m.to, m.actor, m.reason]))));
+    say(`\nThe stack:\n${table(['SERVICE', 'WHERE'], stack.urls)}`);
+    if (!opts.exit) {
+      say('\nDemo done; the stack stays up. Try `npx flightdeck rollout status support-answer` in another terminal. Ctrl-C to stop.');
+      await waitForShutdownSignal();
+    }
+  } finally {
+    await connection.close();
+    await stack.stop();
+  }
 }

@@ -1,20 +1,13 @@
 import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { InputError } from '../../errors';
-import { judgeRefusal } from '../../evals/calibration';
-import { needsJudge } from '../../evals/caseEvaluator';
 import { loadDataset } from '../../evals/dataset';
-import { DEFAULT_EVAL_CHUNK_SIZE, DEFAULT_EVAL_CONCURRENCY, DEFAULT_JUDGE_MODEL } from '../../evals/defaults';
-import { assertKnownJudgeModel } from '../../evals/judge';
-import { validateCases } from '../../evals/runner';
-import { storeDataset } from '../../evals/runStore';
+import { DEFAULT_EVAL_CONCURRENCY, DEFAULT_JUDGE_MODEL } from '../../evals/defaults';
 import { parsePromptReference } from '../../registry/reference';
-import { resolvePrompt } from '../../registry/registry';
 import type { PromotionStatus } from '../../release/promotionStatus';
-import { latestRelease, recordRelease } from '../../release/releaseStore';
+import { latestRelease } from '../../release/releaseStore';
 import { withDatabase } from '../context';
 import { emit, formatTime } from '../output';
-import type { PromotionInput } from '../../../workflows/promotion';
 
 // The Temporal client is required lazily: it takes most of a second to load.
 const temporal = () => require('../../temporal/connection') as typeof import('../../temporal/connection');
@@ -82,51 +75,23 @@ export function registerReleaseCommands(program: Command): void {
     .option('--force-judge', 'allow an uncalibrated judge to gate')
     .option('--json', 'machine-readable output')
     .action(async (text: string, opts: { dataset: string; judge: string; repeat: string; concurrency: string; forceJudge?: boolean; json?: boolean }) => {
-      const ref = parsePromptReference(text);
       const dataset = loadDataset(opts.dataset);
-      const repeat = positiveInt('--repeat', opts.repeat);
-      const concurrency = positiveInt('--concurrency', opts.concurrency);
-      const actor = currentActor();
-      const input: PromotionInput = await withDatabase(async (db) => {
-        const candidate = await resolvePrompt(db.pool, ref.name, ref.ref);
-        if (candidate.status === 'rejected') throw new InputError(`${candidate.name}@${candidate.version} was rejected; push a fixed version and promote that.`);
-        const production = await resolvePrompt(db.pool, ref.name, 'production');
-        if (production.version === candidate.version) throw new InputError(`${candidate.name}@${candidate.version} is already production; nothing to promote.`);
-        validateCases(candidate, dataset);
-        validateCases(production, dataset);
-        if (needsJudge(dataset.cases)) {
-          assertKnownJudgeModel(opts.judge);
-          const refusal = opts.forceJudge ? undefined : await judgeRefusal(db.pool, opts.judge);
-          if (refusal) throw new InputError(refusal);
-        }
-        await storeDataset(db.pool, dataset);
-        return { prompt: candidate.name, version: candidate.version, datasetHash: dataset.hash, actor, judgeModel: opts.judge, repeat, concurrency, chunkSize: DEFAULT_EVAL_CHUNK_SIZE };
-      });
-      const env = loadEnv();
-      const { client, close } = await temporal().connectClient(env);
-      const workflowId = messages().promotionWorkflowId(input.prompt, input.version);
+      const request = {
+        ref: parsePromptReference(text),
+        dataset,
+        judgeModel: opts.judge,
+        repeat: positiveInt('--repeat', opts.repeat),
+        concurrency: positiveInt('--concurrency', opts.concurrency),
+        forceJudge: opts.forceJudge,
+        actor: currentActor(),
+      };
+      const { preparePromotion, startPromotion } = require('../../release/startPromotion') as typeof import('../../release/startPromotion');
+      const input = await withDatabase((db) => preparePromotion(db.pool, request));
+      const { client, close } = await temporal().connectClient(loadEnv());
       try {
-        const { WorkflowExecutionAlreadyStartedError } = require('@temporalio/client') as typeof import('@temporalio/client');
-        const { FlightdeckPrompt, FlightdeckStage } = require('../../../workflows/searchAttributes') as typeof import('../../../workflows/searchAttributes');
-        const handle = await client.workflow
-          .start('promotionWorkflow', {
-            taskQueue: temporal().TASK_QUEUE,
-            workflowId,
-            args: [input],
-            staticSummary: `Promote ${input.prompt}@${input.version} (eval-gated, dataset ${dataset.name})`,
-            staticDetails: `Started by ${actor}. Evaluates production and ${input.version} on ${dataset.cases.length} cases, then waits for \`flightdeck rollout approve ${input.prompt}\`.`,
-            typedSearchAttributes: [
-              { key: FlightdeckPrompt, value: input.prompt },
-              { key: FlightdeckStage, value: 'starting' },
-            ],
-          })
-          .catch((error: unknown) => {
-            if (error instanceof WorkflowExecutionAlreadyStartedError) throw new InputError(`A promotion of ${input.prompt}@${input.version} is already running (${workflowId}); see \`flightdeck rollout status ${input.prompt}\`.`);
-            throw error;
-          });
-        await withDatabase((db) => recordRelease(db.pool, { prompt: input.prompt, version: input.version, workflowId, kind: 'promotion', startedBy: actor }));
-        const result = { workflowId, runId: handle.firstExecutionRunId, prompt: input.prompt, version: input.version, datasetHash: dataset.hash };
-        emit(opts.json, result, () => `Started ${workflowId}. Follow it with \`flightdeck rollout status ${input.prompt}\` or in the Temporal UI; approve with \`flightdeck rollout approve ${input.prompt}\` once the gate passes.`);
+        const started = await withDatabase((db) => startPromotion(client, db.pool, input, dataset));
+        const result = { ...started, prompt: input.prompt, version: input.version, datasetHash: dataset.hash };
+        emit(opts.json, result, () => `Started ${started.workflowId}. Follow it with \`flightdeck rollout status ${input.prompt}\` or in the Temporal UI; approve with \`flightdeck rollout approve ${input.prompt}\` once the gate passes.`);
       } finally {
         await close();
       }

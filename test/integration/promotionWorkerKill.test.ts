@@ -12,12 +12,12 @@ import { harnessValue } from '../harness/harnessEnv';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { exampleDataset, pushSupportAnswer } from '../fixtures/evals';
 
-const REPO = path.join(__dirname, '..', '..');
 const JUDGE = 'gpt-4.1-mini-2025-04-14';
 const CASES = 48;
 
 function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(__dirname, '..', 'harness', 'workerProcess.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // One process (tsx's require hook, not its CLI, which would fork a child that survives SIGKILL).
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(__dirname, '..', 'harness', 'workerProcess.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk) => String(chunk).includes('ready') && resolve(child));
     child.on('exit', (code) => reject(new Error(`worker exited early with ${code}`)));

@@ -5,15 +5,13 @@
  * Uses DATABASE_URL (a scratch database is created and dropped on it) or the embedded Postgres,
  * a throwaway Temporal dev server, and an in-process simulator.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { NativeConnection } from '@temporalio/worker';
-import pg from 'pg';
 import { loadEnv } from '../src/config/env';
-import { startEmbeddedPostgres } from '../src/db/embedded';
+import { scratchDatabaseFor } from '../src/db/scratchDatabase';
 import { migrate } from '../src/db/migrate';
 import { defaultProviderConfig } from '../src/providers/config';
 import { ProviderDirectory } from '../src/providers/directory';
@@ -39,15 +37,8 @@ const OUT = path.join(__dirname, '..', 'test', 'histories');
 async function main(): Promise<void> {
   installWorkerRuntime('WARN');
   const env = loadEnv();
-  const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres(env.flightdeckHome, env.FLIGHTDECK_POSTGRES_PORT);
-  const adminUrl = env.DATABASE_URL ?? embedded!.url;
-  const scratch = `fd_record_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${scratch}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${scratch}`;
-  const pool = createPool(url.toString());
+  const scratch = await scratchDatabaseFor(env, 'fd_record');
+  const pool = createPool(scratch.url);
   const server = await startDevServer(findTemporalTool('cli', env), { port: 7299 });
   try {
     await migrate(pool);
@@ -95,10 +86,8 @@ async function main(): Promise<void> {
     await workerConnection.close();
   } finally {
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
     await server.stop();
-    await embedded?.stop();
   }
 }
 

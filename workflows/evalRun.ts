@@ -1,14 +1,8 @@
 import { proxyActivities, setCurrentDetails, type ActivityOptions } from '@temporalio/workflow';
-import type { ConcludedEval, EvalActivities } from '../activities/evals';
+import type { ConcludedEval, EvalActivities, PrepareEvalInput } from '../activities/evals';
 import { chunked } from '../src/evals/defaults';
 
-export interface EvalWorkflowInput {
-  prompt: string;
-  ref: string;
-  datasetHash: string;
-  runId: string;
-  repeat: number;
-  judgeModel: string;
+export interface EvalWorkflowInput extends PrepareEvalInput {
   chunkSize: number;
   concurrency: number;
   baselineRunId?: string;

@@ -5,12 +5,10 @@
  *   npm run bench:eval [-- --cases 500 --concurrency 32 --latency 100]
  * Uses DATABASE_URL (a scratch database is created and dropped) or the embedded Postgres.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { loadEnv } from '../../src/config/env';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { scratchDatabaseFor } from '../../src/db/scratchDatabase';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { parseDataset } from '../../src/evals/dataset';
@@ -50,15 +48,8 @@ function datasetYaml(): string {
 
 async function main(): Promise<void> {
   const env = loadEnv();
-  const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres(env.flightdeckHome, env.FLIGHTDECK_POSTGRES_PORT);
-  const adminUrl = env.DATABASE_URL ?? embedded!.url;
-  const scratch = `fd_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${scratch}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${scratch}`;
-  const pool = createPool(url.toString(), 40);
+  const scratch = await scratchDatabaseFor(env, 'fd_bench');
+  const pool = createPool(scratch.url, 40);
   const simulator = await startChildServer([path.join(REPO, 'bin/flightdeck.js'), 'simulator', '--port', String(SIM_PORT)], `http://127.0.0.1:${SIM_PORT}/healthz`);
   try {
     await fetch(`http://127.0.0.1:${SIM_PORT}/admin/profiles/default`, { method: 'PUT', body: JSON.stringify({ ttftMs: LATENCY_MS, ttftSpreadMs: 0, perTokenMs: 0, perTokenSpreadMs: 0 }) });
@@ -99,9 +90,7 @@ async function main(): Promise<void> {
   } finally {
     simulator.kill();
     await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${scratch} WITH (FORCE)`);
-    await admin.end();
-    await embedded?.stop();
+    await scratch.drop();
   }
 }
 

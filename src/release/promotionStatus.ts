@@ -37,13 +37,18 @@ export interface PromotionStatus {
   history: Array<{ stage: PromotionStage; at: string; note?: string }>;
 }
 
+/** Metrics that failed a floor or a regression check, each named once. */
+export function failedMetrics(status: PromotionStatus): string[] {
+  return [...new Set((status.gate?.checks ?? []).filter((c) => !c.passed).map((c) => c.metric))];
+}
+
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : `${(v * 100).toFixed(1)}%`);
 
 /** The short markdown table the Temporal UI shows as the workflow's current details. */
 export function promotionDetails(status: PromotionStatus): string {
   const reached = (stage: PromotionStage) => status.history.some((h) => h.stage === stage);
   const floors = status.gate?.checks.filter((c) => c.kind === 'floor').map((c) => `${c.metric} ≥ ${c.limit}`).join(', ') ?? '';
-  const verdict = status.gate ? (status.gate.passed ? '✅ passed' : `❌ failed: ${status.gate.checks.filter((c) => !c.passed).map((c) => c.metric).join(', ')}`) : '⏳';
+  const verdict = status.gate ? (status.gate.passed ? '✅ passed' : `❌ failed: ${failedMetrics(status).join(', ')}`) : '⏳';
   const rows: Array<[string, string]> = [
     ['eval baseline', status.baselineVersion ? `${status.baselineVersion}${reached('evaluating') ? ' ✅' : ' ⏳'}` : 'none'],
     ['eval candidate', `${status.version}: pass rate ${pct(status.passRate)}${floors ? ` (floors ${floors})` : ''}`],

@@ -30,6 +30,11 @@ describe('promotion status for the UI', () => {
   it('names the failing metrics when the gate fails', () => {
     const failed = promotionDetails({ ...status, stage: 'rejected', gate: { passed: false, checks: [{ metric: 'rubric', kind: 'floor', limit: 0.7, actual: 0.5, passed: false }] } });
     expect(failed).toContain('| gate | ❌ failed: rubric |');
+    const twice = promotionDetails({
+      ...status,
+      gate: { passed: false, checks: [{ metric: 'pass_rate', kind: 'floor', limit: 0.8, actual: 0.4, passed: false }, { metric: 'pass_rate', kind: 'regression', limit: -0.05, actual: -0.5, passed: false }] },
+    });
+    expect(twice).toContain('| gate | ❌ failed: pass_rate |');
   });
 });
 

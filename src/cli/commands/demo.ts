@@ -13,7 +13,7 @@ import { rollbackProduction, STAGING } from '../../registry/labels';
 import { readPromptFile } from '../../registry/promptFile';
 import { promptHistory, pushPrompts, resolvePrompt } from '../../registry/registry';
 import { renderPrompt } from '../../registry/render';
-import type { PromotionStatus } from '../../release/promotionStatus';
+import { failedMetrics, type PromotionStatus } from '../../release/promotionStatus';
 import { preparePromotion, startPromotion } from '../../release/startPromotion';
 import { approveSignal, statusQuery } from '../../../workflows/promotionMessages';
 import { formatTime, table } from '../output';
@@ -79,7 +79,7 @@ export async function runDemo(opts: { exit?: boolean }): Promise<void> {
 
     say(`\n5. Promote the regressed 1.2.0: the eval gate (${dataset.cases.length} cases, against production) rejects it.`);
     const regressed = await promote('1.2.0');
-    say(typeof regressed === 'string' ? `   ${regressed}` : `   promotion/${name}/1.2.0: ${regressed.stage}, pass rate ${((regressed.passRate ?? 0) * 100).toFixed(0)}% (failed: ${regressed.gate?.checks.filter((c) => !c.passed).map((c) => c.metric).join(', ')})`);
+    say(typeof regressed === 'string' ? `   ${regressed}` : `   promotion/${name}/1.2.0: ${regressed.stage}, pass rate ${((regressed.passRate ?? 0) * 100).toFixed(0)}% (failed: ${failedMetrics(regressed).join(', ')})`);
 
     say('\n6. Promote 1.1.0: the gate passes, staging moves, and a human approves (here, the demo does).');
     const good = await promote('1.1.0');

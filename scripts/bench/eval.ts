@@ -20,15 +20,11 @@ import { readPromptFile } from '../../src/registry/promptFile';
 import { pushPrompts, resolvePrompt } from '../../src/registry/registry';
 import { table } from '../../src/cli/output';
 import { startChildServer } from './childServer';
+import { numberFlag } from './flags';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const CASES = flag('cases', 500);
-const CONCURRENCY = flag('concurrency', 32);
-const LATENCY_MS = flag('latency', 100);
+const CASES = numberFlag('cases', 500);
+const CONCURRENCY = numberFlag('concurrency', 32);
+const LATENCY_MS = numberFlag('latency', 100);
 const SIM_PORT = 18790;
 const REPO = path.join(__dirname, '..', '..');
 

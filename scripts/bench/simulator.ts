@@ -9,15 +9,11 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import { table } from '../../src/cli/output';
 import { startChildServer } from './childServer';
+import { numberFlag } from './flags';
 import { runLoad, type LoadResult } from './load';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const REQUESTS = flag('requests', 4000);
-const CONCURRENCY = flag('concurrency', 32);
+const REQUESTS = numberFlag('requests', 4000);
+const CONCURRENCY = numberFlag('concurrency', 32);
 const SIM_PORT = 18788;
 const BASE_PORT = 18789;
 const REPO = path.join(__dirname, '..', '..');

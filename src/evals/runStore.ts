@@ -62,6 +62,12 @@ export async function storeCaseResult(pool: Pool, runId: string, r: CaseResult):
   );
 }
 
+/** Ids of the cases a run has stored: what a resumed chunk skips (without reading outputs back). */
+export async function storedCaseIds(pool: Pool, runId: string): Promise<Set<string>> {
+  const { rows } = await pool.query<{ case_id: string }>('SELECT case_id FROM eval_case_results WHERE run_id = $1', [runId]);
+  return new Set(rows.map((r) => r.case_id));
+}
+
 export async function loadCaseResults(pool: Pool, runId: string): Promise<CaseResult[]> {
   const { rows } = await pool.query('SELECT * FROM eval_case_results WHERE run_id = $1 ORDER BY case_id', [runId]);
   return rows.map((row) => ({

@@ -10,7 +10,7 @@ import { mapWithConcurrency } from './concurrency';
 import type { Dataset } from './dataset';
 import { applyGate, gateSettings, type GateVerdict } from './gate';
 import { Judge } from './judge';
-import { createRun, finishRun, loadCaseResults, storeCaseResult, storeDataset, type RunRecord } from './runStore';
+import { createRun, finishRun, loadCaseResults, storeCaseResult, storeDataset, storedCaseIds, type RunRecord } from './runStore';
 import { compareRuns, summarize, type EvalSummary } from './summary';
 
 export interface EvalServices {
@@ -79,7 +79,7 @@ export async function executeCases(
   dataset: Dataset,
   options: { concurrency: number; caseIds?: string[]; onCaseDone?: (done: number, total: number) => void },
 ): Promise<CallCounters> {
-  const stored = new Set((await loadCaseResults(services.pool, run.id)).map((r) => r.caseId));
+  const stored = await storedCaseIds(services.pool, run.id);
   const wanted = options.caseIds ? new Set(options.caseIds) : undefined;
   const pending = dataset.cases.filter((c) => !stored.has(c.id) && (!wanted || wanted.has(c.id)));
   const judge = run.judgeModel ? new Judge(services.pool, services.providers, run.judgeModel) : undefined;

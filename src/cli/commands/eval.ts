@@ -13,6 +13,7 @@ import { ProviderDirectory } from '../../providers/directory';
 import { parsePromptReference } from '../../registry/reference';
 import { resolvePrompt } from '../../registry/registry';
 import { withDatabase } from '../context';
+import { positiveInt } from '../options';
 import { emit } from '../output';
 import { ProgressBar } from '../progressBar';
 import { ensureSimulator } from '../simulatorProcess';
@@ -20,12 +21,6 @@ import type { Env } from '../../config/env';
 import type { Database } from '../../db/database';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-function positiveInt(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`${name} must be a whole number of at least 1 (got "${text}")`);
-  return n;
-}
 
 /** Database, providers, and the simulator when some model in use is routed to it and it is not running. */
 async function withEvalServices<T>(judgeModel: string, models: string[], fn: (services: EvalServices) => Promise<T>): Promise<T> {

@@ -133,10 +133,9 @@ export function registerPromptCommands(program: Command): void {
     .action(async (name: string, version: string, label: string, opts: { reason: string; at?: string; json?: boolean }) => {
       if (opts.at) {
         const at = opts.at;
-        const { connectClient }: typeof import('../../temporal/connection') = require('../../temporal/connection');
+        const { withTemporalClient }: typeof import('../../temporal/connection') = require('../../temporal/connection');
         const { scheduleLabelMove }: typeof import('../scheduleLabelMove') = require('../scheduleLabelMove');
-        const { client, close } = await connectClient(loadEnv());
-        const scheduled = await scheduleLabelMove(client, { name, ref: version, label, reason: opts.reason, at, actor: currentActor() }).finally(close);
+        const scheduled = await withTemporalClient(loadEnv(), (client) => scheduleLabelMove(client, { name, ref: version, label, reason: opts.reason, at, actor: currentActor() }));
         emit(opts.json, scheduled, () => `Scheduled: ${name} ${label} -> ${version} at ${opts.at} (workflow ${scheduled.workflowId}; see it in the Temporal UI)`);
         return;
       }

@@ -7,17 +7,12 @@ import { parsePromptReference } from '../../registry/reference';
 import type { PromotionStatus } from '../../release/promotionStatus';
 import { latestRelease } from '../../release/releaseStore';
 import { withDatabase } from '../context';
+import { positiveInt } from '../options';
 import { emit, formatTime } from '../output';
 
 // The Temporal client is required lazily: it takes most of a second to load.
 const temporal = () => require('../../temporal/connection') as typeof import('../../temporal/connection');
 const messages = () => require('../../../workflows/promotionMessages') as typeof import('../../../workflows/promotionMessages');
-
-function positiveInt(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new InputError(`${name} must be a whole number of at least 1 (got "${text}")`);
-  return n;
-}
 
 function formatStatus(s: PromotionStatus): string {
   const lines = [
@@ -36,20 +31,16 @@ function formatStatus(s: PromotionStatus): string {
 /** Status of the prompt's latest promotion: the live query, or the result once it has finished. */
 async function promotionStatus(prompt: string): Promise<PromotionStatus> {
   const release = await withDatabase((db) => latestRelease(db.pool, prompt));
-  const { client, close } = await temporal().connectClient(loadEnv());
-  try {
+  return temporal().withTemporalClient(loadEnv(), async (client) => {
     const handle = client.workflow.getHandle(release.workflowId);
     const { status } = await handle.describe();
-    return status.name === 'RUNNING' ? await handle.query(messages().statusQuery) : await handle.result();
-  } finally {
-    await close();
-  }
+    return status.name === 'RUNNING' ? handle.query(messages().statusQuery) : handle.result();
+  });
 }
 
 async function signalPromotion(prompt: string, signal: 'approve' | 'reject' | 'cancel', reason?: string): Promise<PromotionStatus> {
   const release = await withDatabase((db) => latestRelease(db.pool, prompt));
-  const { client, close } = await temporal().connectClient(loadEnv());
-  try {
+  return temporal().withTemporalClient(loadEnv(), async (client) => {
     const handle = client.workflow.getHandle(release.workflowId);
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING') throw new InputError(`The latest release of ${prompt} (${release.workflowId}) has already ended (${description.status.name.toLowerCase()}); nothing to ${signal}.`);
@@ -57,10 +48,8 @@ async function signalPromotion(prompt: string, signal: 'approve' | 'reject' | 'c
     if (current.stage !== 'awaiting-approval') throw new InputError(`${prompt}@${current.version} is ${current.stage}, not awaiting approval; wait for the eval (\`flightdeck rollout status ${prompt}\`).`);
     const m = messages();
     await handle.signal(signal === 'approve' ? m.approveSignal : signal === 'reject' ? m.rejectSignal : m.cancelSignal, { actor: currentActor(), reason });
-    return await handle.result();
-  } finally {
-    await close();
-  }
+    return handle.result();
+  });
 }
 
 export function registerReleaseCommands(program: Command): void {
@@ -87,14 +76,9 @@ export function registerReleaseCommands(program: Command): void {
       };
       const { preparePromotion, startPromotion } = require('../../release/startPromotion') as typeof import('../../release/startPromotion');
       const input = await withDatabase((db) => preparePromotion(db.pool, request));
-      const { client, close } = await temporal().connectClient(loadEnv());
-      try {
-        const started = await withDatabase((db) => startPromotion(client, db.pool, input, dataset));
-        const result = { ...started, prompt: input.prompt, version: input.version, datasetHash: dataset.hash };
-        emit(opts.json, result, () => `Started ${started.workflowId}. Follow it with \`flightdeck rollout status ${input.prompt}\` or in the Temporal UI; approve with \`flightdeck rollout approve ${input.prompt}\` once the gate passes.`);
-      } finally {
-        await close();
-      }
+      const started = await temporal().withTemporalClient(loadEnv(), (client) => withDatabase((db) => startPromotion(client, db.pool, input, dataset)));
+      const result = { ...started, prompt: input.prompt, version: input.version, datasetHash: dataset.hash };
+      emit(opts.json, result, () => `Started ${started.workflowId}. Follow it with \`flightdeck rollout status ${input.prompt}\` or in the Temporal UI; approve with \`flightdeck rollout approve ${input.prompt}\` once the gate passes.`);
     });
 
   const rollout = program.command('rollout').description('The live release of a prompt: status and decisions');

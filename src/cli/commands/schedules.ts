@@ -13,30 +13,20 @@ export function registerScheduleCommands(program: Command): void {
     .description('Create or update every Flightdeck schedule (idempotent)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const { client, close } = await temporal().connectClient(loadEnv());
-      try {
-        const installed = await schedules().installSchedules(client);
-        emit(opts.json, installed, () => `${installed.map((s) => `${s.id}: ${s.outcome}`).join('\n')}\nSee them with \`flightdeck schedules list\` or under Schedules in the Temporal UI.`);
-      } finally {
-        await close();
-      }
+      const installed = await temporal().withTemporalClient(loadEnv(), (client) => schedules().installSchedules(client));
+      emit(opts.json, installed, () => `${installed.map((s) => `${s.id}: ${s.outcome}`).join('\n')}\nSee them with \`flightdeck schedules list\` or under Schedules in the Temporal UI.`);
     });
   command
     .command('list')
     .description('Each schedule: installed or not, paused, next runs')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const { client, close } = await temporal().connectClient(loadEnv());
-      try {
-        const states = await schedules().describeSchedules(client);
-        emit(opts.json, states, () =>
-          table(
-            ['SCHEDULE', 'INSTALLED', 'PAUSED', 'NEXT RUN', 'RECENT RUNS'],
-            states.map((s) => [s.id, s.installed ? 'yes' : 'no (run `flightdeck schedules install`)', s.paused ? 'yes' : 'no', s.nextRuns[0], s.recentRuns]),
-          ),
-        );
-      } finally {
-        await close();
-      }
+      const states = await temporal().withTemporalClient(loadEnv(), (client) => schedules().describeSchedules(client));
+      emit(opts.json, states, () =>
+        table(
+          ['SCHEDULE', 'INSTALLED', 'PAUSED', 'NEXT RUN', 'RECENT RUNS'],
+          states.map((s) => [s.id, s.installed ? 'yes' : 'no (run `flightdeck schedules install`)', s.paused ? 'yes' : 'no', s.nextRuns[0], s.recentRuns]),
+        ),
+      );
     });
 }

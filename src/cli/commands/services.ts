@@ -30,7 +30,7 @@ export function registerServiceCommands(program: Command): void {
     .command('worker')
     .description('Run the Temporal worker (task queue "flightdeck") against TEMPORAL_ADDRESS')
     .action(async () => {
-      const { connectWorker }: typeof import('../../temporal/connection') = require('../../temporal/connection');
+      const { connectWorker }: typeof import('../../temporal/workerConnection') = require('../../temporal/workerConnection');
       const { bundleWorkflows }: typeof import('../../../workers/bundle') = require('../../../workers/bundle');
       const { createFlightdeckWorker }: typeof import('../../../workers/worker') = require('../../../workers/worker');
       const { installWorkerRuntime }: typeof import('../../../workers/runtime') = require('../../../workers/runtime');

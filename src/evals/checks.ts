@@ -1,7 +1,7 @@
 import { similarity } from './editDistance';
 import type { Assertion, CheckType } from './assertionSpec';
-import { validateJsonSchema } from './jsonSchema';
-import { isRefusal } from './refusal';
+import { validateJsonSchema } from '../guardrails/jsonSchema';
+import { isRefusal } from '../guardrails/refusal';
 
 export interface Observed {
   output: string;

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { InputError, describeZodIssues } from '../errors';
 import { canonicalJson } from '../registry/contentHash';
 import { rawAssertionSchema, resolveAssertionType, valueProblem, type Assertion, type RawAssertion } from './assertionSpec';
-import { schemaProblem } from './jsonSchema';
+import { schemaProblem } from '../guardrails/jsonSchema';
 
 export interface EvalCase {
   id: string;

@@ -31,6 +31,7 @@ export function requiredBump(previous: PromptSpec, next: PromptSpec): RequiredBu
   if (previous.model !== next.model) minor.push(`model changed from ${previous.model} to ${next.model}`);
   if (canonicalJson(previous.params) !== canonicalJson(next.params)) minor.push('params changed');
   if (canonicalJson(previous.output ?? null) !== canonicalJson(next.output ?? null)) minor.push('output schema changed');
+  if (canonicalJson(previous.gateway ?? null) !== canonicalJson(next.gateway ?? null)) minor.push('gateway settings changed');
   if (canonicalJson(previous.template) !== canonicalJson(next.template)) patch.push('template wording changed');
 
   if (major.length) return { kind: 'major', reasons: major };

@@ -14,7 +14,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * sha256 over what changes behaviour: template, model, params, variables and output schema.
+ * sha256 over what changes behaviour: template, model, params, variables, output schema and gateway settings.
  * Description and owner are metadata and do not count.
  */
 export function contentHash(spec: PromptSpec): string {
@@ -24,6 +24,8 @@ export function contentHash(spec: PromptSpec): string {
     params: spec.params,
     variables: spec.variables,
     output: spec.output ?? null,
+    // Only when present, so versions written before the gateway section keep their hash.
+    ...(spec.gateway ? { gateway: spec.gateway } : {}),
   };
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
 }

@@ -54,6 +54,37 @@ const paramsSchema = z
   })
   .default({});
 
+const costRouteSchema = z
+  .strictObject({
+    /** Requests whose rendered input is at most this many tokens… */
+    max_input_tokens: z.number().int().positive().optional(),
+    /** …and/or whose user message matches this case-insensitive pattern (a keyword classifier). */
+    pattern: z.string().min(1).optional(),
+    model: z.string().min(1),
+  })
+  .refine((rule) => rule.max_input_tokens !== undefined || rule.pattern !== undefined, 'a cost route needs max_input_tokens or pattern')
+  .refine((rule) => rule.pattern === undefined || isValidPattern(rule.pattern), 'pattern is not a valid regular expression');
+
+function isValidPattern(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'i');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How the gateway serves this prompt. Part of the content: changing it changes behaviour. */
+const gatewaySchema = z.strictObject({
+  /** Exact-match response cache, opt-in. */
+  cache: z.strictObject({ ttl_seconds: z.number().int().positive() }).optional(),
+  /** Requests over this many input tokens get 413. */
+  max_input_tokens: z.number().int().positive().optional(),
+  /** Checked in order; the first matching rule picks a cheaper model. */
+  cost_routing: z.array(costRouteSchema).default([]),
+});
+export type PromptGatewaySpec = z.infer<typeof gatewaySchema>;
+
 export const promptSpecSchema = z
   .strictObject({
     name: identifier,
@@ -71,6 +102,7 @@ export const promptSpecSchema = z
       }),
     fallbacks: z.array(z.string().min(1)).default([]),
     output: z.strictObject({ schema: z.record(z.string(), z.unknown()) }).optional(),
+    gateway: gatewaySchema.optional(),
     /** Eval gate floors for this prompt (a dataset's own floors take precedence). Not part of the content hash. */
     eval: z.strictObject({ floors: z.record(z.string(), z.number().min(0).max(1)).default({}) }).optional(),
   })

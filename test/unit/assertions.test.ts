@@ -2,7 +2,7 @@ import { resolveAssertionType, type Assertion, type CheckType } from '../../src/
 import { runCheck } from '../../src/evals/checks';
 import { combine } from '../../src/evals/caseEvaluator';
 import { similarity } from '../../src/evals/editDistance';
-import { isRefusal } from '../../src/evals/refusal';
+import { isRefusal } from '../../src/guardrails/refusal';
 
 const observed = (output: string, latencyMs = 100, costUsd = 0.001) => ({ output, latencyMs, costUsd });
 

@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { InputError, describeZodIssues } from '../errors';
+import type { Env } from './env';
+
+const outputRuleSchema = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9_.-]*$/, 'expected a rule id like output.credentials'),
+  category: z.string().min(1),
+  /** Case-insensitive regular expressions; any match applies the rule. */
+  patterns: z.array(z.string().min(1)).min(1),
+  action: z.enum(['block', 'flag']).default('flag'),
+});
+export type OutputRule = z.infer<typeof outputRuleSchema>;
+
+/** Output categories refused or flagged out of the box; the gateway file replaces them. */
+export const DEFAULT_OUTPUT_RULES: OutputRule[] = [
+  { id: 'output.credentials', category: 'secret leak', patterns: ['\\bsk-[A-Za-z0-9]{20,}', '-----BEGIN [A-Z ]*PRIVATE KEY-----', '\\bAKIA[0-9A-Z]{16}\\b'], action: 'block' },
+  { id: 'output.weapons', category: 'weapons', patterns: ['\\b(build|make|assemble) (a |an )?(pipe )?bomb\\b', '\\bnerve agent synthesis\\b'], action: 'block' },
+  { id: 'output.self_harm', category: 'self-harm', patterns: ['\\bhow to (kill|hurt) (yourself|myself)\\b'], action: 'flag' },
+];
+
+const gatewayFileSchema = z.strictObject({
+  /** Ordered fallback targets per model id when callers use a model id directly. */
+  model_fallbacks: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  output_rules: z.array(outputRuleSchema).optional(),
+  /** Whole-request deadline, fallbacks included. */
+  deadline_ms: z.number().int().positive().default(30_000),
+  /** Per-request input cap when the prompt sets none. */
+  max_input_tokens: z.number().int().positive().default(32_000),
+  circuit: z
+    .strictObject({
+      failures: z.number().int().positive().default(5),
+      cooldown_ms: z.number().int().positive().default(10_000),
+    })
+    .default({ failures: 5, cooldown_ms: 10_000 }),
+  /** How long request bodies are kept for triage. */
+  body_retention_days: z.number().positive().default(7),
+  /** Requests mirrored to a shadow target at most this many at a time (beyond: skipped, counted). */
+  max_shadow_in_flight: z.number().int().positive().default(32),
+});
+export type GatewayConfig = z.infer<typeof gatewayFileSchema> & { output_rules: OutputRule[] };
+
+export const DEFAULT_GATEWAY_FILE = 'flightdeck.gateway.yaml';
+
+/** Defaults, overlaid by FLIGHTDECK_GATEWAY_FILE or ./flightdeck.gateway.yaml when present. */
+export function loadGatewayConfig(env: Pick<Env, 'FLIGHTDECK_GATEWAY_FILE'>): GatewayConfig {
+  const file = env.FLIGHTDECK_GATEWAY_FILE ?? (existsSync(DEFAULT_GATEWAY_FILE) ? DEFAULT_GATEWAY_FILE : undefined);
+  let raw: unknown = {};
+  if (file) {
+    try {
+      raw = parse(readFileSync(file, 'utf8')) ?? {};
+    } catch (error) {
+      throw new InputError(`Cannot read gateway file ${file}: ${(error as Error).message}`);
+    }
+  }
+  const parsed = gatewayFileSchema.safeParse(raw);
+  if (!parsed.success) throw new InputError(describeZodIssues(`Gateway file ${file}`, parsed.error.issues));
+  const rules = parsed.data.output_rules ?? DEFAULT_OUTPUT_RULES;
+  for (const rule of rules) {
+    for (const pattern of rule.patterns) {
+      try {
+        new RegExp(pattern, 'i');
+      } catch (error) {
+        throw new InputError(`Gateway file ${file}: rule ${rule.id} has an invalid pattern ${pattern}: ${(error as Error).message}`);
+      }
+    }
+  }
+  return { ...parsed.data, output_rules: rules };
+}

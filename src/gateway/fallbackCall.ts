@@ -1,0 +1,116 @@
+import { SpanKind, type Context } from '@opentelemetry/api';
+import { ProviderError } from '../providers/errors';
+import type { ProviderDirectory } from '../providers/directory';
+import { retryDelayMs } from '../providers/retry';
+import type { Completion, CompletionRequest } from '../providers/types';
+import type { CircuitBoard } from '../routing/circuitBreaker';
+import { targetKey, type Target } from '../routing/fallbackChain';
+import type { AttemptRecord } from '../telemetry/requestRecord';
+import { endSpan, type GatewayTracing } from '../telemetry/tracing';
+
+const BACKOFF = { attempts: 0, baseDelayMs: 20, maxDelayMs: 250 };
+
+export interface FallbackCall {
+  targets: Target[];
+  request: Omit<CompletionRequest, 'model' | 'timeoutMs' | 'signal'>;
+  /** Absolute deadline (Date.now() ms) for every attempt together. */
+  deadline: number;
+  /** Streaming: called with each delta; the first one commits the call to its target (no fallback after). */
+  onDelta?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface FallbackResult {
+  completion: Completion;
+  target: Target;
+  attempts: AttemptRecord[];
+  fallbackUsed: boolean;
+}
+
+/** Every target failed or was skipped; carries the attempts for the log. */
+export class FallbackExhausted extends Error {
+  constructor(
+    readonly last: ProviderError | undefined,
+    readonly attempts: AttemptRecord[],
+    readonly reason: 'failed' | 'all_circuits_open' | 'deadline',
+  ) {
+    super(last?.message ?? reason);
+  }
+}
+
+/** A failure after the first streamed token: the caller already has part of the answer, so no fallback. */
+export class MidStreamFailure extends Error {
+  constructor(
+    readonly cause: ProviderError,
+    readonly attempts: AttemptRecord[],
+  ) {
+    super(cause.message);
+  }
+}
+
+/**
+ * Try each target in order: retryable failures (429, 5xx, overloaded, timeout, a stream cut before
+ * the first token) move to the next after a short jittered pause, within the request's deadline.
+ * A target whose circuit is open is skipped; a second pass retries the chain while time remains.
+ */
+export class FallbackCaller {
+  constructor(
+    private readonly providers: ProviderDirectory,
+    private readonly circuits: CircuitBoard,
+    private readonly tracing: GatewayTracing,
+  ) {}
+
+  async call(call: FallbackCall, context: Context): Promise<FallbackResult> {
+    const attempts: AttemptRecord[] = [];
+    let last: ProviderError | undefined;
+    const maxAttempts = Math.max(2, call.targets.length);
+    let tried = 0;
+    for (let i = 0; tried < maxAttempts && i < maxAttempts * 2; i++) {
+      const target = call.targets[i % call.targets.length]!;
+      const remaining = call.deadline - Date.now();
+      if (remaining <= 0) throw new FallbackExhausted(last, attempts, 'deadline');
+      const breaker = this.circuits.for(targetKey(target));
+      if (!breaker.tryPass()) {
+        attempts.push({ provider: target.provider, model: target.model, ms: 0, outcome: 'skipped_open_circuit' });
+        continue;
+      }
+      tried++;
+      if (tried > 1) await new Promise((resolve) => setTimeout(resolve, Math.min(retryDelayMs(tried - 2, BACKOFF), Math.max(0, remaining - 1))));
+      const started = performance.now();
+      const span = this.tracing.child(context, `chat ${target.model}`, { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': target.provider, 'gen_ai.request.model': target.model }, SpanKind.CLIENT);
+      let committed = false;
+      try {
+        const request: CompletionRequest = { ...call.request, model: target.model, timeoutMs: call.deadline - Date.now(), signal: call.signal };
+        const completion = call.onDelta
+          ? await this.streamOnce(target, request, (text) => {
+              committed = true;
+              call.onDelta!(text);
+            })
+          : await this.providers.byName(target.provider).complete(request);
+        breaker.onSuccess();
+        attempts.push({ provider: target.provider, model: target.model, ms: Math.round(performance.now() - started), outcome: 'ok' });
+        span.setAttributes({ 'gen_ai.response.model': completion.model, 'gen_ai.usage.input_tokens': completion.usage.inputTokens, 'gen_ai.usage.output_tokens': completion.usage.outputTokens });
+        endSpan(span);
+        return { completion, target, attempts, fallbackUsed: attempts.some((a) => a.outcome !== 'ok') };
+      } catch (error) {
+        const failure = error instanceof ProviderError ? error : new ProviderError('bad_request', String((error as Error).message), target.provider);
+        attempts.push({ provider: target.provider, model: target.model, ms: Math.round(performance.now() - started), outcome: failure.kind });
+        endSpan(span, failure.kind);
+        if (failure.retryable) breaker.onFailure();
+        else breaker.onSuccess(); // the provider answered; the request was the problem
+        if (committed) throw new MidStreamFailure(failure, attempts);
+        if (!failure.retryable) throw new FallbackExhausted(failure, attempts, 'failed');
+        last = failure;
+      }
+    }
+    throw new FallbackExhausted(last, attempts, tried === 0 ? 'all_circuits_open' : 'failed');
+  }
+
+  private async streamOnce(target: Target, request: CompletionRequest, onDelta: (text: string) => void): Promise<Completion> {
+    for await (const event of this.providers.byName(target.provider).stream(request)) {
+      if (event.type === 'delta') onDelta(event.text);
+      else return event.completion;
+    }
+    throw new ProviderError('stream_cut', `${target.provider}: the stream ended without a completion`, target.provider);
+  }
+}

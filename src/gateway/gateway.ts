@@ -1,0 +1,208 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { GatewayConfig } from '../config/gatewayConfig';
+import { createPool, type Pool } from '../db/pool';
+import type { ProviderConfig } from '../providers/config';
+import type { ProviderDirectory } from '../providers/directory';
+import { CircuitBoard, CircuitBreaker } from '../routing/circuitBreaker';
+import { GatewayMetrics } from '../telemetry/gatewayMetrics';
+import { RequestLogWriter } from '../telemetry/requestLogWriter';
+import { endSpan, GatewayTracing } from '../telemetry/tracing';
+import { authenticate } from './authenticate';
+import { chatCompletions, failStream, runPrompt } from './completionEndpoints';
+import { FallbackCaller } from './fallbackCall';
+import { GatewayError, sendError, sendJson } from './gatewayError';
+import { readJsonBody } from './httpBody';
+import { LiveState } from './liveState';
+import { RequestPipeline } from './pipeline';
+import { RequestContext } from './requestContext';
+import { getRequest, recordFeedback } from './requestsApi';
+import { ResponseCache } from './responseCache';
+import { ShadowMirror } from './shadowMirror';
+
+export interface GatewayOptions {
+  databaseUrl: string;
+  providers: ProviderDirectory;
+  providerConfig: ProviderConfig;
+  config: GatewayConfig;
+  /** 0 picks a free port. */
+  port: number;
+  host?: string;
+  /** Spill files go under here (FLIGHTDECK_HOME). */
+  home: string;
+  /** One JSON line per request (stdout by default; null for none). */
+  jsonLines?: Writable | null;
+  otlpEndpoint?: string;
+  spanExporter?: SpanExporter;
+  /** Log writer batching, for tests that want rows quickly. */
+  flushIntervalMs?: number;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  state: LiveState;
+  log: RequestLogWriter;
+  metrics: GatewayMetrics;
+  close(): Promise<void>;
+}
+
+const PROMPT_RUN = /^\/v1\/prompts\/([^/]+)\/run$/;
+const REQUEST_GET = /^\/v1\/requests\/([^/]+)$/;
+
+/** Start a gateway: load routing and tenants, listen for changes, serve HTTP. */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  // Hot-path queries fail fast when Postgres is away instead of queueing behind a dead connection.
+  const pool: Pool = createPool(options.databaseUrl, 20, { connectionTimeoutMillis: 1000, query_timeout: 5000 });
+  const state = new LiveState(pool, options.databaseUrl);
+  await state.start().catch(async (error: Error) => {
+    await pool.end();
+    throw new GatewayError(503, 'api_error', `The gateway cannot load its routing from Postgres: ${error.message}`);
+  });
+  const circuits = new CircuitBoard({ failures: options.config.circuit.failures, cooldownMs: options.config.circuit.cooldown_ms });
+  const database = new CircuitBreaker({ failures: 1, cooldownMs: 1000 });
+  const tracing = new GatewayTracing({ otlpEndpoint: options.otlpEndpoint, exporter: options.spanExporter });
+  let metrics: GatewayMetrics | undefined;
+  const log = new RequestLogWriter({
+    pool,
+    spillDir: path.join(options.home, 'spill'),
+    bodyRetentionDays: options.config.body_retention_days,
+    jsonLines: options.jsonLines === undefined ? process.stdout : (options.jsonLines ?? undefined),
+    flushIntervalMs: options.flushIntervalMs,
+    onSpill: (count) => metrics?.spilled.inc(count),
+  });
+  metrics = new GatewayMetrics({ logBufferDepth: () => log.depth(), circuitStates: () => circuits.states() });
+  const gatewayMetrics = metrics;
+  const fallback = new FallbackCaller(options.providers, circuits, tracing);
+
+  const record = (ctx: RequestContext, status: number, errorClass: string | null) => {
+    const entry = ctx.toLogEntry(status, errorClass);
+    log.write(entry);
+    gatewayMetrics.observe(entry.record);
+    ctx.span.updateName(`chat ${ctx.model ?? ''}`.trim());
+    ctx.span.setAttributes({
+      'gen_ai.provider.name': ctx.provider ?? '',
+      'gen_ai.request.model': ctx.model ?? '',
+      'gen_ai.usage.input_tokens': ctx.usage.inputTokens,
+      'gen_ai.usage.output_tokens': ctx.usage.outputTokens,
+      'flightdeck.request_id': ctx.requestId,
+      'flightdeck.prompt.name': ctx.promptName ?? '',
+      'flightdeck.prompt.version': ctx.promptVersion ?? '',
+      'flightdeck.variant': ctx.variant ?? '',
+      'flightdeck.tenant.id': ctx.tenant?.id ?? '',
+      'flightdeck.cost_usd': ctx.costUsd,
+      'flightdeck.fallback_used': ctx.fallbackUsed,
+      'flightdeck.cache_hit': ctx.cacheHit,
+      'http.response.status_code': status,
+    });
+    for (const guard of ctx.guardrails) {
+      tracing.child(ctx.traceContext, `guardrail ${guard.id}`, { 'flightdeck.guardrail.id': guard.id, 'flightdeck.guardrail.decision': guard.decision, 'flightdeck.guardrail.ms': guard.ms }).end();
+    }
+    endSpan(ctx.span, status >= 400 ? (errorClass ?? String(status)) : undefined);
+  };
+
+  const shadow = new ShadowMirror({
+    fallback,
+    tracing,
+    providerConfig: options.providerConfig,
+    deadlineMs: options.config.deadline_ms,
+    maxInFlight: options.config.max_shadow_in_flight,
+    record,
+    onSkipped: () => gatewayMetrics.shadowSkipped.inc(),
+  });
+  const pipeline = new RequestPipeline({ pool, state, providerConfig: options.providerConfig, config: options.config, fallback, cache: new ResponseCache(pool), shadow, database });
+
+  /** Endpoints that act for a tenant: authenticate, then run; every authenticated call of the completion endpoints gets a log row. */
+  async function tenantCall(req: IncomingMessage, res: ServerResponse, route: string, match: RegExpExecArray | null): Promise<void> {
+    const { span, context } = tracing.startRequest(req.headers);
+    const ctx = new RequestContext(span, context);
+    res.on('close', () => {
+      if (!res.writableFinished) ctx.abort.abort();
+    });
+    let status = 200;
+    let errorClass: string | null = null;
+    try {
+      ctx.tenant = await authenticate(req.headers, state, () => database.tryPass());
+      const body = route === 'GET request' ? undefined : await readJsonBody(req);
+      if (route === 'chat') await chatCompletions(pipeline, ctx, req, res, body);
+      else if (route === 'run') await runPrompt(pipeline, ctx, req, res, decodeURIComponent(match![1]!), body);
+      else if (route === 'feedback') sendJson(res, 201, await recordFeedback(pool, log, ctx.tenant, body));
+      else sendJson(res, 200, await getRequest(pool, log, ctx.tenant, decodeURIComponent(match![1]!)));
+    } catch (error) {
+      const failure = error instanceof GatewayError ? error : databaseOrInternal(error);
+      status = failure.status;
+      errorClass = failure.code ?? failure.type;
+      if (res.headersSent) failStream(res, failure);
+      else sendError(res, failure, { 'x-flightdeck-request-id': ctx.requestId });
+    } finally {
+      if (ctx.tenant && (route === 'chat' || route === 'run')) record(ctx, status, errorClass);
+      else endSpan(ctx.span, status >= 400 ? (errorClass ?? undefined) : undefined);
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const pathname = url.split('?', 1)[0]!;
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (method === 'GET' && pathname === '/readyz') {
+      return sendJson(res, 200, { status: state.degraded ? 'degraded' : 'ready', prompts: state.routes.size, logBufferDepth: log.depth() });
+    }
+    if (method === 'GET' && pathname === '/metrics') {
+      const text = await gatewayMetrics.registry.metrics();
+      res.writeHead(200, { 'content-type': gatewayMetrics.registry.contentType });
+      res.end(text);
+      return;
+    }
+    const run = PROMPT_RUN.exec(pathname);
+    const lookup = REQUEST_GET.exec(pathname);
+    if (method === 'POST' && pathname === '/v1/chat/completions') return tenantCall(req, res, 'chat', null);
+    if (method === 'POST' && run) return tenantCall(req, res, 'run', run);
+    if (method === 'POST' && pathname === '/v1/feedback') return tenantCall(req, res, 'feedback', null);
+    if (method === 'GET' && lookup) return tenantCall(req, res, 'GET request', lookup);
+    sendError(res, new GatewayError(404, 'not_found_error', `No endpoint ${method} ${pathname}; see the README's gateway section for the API`, 'unknown_endpoint'));
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: Error) => {
+      if (!res.headersSent) sendError(res, new GatewayError(500, 'api_error', `Internal error: ${error.message}`));
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    state,
+    log,
+    metrics: gatewayMetrics,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await log.close();
+      await state.close();
+      await tracing.shutdown();
+      await pool.end();
+    },
+  };
+}
+
+/** Postgres being away is a 503 the caller can retry; anything else is our bug. */
+function databaseOrInternal(error: unknown): GatewayError {
+  const code = (error as { code?: string }).code ?? '';
+  const message = (error as Error).message ?? String(error);
+  if (/^(08|57P)/.test(code) || /ECONNREFUSED|timeout|Connection terminated/i.test(message)) {
+    return new GatewayError(503, 'api_error', 'The request store is unavailable right now; retry shortly', 'store_unavailable', null, { 'retry-after': '2' });
+  }
+  return new GatewayError(500, 'api_error', `Internal error: ${message}`);
+}

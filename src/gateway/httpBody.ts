@@ -1,0 +1,34 @@
+import type { IncomingMessage } from 'node:http';
+import type { z } from 'zod';
+import { GatewayError, badRequest } from './gatewayError';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The request body as JSON: 413 past the size limit, 400 when it does not parse. */
+export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      throw new GatewayError(413, 'request_too_large', `The body is over ${MAX_BODY_BYTES} bytes; send less text per request`, 'body_too_large', null, { connection: 'close' });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) throw badRequest('The body is empty; send a JSON object', null, 'invalid_json');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`The body is not valid JSON: ${(error as Error).message}`, null, 'invalid_json');
+  }
+}
+
+/** Validate with zod; the first problem becomes a 400 naming the field. */
+export function parseBody<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const param = issue.path.map(String).join('.') || null;
+  throw badRequest(`${param ? `${param}: ` : ''}${issue.message}`, param);
+}

@@ -1,0 +1,119 @@
+import pg from 'pg';
+import { budgetedTenants } from '../budgets/budgetStore';
+import type { Pool } from '../db/pool';
+import { LABEL_CHANNEL } from '../registry/labels';
+import { loadRoutes, ROUTES_CHANNEL } from '../routing/routeStore';
+import type { PromptRoute } from '../routing/routingTable';
+import { findTenantByKeyHash, listTenants, TENANTS_CHANNEL, type Tenant } from '../tenants/tenantStore';
+
+type Part = 'routes' | 'tenants';
+
+/**
+ * What the hot path reads from memory: routes, tenants by key hash, which tenants have budgets.
+ * Loaded from Postgres, refreshed on LISTEN/NOTIFY. When Postgres goes away the last tables keep
+ * serving and `degraded` is true until the listener is back (it then reloads everything, since
+ * notifications sent meanwhile are lost).
+ */
+export class LiveState {
+  routes = new Map<string, PromptRoute>();
+  budgeted = new Set<string>();
+  private tenants = new Map<string, Tenant>();
+  private listener?: pg.Client;
+  private reconnectTimer?: NodeJS.Timeout;
+  private closed = false;
+  private connected = false;
+  private readonly reloading = new Map<Part, Promise<void>>();
+  private readonly again = new Set<Part>();
+  /** Called after each reload of a part (propagation measurements, tests). */
+  onReload?: (part: Part) => void;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly url: string,
+  ) {}
+
+  get degraded(): boolean {
+    return !this.connected;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.reload('routes'), this.reload('tenants')]);
+    await this.listen();
+  }
+
+  tenantByKeyHash(hash: string): Tenant | undefined {
+    return this.tenants.get(hash);
+  }
+
+  /** A key not in memory may belong to a tenant created a moment ago elsewhere: ask Postgres once. */
+  async lookupTenant(hash: string): Promise<Tenant | undefined> {
+    const tenant = await findTenantByKeyHash(this.pool, hash);
+    if (tenant) this.tenants.set(hash, tenant);
+    return tenant;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Reload one part; a notification arriving mid-reload runs one more reload after it. */
+  private reload(part: Part): Promise<void> {
+    const running = this.reloading.get(part);
+    if (running) {
+      this.again.add(part);
+      return running;
+    }
+    const work = (async () => {
+      if (part === 'routes') this.routes = await loadRoutes(this.pool);
+      else {
+        const [tenants, budgeted] = await Promise.all([listTenants(this.pool), budgetedTenants(this.pool)]);
+        this.tenants = new Map(tenants.map((t) => [t.keyHash, t]));
+        this.budgeted = budgeted;
+      }
+      this.onReload?.(part);
+    })().finally(() => {
+      this.reloading.delete(part);
+      if (this.again.delete(part)) void this.reload(part).catch(() => undefined);
+    });
+    this.reloading.set(part, work);
+    return work;
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.url, application_name: 'flightdeck-gateway-listen', connectionTimeoutMillis: 2000 });
+    client.on('notification', (message) => {
+      const part: Part = message.channel === TENANTS_CHANNEL ? 'tenants' : 'routes';
+      void this.reload(part).catch(() => undefined);
+    });
+    const lost = () => {
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      this.connected = false;
+      this.scheduleReconnect();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${LABEL_CHANNEL}; LISTEN ${ROUTES_CHANNEL}; LISTEN ${TENANTS_CHANNEL}`);
+      this.listener = client;
+      await Promise.all([this.reload('routes'), this.reload('tenants')]);
+      this.connected = true;
+    } catch {
+      this.listener = undefined;
+      await client.end().catch(() => undefined);
+      this.scheduleReconnect();
+    }
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.closed) void this.listen();
+    }, 500);
+    this.reconnectTimer.unref();
+  }
+}

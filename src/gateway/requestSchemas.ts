@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+const MAX_TEXT = 1_000_000;
+
+const textPart = z.object({ type: z.literal('text'), text: z.string().max(MAX_TEXT) });
+
+export const chatMessageSchema = z.object({
+  role: z.enum(['system', 'developer', 'user', 'assistant']),
+  /** A string, or OpenAI's array of text parts (other part types are not supported). */
+  content: z.union([z.string().max(MAX_TEXT), z.array(textPart).max(256)]),
+});
+
+const variablesSchema = z.record(z.string().max(128), z.unknown());
+
+/** The OpenAI Chat Completions body, as far as the gateway serves it; unknown fields are ignored. */
+export const chatCompletionBodySchema = z.object({
+  model: z.string().min(1).max(256),
+  messages: z.array(chatMessageSchema).max(1024).default([]),
+  stream: z.boolean().optional(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+  max_tokens: z.number().int().positive().max(1_000_000).nullish(),
+  max_completion_tokens: z.number().int().positive().max(1_000_000).nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  seed: z.number().int().nullish(),
+  user: z.string().max(256).optional(),
+  n: z.literal(1).nullish(),
+  /** Flightdeck: the variables of `prompt:<name>`. */
+  variables: variablesSchema.optional(),
+});
+export type ChatCompletionBody = z.infer<typeof chatCompletionBodySchema>;
+
+/** POST /v1/prompts/{name}/run */
+export const promptRunBodySchema = z.strictObject({
+  variables: variablesSchema.default({}),
+  user: z.string().max(256).optional(),
+  feature: z.string().max(63).optional(),
+  max_tokens: z.number().int().positive().max(1_000_000).optional(),
+});
+export type PromptRunBody = z.infer<typeof promptRunBodySchema>;
+
+export const feedbackBodySchema = z.strictObject({
+  request_id: z.string().min(1).max(64),
+  /** -1 (bad) to 1 (good); negative counts as negative feedback. */
+  score: z.number().min(-1).max(1),
+  comment: z.string().max(4000).optional(),
+});
+
+export const FEATURE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;

@@ -1,0 +1,40 @@
+import type { Pool } from '../db/pool';
+import type { Tenant } from '../tenants/tenantStore';
+import type { RequestLogWriter } from '../telemetry/requestLogWriter';
+import type { RequestRecord } from '../telemetry/requestRecord';
+import { GatewayError } from './gatewayError';
+import { feedbackBodySchema } from './requestSchemas';
+import { parseBody } from './httpBody';
+
+const notFound = (id: string) => new GatewayError(404, 'not_found_error', `No request "${id}" for this API key (requests are visible only to their own tenant)`, 'request_not_found', 'request_id');
+
+/** One request for triage: its row and its (redacted) bodies, if it is the caller's. */
+export async function getRequest(pool: Pool, log: RequestLogWriter, tenant: Tenant, id: string): Promise<unknown> {
+  const pending = log.pendingEntry(id);
+  if (pending) {
+    if (pending.record.tenant_id !== tenant.id) throw notFound(id);
+    return { ...pending.record, stored: false, messages: pending.body?.messages ?? null, output: pending.body?.output ?? null };
+  }
+  const { rows } = await pool.query<RequestRecord & { messages: unknown; output: string | null }>(
+    `SELECT r.*, b.messages, b.output FROM requests r LEFT JOIN request_bodies b ON b.request_id = r.request_id
+     WHERE r.request_id = $1 AND r.tenant_id = $2`,
+    [id, tenant.id],
+  );
+  if (!rows[0]) throw notFound(id);
+  return { ...rows[0], cost_usd: Number(rows[0].cost_usd), stored: true };
+}
+
+/** POST /v1/feedback: a score for one of the caller's own requests. */
+export async function recordFeedback(pool: Pool, log: RequestLogWriter, tenant: Tenant, body: unknown): Promise<unknown> {
+  const feedback = parseBody(feedbackBodySchema, body);
+  const pending = log.pendingEntry(feedback.request_id);
+  const owner = pending
+    ? pending.record.tenant_id
+    : (await pool.query<{ tenant_id: string }>('SELECT tenant_id FROM requests WHERE request_id = $1', [feedback.request_id])).rows[0]?.tenant_id;
+  if (owner !== tenant.id) throw notFound(feedback.request_id);
+  const { rows } = await pool.query<{ id: string; ts: Date }>(
+    'INSERT INTO feedback (request_id, tenant_id, score, comment) VALUES ($1, $2, $3, $4) RETURNING id, ts',
+    [feedback.request_id, tenant.id, feedback.score, feedback.comment ?? null],
+  );
+  return { id: Number(rows[0]!.id), request_id: feedback.request_id, score: feedback.score, ts: rows[0]!.ts };
+}

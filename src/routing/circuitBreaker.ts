@@ -1,0 +1,79 @@
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+export interface CircuitOptions {
+  /** Consecutive failures that open the circuit. */
+  failures: number;
+  /** How long an open circuit refuses calls before letting one probe through. */
+  cooldownMs: number;
+}
+
+/**
+ * Closed: calls pass. After `failures` consecutive failures it opens and refuses calls for the
+ * cool-down; then one probe passes (half-open): success closes it, failure opens it again.
+ */
+export class CircuitBreaker {
+  private consecutiveFailures = 0;
+  private openedAt = 0;
+  private probing = false;
+  private current: CircuitState = 'closed';
+
+  constructor(
+    private readonly options: CircuitOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get state(): CircuitState {
+    return this.current;
+  }
+
+  /** Whether a call may go out now; in half-open, only the first caller gets the probe. */
+  tryPass(): boolean {
+    if (this.current === 'closed') return true;
+    if (this.current === 'open') {
+      if (this.now() - this.openedAt < this.options.cooldownMs) return false;
+      this.current = 'half_open';
+      this.probing = false;
+    }
+    if (this.probing) return false;
+    this.probing = true;
+    return true;
+  }
+
+  onSuccess(): void {
+    this.consecutiveFailures = 0;
+    this.probing = false;
+    this.current = 'closed';
+  }
+
+  onFailure(): void {
+    this.consecutiveFailures += 1;
+    this.probing = false;
+    if (this.current === 'half_open' || this.consecutiveFailures >= this.options.failures) {
+      this.current = 'open';
+      this.openedAt = this.now();
+    }
+  }
+}
+
+/** One breaker per key (a provider/model target), created on first use. */
+export class CircuitBoard {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+
+  constructor(
+    private readonly options: CircuitOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  for(key: string): CircuitBreaker {
+    let breaker = this.breakers.get(key);
+    if (!breaker) {
+      breaker = new CircuitBreaker(this.options, this.now);
+      this.breakers.set(key, breaker);
+    }
+    return breaker;
+  }
+
+  states(): Array<[string, CircuitState]> {
+    return [...this.breakers].map(([key, breaker]) => [key, breaker.state]);
+  }
+}

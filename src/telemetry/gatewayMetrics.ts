@@ -1,0 +1,89 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CircuitState } from '../routing/circuitBreaker';
+import type { RequestRecord } from './requestRecord';
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
+
+export interface MetricSources {
+  logBufferDepth(): number;
+  circuitStates(): Array<[string, CircuitState]>;
+}
+
+/** The gateway's Prometheus metrics, in a registry of its own (several gateways may share a process in tests). */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'flightdeck_gateway_requests_total',
+    help: 'Requests by HTTP status, prompt, version, variant and model',
+    labelNames: ['status', 'prompt', 'version', 'variant', 'model'],
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'flightdeck_gateway_request_duration_seconds',
+    help: 'Whole-request latency as the caller saw it',
+    labelNames: ['prompt', 'variant'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly ttft = new Histogram({
+    name: 'flightdeck_gateway_ttft_seconds',
+    help: 'Time to the first token from the provider',
+    labelNames: ['prompt', 'variant'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly tokens = new Counter({
+    name: 'flightdeck_gateway_tokens_total',
+    help: 'Tokens by kind (input, cached, output) and model',
+    labelNames: ['kind', 'model'],
+    registers: [this.registry],
+  });
+  private readonly cost = new Counter({ name: 'flightdeck_gateway_cost_usd_total', help: 'Provider cost in USD', labelNames: ['prompt', 'model'], registers: [this.registry] });
+  private readonly guardrails = new Counter({
+    name: 'flightdeck_gateway_guardrail_decisions_total',
+    help: 'Guardrail decisions by guardrail and decision',
+    labelNames: ['guardrail', 'decision'],
+    registers: [this.registry],
+  });
+  private readonly fallbacks = new Counter({ name: 'flightdeck_gateway_fallbacks_total', help: 'Requests served by a fallback target', labelNames: ['prompt', 'model'], registers: [this.registry] });
+  private readonly cacheHits = new Counter({ name: 'flightdeck_gateway_cache_hits_total', help: 'Requests answered from the response cache', labelNames: ['prompt'], registers: [this.registry] });
+  readonly spilled = new Counter({ name: 'flightdeck_gateway_log_spilled_total', help: 'Log entries written to the spill file while Postgres was away', registers: [this.registry] });
+  readonly shadowSkipped = new Counter({ name: 'flightdeck_gateway_shadow_skipped_total', help: 'Shadow mirrors skipped because too many were in flight', registers: [this.registry] });
+
+  constructor(sources: MetricSources) {
+    new Gauge({
+      name: 'flightdeck_gateway_log_buffer_depth',
+      help: 'Request-log entries waiting to be stored',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.logBufferDepth());
+      },
+    });
+    new Gauge({
+      name: 'flightdeck_gateway_circuit_state',
+      help: 'Circuit per provider/model target: 0 closed, 1 half-open, 2 open',
+      labelNames: ['target'],
+      registers: [this.registry],
+      collect() {
+        for (const [target, state] of sources.circuitStates()) this.set({ target }, CIRCUIT_VALUE[state]);
+      },
+    });
+  }
+
+  observe(record: RequestRecord): void {
+    const prompt = record.prompt_name ?? '';
+    const variant = record.variant ?? '';
+    const model = record.model ?? '';
+    this.requests.inc({ status: String(record.status), prompt, version: record.prompt_version ?? '', variant, model });
+    this.latency.observe({ prompt, variant }, record.latency_ms_total / 1000);
+    if (record.ttft_ms !== null) this.ttft.observe({ prompt, variant }, record.ttft_ms / 1000);
+    if (record.input_tokens) this.tokens.inc({ kind: 'input', model }, record.input_tokens);
+    if (record.cached_tokens) this.tokens.inc({ kind: 'cached', model }, record.cached_tokens);
+    if (record.output_tokens) this.tokens.inc({ kind: 'output', model }, record.output_tokens);
+    if (record.cost_usd) this.cost.inc({ prompt, model }, record.cost_usd);
+    for (const g of record.guardrails) this.guardrails.inc({ guardrail: g.id, decision: g.decision });
+    if (record.fallback_used) this.fallbacks.inc({ prompt, model });
+    if (record.cache_hit) this.cacheHits.inc({ prompt });
+  }
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { withTransaction, type Pool } from '../db/pool';
+import { InputError, NotFoundError } from '../errors';
+import { TIERS, type Tier } from '../routing/cohorts';
+import { hashApiKey, keyPrefix, newApiKey } from './apiKey';
+
+/** NOTIFY channel for tenant, status and budget changes; gateways reload their tenant cache on it. */
+export const TENANTS_CHANNEL = 'flightdeck_tenants';
+
+export const TENANT_STATUSES = ['active', 'throttled', 'killed'] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+export type PiiPolicy = 'redact' | 'block' | 'allow';
+export type InjectionPolicy = 'flag' | 'block';
+
+export interface Tenant {
+  id: string;
+  tier: Tier;
+  experimentsOptIn: boolean;
+  keyHash: string;
+  keyPrefix: string;
+  status: TenantStatus;
+  statusReason: string | null;
+  piiPolicy: PiiPolicy;
+  injectionPolicy: InjectionPolicy;
+  createdAt: Date;
+}
+
+export const tenantIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a tenant id is lowercase letters, digits, ".", "_" or "-" (max 63)');
+
+interface TenantRow {
+  id: string;
+  tier: Tier;
+  experiments_opt_in: boolean;
+  key_hash: string;
+  key_prefix: string;
+  status: TenantStatus;
+  status_reason: string | null;
+  pii_policy: PiiPolicy;
+  injection_policy: InjectionPolicy;
+  created_at: Date;
+}
+
+function toTenant(row: TenantRow): Tenant {
+  return {
+    id: row.id,
+    tier: row.tier,
+    experimentsOptIn: row.experiments_opt_in,
+    keyHash: row.key_hash,
+    keyPrefix: row.key_prefix,
+    status: row.status,
+    statusReason: row.status_reason,
+    piiPolicy: row.pii_policy,
+    injectionPolicy: row.injection_policy,
+    createdAt: row.created_at,
+  };
+}
+
+export interface NewTenant {
+  id: string;
+  tier: Tier;
+  experimentsOptIn: boolean;
+  piiPolicy?: PiiPolicy;
+  injectionPolicy?: InjectionPolicy;
+  actor: string;
+}
+
+/** Create a tenant and return its API key, which exists nowhere else afterwards. */
+export async function createTenant(pool: Pool, input: NewTenant): Promise<{ tenant: Tenant; apiKey: string }> {
+  const id = tenantIdSchema.safeParse(input.id);
+  if (!id.success) throw new InputError(`"${input.id}": ${id.error.issues[0]!.message}`);
+  if (!TIERS.includes(input.tier)) throw new InputError(`tier must be one of ${TIERS.join(', ')} (got "${input.tier}")`);
+  const apiKey = newApiKey();
+  return withTransaction(pool, async (client) => {
+    const { rows } = await client.query<TenantRow>(
+      `INSERT INTO tenants (id, tier, experiments_opt_in, key_hash, key_prefix, pii_policy, injection_policy)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING *`,
+      [input.id, input.tier, input.experimentsOptIn, hashApiKey(apiKey), keyPrefix(apiKey), input.piiPolicy ?? 'redact', input.injectionPolicy ?? 'flag'],
+    );
+    if (!rows[0]) throw new InputError(`Tenant "${input.id}" already exists; its key was shown when it was created. Run \`flightdeck tenant list\` to see tenants.`);
+    await client.query(`INSERT INTO audit_log (actor, action, subject, to_value) VALUES ($1, 'tenant.create', $2, $3)`, [input.actor, input.id, input.tier]);
+    await client.query('SELECT pg_notify($1, $2)', [TENANTS_CHANNEL, input.id]);
+    return { tenant: toTenant(rows[0]), apiKey };
+  });
+}
+
+export async function listTenants(pool: Pool): Promise<Tenant[]> {
+  const { rows } = await pool.query<TenantRow>('SELECT * FROM tenants ORDER BY id');
+  return rows.map(toTenant);
+}
+
+export async function findTenantByKeyHash(pool: Pool, keyHash: string): Promise<Tenant | undefined> {
+  const { rows } = await pool.query<TenantRow>('SELECT * FROM tenants WHERE key_hash = $1', [keyHash]);
+  return rows[0] ? toTenant(rows[0]) : undefined;
+}
+
+/** throttle, kill or restore, with the reason in the audit trail; idempotent. */
+export async function setTenantStatus(pool: Pool, id: string, status: TenantStatus, reason: string, actor: string): Promise<{ from: TenantStatus; to: TenantStatus }> {
+  if (!reason.trim()) throw new InputError('Give a reason (--reason "…"): it goes into the audit trail');
+  return withTransaction(pool, async (client) => {
+    const current = await client.query<{ status: TenantStatus }>('SELECT status FROM tenants WHERE id = $1 FOR UPDATE', [id]);
+    if (!current.rows[0]) throw new NotFoundError(`No tenant "${id}". Run \`flightdeck tenant list\` to see tenants.`);
+    const from = current.rows[0].status;
+    await client.query('UPDATE tenants SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1', [id, status, reason]);
+    await client.query(`INSERT INTO audit_log (actor, action, subject, from_value, to_value, reason) VALUES ($1, 'tenant.status', $2, $3, $4, $5)`, [actor, id, from, status, reason]);
+    await client.query('SELECT pg_notify($1, $2)', [TENANTS_CHANNEL, id]);
+    return { from, to: status };
+  });
+}

@@ -26,6 +26,8 @@ const gatewayFileSchema = z.strictObject({
   output_rules: z.array(outputRuleSchema).optional(),
   /** Whole-request deadline, fallbacks included. */
   deadline_ms: z.number().int().positive().default(30_000),
+  /** One attempt at one target; past it the attempt counts as a timeout and the next target is tried. */
+  attempt_timeout_ms: z.number().int().positive().default(15_000),
   /** Per-request input cap when the prompt sets none. */
   max_input_tokens: z.number().int().positive().default(32_000),
   circuit: z

@@ -15,6 +15,8 @@ export interface FallbackCall {
   request: Omit<CompletionRequest, 'model' | 'timeoutMs' | 'signal'>;
   /** Absolute deadline (Date.now() ms) for every attempt together. */
   deadline: number;
+  /** Longest one attempt may take before the next target is tried. */
+  attemptTimeoutMs: number;
   /** Streaming: called with each delta; the first one commits the call to its target (no fallback after). */
   onDelta?: (text: string) => void;
   signal?: AbortSignal;
@@ -80,7 +82,7 @@ export class FallbackCaller {
       const span = this.tracing.child(context, `chat ${target.model}`, { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': target.provider, 'gen_ai.request.model': target.model }, SpanKind.CLIENT);
       let committed = false;
       try {
-        const request: CompletionRequest = { ...call.request, model: target.model, timeoutMs: call.deadline - Date.now(), signal: call.signal };
+        const request: CompletionRequest = { ...call.request, model: target.model, timeoutMs: Math.min(call.deadline - Date.now(), call.attemptTimeoutMs), signal: call.signal };
         const completion = call.onDelta
           ? await this.streamOnce(target, request, (text) => {
               committed = true;

@@ -14,7 +14,7 @@ import { endSpan, GatewayTracing } from '../telemetry/tracing';
 import { authenticate } from './authenticate';
 import { chatCompletions, failStream, runPrompt } from './completionEndpoints';
 import { FallbackCaller } from './fallbackCall';
-import { GatewayError, sendError, sendJson } from './gatewayError';
+import { GatewayError, badRequest, sendError, sendJson } from './gatewayError';
 import { readJsonBody } from './httpBody';
 import { LiveState } from './liveState';
 import { RequestPipeline } from './pipeline';
@@ -109,6 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     tracing,
     providerConfig: options.providerConfig,
     deadlineMs: options.config.deadline_ms,
+    attemptTimeoutMs: options.config.attempt_timeout_ms,
     maxInFlight: options.config.max_shadow_in_flight,
     record,
     onSkipped: () => gatewayMetrics.shadowSkipped.inc(),
@@ -128,9 +129,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ctx.tenant = await authenticate(req.headers, state, () => database.tryPass());
       const body = route === 'GET request' ? undefined : await readJsonBody(req);
       if (route === 'chat') await chatCompletions(pipeline, ctx, req, res, body);
-      else if (route === 'run') await runPrompt(pipeline, ctx, req, res, decodeURIComponent(match![1]!), body);
+      else if (route === 'run') await runPrompt(pipeline, ctx, req, res, pathPart(match![1]!), body);
       else if (route === 'feedback') sendJson(res, 201, await recordFeedback(pool, log, ctx.tenant, body));
-      else sendJson(res, 200, await getRequest(pool, log, ctx.tenant, decodeURIComponent(match![1]!)));
+      else sendJson(res, 200, await getRequest(pool, log, ctx.tenant, pathPart(match![1]!)));
     } catch (error) {
       const failure = error instanceof GatewayError ? error : databaseOrInternal(error);
       status = failure.status;
@@ -188,6 +189,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        // Streams still open after a grace period are cut: shutdown must not wait on a slow client.
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
       });
       await log.close();
       await state.close();
@@ -195,6 +198,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await pool.end();
     },
   };
+}
+
+function pathPart(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw badRequest(`The path segment "${raw}" is not valid percent-encoding`);
+  }
 }
 
 /** Postgres being away is a 503 the caller can retry; anything else is our bug. */

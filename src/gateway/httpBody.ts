@@ -3,6 +3,8 @@ import type { z } from 'zod';
 import { GatewayError, badRequest } from './gatewayError';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Past the limit we keep reading (and dropping) up to this much, so the client gets to read our 413. */
+const MAX_DRAIN_BYTES = 16 * MAX_BODY_BYTES;
 
 /** The request body as JSON: 413 past the size limit, 400 when it does not parse. */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
@@ -10,10 +12,11 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      throw new GatewayError(413, 'request_too_large', `The body is over ${MAX_BODY_BYTES} bytes; send less text per request`, 'body_too_large', null, { connection: 'close' });
-    }
-    chunks.push(chunk as Buffer);
+    if (size > MAX_DRAIN_BYTES) break;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+  }
+  if (size > MAX_BODY_BYTES) {
+    throw new GatewayError(413, 'request_too_large', `The body is over ${MAX_BODY_BYTES} bytes; send less text per request`, 'body_too_large', null, { connection: 'close' });
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) throw badRequest('The body is empty; send a JSON object', null, 'invalid_json');

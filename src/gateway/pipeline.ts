@@ -204,7 +204,7 @@ export class RequestPipeline {
         }
       : undefined;
     try {
-      const result = await this.deps.fallback.call({ targets, request: { messages, ...plan.params }, deadline: Date.now() + this.deps.config.deadline_ms, onDelta, signal: ctx.abort.signal }, ctx.traceContext);
+      const result = await this.deps.fallback.call({ targets, request: { messages, ...plan.params }, deadline: Date.now() + this.deps.config.deadline_ms, attemptTimeoutMs: this.deps.config.attempt_timeout_ms, onDelta, signal: ctx.abort.signal }, ctx.traceContext);
       ctx.attempts = result.attempts;
       ctx.fallbackUsed = result.fallbackUsed;
       ctx.provider = result.target.provider;

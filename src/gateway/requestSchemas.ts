@@ -14,7 +14,7 @@ const variablesSchema = z.record(z.string().max(128), z.unknown());
 
 /** The OpenAI Chat Completions body, as far as the gateway serves it; unknown fields are ignored. */
 export const chatCompletionBodySchema = z.object({
-  model: z.string().min(1).max(256),
+  model: z.string().regex(/^[A-Za-z0-9][\w.:/@+-]{0,255}$/, 'expected a model id (letters, digits, ".", ":", "/", "@", "-", "_") or prompt:<name>'),
   messages: z.array(chatMessageSchema).max(1024).default([]),
   stream: z.boolean().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),

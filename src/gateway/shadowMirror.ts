@@ -15,6 +15,7 @@ export interface ShadowDeps {
   tracing: GatewayTracing;
   providerConfig: ProviderConfig;
   deadlineMs: number;
+  attemptTimeoutMs: number;
   maxInFlight: number;
   /** Where the shadow's own log row goes. */
   record(ctx: RequestContext, status: number, errorClass: string | null): void;
@@ -60,6 +61,7 @@ export class ShadowMirror {
           targets: fallbackChain(shadow.spec.model, shadow.spec.fallbacks, this.deps.providerConfig),
           request: { messages: ctx.messages, temperature: p.temperature, topP: p.top_p, stop: p.stop, seed: p.seed, maxTokens: p.max_tokens },
           deadline: Date.now() + this.deps.deadlineMs,
+          attemptTimeoutMs: this.deps.attemptTimeoutMs,
         },
         served.traceContext,
       );

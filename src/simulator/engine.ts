@@ -15,7 +15,7 @@ export interface SimRequest {
   stream: boolean;
 }
 
-export type SimErrorKind = Exclude<FaultKind, 'stream_cut' | 'hang'>;
+export type SimErrorKind = Exclude<FaultKind, 'stream_cut' | 'stream_cut_start' | 'hang'>;
 
 export type Plan =
   | { kind: 'error'; error: SimErrorKind; message: string; retryAfterSeconds: number }
@@ -67,7 +67,7 @@ export class SimulatorEngine {
     const fault = this.faults.take(request.model) ?? this.drawError(profile, request.stream);
     if (inputTokens > profile.contextWindow && !fault) return this.error('context_length', profile, inputTokens);
     if (fault === 'hang') return { kind: 'hang' };
-    if (fault && fault !== 'stream_cut') return this.error(fault, profile, inputTokens);
+    if (fault && fault !== 'stream_cut' && fault !== 'stream_cut_start') return this.error(fault, profile, inputTokens);
 
     // Content randomness comes from the request itself, so the same prompt gets the same answer.
     const contentRandom = Random.fromText(`${request.model}\n${request.system}\n${request.conversation}`, this.seed);
@@ -85,7 +85,8 @@ export class SimulatorEngine {
       outputTokens: countTokens(answer.text),
       ttftMs: this.random.around(profile.ttftMs, profile.ttftSpreadMs),
       perTokenMs: this.random.around(profile.perTokenMs, profile.perTokenSpreadMs),
-      cutAfter: fault === 'stream_cut' ? Math.floor(pieces.length / 2) : undefined,
+      // stream_cut: half-way through; stream_cut_start: after the headers, before the first token.
+      cutAfter: fault === 'stream_cut' ? Math.floor(pieces.length / 2) : fault === 'stream_cut_start' ? 0 : undefined,
     };
   }
 

@@ -32,18 +32,21 @@ export interface Settlement {
   actualUsd: number;
 }
 
-/** Settle many requests in one statement (from the request-log writer's batch). */
+/**
+ * Settle many requests in one statement (from the request-log writer's batch). Grouped by target
+ * row first: an UPDATE … FROM applies only one source row per target row.
+ */
 export async function settleBudgets(db: Pick<Pool, 'query'>, settlements: Settlement[]): Promise<void> {
   if (!settlements.length) return;
   await db.query(
     `UPDATE budget_usage u SET spent_usd = u.spent_usd + s.actual, reserved_usd = greatest(0, u.reserved_usd - s.reserved)
      FROM (
-       SELECT t.tenant, sc.feature, t.day, sum(t.actual) AS actual, sum(t.reserved) AS reserved
+       SELECT t.tenant, sc.feature, date_trunc('day', t.day) AS day, sum(t.actual) AS actual, sum(t.reserved) AS reserved
        FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::numeric[], $5::numeric[]) AS t(tenant, feature, day, actual, reserved)
        CROSS JOIN LATERAL (SELECT DISTINCT f FROM (VALUES (''), (t.feature)) v(f)) sc(feature)
        GROUP BY 1, 2, 3
      ) s
-     WHERE u.tenant_id = s.tenant AND u.feature = s.feature AND u.window_kind = 'day' AND u.window_start = date_trunc('day', s.day)`,
+     WHERE u.tenant_id = s.tenant AND u.feature = s.feature AND u.window_kind = 'day' AND u.window_start = s.day`,
     [
       settlements.map((s) => s.tenantId),
       settlements.map((s) => s.feature),

@@ -1,9 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface ChildServerOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The program to run (default: this Node); args follow it. */
+  command?: string;
+  /** How long to wait for the first answer. */
+  timeoutMs?: number;
+}
 
 /** Start a server in its own process (so it does not share a core's event loop with the load) and wait until it answers. */
-export async function startChildServer(args: string[], healthUrl: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let attempt = 0; attempt < 100; attempt++) {
+export async function startChildServer(args: string[], healthUrl: string, options: ChildServerOptions = {}): Promise<ChildProcess> {
+  const child = spawn(options.command ?? process.execPath, args, { stdio: ['ignore', 'ignore', 'ignore'], env: options.env ?? process.env });
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  while (Date.now() < deadline && child.exitCode === null) {
     try {
       const res = await fetch(healthUrl, { method: 'POST', body: '{}', headers: { authorization: 'Bearer bench' } });
       await res.arrayBuffer();
@@ -13,5 +23,17 @@ export async function startChildServer(args: string[], healthUrl: string): Promi
     }
   }
   child.kill();
-  throw new Error(`server ${args.join(' ')} did not start`);
+  throw new Error(`server ${[options.command ?? 'node', ...args].join(' ')} did not start`);
+}
+
+/** Resident memory of a process in MiB (Linux), for the benchmark's memory column. */
+export function rssMiB(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    return Number.isFinite(kb) ? Math.round(kb / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -41,3 +41,38 @@ export async function runLoad(call: () => Promise<void>, total: number, concurre
     p99Ms: Number(percentile(latencies, 99).toFixed(2)),
   };
 }
+
+/**
+ * Open-loop load at a fixed rate (requests start on schedule whether or not earlier ones finished),
+ * which is how overhead "at 1,000 requests/s" is meant: latency under a given arrival rate.
+ */
+export async function runPaced(call: () => Promise<void>, perSecond: number, seconds: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let failures = 0;
+  const total = Math.round(perSecond * seconds);
+  const start = performance.now();
+  const pending: Array<Promise<void>> = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    const t = performance.now();
+    pending.push(
+      call().then(
+        () => void latencies.push(performance.now() - t),
+        () => void (failures += 1),
+      ),
+    );
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    requests: total,
+    failures,
+    seconds: Number(elapsed.toFixed(3)),
+    perSecond: Math.round(total / elapsed),
+    p50Ms: Number(percentile(latencies, 50).toFixed(2)),
+    p99Ms: Number(percentile(latencies, 99).toFixed(2)),
+  };
+}

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import { BudgetLeases } from '../budgets/budgetLeases';
 import type { GatewayConfig } from '../config/gatewayConfig';
 import { createPool, type Pool } from '../db/pool';
 import type { ProviderConfig } from '../providers/config';
@@ -56,7 +57,7 @@ const REQUEST_GET = /^\/v1\/requests\/([^/]+)$/;
 /** Start a gateway: load routing and tenants, listen for changes, serve HTTP. */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   // Hot-path queries fail fast when Postgres is away instead of queueing behind a dead connection.
-  const pool: Pool = createPool(options.databaseUrl, 20, { connectionTimeoutMillis: 1000, query_timeout: 5000 });
+  const pool: Pool = createPool(options.databaseUrl, 20, { connectionTimeoutMillis: 1000, query_timeout: 5000, options: '-c synchronous_commit=off' });
   const state = new LiveState(pool, options.databaseUrl);
   await state.start().catch(async (error: Error) => {
     await pool.end();
@@ -114,7 +115,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     record,
     onSkipped: () => gatewayMetrics.shadowSkipped.inc(),
   });
-  const pipeline = new RequestPipeline({ pool, state, providerConfig: options.providerConfig, config: options.config, fallback, cache: new ResponseCache(pool), shadow, database });
+  const budgets = new BudgetLeases(pool);
+  const pipeline = new RequestPipeline({ state, providerConfig: options.providerConfig, config: options.config, fallback, cache: new ResponseCache(pool), budgets, shadow, database });
 
   /** Endpoints that act for a tenant: authenticate, then run; every authenticated call of the completion endpoints gets a log row. */
   async function tenantCall(req: IncomingMessage, res: ServerResponse, route: string, match: RegExpExecArray | null): Promise<void> {
@@ -193,6 +195,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         setTimeout(() => server.closeAllConnections(), 2000).unref();
       });
       await log.close();
+      await budgets.close().catch(() => undefined);
       await state.close();
       await tracing.shutdown();
       await pool.end();

@@ -10,7 +10,7 @@ export function startGatewayFromEnv(env: Env, databaseUrl: string, options: { po
   const providerConfig = loadProviderConfig(env);
   return startGateway({
     databaseUrl,
-    providers: new ProviderDirectory(providerConfig, env),
+    providers: new ProviderDirectory(providerConfig, env, 'http'),
     providerConfig,
     config: loadGatewayConfig(env),
     port: options.port ?? env.FLIGHTDECK_GATEWAY_PORT,

@@ -1,7 +1,6 @@
 import { estimateCostUsd, estimateTokens } from '../budgets/estimate';
-import { reserveBudget } from '../budgets/reservation';
+import { isRefusal, type BudgetLeases } from '../budgets/budgetLeases';
 import type { GatewayConfig } from '../config/gatewayConfig';
-import type { Pool } from '../db/pool';
 import { FlightdeckError } from '../errors';
 import { checkInput } from '../guardrails/inputGuards';
 import { checkOutput } from '../guardrails/outputGuards';
@@ -45,12 +44,12 @@ export interface Served {
 }
 
 export interface PipelineDeps {
-  pool: Pool;
   state: LiveState;
   providerConfig: ProviderConfig;
   config: GatewayConfig;
   fallback: FallbackCaller;
   cache: ResponseCache;
+  budgets: BudgetLeases;
   shadow: ShadowMirror;
   /** Open while Postgres is failing: hot-path queries are skipped instead of waited on. */
   database: CircuitBreaker;
@@ -171,12 +170,13 @@ export class RequestPipeline {
     const tenant = ctx.tenant!;
     if (!this.deps.state.budgeted.has(tenant.id)) return model;
     const estimate = estimateCostUsd(model, inputTokens, maxTokens);
-    const verdict = await this.whenDatabaseUp(() => reserveBudget(this.deps.pool, tenant.id, ctx.feature, estimate, ctx.ts));
-    if (!verdict) return model; // Postgres away: serve, and settle the spend when the row is replayed
-    if (verdict.ok) {
-      ctx.settlement = { tenantId: tenant.id, feature: ctx.feature, day: ctx.ts, reservedUsd: estimate, actualUsd: 0 };
+    const admission = await this.whenDatabaseUp(() => this.deps.budgets.admit(tenant.id, ctx.feature, estimate));
+    if (!admission) return model; // Postgres away and no lease left: serve unchecked rather than fail
+    if (!isRefusal(admission)) {
+      ctx.budgetTicket = admission;
       return model;
     }
+    const verdict = admission;
     if (verdict.onHard === 'downgrade' && verdict.downgradeModel) return verdict.downgradeModel;
     const scope = verdict.scope ? ` (feature ${verdict.scope})` : '';
     const what = verdict.limit === 'rpm' ? 'requests per minute' : 'USD per day';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Span } from '@opentelemetry/api';
-import type { Settlement } from '../budgets/reservation';
+import type { BudgetTicket } from '../budgets/budgetLeases';
+import type { Settlement } from '../budgets/settlement';
 import { overallDecision, type GuardrailRecord } from '../guardrails/decision';
 import type { ChatMessage, Usage } from '../providers/types';
 import type { Tenant } from '../tenants/tenantStore';
@@ -31,6 +32,7 @@ export class RequestContext {
   cacheHit = false;
   output: string | null = null;
   attempts: AttemptRecord[] = [];
+  budgetTicket?: BudgetTicket;
   settlement?: Settlement;
   messages?: ChatMessage[];
   shadowOf: string | null = null;
@@ -46,9 +48,9 @@ export class RequestContext {
     return performance.now() - this.started;
   }
 
-  /** Release what the budget held, with the real cost (0 when nothing was spent). */
+  /** Settle what the budget held with the real cost (0 when nothing was spent). */
   settle(actualUsd: number): void {
-    if (this.settlement) this.settlement.actualUsd = actualUsd;
+    if (this.budgetTicket && !this.settlement) this.settlement = this.budgetTicket.settle(actualUsd);
   }
 
   toLogEntry(status: number, errorClass: string | null): LogEntry {

@@ -6,8 +6,15 @@ import type { ProviderAdapter } from './types';
 // Each SDK takes 50-150 ms to load; only the ones a command actually calls are loaded.
 const adapters = {
   openai: () => (require('./openaiAdapter') as typeof import('./openaiAdapter')).OpenAIAdapter,
+  openaiHttp: () => (require('./openaiHttpAdapter') as typeof import('./openaiHttpAdapter')).OpenAIHttpAdapter,
   anthropic: () => (require('./anthropicAdapter') as typeof import('./anthropicAdapter')).AnthropicAdapter,
 };
+
+/**
+ * sdk: the official clients (evals, workflows). http: OpenAI-shaped providers through our lean
+ * keep-alive client, for the gateway's hot path (see docs/decisions.md); Anthropic keeps its SDK.
+ */
+export type Transport = 'sdk' | 'http';
 
 /** Hands out one adapter per configured provider, created on first use. */
 export class ProviderDirectory {
@@ -16,6 +23,7 @@ export class ProviderDirectory {
   constructor(
     private readonly config: ProviderConfig,
     private readonly env: Env,
+    private readonly transport: Transport = 'sdk',
   ) {}
 
   forModel(model: string): ProviderAdapter {
@@ -31,7 +39,7 @@ export class ProviderDirectory {
     // OpenAI-compatible local servers (vLLM, Ollama) often take any key; the SDK still wants a string.
     const key = typeof apiKey === 'string' && apiKey ? apiKey : 'none';
     const options = { name, apiKey: key, baseURL: entry.base_url, timeoutMs: entry.timeout_ms };
-    const Adapter = adapters[entry.api]();
+    const Adapter = entry.api === 'openai' && this.transport === 'http' ? adapters.openaiHttp() : adapters[entry.api]();
     const adapter = new Adapter(options);
     this.adapters.set(name, adapter);
     return adapter;

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { settleBudgets, type Settlement } from '../budgets/reservation';
+import { settleBudgets, type Settlement } from '../budgets/settlement';
 import { withTransaction, type Pool } from '../db/pool';
 import { scanPii } from '../guardrails/pii';
 import type { LogEntry } from './requestRecord';

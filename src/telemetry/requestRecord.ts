@@ -1,6 +1,6 @@
 import type { GuardrailAction, GuardrailRecord } from '../guardrails/decision';
 import type { ChatMessage } from '../providers/types';
-import type { Settlement } from '../budgets/reservation';
+import type { Settlement } from '../budgets/settlement';
 
 /** One attempt at one target, for the log's account of fallbacks. */
 export interface AttemptRecord {

@@ -36,7 +36,7 @@ export async function startGatewayHarness(options: { config?: Partial<GatewayCon
   const home = mkdtempSync(path.join(tmpdir(), 'fd-gateway-'));
   const gateway = await startGateway({
     databaseUrl: db.url,
-    providers: new ProviderDirectory(providerConfig, env),
+    providers: new ProviderDirectory(providerConfig, env, 'http'),
     providerConfig,
     config: { ...loadGatewayConfig({}), ...options.config },
     port: 0,

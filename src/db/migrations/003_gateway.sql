@@ -57,9 +57,13 @@ CREATE TABLE budget_usage (
   PRIMARY KEY (tenant_id, feature, window_kind, window_start)
 );
 
--- Reserve one request against every limit that applies, atomically: all scopes pass or none is touched.
--- Returns {ok, scope, limit, soft: [...]}. Soft crossings write one alert per window.
-CREATE FUNCTION budget_reserve(p_tenant text, p_feature text, p_estimate numeric, p_now timestamptz) RETURNS jsonb
+-- Lease a share of every limit that applies to (tenant, feature), atomically: all scopes grant or
+-- none is touched. A gateway spends the lease locally, so most requests need no round trip; the
+-- lease is held in Postgres (requests counted, USD reserved), so all gateways together never pass a
+-- hard limit. Each scope grants at most a quarter of what it has left, and at least one request of
+-- p_min_usd, or refuses. Returns {ok, requests, usd, minuteStart, dayStart} or {ok: false, scope, limit, ...}.
+-- Soft crossings write one alert per window.
+CREATE FUNCTION budget_lease(p_tenant text, p_feature text, p_want_requests integer, p_want_usd numeric, p_min_usd numeric, p_now timestamptz) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   b budgets%ROWTYPE;
@@ -67,7 +71,10 @@ DECLARE
   d budget_usage%ROWTYPE;
   minute_start timestamptz := date_trunc('minute', p_now);
   day_start timestamptz := date_trunc('day', p_now);
-  soft jsonb := '[]'::jsonb;
+  grant_requests integer := p_want_requests;
+  grant_usd numeric := p_want_usd;
+  left_requests integer;
+  left_usd numeric;
 BEGIN
   FOR b IN SELECT * FROM budgets WHERE tenant_id = p_tenant AND feature IN ('', p_feature) ORDER BY feature LOOP
     INSERT INTO budget_usage (tenant_id, feature, window_kind, window_start) VALUES
@@ -75,35 +82,50 @@ BEGIN
       ON CONFLICT DO NOTHING;
     SELECT * INTO m FROM budget_usage WHERE tenant_id = p_tenant AND feature = b.feature AND window_kind = 'minute' AND window_start = minute_start FOR UPDATE;
     SELECT * INTO d FROM budget_usage WHERE tenant_id = p_tenant AND feature = b.feature AND window_kind = 'day' AND window_start = day_start FOR UPDATE;
-    IF b.rpm_hard IS NOT NULL AND m.requests + 1 > b.rpm_hard THEN
-      RETURN jsonb_build_object('ok', false, 'scope', b.feature, 'limit', 'rpm', 'onHard', b.on_hard, 'downgradeModel', b.downgrade_model, 'retryAfterS', 60 - extract(second FROM p_now)::int);
+    IF b.rpm_hard IS NOT NULL THEN
+      left_requests := b.rpm_hard - m.requests;
+      IF left_requests < 1 THEN
+        RETURN jsonb_build_object('ok', false, 'scope', b.feature, 'limit', 'rpm', 'onHard', b.on_hard, 'downgradeModel', b.downgrade_model, 'retryAfterS', 60 - extract(second FROM p_now)::int);
+      END IF;
+      grant_requests := least(grant_requests, greatest(1, left_requests / 4));
     END IF;
-    IF b.usd_day_hard IS NOT NULL AND d.spent_usd + d.reserved_usd + p_estimate > b.usd_day_hard THEN
-      RETURN jsonb_build_object('ok', false, 'scope', b.feature, 'limit', 'usd_day', 'onHard', b.on_hard, 'downgradeModel', b.downgrade_model,
-        'retryAfterS', extract(epoch FROM (day_start + interval '1 day' - p_now))::int);
+    IF b.usd_day_hard IS NOT NULL THEN
+      left_usd := b.usd_day_hard - d.spent_usd - d.reserved_usd;
+      IF left_usd < p_min_usd THEN
+        RETURN jsonb_build_object('ok', false, 'scope', b.feature, 'limit', 'usd_day', 'onHard', b.on_hard, 'downgradeModel', b.downgrade_model,
+          'retryAfterS', extract(epoch FROM (day_start + interval '1 day' - p_now))::int);
+      END IF;
+      grant_usd := least(grant_usd, greatest(p_min_usd, left_usd / 4));
     END IF;
   END LOOP;
-  -- Every scope passed: now count the request and hold its estimate.
+  -- Every scope granted: hold the lease in each.
   FOR b IN SELECT * FROM budgets WHERE tenant_id = p_tenant AND feature IN ('', p_feature) ORDER BY feature LOOP
-    UPDATE budget_usage SET requests = requests + 1 WHERE tenant_id = p_tenant AND feature = b.feature AND window_kind = 'minute' AND window_start = minute_start RETURNING * INTO m;
-    UPDATE budget_usage SET requests = requests + 1, reserved_usd = reserved_usd + p_estimate WHERE tenant_id = p_tenant AND feature = b.feature AND window_kind = 'day' AND window_start = day_start RETURNING * INTO d;
+    UPDATE budget_usage SET requests = requests + grant_requests WHERE tenant_id = p_tenant AND feature = b.feature AND window_kind = 'minute' AND window_start = minute_start RETURNING * INTO m;
+    UPDATE budget_usage SET reserved_usd = reserved_usd + grant_usd WHERE tenant_id = p_tenant AND feature = b.feature AND window_kind = 'day' AND window_start = day_start RETURNING * INTO d;
     IF b.rpm_soft IS NOT NULL AND m.requests > b.rpm_soft AND NOT m.soft_alerted THEN
       UPDATE budget_usage SET soft_alerted = true WHERE tenant_id = p_tenant AND feature = b.feature AND window_kind = 'minute' AND window_start = minute_start;
       INSERT INTO alerts (kind, subject, message, details) VALUES ('budget.soft', p_tenant,
         format('tenant %s%s passed its soft limit of %s requests/minute', p_tenant, CASE WHEN b.feature = '' THEN '' ELSE ' feature ' || b.feature END, b.rpm_soft),
         jsonb_build_object('feature', b.feature, 'limit', 'rpm', 'value', m.requests));
-      soft := soft || to_jsonb('rpm'::text);
     END IF;
     IF b.usd_day_soft IS NOT NULL AND d.spent_usd + d.reserved_usd > b.usd_day_soft AND NOT d.soft_alerted THEN
       UPDATE budget_usage SET soft_alerted = true WHERE tenant_id = p_tenant AND feature = b.feature AND window_kind = 'day' AND window_start = day_start;
       INSERT INTO alerts (kind, subject, message, details) VALUES ('budget.soft', p_tenant,
         format('tenant %s%s passed its soft limit of %s USD/day', p_tenant, CASE WHEN b.feature = '' THEN '' ELSE ' feature ' || b.feature END, b.usd_day_soft),
         jsonb_build_object('feature', b.feature, 'limit', 'usd_day', 'value', d.spent_usd + d.reserved_usd));
-      soft := soft || to_jsonb('usd_day'::text);
     END IF;
   END LOOP;
-  RETURN jsonb_build_object('ok', true, 'soft', soft);
+  RETURN jsonb_build_object('ok', true, 'requests', grant_requests, 'usd', grant_usd, 'minuteStart', minute_start, 'dayStart', day_start);
 END $$;
+
+-- Give back what a lease did not use (an idle or closing gateway), so other gateways can have it.
+CREATE FUNCTION budget_release(p_tenant text, p_feature text, p_requests integer, p_usd numeric, p_minute timestamptz, p_day timestamptz) RETURNS void
+LANGUAGE sql AS $$
+  UPDATE budget_usage SET requests = greatest(0, requests - p_requests)
+   WHERE tenant_id = p_tenant AND feature IN ('', p_feature) AND window_kind = 'minute' AND window_start = p_minute;
+  UPDATE budget_usage SET reserved_usd = greatest(0, reserved_usd - p_usd)
+   WHERE tenant_id = p_tenant AND feature IN ('', p_feature) AND window_kind = 'day' AND window_start = p_day;
+$$;
 
 -- One row per request served (or refused) by a gateway.
 CREATE TABLE requests (

@@ -1,33 +1,9 @@
-import { z } from 'zod';
-import type { Pool } from '../db/pool';
-
-const verdictSchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), soft: z.array(z.string()) }),
-  z.object({
-    ok: z.literal(false),
-    scope: z.string(),
-    limit: z.enum(['rpm', 'usd_day']),
-    onHard: z.enum(['reject', 'downgrade']),
-    downgradeModel: z.string().nullable(),
-    retryAfterS: z.number(),
-  }),
-]);
-export type BudgetVerdict = z.infer<typeof verdictSchema>;
-
-/**
- * Count one request and hold its estimated cost against every limit of the tenant and feature,
- * atomically in Postgres, so several gateways share the limits. A refusal touches nothing.
- */
-export async function reserveBudget(pool: Pool, tenantId: string, feature: string, estimateUsd: number, now: Date = new Date()): Promise<BudgetVerdict> {
-  const { rows } = await pool.query<{ verdict: unknown }>('SELECT budget_reserve($1, $2, $3, $4) AS verdict', [tenantId, feature, estimateUsd, now]);
-  return verdictSchema.parse(rows[0]!.verdict);
-}
-
-/** What a served request settles: its real cost replaces the estimate it held. */
+/** What a served request settles: its real cost moves from reserved to spent. */
 export interface Settlement {
   tenantId: string;
   feature: string;
   day: Date;
+  /** How much of the reservation the request used up (its real cost; 0 when nothing was reserved). */
   reservedUsd: number;
   actualUsd: number;
 }
@@ -36,7 +12,7 @@ export interface Settlement {
  * Settle many requests in one statement (from the request-log writer's batch). Grouped by target
  * row first: an UPDATE … FROM applies only one source row per target row.
  */
-export async function settleBudgets(db: Pick<Pool, 'query'>, settlements: Settlement[]): Promise<void> {
+export async function settleBudgets(db: { query(text: string, values: unknown[]): Promise<unknown> }, settlements: Settlement[]): Promise<void> {
   if (!settlements.length) return;
   await db.query(
     `UPDATE budget_usage u SET spent_usd = u.spent_usd + s.actual, reserved_usd = greatest(0, u.reserved_usd - s.reserved)

@@ -1,0 +1,187 @@
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import { classifyProviderError, ProviderError } from './errors';
+import { callOptions } from './requestOptions';
+import { Stopwatch } from './stopwatch';
+import type { AdapterOptions, Completion, CompletionRequest, EmbeddingResult, FinishReason, ProviderAdapter, StreamEvent, Usage } from './types';
+
+interface WireUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+}
+
+interface WireChoice {
+  message?: { content?: string | null };
+  delta?: { content?: string | null };
+  finish_reason?: string | null;
+}
+
+interface WireResponse {
+  model?: string;
+  choices?: WireChoice[];
+  usage?: WireUsage | null;
+  error?: { message?: string; type?: string; code?: string | null };
+}
+
+function finishReason(reason: string | null | undefined): FinishReason {
+  return reason === 'stop' || reason === 'length' || reason === 'content_filter' || reason === 'tool_calls' ? reason : 'other';
+}
+
+function usageOf(usage: WireUsage | null | undefined): Usage {
+  return { inputTokens: usage?.prompt_tokens ?? 0, cachedInputTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0, outputTokens: usage?.completion_tokens ?? 0 };
+}
+
+/** Our own error for a transport failure (refused, reset), named so classification sees a connection error. */
+class APIConnectionError extends Error {}
+
+/**
+ * Chat Completions over a keep-alive node:http client: the gateway's hot path to OpenAI-shaped
+ * providers. The official SDK spends about five times the CPU per call (headers, logging, web
+ * streams), which would take most of the gateway's overhead budget; evals and workflows keep
+ * using the SDK adapter. Errors are classified exactly like the SDK's.
+ */
+export class OpenAIHttpAdapter implements ProviderAdapter {
+  readonly api = 'openai' as const;
+  readonly name: string;
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly transport: typeof http | typeof https;
+
+  constructor(private readonly options: AdapterOptions) {
+    this.name = options.name;
+    this.base = new URL(`${(options.baseURL ?? 'https://api.openai.com/v1').replace(/\/$/, '')}/`);
+    this.transport = this.base.protocol === 'https:' ? https : http;
+    this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: 256 });
+  }
+
+  private body(request: CompletionRequest, stream: boolean): string {
+    return JSON.stringify({
+      model: request.model,
+      messages: request.messages,
+      temperature: request.temperature,
+      top_p: request.topP,
+      max_tokens: request.maxTokens,
+      stop: request.stop,
+      seed: request.seed,
+      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    });
+  }
+
+  /** POST and resolve with the response once its status is 2xx; anything else becomes a classified error. */
+  private post(path: string, payload: string, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const request = this.transport.request(
+        new URL(path, this.base),
+        {
+          method: 'POST',
+          agent: this.agent,
+          signal,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${this.options.apiKey}` },
+        },
+        (response) => {
+          const status = response.statusCode ?? 0;
+          if (status >= 200 && status < 300) return resolve(response);
+          readAll(response).then((text) => {
+            let body: WireResponse = {};
+            try {
+              body = JSON.parse(text) as WireResponse;
+            } catch {
+              // not JSON: the status alone classifies it
+            }
+            const headers = Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, String(v)]));
+            reject({ status, message: `${status} ${body.error?.message ?? text.slice(0, 200)}`, code: body.error?.code ?? null, error: body, headers });
+          }, reject);
+        },
+      );
+      request.on('error', (error) => reject(error.name === 'AbortError' ? error : new APIConnectionError(error.message)));
+      request.end(payload);
+    });
+  }
+
+  async complete(request: CompletionRequest): Promise<Completion> {
+    const watch = new Stopwatch();
+    const call = callOptions(request);
+    try {
+      const response = await this.post('chat/completions', this.body(request, false), call.sdk.signal);
+      const body = JSON.parse(await readAll(response)) as WireResponse;
+      const latencyMs = watch.elapsedMs();
+      const choice = body.choices?.[0];
+      return {
+        text: choice?.message?.content ?? '',
+        usage: usageOf(body.usage),
+        ttftMs: latencyMs,
+        latencyMs,
+        model: body.model ?? request.model,
+        provider: this.name,
+        finishReason: finishReason(choice?.finish_reason),
+      };
+    } catch (error) {
+      throw classifyProviderError(error, this.name, { timedOut: call.timedOut() });
+    }
+  }
+
+  async *stream(request: CompletionRequest): AsyncIterable<StreamEvent> {
+    const watch = new Stopwatch();
+    const call = callOptions(request);
+    let started = false;
+    let text = '';
+    let usage: Usage | undefined;
+    let model = request.model;
+    let reason: FinishReason = 'other';
+    let sawFinish = false;
+    try {
+      const response = await this.post('chat/completions', this.body(request, true), call.sdk.signal);
+      started = true;
+      let buffered = '';
+      for await (const chunk of response) {
+        buffered += (chunk as Buffer).toString('utf8');
+        let boundary: number;
+        while ((boundary = buffered.indexOf('\n\n')) >= 0) {
+          const event = buffered.slice(0, boundary);
+          buffered = buffered.slice(boundary + 2);
+          const data = event.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart()).join('\n');
+          if (!data || data === '[DONE]') continue;
+          const parsed = JSON.parse(data) as WireResponse;
+          if (parsed.error) throw { status: 500, message: parsed.error.message ?? 'error event in stream', error: parsed };
+          model = parsed.model || model;
+          if (parsed.usage) usage = usageOf(parsed.usage);
+          const choice = parsed.choices?.[0];
+          if (choice?.finish_reason) {
+            reason = finishReason(choice.finish_reason);
+            sawFinish = true;
+          }
+          const delta = choice?.delta?.content;
+          if (delta) {
+            watch.markFirstToken();
+            text += delta;
+            yield { type: 'delta', text: delta };
+          }
+        }
+      }
+    } catch (error) {
+      throw classifyProviderError(error, this.name, { midStream: started, timedOut: call.timedOut() });
+    }
+    if (!sawFinish) throw new ProviderError('stream_cut', `${this.name}: the stream ended before a finish reason`, this.name);
+    yield {
+      type: 'done',
+      completion: { text, usage: usage ?? { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 }, ttftMs: watch.ttftMs(), latencyMs: watch.elapsedMs(), model, provider: this.name, finishReason: reason },
+    };
+  }
+
+  async embed(model: string, input: string[]): Promise<EmbeddingResult> {
+    try {
+      const response = await this.post('embeddings', JSON.stringify({ model, input, encoding_format: 'float' }), undefined);
+      const body = JSON.parse(await readAll(response)) as { data: Array<{ index: number; embedding: number[] }>; model: string; usage: { prompt_tokens: number } };
+      return { vectors: [...body.data].sort((a, b) => a.index - b.index).map((d) => d.embedding), model: body.model, provider: this.name, inputTokens: body.usage.prompt_tokens };
+    } catch (error) {
+      throw classifyProviderError(error, this.name);
+    }
+  }
+}
+
+async function readAll(stream: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -54,11 +54,23 @@ export async function startCompetitors(simulatorUrl: string, ports: { portkey: n
   if (existsSync(LITELLM_BIN)) {
     const config = path.join(TOOLS, 'litellm-bench.yaml');
     writeFileSync(config, `model_list:\n  - model_name: sim-instant\n    litellm_params: { model: openai/sim-instant, api_base: "${simulatorUrl}/v1", api_key: sim }\n`);
+    // A master key is required to start; the local cost map avoids a download that fails offline;
+    // DATABASE_URL is ours, not LiteLLM's (it would try to set up its own tables there).
+    const { DATABASE_URL: _ours, ...env } = process.env;
     const child = await startChildServer(['--config', config, '--port', String(ports.litellm)], `http://127.0.0.1:${ports.litellm}/health/liveliness`, {
       command: LITELLM_BIN,
       timeoutMs: 120_000,
+      env: { ...env, LITELLM_MASTER_KEY: 'sk-bench', LITELLM_LOCAL_MODEL_COST_MAP: 'True' },
     });
-    running.push({ name: 'litellm proxy', url: `http://127.0.0.1:${ports.litellm}/v1/chat/completions`, headers: {}, child });
+    running.push({ name: `litellm proxy ${litellmVersion()}`, url: `http://127.0.0.1:${ports.litellm}/v1/chat/completions`, headers: { authorization: 'Bearer sk-bench' }, child });
   } else missing.push('litellm[proxy]');
   return { running, missing };
+}
+
+function litellmVersion(): string {
+  try {
+    return execFileSync(path.join(LITELLM_VENV, 'bin', 'python'), ['-c', 'import importlib.metadata as m; print(m.version("litellm"))'], { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
 }

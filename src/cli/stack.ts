@@ -1,3 +1,4 @@
+import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
@@ -6,6 +7,8 @@ import { openDatabase, type Database } from '../db/database';
 import { loadProviderConfig } from '../providers/config';
 import { ProviderDirectory } from '../providers/directory';
 import { FlightdeckError } from '../errors';
+import type { RunningGateway } from '../gateway/gateway';
+import { startGatewayFromEnv } from '../gateway/gatewayFromEnv';
 import type { RunningSimulator } from '../simulator/server';
 import { describeFound, findTemporalTool } from '../temporal/binaries';
 import { temporalAnswers } from '../temporal/connection';
@@ -23,6 +26,7 @@ export interface RunningStack {
   env: Env;
   urls: Array<[string, string]>;
   simulator?: RunningSimulator;
+  gateway: RunningGateway;
   stop(): Promise<void>;
 }
 
@@ -52,7 +56,8 @@ async function ensureTemporal(env: Env, log: (line: string) => void): Promise<Ru
 
 /**
  * Bring up what is missing: Postgres (embedded unless DATABASE_URL), the Temporal dev server with
- * its UI (unless TEMPORAL_ADDRESS answers), the simulator, and the worker. stop() undoes it in reverse.
+ * its UI (unless TEMPORAL_ADDRESS answers), the simulator, the gateway and the worker. stop() undoes
+ * it in reverse.
  */
 export async function startStack(env: Env, log: (line: string) => void): Promise<RunningStack> {
   installWorkerRuntime(); // before the dev server: starting it creates the SDK runtime
@@ -71,6 +76,17 @@ export async function startStack(env: Env, log: (line: string) => void): Promise
     const simulator = await ensureSimulator(env, log);
     if (simulator) stops.push(() => simulator.close());
 
+    // The terminal is for people: the gateway's one JSON line per request goes to a file instead.
+    mkdirSync(env.flightdeckHome, { recursive: true });
+    const requestLines = path.join(env.flightdeckHome, 'requests.jsonl');
+    const lines = createWriteStream(requestLines, { flags: 'a' });
+    const gateway = await startGatewayFromEnv(env, db.url, { jsonLines: lines });
+    stops.push(async () => {
+      await gateway.close();
+      await new Promise((resolve) => lines.end(resolve));
+    });
+    log(`Gateway: ${gateway.url}/v1`);
+
     log('Worker: bundling workflows…');
     const connection = await connectWorker(env);
     const providers = new ProviderDirectory(loadProviderConfig(env), env);
@@ -86,11 +102,12 @@ export async function startStack(env: Env, log: (line: string) => void): Promise
     const urls: Array<[string, string]> = [
       ['Temporal UI', temporal?.uiUrl ?? `(the UI of the server at ${env.TEMPORAL_ADDRESS})`],
       ['Temporal gRPC', env.TEMPORAL_ADDRESS],
+      ['Gateway', `${gateway.url}/v1 (OpenAI-compatible; /metrics, /readyz; one JSON line per request in ${requestLines})`],
       ['Simulator', `http://127.0.0.1:${env.FLIGHTDECK_SIMULATOR_PORT} (OpenAI: /v1, Anthropic: /v1/messages, admin: /admin/profiles)`],
       ['Postgres', db.url.replace(/:[^:@/]+@/, ':***@')],
       ['Worker', `task queue flightdeck, namespace ${env.TEMPORAL_NAMESPACE}`],
     ];
-    return { db, env: stackEnv, urls, simulator, stop };
+    return { db, env: stackEnv, urls, simulator, gateway, stop };
   } catch (error) {
     await stop();
     throw error;

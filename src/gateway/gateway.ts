@@ -6,6 +6,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { BudgetLeases } from '../budgets/budgetLeases';
 import type { GatewayConfig } from '../config/gatewayConfig';
 import { createPool, type Pool } from '../db/pool';
+import { FlightdeckError } from '../errors';
 import type { ProviderConfig } from '../providers/config';
 import type { ProviderDirectory } from '../providers/directory';
 import { CircuitBoard, CircuitBreaker } from '../routing/circuitBreaker';
@@ -142,7 +143,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       else sendError(res, failure, { 'x-flightdeck-request-id': ctx.requestId });
     } finally {
       if (ctx.tenant && (route === 'chat' || route === 'run')) record(ctx, status, errorClass);
-      else endSpan(ctx.span, status >= 400 ? (errorClass ?? undefined) : undefined);
+      else {
+        if (!ctx.tenant) gatewayMetrics.observeRefused(status);
+        endSpan(ctx.span, status >= 400 ? (errorClass ?? undefined) : undefined);
+      }
     }
   }
 
@@ -177,8 +181,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new FlightdeckError(`Port ${options.port} is in use (another gateway?); stop it or set FLIGHTDECK_GATEWAY_PORT / --port`) : error);
+    });
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  }).catch(async (error: unknown) => {
+    await Promise.all([log.close(), budgets.close(), state.close(), tracing.shutdown()]).catch(() => undefined);
+    await pool.end();
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   return {

@@ -71,6 +71,11 @@ export class GatewayMetrics {
     });
   }
 
+  /** A request refused before it had a tenant (no or wrong key, unknown endpoint): counted, not logged. */
+  observeRefused(status: number): void {
+    this.requests.inc({ status: String(status), prompt: '', version: '', variant: '', model: '' });
+  }
+
   observe(record: RequestRecord): void {
     const prompt = record.prompt_name ?? '';
     const variant = record.variant ?? '';

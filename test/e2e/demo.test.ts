@@ -45,6 +45,7 @@ async function freshMachineEnv(): Promise<NodeJS.ProcessEnv> {
     TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
     TEMPORAL_UI_PORT: String(await freePort()),
     FLIGHTDECK_SIMULATOR_PORT: String(await freePort()),
+    FLIGHTDECK_GATEWAY_PORT: String(await freePort()),
     FLIGHTDECK_POSTGRES_PORT: String(await freePort()),
     // The binary this run already found, so the test does not pip-install into the temp home.
     ...(cli.type === 'existing-path' && { TEMPORAL_CLI_PATH: cli.path }),
@@ -65,6 +66,9 @@ describe('the README path on embedded defaults', () => {
     expect(first.stdout).toMatch(/promotion\/support-answer\/1\.2\.0: rejected, pass rate \d+% \(failed: .*pass_rate/);
     expect(first.stdout).toMatch(/approved: promoted, production is now 1\.1\.0/);
     expect(first.stdout).toMatch(/rollback: production 1\.1\.0 -> 1\.0\.0/);
+    // Gateway traffic from the official openai client: the stable version, and the fallback once the primary overloads.
+    expect(first.stdout).toMatch(/1\.0\.0\s+stable\s+gpt-4o-mini-2024-07-18\s+no\s+\d+/);
+    expect(first.stdout).toMatch(/1\.0\.0\s+stable\s+claude-haiku-4-5-20251001\s+yes\s+\d+/);
     expect(first.stdout).toMatch(new RegExp(`Temporal UI\\s+http://127\\.0\\.0\\.1:${env.TEMPORAL_UI_PORT}`));
 
     const second = await run(['demo', '--exit'], env);
@@ -80,7 +84,8 @@ describe('the README path on embedded defaults', () => {
     const deadline = Date.now() + 90_000;
     while (!/dev stack is up/.test(dev.output().stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     const { stderr } = dev.output();
-    for (const service of ['Temporal UI', 'Temporal gRPC', 'Simulator', 'Postgres', 'Worker']) expect(stderr).toMatch(new RegExp(`^${service}\\s`, 'm'));
+    for (const service of ['Temporal UI', 'Temporal gRPC', 'Gateway', 'Simulator', 'Postgres', 'Worker']) expect(stderr).toMatch(new RegExp(`^${service}\\s`, 'm'));
+    expect((await fetch(`http://127.0.0.1:${env.FLIGHTDECK_GATEWAY_PORT}/readyz`)).ok).toBe(true);
     expect(await temporalAnswers(env.TEMPORAL_ADDRESS!)).toBe(true);
     expect((await fetch(`http://127.0.0.1:${env.FLIGHTDECK_SIMULATOR_PORT}/healthz`)).ok).toBe(true);
 
@@ -89,6 +94,7 @@ describe('the README path on embedded defaults', () => {
     expect(dev.output().stderr).not.toMatch(/while stopping/);
     expect(await temporalAnswers(env.TEMPORAL_ADDRESS!)).toBe(false);
     await expect(fetch(`http://127.0.0.1:${env.FLIGHTDECK_SIMULATOR_PORT}/healthz`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${env.FLIGHTDECK_GATEWAY_PORT}/healthz`)).rejects.toThrow();
     expect(await listening(Number(env.FLIGHTDECK_POSTGRES_PORT))).toBe(false);
   }, 180_000);
 });

@@ -16,6 +16,7 @@ import { renderPrompt } from '../../registry/render';
 import { failedMetrics, type PromotionStatus } from '../../release/promotionStatus';
 import { preparePromotion, startPromotion } from '../../release/startPromotion';
 import { approveSignal, statusQuery } from '../../../workflows/promotionMessages';
+import { describeTraffic, sendDemoTraffic } from '../demoTraffic';
 import { formatTime, table } from '../output';
 import { scheduleLabelMove } from '../scheduleLabelMove';
 import { startStack } from '../stack';
@@ -95,7 +96,11 @@ export async function runDemo(opts: { exit?: boolean }): Promise<void> {
     const rolledBack = await rollbackProduction(pool, { name, reason: 'demo: rollback drill', actor });
     say(`   rollback: production ${rolledBack.from} -> ${rolledBack.to}`);
 
-    say(`\n8. The audit trail of ${name}:`);
+    say('\n8. An app calls the prompt through the gateway with the official openai client; mid-way the primary provider overloads.');
+    const traffic = await sendDemoTraffic(pool, stack.gateway, `http://127.0.0.1:${stack.env.FLIGHTDECK_SIMULATOR_PORT}`);
+    say(indent(describeTraffic(traffic, stack.gateway.url)));
+
+    say(`\n9. The audit trail of ${name}:`);
     const history = await promptHistory(pool, name);
     say(indent(table(['AT', 'LABEL', 'FROM', 'TO', 'BY', 'REASON'], history.labelMoves.slice(-6).map((m) => [formatTime(m.ts), m.label, m.from, m.to, m.actor, m.reason]))));
     say(`\nThe stack:\n${table(['SERVICE', 'WHERE'], stack.urls)}`);

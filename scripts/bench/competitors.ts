@@ -1,7 +1,8 @@
 /**
  * Other gateways run against the same simulator, when they are installed in the tools folder:
  * `npm run bench:gateway -- --install-competitors` installs @portkey-ai/gateway (npm) and
- * litellm[proxy] (PyPI) there. Nothing of theirs is a dependency of Flightdeck.
+ * litellm[proxy] (PyPI) there. Nothing of theirs is a dependency of Flightdeck. Each runs alone:
+ * started for its measurement and stopped after it, so a backlog cannot slow what follows.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -38,33 +39,51 @@ export interface Competitor {
   child: ChildProcess;
 }
 
-/** Start whichever competitors are installed, pointed at the simulator; the missing ones are named in `missing`. */
-export async function startCompetitors(simulatorUrl: string, ports: { portkey: number; litellm: number }): Promise<{ running: Competitor[]; missing: string[] }> {
-  const running: Competitor[] = [];
-  const missing: string[] = [];
-  if (existsSync(PORTKEY_ENTRY)) {
-    const child = await startChildServer([PORTKEY_ENTRY, `--port=${ports.portkey}`, '--headless'], `http://127.0.0.1:${ports.portkey}/v1/models`);
-    running.push({
-      name: `portkey gateway ${PORTKEY_VERSION}`,
-      url: `http://127.0.0.1:${ports.portkey}/v1/chat/completions`,
+/** A competitor that is installed and can be started against the simulator. */
+export interface CompetitorSpec {
+  name: string;
+  start(simulatorUrl: string, port: number): Promise<Competitor>;
+}
+
+const portkey: CompetitorSpec = {
+  name: `portkey gateway ${PORTKEY_VERSION}`,
+  async start(simulatorUrl, port) {
+    const child = await startChildServer([PORTKEY_ENTRY, `--port=${port}`, '--headless'], `http://127.0.0.1:${port}/v1/models`);
+    return {
+      name: this.name,
+      url: `http://127.0.0.1:${port}/v1/chat/completions`,
       headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${simulatorUrl}/v1` },
       child,
-    });
-  } else missing.push('@portkey-ai/gateway');
-  if (existsSync(LITELLM_BIN)) {
+    };
+  },
+};
+
+const litellm = (): CompetitorSpec => ({
+  name: `litellm proxy ${litellmVersion()}`,
+  async start(simulatorUrl, port) {
     const config = path.join(TOOLS, 'litellm-bench.yaml');
     writeFileSync(config, `model_list:\n  - model_name: sim-instant\n    litellm_params: { model: openai/sim-instant, api_base: "${simulatorUrl}/v1", api_key: sim }\n`);
     // A master key is required to start; the local cost map avoids a download that fails offline;
     // DATABASE_URL is ours, not LiteLLM's (it would try to set up its own tables there).
     const { DATABASE_URL: _ours, ...env } = process.env;
-    const child = await startChildServer(['--config', config, '--port', String(ports.litellm)], `http://127.0.0.1:${ports.litellm}/health/liveliness`, {
+    const child = await startChildServer(['--config', config, '--port', String(port)], `http://127.0.0.1:${port}/health/liveliness`, {
       command: LITELLM_BIN,
       timeoutMs: 120_000,
       env: { ...env, LITELLM_MASTER_KEY: 'sk-bench', LITELLM_LOCAL_MODEL_COST_MAP: 'True' },
     });
-    running.push({ name: `litellm proxy ${litellmVersion()}`, url: `http://127.0.0.1:${ports.litellm}/v1/chat/completions`, headers: { authorization: 'Bearer sk-bench' }, child });
-  } else missing.push('litellm[proxy]');
-  return { running, missing };
+    return { name: this.name, url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: { authorization: 'Bearer sk-bench' }, child };
+  },
+});
+
+/** The competitors installed in the tools folder, and the names of those that are not. */
+export function competitorSpecs(): { installed: CompetitorSpec[]; missing: string[] } {
+  const installed: CompetitorSpec[] = [];
+  const missing: string[] = [];
+  if (existsSync(PORTKEY_ENTRY)) installed.push(portkey);
+  else missing.push('@portkey-ai/gateway');
+  if (existsSync(LITELLM_BIN)) installed.push(litellm());
+  else missing.push('litellm[proxy]');
+  return { installed, missing };
 }
 
 function litellmVersion(): string {

@@ -23,7 +23,7 @@ import { pushPrompts } from '../../src/registry/registry';
 import { setRoute } from '../../src/routing/routeStore';
 import { createTenant } from '../../src/tenants/tenantStore';
 import { rssMiB, startChildServer } from './childServer';
-import { installCompetitors, startCompetitors } from './competitors';
+import { competitorSpecs, installCompetitors } from './competitors';
 import { numberFlag } from './flags';
 import { runLoad, runPaced, type LoadResult } from './load';
 
@@ -33,7 +33,7 @@ const REQUESTS = numberFlag('requests', 10_000);
 const CONCURRENCY = numberFlag('concurrency', 64);
 const FLIPS = numberFlag('flips', 40);
 const REPO = path.join(__dirname, '..', '..');
-const PORTS = { simulator: 18788, gateway: 18787, gateway2: 18786, portkey: 18900, litellm: 18901 };
+const PORTS = { simulator: 18788, gateway: 18787, gateway2: 18786, competitor: 18900 };
 const log = (line: string) => console.log(line);
 
 const messages = [
@@ -129,8 +129,7 @@ async function main(): Promise<void> {
     const gateway = await startChildServer([path.join(REPO, 'bin/flightdeck.js'), 'gateway'], `http://127.0.0.1:${PORTS.gateway}/healthz`, { env: gatewayEnv(PORTS.gateway) });
     children.push(gateway);
     const gatewayUrl = `http://127.0.0.1:${PORTS.gateway}`;
-    const competitors = await startCompetitors(simulatorUrl, { portkey: PORTS.portkey, litellm: PORTS.litellm });
-    children.push(...competitors.running.map((c) => c.child));
+    const competitors = competitorSpecs();
 
     const auth = { authorization: `Bearer ${apiKey}` };
     const direct = post(`${simulatorUrl}/v1/chat/completions`, chatBody, { authorization: 'Bearer sim' });
@@ -139,7 +138,6 @@ async function main(): Promise<void> {
       ['direct to simulator', direct],
       ['flightdeck gateway (model id)', viaGateway],
       ['flightdeck gateway (prompt:bench)', post(`${gatewayUrl}/v1/chat/completions`, JSON.stringify({ model: 'prompt:bench', messages: [], variables: { q: messages[1]!.content } }), auth)],
-      ...competitors.running.map((c): [string, () => Promise<void>] => [c.name, post(c.url, chatBody, { authorization: 'Bearer sim', ...c.headers })]),
     ];
 
     log(`Overhead at ${RATE} requests/s for ${SECONDS} s each (open loop)…`);
@@ -147,6 +145,16 @@ async function main(): Promise<void> {
     for (const [name, call] of targets) {
       await runPaced(call, RATE, 1.5); // warm-up at the same rate: connections, JIT, pools, budget leases
       paced.push([name, await runPaced(call, RATE, SECONDS)]);
+    }
+    for (const spec of competitors.installed) {
+      const competitor = await spec.start(simulatorUrl, PORTS.competitor);
+      try {
+        const call = post(competitor.url, chatBody, { authorization: 'Bearer sim', ...competitor.headers });
+        await runPaced(call, RATE, 1.5);
+        paced.push([competitor.name, await runPaced(call, RATE, SECONDS)]);
+      } finally {
+        competitor.child.kill('SIGKILL'); // drop any backlog now, so it cannot slow what follows
+      }
     }
     const base = paced[0]![1];
 

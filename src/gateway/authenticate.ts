@@ -2,17 +2,18 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { hashApiKey } from '../tenants/apiKey';
 import type { Tenant } from '../tenants/tenantStore';
 import { GatewayError } from './gatewayError';
+import type { DatabaseGuard } from './databaseGuard';
 import type { LiveState } from './liveState';
 
 const THROTTLE_RETRY_AFTER_S = 60;
 
 /** The tenant behind `Authorization: Bearer <key>`: 401 without a valid key, 429 throttled, 403 killed. */
-export async function authenticate(headers: IncomingHttpHeaders, state: LiveState, lookupAllowed: () => boolean): Promise<Tenant> {
+export async function authenticate(headers: IncomingHttpHeaders, state: LiveState, database: DatabaseGuard): Promise<Tenant> {
   const header = headers.authorization;
   const key = typeof header === 'string' && /^Bearer\s+\S+$/i.test(header) ? header.replace(/^Bearer\s+/i, '').trim() : undefined;
   if (!key) throw new GatewayError(401, 'authentication_error', 'Missing API key: send `Authorization: Bearer <key>` (create one with `flightdeck tenant create`)', 'missing_api_key');
   const hash = hashApiKey(key);
-  const tenant = state.tenantByKeyHash(hash) ?? (lookupAllowed() ? await state.lookupTenant(hash).catch(() => undefined) : undefined);
+  const tenant = state.tenantByKeyHash(hash) ?? (await database.run(() => state.lookupTenant(hash)));
   if (!tenant) throw new GatewayError(401, 'authentication_error', 'Incorrect API key provided', 'invalid_api_key');
   if (tenant.status === 'killed') {
     throw new GatewayError(403, 'permission_error', `Tenant ${tenant.id} is disabled${tenant.statusReason ? `: ${tenant.statusReason}` : ''}`, 'tenant_killed');

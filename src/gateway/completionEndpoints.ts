@@ -75,6 +75,7 @@ export async function chatCompletions(pipeline: RequestPipeline, ctx: RequestCon
     },
   };
   const served = await pipeline.complete(ctx, input, sink);
+  if (!res.headersSent) sink.start(served.headers); // an empty answer has no first token to send them with
   finishStream(res, ctx, served.completion, parsed.stream_options?.include_usage ?? false);
 }
 

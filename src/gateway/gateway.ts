@@ -9,12 +9,13 @@ import { createPool, type Pool } from '../db/pool';
 import { FlightdeckError } from '../errors';
 import type { ProviderConfig } from '../providers/config';
 import type { ProviderDirectory } from '../providers/directory';
-import { CircuitBoard, CircuitBreaker } from '../routing/circuitBreaker';
+import { CircuitBoard } from '../routing/circuitBreaker';
 import { GatewayMetrics } from '../telemetry/gatewayMetrics';
 import { RequestLogWriter } from '../telemetry/requestLogWriter';
 import { endSpan, GatewayTracing } from '../telemetry/tracing';
 import { authenticate } from './authenticate';
 import { chatCompletions, failStream, runPrompt } from './completionEndpoints';
+import { DatabaseGuard } from './databaseGuard';
 import { FallbackCaller } from './fallbackCall';
 import { GatewayError, badRequest, sendError, sendJson } from './gatewayError';
 import { readJsonBody } from './httpBody';
@@ -65,25 +66,24 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     throw new GatewayError(503, 'api_error', `The gateway cannot load its routing from Postgres: ${error.message}`);
   });
   const circuits = new CircuitBoard({ failures: options.config.circuit.failures, cooldownMs: options.config.circuit.cooldown_ms });
-  const database = new CircuitBreaker({ failures: 1, cooldownMs: 1000 });
+  const database = new DatabaseGuard();
   const tracing = new GatewayTracing({ otlpEndpoint: options.otlpEndpoint, exporter: options.spanExporter });
-  let metrics: GatewayMetrics | undefined;
+  // The metrics read the log's depth only when scraped, after both exist.
+  const metrics = new GatewayMetrics({ logBufferDepth: () => log.depth(), circuitStates: () => circuits.states() });
   const log = new RequestLogWriter({
     pool,
     spillDir: path.join(options.home, 'spill'),
     bodyRetentionDays: options.config.body_retention_days,
     jsonLines: options.jsonLines === undefined ? process.stdout : (options.jsonLines ?? undefined),
     flushIntervalMs: options.flushIntervalMs,
-    onSpill: (count) => metrics?.spilled.inc(count),
+    onSpill: (count) => metrics.spilled.inc(count),
   });
-  metrics = new GatewayMetrics({ logBufferDepth: () => log.depth(), circuitStates: () => circuits.states() });
-  const gatewayMetrics = metrics;
   const fallback = new FallbackCaller(options.providers, circuits, tracing);
 
   const record = (ctx: RequestContext, status: number, errorClass: string | null) => {
     const entry = ctx.toLogEntry(status, errorClass);
     log.write(entry);
-    gatewayMetrics.observe(entry.record);
+    metrics.observe(entry.record);
     ctx.span.updateName(`chat ${ctx.model ?? ''}`.trim());
     ctx.span.setAttributes({
       'gen_ai.provider.name': ctx.provider ?? '',
@@ -114,7 +114,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     attemptTimeoutMs: options.config.attempt_timeout_ms,
     maxInFlight: options.config.max_shadow_in_flight,
     record,
-    onSkipped: () => gatewayMetrics.shadowSkipped.inc(),
+    onSkipped: () => metrics.shadowSkipped.inc(),
   });
   const budgets = new BudgetLeases(pool);
   const pipeline = new RequestPipeline({ state, providerConfig: options.providerConfig, config: options.config, fallback, cache: new ResponseCache(pool), budgets, shadow, database });
@@ -129,7 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     let status = 200;
     let errorClass: string | null = null;
     try {
-      ctx.tenant = await authenticate(req.headers, state, () => database.tryPass());
+      ctx.tenant = await authenticate(req.headers, state, database);
       const body = route === 'GET request' ? undefined : await readJsonBody(req);
       if (route === 'chat') await chatCompletions(pipeline, ctx, req, res, body);
       else if (route === 'run') await runPrompt(pipeline, ctx, req, res, pathPart(match![1]!), body);
@@ -144,7 +144,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     } finally {
       if (ctx.tenant && (route === 'chat' || route === 'run')) record(ctx, status, errorClass);
       else {
-        if (!ctx.tenant) gatewayMetrics.observeRefused(status);
+        if (!ctx.tenant) metrics.observeRefused(status);
         endSpan(ctx.span, status >= 400 ? (errorClass ?? undefined) : undefined);
       }
     }
@@ -159,8 +159,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return sendJson(res, 200, { status: state.degraded ? 'degraded' : 'ready', prompts: state.routes.size, logBufferDepth: log.depth() });
     }
     if (method === 'GET' && pathname === '/metrics') {
-      const text = await gatewayMetrics.registry.metrics();
-      res.writeHead(200, { 'content-type': gatewayMetrics.registry.contentType });
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(text);
       return;
     }
@@ -196,7 +196,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     port,
     state,
     log,
-    metrics: gatewayMetrics,
+    metrics: metrics,
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -9,10 +9,10 @@ import { cost } from '../providers/pricing';
 import type { ChatMessage, Completion, CompletionRequest } from '../providers/types';
 import type { PromptSpec } from '../registry/promptFile';
 import { renderPrompt } from '../registry/render';
-import type { CircuitBreaker } from '../routing/circuitBreaker';
 import { costRoutedModel } from '../routing/costRouting';
 import { fallbackChain } from '../routing/fallbackChain';
 import { chooseVariant, type PromptRoute } from '../routing/routingTable';
+import type { DatabaseGuard } from './databaseGuard';
 import { FallbackExhausted, MidStreamFailure, type FallbackCaller } from './fallbackCall';
 import { GatewayError, badRequest } from './gatewayError';
 import type { LiveState } from './liveState';
@@ -51,8 +51,7 @@ export interface PipelineDeps {
   cache: ResponseCache;
   budgets: BudgetLeases;
   shadow: ShadowMirror;
-  /** Open while Postgres is failing: hot-path queries are skipped instead of waited on. */
-  database: CircuitBreaker;
+  database: DatabaseGuard;
 }
 
 /** The plan for one call once routing, rendering and the model choice are done. */
@@ -98,7 +97,7 @@ export class RequestPipeline {
     const cacheKey = cacheTtl && ctx.promptName
       ? responseCacheKey({ prompt: ctx.promptName, version: ctx.promptVersion!, model, params: { ...plan.params }, messages: guarded.messages })
       : undefined;
-    const cached = cacheKey ? await this.whenDatabaseUp(() => this.deps.cache.get(cacheKey)) : undefined;
+    const cached = cacheKey ? await this.deps.database.run(() => this.deps.cache.get(cacheKey)) : undefined;
 
     const headers = this.headers(ctx);
     let completion: Completion;
@@ -113,8 +112,8 @@ export class RequestPipeline {
         sink.delta(cached.text);
       }
     } else {
-      completion = await this.callProvider(ctx, plan, guarded.messages, model, sink ? () => sink.start(headers) : undefined, sink);
-      if (cacheKey && cacheTtl) void this.whenDatabaseUp(() => this.deps.cache.put(cacheKey, ctx.promptName!, completion, cacheTtl));
+      completion = await this.callProvider(ctx, plan, guarded.messages, model, sink && { sink, headers });
+      if (cacheKey && cacheTtl) void this.deps.database.run(() => this.deps.cache.put(cacheKey, ctx.promptName!, completion, cacheTtl));
     }
     ctx.output = completion.text;
 
@@ -170,7 +169,7 @@ export class RequestPipeline {
     const tenant = ctx.tenant!;
     if (!this.deps.state.budgeted.has(tenant.id)) return model;
     const estimate = estimateCostUsd(model, inputTokens, maxTokens);
-    const admission = await this.whenDatabaseUp(() => this.deps.budgets.admit(tenant.id, ctx.feature, estimate));
+    const admission = await this.deps.database.run(() => this.deps.budgets.admit(tenant.id, ctx.feature, estimate));
     if (!admission) return model; // Postgres away and no lease left: serve unchecked rather than fail
     if (!isRefusal(admission)) {
       ctx.budgetTicket = admission;
@@ -190,17 +189,18 @@ export class RequestPipeline {
     );
   }
 
-  private async callProvider(ctx: RequestContext, plan: Plan, messages: ChatMessage[], model: string, commit: (() => void) | undefined, sink: StreamSink | undefined): Promise<Completion> {
+  /** Streaming: the caller's headers go out with the first token, so a failure before it can still fall back. */
+  private async callProvider(ctx: RequestContext, plan: Plan, messages: ChatMessage[], model: string, stream: { sink: StreamSink; headers: Record<string, string> } | undefined): Promise<Completion> {
     const targets = fallbackChain(model, plan.fallbacks, this.deps.providerConfig);
     let committed = false;
-    const onDelta = sink
+    const onDelta = stream
       ? (text: string) => {
           if (!committed) {
             committed = true;
             ctx.ttftMs = ctx.elapsedMs();
-            commit!();
+            stream.sink.start(stream.headers);
           }
-          sink.delta(text);
+          stream.sink.delta(text);
         }
       : undefined;
     try {
@@ -211,7 +211,7 @@ export class RequestPipeline {
       ctx.model = result.target.model;
       ctx.usage = result.completion.usage;
       ctx.costUsd = cost(result.target.model, result.completion.usage).usd;
-      if (!sink) ctx.ttftMs = result.completion.ttftMs;
+      if (!stream) ctx.ttftMs = result.completion.ttftMs;
       ctx.settle(ctx.costUsd);
       return result.completion;
     } catch (error) {
@@ -225,19 +225,6 @@ export class RequestPipeline {
         throw upstreamError(error);
       }
       throw error;
-    }
-  }
-
-  /** Run a hot-path query unless Postgres is known to be away; a failure opens the breaker and yields undefined. */
-  private async whenDatabaseUp<T>(query: () => Promise<T>): Promise<T | undefined> {
-    if (!this.deps.database.tryPass()) return undefined;
-    try {
-      const result = await query();
-      this.deps.database.onSuccess();
-      return result;
-    } catch {
-      this.deps.database.onFailure();
-      return undefined;
     }
   }
 

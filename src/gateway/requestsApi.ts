@@ -8,12 +8,12 @@ import { parseBody } from './httpBody';
 
 const notFound = (id: string) => new GatewayError(404, 'not_found_error', `No request "${id}" for this API key (requests are visible only to their own tenant)`, 'request_not_found', 'request_id');
 
-/** One request for triage: its row and its (redacted) bodies, if it is the caller's. */
+/** One request for triage: its row, its (redacted) bodies and its feedback, if it is the caller's. */
 export async function getRequest(pool: Pool, log: RequestLogWriter, tenant: Tenant, id: string): Promise<unknown> {
   const pending = log.pendingEntry(id);
   if (pending) {
     if (pending.record.tenant_id !== tenant.id) throw notFound(id);
-    return { ...pending.record, stored: false, messages: pending.body?.messages ?? null, output: pending.body?.output ?? null };
+    return { ...pending.record, stored: false, messages: pending.body?.messages ?? null, output: pending.body?.output ?? null, feedback: [] };
   }
   const { rows } = await pool.query<RequestRecord & { messages: unknown; output: string | null }>(
     `SELECT r.*, b.messages, b.output FROM requests r LEFT JOIN request_bodies b ON b.request_id = r.request_id
@@ -21,7 +21,8 @@ export async function getRequest(pool: Pool, log: RequestLogWriter, tenant: Tena
     [id, tenant.id],
   );
   if (!rows[0]) throw notFound(id);
-  return { ...rows[0], cost_usd: Number(rows[0].cost_usd), stored: true };
+  const feedback = await pool.query('SELECT score, comment, ts FROM feedback WHERE request_id = $1 AND tenant_id = $2 ORDER BY id', [id, tenant.id]);
+  return { ...rows[0], cost_usd: Number(rows[0].cost_usd), stored: true, feedback: feedback.rows };
 }
 
 /** POST /v1/feedback: a score for one of the caller's own requests. */

@@ -80,9 +80,11 @@ export class RequestLogWriter {
     }
     while (this.buffer.length) {
       const batch = this.buffer.slice(0, this.batchSize).map(redactBody);
-      this.options.jsonLines?.write(batch.map((e) => `${JSON.stringify(e.record)}\n`).join(''));
+      // Each record is serialised once: the same text is the stdout line and the row for Postgres.
+      const records = batch.map((e) => JSON.stringify(e.record));
+      this.options.jsonLines?.write(`${records.join('\n')}\n`);
       try {
-        await this.store(batch);
+        await this.store(batch, records);
       } catch {
         await this.spillOut(batch);
       }
@@ -121,12 +123,12 @@ export class RequestLogWriter {
   }
 
   /** One transaction: rows (idempotent by request id), bodies, and settlements of the rows newly stored. */
-  private async store(entries: readonly LogEntry[]): Promise<void> {
+  private async store(entries: readonly LogEntry[], records: string[] = entries.map((e) => JSON.stringify(e.record))): Promise<void> {
     const retentionMs = this.options.bodyRetentionDays * 86_400_000;
     await withTransaction(this.options.pool, async (client) => {
       const inserted = await client.query<{ request_id: string }>(
         `INSERT INTO requests SELECT * FROM json_populate_recordset(NULL::requests, $1) ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
-        [JSON.stringify(entries.map((e) => e.record))],
+        [`[${records.join(',')}]`],
       );
       const fresh = new Set(inserted.rows.map((row) => row.request_id));
       const bodies = entries

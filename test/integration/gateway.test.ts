@@ -163,6 +163,7 @@ describe('tenants', () => {
     const ok = await rate(key, -1);
     expect(ok.status).toBe(201);
     expect((await h.db.pool.query('SELECT tenant_id, score FROM feedback WHERE request_id = $1', [id])).rows).toEqual([{ tenant_id: 'acme', score: -1 }]);
+    expect((await json(await get(key))).feedback).toEqual([expect.objectContaining({ score: -1 })]);
     expect((await rate(key, 3)).status).toBe(400);
   });
 });

@@ -1,0 +1,22 @@
+import { CircuitBreaker } from '../routing/circuitBreaker';
+
+/**
+ * Hot-path queries (budget leases, cache, unknown keys) go through here: while Postgres is failing
+ * they are skipped for a second at a time instead of each waiting on a dead connection.
+ */
+export class DatabaseGuard {
+  private readonly breaker = new CircuitBreaker({ failures: 1, cooldownMs: 1000 });
+
+  /** The query's result, or undefined when Postgres is (or just turned out to be) away. */
+  async run<T>(query: () => Promise<T>): Promise<T | undefined> {
+    if (!this.breaker.tryPass()) return undefined;
+    try {
+      const result = await query();
+      this.breaker.onSuccess();
+      return result;
+    } catch {
+      this.breaker.onFailure();
+      return undefined;
+    }
+  }
+}

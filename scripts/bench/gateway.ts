@@ -2,6 +2,7 @@
  * Gateway overhead, throughput, cache hits, memory and routing propagation, side by side in one run.
  *   npm run bench:gateway [-- --rate 1000 --seconds 5 --requests 10000 --concurrency 64 --flips 40]
  *   npm run bench:gateway -- --install-competitors   (adds Portkey's gateway and LiteLLM's proxy, if they install)
+ *   npm run bench:gateway -- --skip-competitors      (only Flightdeck, even when they are installed)
  * Overhead = gateway latency minus direct-to-simulator latency for the same request at the same
  * arrival rate, with request logging, guardrails and a budget check on. Every server runs in its
  * own process. Uses DATABASE_URL (a scratch database, dropped afterwards) or the embedded Postgres.
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
     const gateway = await startChildServer([path.join(REPO, 'bin/flightdeck.js'), 'gateway'], `http://127.0.0.1:${PORTS.gateway}/healthz`, { env: gatewayEnv(PORTS.gateway) });
     children.push(gateway);
     const gatewayUrl = `http://127.0.0.1:${PORTS.gateway}`;
-    const competitors = competitorSpecs();
+    const competitors = process.argv.includes('--skip-competitors') ? { installed: [], missing: [] } : competitorSpecs();
 
     const auth = { authorization: `Bearer ${apiKey}` };
     const direct = post(`${simulatorUrl}/v1/chat/completions`, chatBody, { authorization: 'Bearer sim' });

@@ -67,8 +67,16 @@ export function loadProviderConfig(env: Env): ProviderConfig {
   return { providers, models: [...parsed.data.models, ...defaults.models] };
 }
 
+const compiledGlobs = new Map<string, RegExp>();
+
+/** Compiled once per glob: the gateway resolves a provider on every request. */
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  let pattern = compiledGlobs.get(glob);
+  if (!pattern) {
+    pattern = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    compiledGlobs.set(glob, pattern);
+  }
+  return pattern;
 }
 
 /** The provider name that serves a model id. */

@@ -30,6 +30,10 @@ export async function runLoad(call: () => Promise<void>, total: number, concurre
     }
   };
   await Promise.all(Array.from({ length: concurrency }, caller));
+  return summarize(latencies, failures, total, start);
+}
+
+function summarize(latencies: number[], failures: number, total: number, start: number): LoadResult {
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
   return {
@@ -65,14 +69,5 @@ export async function runPaced(call: () => Promise<void>, perSecond: number, sec
     );
   }
   await Promise.all(pending);
-  const elapsed = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    requests: total,
-    failures,
-    seconds: Number(elapsed.toFixed(3)),
-    perSecond: Math.round(total / elapsed),
-    p50Ms: Number(percentile(latencies, 50).toFixed(2)),
-    p99Ms: Number(percentile(latencies, 99).toFixed(2)),
-  };
+  return summarize(latencies, failures, total, start);
 }

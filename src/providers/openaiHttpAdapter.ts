@@ -1,35 +1,14 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { classifyProviderError, ProviderError } from './errors';
+import { ChatChunkAccumulator, chatParams, completionOf, type OpenAIChunk } from './chatWire';
+import { classifyProviderError } from './errors';
 import { callOptions } from './requestOptions';
 import { Stopwatch } from './stopwatch';
-import type { AdapterOptions, Completion, CompletionRequest, EmbeddingResult, FinishReason, ProviderAdapter, StreamEvent, Usage } from './types';
+import type { AdapterOptions, Completion, CompletionRequest, EmbeddingResult, ProviderAdapter, StreamEvent } from './types';
 
-interface WireUsage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-  prompt_tokens_details?: { cached_tokens?: number } | null;
-}
-
-interface WireChoice {
-  message?: { content?: string | null };
-  delta?: { content?: string | null };
-  finish_reason?: string | null;
-}
-
-interface WireResponse {
-  model?: string;
-  choices?: WireChoice[];
-  usage?: WireUsage | null;
+interface WireResponse extends OpenAIChunk {
+  choices?: Array<{ message?: { content?: string | null }; delta?: { content?: string | null }; finish_reason?: string | null }>;
   error?: { message?: string; type?: string; code?: string | null };
-}
-
-function finishReason(reason: string | null | undefined): FinishReason {
-  return reason === 'stop' || reason === 'length' || reason === 'content_filter' || reason === 'tool_calls' ? reason : 'other';
-}
-
-function usageOf(usage: WireUsage | null | undefined): Usage {
-  return { inputTokens: usage?.prompt_tokens ?? 0, cachedInputTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0, outputTokens: usage?.completion_tokens ?? 0 };
 }
 
 /** Our own error for a transport failure (refused, reset), named so classification sees a connection error. */
@@ -57,13 +36,7 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
 
   private body(request: CompletionRequest, stream: boolean): string {
     return JSON.stringify({
-      model: request.model,
-      messages: request.messages,
-      temperature: request.temperature,
-      top_p: request.topP,
-      max_tokens: request.maxTokens,
-      stop: request.stop,
-      seed: request.seed,
+      ...chatParams(request),
       ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
     });
   }
@@ -104,38 +77,22 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
     const call = callOptions(request);
     try {
       const response = await this.post('chat/completions', this.body(request, false), call.sdk.signal);
-      const body = JSON.parse(await readAll(response)) as WireResponse;
-      const latencyMs = watch.elapsedMs();
-      const choice = body.choices?.[0];
-      return {
-        text: choice?.message?.content ?? '',
-        usage: usageOf(body.usage),
-        ttftMs: latencyMs,
-        latencyMs,
-        model: body.model ?? request.model,
-        provider: this.name,
-        finishReason: finishReason(choice?.finish_reason),
-      };
+      return completionOf(JSON.parse(await readAll(response)) as WireResponse, watch, request.model, this.name);
     } catch (error) {
       throw classifyProviderError(error, this.name, { timedOut: call.timedOut() });
     }
   }
 
   async *stream(request: CompletionRequest): AsyncIterable<StreamEvent> {
-    const watch = new Stopwatch();
     const call = callOptions(request);
+    const chunks = new ChatChunkAccumulator(request.model, this.name);
     let started = false;
-    let text = '';
-    let usage: Usage | undefined;
-    let model = request.model;
-    let reason: FinishReason = 'other';
-    let sawFinish = false;
     try {
       const response = await this.post('chat/completions', this.body(request, true), call.sdk.signal);
       started = true;
       let buffered = '';
-      for await (const chunk of response) {
-        buffered += (chunk as Buffer).toString('utf8');
+      for await (const piece of response) {
+        buffered += (piece as Buffer).toString('utf8');
         let boundary: number;
         while ((boundary = buffered.indexOf('\n\n')) >= 0) {
           const event = buffered.slice(0, boundary);
@@ -144,29 +101,14 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
           if (!data || data === '[DONE]') continue;
           const parsed = JSON.parse(data) as WireResponse;
           if (parsed.error) throw { status: 500, message: parsed.error.message ?? 'error event in stream', error: parsed };
-          model = parsed.model || model;
-          if (parsed.usage) usage = usageOf(parsed.usage);
-          const choice = parsed.choices?.[0];
-          if (choice?.finish_reason) {
-            reason = finishReason(choice.finish_reason);
-            sawFinish = true;
-          }
-          const delta = choice?.delta?.content;
-          if (delta) {
-            watch.markFirstToken();
-            text += delta;
-            yield { type: 'delta', text: delta };
-          }
+          const delta = chunks.add(parsed);
+          if (delta) yield { type: 'delta', text: delta };
         }
       }
     } catch (error) {
       throw classifyProviderError(error, this.name, { midStream: started, timedOut: call.timedOut() });
     }
-    if (!sawFinish) throw new ProviderError('stream_cut', `${this.name}: the stream ended before a finish reason`, this.name);
-    yield {
-      type: 'done',
-      completion: { text, usage: usage ?? { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 }, ttftMs: watch.ttftMs(), latencyMs: watch.elapsedMs(), model, provider: this.name, finishReason: reason },
-    };
+    yield { type: 'done', completion: chunks.finish() };
   }
 
   async embed(model: string, input: string[]): Promise<EmbeddingResult> {

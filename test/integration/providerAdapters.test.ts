@@ -1,6 +1,6 @@
 import { loadEnv } from '../../src/config/env';
 import { defaultProviderConfig } from '../../src/providers/config';
-import { ProviderDirectory } from '../../src/providers/directory';
+import { ProviderDirectory, type Transport } from '../../src/providers/directory';
 import { ProviderError } from '../../src/providers/errors';
 import type { ChatMessage, Completion, ProviderAdapter } from '../../src/providers/types';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server';
@@ -19,13 +19,14 @@ async function collect(adapter: ProviderAdapter, model: string): Promise<{ delta
   throw new Error('stream ended without a done event');
 }
 
-describe('provider adapters over HTTP', () => {
+// sdk: the official clients; http: the gateway's own client for OpenAI-shaped providers (Anthropic keeps its SDK).
+describe.each<Transport>(['sdk', 'http'])('provider adapters over HTTP (%s transport)', (transport) => {
   let sim: RunningSimulator;
   let providers: ProviderDirectory;
   beforeAll(async () => {
     sim = await startSimulator({});
     const env = loadEnv({ FLIGHTDECK_SIMULATOR_PORT: String(sim.port) });
-    providers = new ProviderDirectory(defaultProviderConfig(env), env);
+    providers = new ProviderDirectory(defaultProviderConfig(env), env, transport);
     for (const model of ['gpt-4o-mini-2024-07-18', 'claude-haiku-4-5-20251001']) {
       await fetch(`${sim.url}/admin/profiles/${model}`, { method: 'PUT', body: JSON.stringify({ ttftMs: 20, perTokenMs: 2 }) });
     }

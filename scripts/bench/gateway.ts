@@ -141,6 +141,8 @@ async function main(): Promise<void> {
       ['flightdeck gateway (prompt:bench)', post(`${gatewayUrl}/v1/chat/completions`, JSON.stringify({ model: 'prompt:bench', messages: [], variables: { q: messages[1]!.content } }), auth)],
     ];
 
+    log('Warming up every target (a freshly started gateway is still compiling its hot path)…');
+    for (const [, call] of targets) await runLoad(call, 3000, 32);
     log(`Overhead at ${RATE} requests/s for ${SECONDS} s each (open loop)…`);
     const paced: Array<[string, LoadResult]> = [];
     for (const [name, call] of targets) {

@@ -42,8 +42,7 @@ export class RequestLogWriter {
     this.spill = new SpillFiles(options.spillDir);
     this.maxBuffer = options.maxBuffer ?? 20_000;
     this.batchSize = options.batchSize ?? 500;
-    // Small, frequent batches: each flush is a few hundred microseconds of work, not a stall that shows in p99.
-    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 25);
+    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 100);
     this.timer.unref();
   }
 

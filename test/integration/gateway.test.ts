@@ -190,6 +190,23 @@ describe('routing', () => {
   });
 });
 
+describe('shadow', () => {
+  it('mirrors sampled requests to the shadow version in the background, logged apart and never served', async () => {
+    await setRoute(h.db.pool, { prompt: 'greet', shadowVersion: '1.0.1', shadowSampleBp: 10_000, actor: 'test' });
+    await eventually(() => h.gateway.state.routes.get('greet')?.shadow?.version === '1.0.1');
+    const { data, response } = await h.client(key).chat.completions.create({ model: 'prompt:greet', messages: [], variables: { who: 'Grace' } } as never).withResponse();
+    expect(response.headers.get('x-flightdeck-prompt-version')).toBe('1.0.0');
+    const servedId = response.headers.get('x-flightdeck-request-id')!;
+    const shadow = await eventually(async () => (await h.db.pool.query('SELECT * FROM requests WHERE shadow_of = $1', [servedId])).rows[0]);
+    expect(shadow).toMatchObject({ prompt_name: 'greet', prompt_version: '1.0.1', variant: 'shadow', tenant_id: 'acme', status: 200 });
+    expect(shadow.request_id).not.toBe(servedId);
+    expect(shadow.output_chars).toBeGreaterThan(0);
+    expect(data.choices[0]!.message.content!.length).toBeGreaterThan(0);
+    await setRoute(h.db.pool, { prompt: 'greet', shadowVersion: null, shadowSampleBp: 0, actor: 'test' });
+    await eventually(() => !h.gateway.state.routes.get('greet')?.shadow);
+  });
+});
+
 describe('cache, cost routing, caps and guardrails', () => {
   it('answers a repeated prompt request from the cache with no provider cost', async () => {
     const ask = () =>

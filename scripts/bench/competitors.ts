@@ -16,7 +16,7 @@ const PORTKEY_ENTRY = path.join(PORTKEY_DIR, 'node_modules', '@portkey-ai', 'gat
 const LITELLM_VENV = path.join(TOOLS, 'litellm');
 const LITELLM_BIN = path.join(LITELLM_VENV, 'bin', 'litellm');
 
-export const PORTKEY_VERSION = '1.15.2';
+const PORTKEY_VERSION = '1.15.2';
 
 export function installCompetitors(log: (line: string) => void): void {
   mkdirSync(TOOLS, { recursive: true });

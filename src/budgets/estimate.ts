@@ -1,7 +1,7 @@
 import { priceFor } from '../providers/pricing';
 
 /** Output tokens assumed when neither the request nor the prompt bounds them. */
-export const DEFAULT_OUTPUT_TOKENS_ESTIMATE = 1024;
+const DEFAULT_OUTPUT_TOKENS_ESTIMATE = 1024;
 
 /**
  * Input tokens of text, erring high (about 3 characters a token; English runs near 4), because the

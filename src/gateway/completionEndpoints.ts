@@ -16,7 +16,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** Feature (for per-feature budgets) and bucketing subject (user, else tenant) of a request. */
-export function identify(ctx: RequestContext, req: IncomingMessage, bodyFeature: string | undefined, bodyUser: string | undefined): void {
+function identify(ctx: RequestContext, req: IncomingMessage, bodyFeature: string | undefined, bodyUser: string | undefined): void {
   const feature = bodyFeature ?? header(req, 'x-flightdeck-feature');
   if (feature !== undefined && !FEATURE_PATTERN.test(feature)) {
     throw badRequest('The feature (x-flightdeck-feature) must be 1-63 letters, digits, ".", "_" or "-"', 'feature');

@@ -24,8 +24,6 @@ export class LiveState {
   private connected = false;
   private readonly reloading = new Map<Part, Promise<void>>();
   private readonly again = new Set<Part>();
-  /** Called after each reload of a part (propagation measurements, tests). */
-  onReload?: (part: Part) => void;
 
   constructor(
     private readonly pool: Pool,
@@ -72,7 +70,6 @@ export class LiveState {
         this.tenants = new Map(tenants.map((t) => [t.keyHash, t]));
         this.budgeted = budgeted;
       }
-      this.onReload?.(part);
     })().finally(() => {
       this.reloading.delete(part);
       if (this.again.delete(part)) void this.reload(part).catch(() => undefined);

@@ -7,7 +7,7 @@ import type { ChatMessage, Usage } from '../providers/types';
 import type { Tenant } from '../tenants/tenantStore';
 import type { AttemptRecord, LogEntry } from '../telemetry/requestRecord';
 
-export function newRequestId(): string {
+function newRequestId(): string {
   return `req_${randomUUID().replace(/-/g, '')}`;
 }
 

@@ -4,7 +4,7 @@ const MAX_TEXT = 1_000_000;
 
 const textPart = z.object({ type: z.literal('text'), text: z.string().max(MAX_TEXT) });
 
-export const chatMessageSchema = z.object({
+const chatMessageSchema = z.object({
   role: z.enum(['system', 'developer', 'user', 'assistant']),
   /** A string, or OpenAI's array of text parts (other part types are not supported). */
   content: z.union([z.string().max(MAX_TEXT), z.array(textPart).max(256)]),
@@ -38,7 +38,6 @@ export const promptRunBodySchema = z.strictObject({
   feature: z.string().max(63).optional(),
   max_tokens: z.number().int().positive().max(1_000_000).optional(),
 });
-export type PromptRunBody = z.infer<typeof promptRunBodySchema>;
 
 export const feedbackBodySchema = z.strictObject({
   request_id: z.string().min(1).max(64),

@@ -84,7 +84,7 @@ export function setRoute(pool: Pool, change: RouteChange): Promise<PromptRoute> 
   return withTransaction(pool, (client) => setRouteWithin(client, change));
 }
 
-export async function setRouteWithin(client: PoolClient, change: RouteChange): Promise<PromptRoute> {
+async function setRouteWithin(client: PoolClient, change: RouteChange): Promise<PromptRoute> {
   await client.query(
     `INSERT INTO routes (prompt_name, updated_by) VALUES ($1, $2) ON CONFLICT (prompt_name) DO NOTHING`,
     [change.prompt, change.actor],

@@ -7,7 +7,7 @@ import { hashApiKey, keyPrefix, newApiKey } from './apiKey';
 /** NOTIFY channel for tenant, status and budget changes; gateways reload their tenant cache on it. */
 export const TENANTS_CHANNEL = 'flightdeck_tenants';
 
-export const TENANT_STATUSES = ['active', 'throttled', 'killed'] as const;
+const TENANT_STATUSES = ['active', 'throttled', 'killed'] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 export type PiiPolicy = 'redact' | 'block' | 'allow';
 export type InjectionPolicy = 'flag' | 'block';
@@ -25,7 +25,7 @@ export interface Tenant {
   createdAt: Date;
 }
 
-export const tenantIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a tenant id is lowercase letters, digits, ".", "_" or "-" (max 63)');
+const tenantIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a tenant id is lowercase letters, digits, ".", "_" or "-" (max 63)');
 
 interface TenantRow {
   id: string;

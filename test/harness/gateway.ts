@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import OpenAI from 'openai';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { loadEnv } from '../../src/config/env';
@@ -28,7 +29,7 @@ export interface GatewayHarness {
 }
 
 /** A real gateway on a fresh database, with every model served by a real simulator. */
-export async function startGatewayHarness(options: { config?: Partial<GatewayConfig>; spanExporter?: SpanExporter; db?: TestDatabase } = {}): Promise<GatewayHarness> {
+export async function startGatewayHarness(options: { config?: Partial<GatewayConfig>; spanExporter?: SpanExporter; jsonLines?: Writable; db?: TestDatabase } = {}): Promise<GatewayHarness> {
   const db = options.db ?? (await createTestDatabase());
   const sim = await startSimulator({ port: 0 });
   const env = loadEnv({ FLIGHTDECK_SIMULATOR_PORT: String(sim.port) });
@@ -41,7 +42,7 @@ export async function startGatewayHarness(options: { config?: Partial<GatewayCon
     config: { ...loadGatewayConfig({}), ...options.config },
     port: 0,
     home,
-    jsonLines: null,
+    jsonLines: options.jsonLines ?? null,
     spanExporter: options.spanExporter,
     flushIntervalMs: 20,
   });

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { setBudget } from '../../src/budgets/budgetStore';
 import { parsePromptFile } from '../../src/registry/promptFile';
@@ -7,6 +8,9 @@ import { tinyPrompt } from '../fixtures/prompts';
 import { eventually, startGatewayHarness, type GatewayHarness } from '../harness/gateway';
 
 const spans = new InMemorySpanExporter();
+const lines = new PassThrough();
+let printed = '';
+lines.on('data', (chunk: Buffer) => (printed += chunk.toString()));
 let h: GatewayHarness;
 let key: string;
 
@@ -47,7 +51,7 @@ async function rowOf(requestId: string) {
 }
 
 beforeAll(async () => {
-  h = await startGatewayHarness({ spanExporter: spans });
+  h = await startGatewayHarness({ spanExporter: spans, jsonLines: lines });
   await h.push(tinyPrompt('greet', '1.0.0', 'Say hello to {{who}}'), tinyPrompt('greet', '1.0.1', 'Say a warm hello to {{who}}'), cachedPrompt, jsonPrompt);
   key = await h.tenant('acme');
   await eventually(() => h.gateway.state.routes.size === 3);
@@ -67,6 +71,10 @@ describe('OpenAI-compatible chat completions through the official client', () =>
     expect(row).toMatchObject({ tenant_id: 'acme', status: 200, provider: 'simulator', model: 'gpt-4o-mini-2024-07-18', fallback_used: false, cache_hit: false });
     expect(row.input_tokens).toBe(data.usage!.prompt_tokens);
     expect(Number(row.cost_usd)).toBeCloseTo(Number(response.headers.get('x-flightdeck-cost-usd')), 8);
+    // The same record, as one JSON line on stdout.
+    const line = printed.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.request_id === requestId);
+    expect(Object.keys(line).sort()).toEqual(Object.keys(row).sort());
+    expect(line).toMatchObject({ tenant_id: 'acme', status: 200, model: row.model, input_tokens: row.input_tokens, trace_id: row.trace_id });
   });
 
   it('runs a registered prompt with prompt:<name> and variables, streaming and not', async () => {

@@ -8,14 +8,17 @@ export interface TwoProportionResult {
   pValue: number;
 }
 
-/** Pooled two-proportion z-test of "A's rate is higher than B's" (e.g. canary errors vs baseline). */
-export function twoProportionTest(successesA: number, nA: number, successesB: number, nB: number): TwoProportionResult {
+/**
+ * Pooled two-proportion z-test of "A's rate is higher than B's by more than `margin`" (e.g. canary
+ * errors vs baseline, with the tolerance as the margin).
+ */
+export function twoProportionTest(successesA: number, nA: number, successesB: number, nB: number, margin = 0): TwoProportionResult {
   if (nA <= 0 || nB <= 0) throw new Error('a two-proportion test needs observations in both groups');
   const rateA = successesA / nA;
   const rateB = successesB / nB;
   const pooled = (successesA + successesB) / (nA + nB);
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / nA + 1 / nB));
   if (se === 0) return { rateA, rateB, z: 0, pValue: 1 };
-  const z = (rateA - rateB) / se;
+  const z = (rateA - rateB - margin) / se;
   return { rateA, rateB, z, pValue: normalUpperTail(z) };
 }

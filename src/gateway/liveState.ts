@@ -34,9 +34,9 @@ export class LiveState {
     return !this.connected;
   }
 
+  /** LISTEN first, then load: nothing changed in between goes unseen, and the tables load once. */
   async start(): Promise<void> {
-    await Promise.all([this.reload('routes'), this.reload('tenants')]);
-    await this.listen();
+    await this.listen(true);
   }
 
   tenantByKeyHash(hash: string): Tenant | undefined {
@@ -78,7 +78,7 @@ export class LiveState {
     return work;
   }
 
-  private async listen(): Promise<void> {
+  private async listen(failLoudly = false): Promise<void> {
     const client = new pg.Client({ connectionString: this.url, application_name: 'flightdeck-gateway-listen', connectionTimeoutMillis: 2000 });
     client.on('notification', (message) => {
       const part: Part = message.channel === TENANTS_CHANNEL ? 'tenants' : 'routes';
@@ -98,9 +98,10 @@ export class LiveState {
       this.listener = client;
       await Promise.all([this.reload('routes'), this.reload('tenants')]);
       this.connected = true;
-    } catch {
+    } catch (error) {
       this.listener = undefined;
       await client.end().catch(() => undefined);
+      if (failLoudly) throw error;
       this.scheduleReconnect();
     }
   }

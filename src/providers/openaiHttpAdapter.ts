@@ -23,14 +23,16 @@ class APIConnectionError extends Error {}
 export class OpenAIHttpAdapter implements ProviderAdapter {
   readonly api = 'openai' as const;
   readonly name: string;
-  private readonly base: URL;
+  /** Resolved once: the hot path should not parse a URL per call. */
+  private readonly urls: { chat: URL; embeddings: URL };
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
 
   constructor(private readonly options: AdapterOptions) {
     this.name = options.name;
-    this.base = new URL(`${(options.baseURL ?? 'https://api.openai.com/v1').replace(/\/$/, '')}/`);
-    this.transport = this.base.protocol === 'https:' ? https : http;
+    const base = new URL(`${(options.baseURL ?? 'https://api.openai.com/v1').replace(/\/$/, '')}/`);
+    this.urls = { chat: new URL('chat/completions', base), embeddings: new URL('embeddings', base) };
+    this.transport = base.protocol === 'https:' ? https : http;
     this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: 256 });
   }
 
@@ -42,10 +44,10 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
   }
 
   /** POST and resolve with the response once its status is 2xx; anything else becomes a classified error. */
-  private post(path: string, payload: string, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+  private post(url: URL, payload: string, signal: AbortSignal | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const request = this.transport.request(
-        new URL(path, this.base),
+        url,
         {
           method: 'POST',
           agent: this.agent,
@@ -76,7 +78,7 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
     const watch = new Stopwatch();
     const call = callOptions(request);
     try {
-      const response = await this.post('chat/completions', this.body(request, false), call.sdk.signal);
+      const response = await this.post(this.urls.chat, this.body(request, false), call.sdk.signal);
       return completionOf(JSON.parse(await readAll(response)) as WireResponse, watch, request.model, this.name);
     } catch (error) {
       throw classifyProviderError(error, this.name, { timedOut: call.timedOut() });
@@ -88,7 +90,7 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
     const chunks = new ChatChunkAccumulator(request.model, this.name);
     let started = false;
     try {
-      const response = await this.post('chat/completions', this.body(request, true), call.sdk.signal);
+      const response = await this.post(this.urls.chat, this.body(request, true), call.sdk.signal);
       started = true;
       let buffered = '';
       for await (const piece of response) {
@@ -113,7 +115,7 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
 
   async embed(model: string, input: string[]): Promise<EmbeddingResult> {
     try {
-      const response = await this.post('embeddings', JSON.stringify({ model, input, encoding_format: 'float' }), undefined);
+      const response = await this.post(this.urls.embeddings, JSON.stringify({ model, input, encoding_format: 'float' }), undefined);
       const body = JSON.parse(await readAll(response)) as { data: Array<{ index: number; embedding: number[] }>; model: string; usage: { prompt_tokens: number } };
       return { vectors: [...body.data].sort((a, b) => a.index - b.index).map((d) => d.embedding), model: body.model, provider: this.name, inputTokens: body.usage.prompt_tokens };
     } catch (error) {

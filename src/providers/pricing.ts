@@ -15,9 +15,24 @@ export const priceTableSchema = z.object({ prices: z.array(priceSchema) });
 
 const DEFAULT_TABLE: Price[] = priceTableSchema.parse(rawPrices).prices;
 
+// The gateway prices every request (estimate and cost): look each model and day up once. Model ids
+// come from callers, so the memo is bounded.
+const defaultTableLookups = new Map<string, Price | undefined>();
+const MAX_LOOKUPS = 10_000;
+
 /** The price in force for a model on a date: the entry with the latest effective date not after it. */
 export function priceFor(model: string, at: Date = new Date(), table: Price[] = DEFAULT_TABLE): Price | undefined {
   const day = at.toISOString().slice(0, 10);
+  if (table !== DEFAULT_TABLE) return latestEffective(table, model, day);
+  const key = `${model}\0${day}`;
+  if (!defaultTableLookups.has(key)) {
+    if (defaultTableLookups.size >= MAX_LOOKUPS) defaultTableLookups.clear();
+    defaultTableLookups.set(key, latestEffective(table, model, day));
+  }
+  return defaultTableLookups.get(key);
+}
+
+function latestEffective(table: Price[], model: string, day: string): Price | undefined {
   return table
     .filter((price) => price.model === model && price.effective <= day)
     .sort((a, b) => (a.effective < b.effective ? 1 : -1))[0];

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Connection, Client as TemporalClient } from '@temporalio/client';
@@ -9,19 +9,15 @@ import { promotionWorkflow } from '../../workflows/promotion';
 import { statusQuery } from '../../workflows/promotionMessages';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { harnessValue } from '../harness/harnessEnv';
+import { spawnTs } from '../harness/childProcess';
 import { uniqueTaskQueue } from '../harness/temporal';
 import { exampleDataset, pushSupportAnswer } from '../fixtures/evals';
 
 const JUDGE = 'gpt-4.1-mini-2025-04-14';
 const CASES = 48;
 
-function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  // One process (tsx's require hook, not its CLI, which would fork a child that survives SIGKILL).
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), path.join(__dirname, '..', 'harness', 'workerProcess.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => String(chunk).includes('ready') && resolve(child));
-    child.on('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-  });
+async function startWorker(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  return (await spawnTs(path.join(__dirname, '..', 'harness', 'workerProcess.ts'), [], /^ready$/, env)).child;
 }
 
 /** The example cases repeated with new ids, for a run long enough to interrupt. */

@@ -22,7 +22,10 @@ import { startDevServer } from '../src/temporal/devServer';
 import { tinyPrompt } from '../test/fixtures/prompts';
 import { labelMoveWorkflow, type LabelMoveInput } from '../workflows/labelMove';
 import { promotionWorkflow, type PromotionInput } from '../workflows/promotion';
-import { approveSignal, statusQuery } from '../workflows/promotionMessages';
+import { rolloutWorkflow } from '../workflows/rollout';
+import { pauseSignal, promoteUpdate, resumeSignal, rollbackSignal, rolloutStatusQuery } from '../workflows/rolloutMessages';
+import { DEFAULT_ROLLOUT_OPTIONS, type RolloutOptions } from '../src/release/rolloutOptions';
+import { parseSteps } from '../src/release/rolloutSteps';
 import { scheduledEvalWorkflow } from '../workflows/scheduledEval';
 import { DEFAULT_JUDGE_MODEL } from '../src/evals/defaults';
 import { storeDataset } from '../src/evals/runStore';
@@ -59,7 +62,8 @@ async function main(): Promise<void> {
       writeFileSync(path.join(OUT, file), `${historyToJSON(await client.workflow.getHandle(workflowId).fetchHistory())}\n`);
       console.log(`recorded ${file}`);
     };
-    const promotion = (version: string): PromotionInput => ({ prompt: 'support-answer', version, datasetHash: dataset.hash, actor: 'recorder', judgeModel: DEFAULT_JUDGE_MODEL, repeat: 1, concurrency: 4, chunkSize: 5 });
+    const rollout = (steps: string): RolloutOptions => ({ ...DEFAULT_ROLLOUT_OPTIONS, steps: parseSteps(steps), intervalMs: 1000, judgeSamples: 0, judgeModel: DEFAULT_JUDGE_MODEL });
+    const promotion = (version: string): PromotionInput => ({ prompt: 'support-answer', version, datasetHash: dataset.hash, actor: 'recorder', judgeModel: DEFAULT_JUDGE_MODEL, repeat: 1, concurrency: 4, chunkSize: 5, rollout: rollout('100') });
     mkdirSync(OUT, { recursive: true });
     await worker.runUntil(async () => {
       const labelMoves: Array<[string, LabelMoveInput]> = [
@@ -70,12 +74,29 @@ async function main(): Promise<void> {
         await client.workflow.execute(labelMoveWorkflow, { taskQueue: 'record', workflowId: `record/${file}`, args: [input] });
         await save(`record/${file}`);
       }
-      const approved = await client.workflow.start(promotionWorkflow, { taskQueue: 'record', workflowId: 'record/promotion-approved', args: [promotion('1.1.0')] });
-      while ((await approved.query(statusQuery)).stage !== 'awaiting-approval') await new Promise((r) => setTimeout(r, 100));
-      await approved.signal(approveSignal, { actor: 'recorder', reason: 'record' });
-      await approved.result();
-      await save('record/promotion-approved');
-      await save('record/promotion-approved/eval-baseline');
+      await client.workflow.execute(promotionWorkflow, { taskQueue: 'record', workflowId: 'record/promotion-released', args: [promotion('1.1.0')] });
+      await save('record/promotion-released');
+      await save('record/promotion-released/eval-baseline');
+      await save('rollout/support-answer');
+      // A rollout that people steer: pause, resume, promote a step, then roll back (every handler on record).
+      const steered = await client.workflow.start(rolloutWorkflow, { taskQueue: 'record', workflowId: 'rollout/replay-fixture', args: [{ ...rollout('1:1h,5:1h,100'), prompt: 'replay-fixture', version: '1.1.0', actor: 'recorder' }] });
+      const reach = async (test: (stage: string, step: number) => boolean) => {
+        for (;;) {
+          const status = await steered.query(rolloutStatusQuery).catch(() => undefined);
+          if (status && test(status.stage, status.stepIndex)) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      await reach((stage) => stage === 'canary');
+      await new Promise((r) => setTimeout(r, 2500)); // a couple of (inconclusive) analyses
+      await steered.signal(pauseSignal, { actor: 'recorder' });
+      await reach((stage) => stage === 'paused');
+      await steered.signal(resumeSignal, { actor: 'recorder' });
+      await steered.executeUpdate(promoteUpdate, { args: [{ actor: 'recorder', reason: 'record' }] });
+      await reach((stage, step) => stage === 'canary' && step === 1);
+      await steered.signal(rollbackSignal, { actor: 'recorder', reason: 'record' });
+      await steered.result();
+      await save('rollout/replay-fixture');
       await client.workflow.execute(promotionWorkflow, { taskQueue: 'record', workflowId: 'record/promotion-gate-failed', args: [promotion('1.2.0')] });
       await save('record/promotion-gate-failed');
       await client.workflow.execute(scheduledEvalWorkflow, { taskQueue: 'record', workflowId: 'record/scheduled-eval' });

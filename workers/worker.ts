@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createEvalActivities } from '../activities/evals';
 import { createRegistryActivities } from '../activities/registry';
+import { createRolloutActivities } from '../activities/rollout';
 import type { Pool } from '../src/db/pool';
 import type { ProviderDirectory } from '../src/providers/directory';
 import { TASK_QUEUE } from '../src/temporal/connection';
@@ -13,7 +14,22 @@ export interface FlightdeckWorkerOptions {
   providers: ProviderDirectory;
   workflowBundle: WorkflowBundleOption;
   taskQueue?: string;
+  /** Slack-compatible webhook for rollout events (FLIGHTDECK_WEBHOOK_URL). */
+  webhookUrl?: string;
+  /** Replaces the activities (a workflow test scripts some of them on the real test server). */
+  activities?: FlightdeckActivities;
 }
+
+/** Every activity the worker serves. */
+export function flightdeckActivities(options: Pick<FlightdeckWorkerOptions, 'pool' | 'providers' | 'webhookUrl'>) {
+  return {
+    ...createRegistryActivities(options.pool),
+    ...createEvalActivities(options.pool, options.providers),
+    ...createRolloutActivities(options.pool, options.providers, { webhookUrl: options.webhookUrl }),
+  };
+}
+
+export type FlightdeckActivities = ReturnType<typeof flightdeckActivities>;
 
 /** The one Flightdeck worker: every workflow and activity, on the `flightdeck` task queue. */
 export function createFlightdeckWorker(options: FlightdeckWorkerOptions): Promise<Worker> {
@@ -22,7 +38,7 @@ export function createFlightdeckWorker(options: FlightdeckWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     workflowBundle: options.workflowBundle,
-    activities: { ...createRegistryActivities(options.pool), ...createEvalActivities(options.pool, options.providers) },
+    activities: options.activities ?? flightdeckActivities(options),
     // A small machine: keep the sticky cache and concurrency modest.
     maxCachedWorkflows: 100,
     maxConcurrentActivityTaskExecutions: 20,

@@ -3,3 +3,4 @@ export { labelMoveWorkflow } from './labelMove';
 export { evalWorkflow } from './evalRun';
 export { promotionWorkflow } from './promotion';
 export { scheduledEvalWorkflow } from './scheduledEval';
+export { rolloutWorkflow } from './rollout';

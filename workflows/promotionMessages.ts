@@ -1,14 +1,12 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { PromotionStatus } from '../src/release/promotionStatus';
 
-/** Messages of the promotion workflow, shared by the workflow and the CLI (`rollout …`). */
+/** Messages of the promotion workflow, shared by the workflow and the CLI (`rollout abort` while it evaluates). */
 export interface Decision {
   actor: string;
   reason?: string;
 }
 
-export const approveSignal = defineSignal<[Decision]>('approve');
-export const rejectSignal = defineSignal<[Decision]>('reject');
 export const cancelSignal = defineSignal<[Decision]>('cancel');
 export const statusQuery = defineQuery<PromotionStatus>('status');
 

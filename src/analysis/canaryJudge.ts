@@ -13,9 +13,24 @@ export interface VariantWindow {
   ttftsMs: number[];
   costsUsd: number[];
   judgeScores: number[];
+  /** Length of each served answer, in characters. */
+  outputChars: number[];
+  /** Answers that failed the prompt's JSON schema. */
+  invalidJson: number;
 }
 
-export type MetricName = 'error_rate' | 'refusal_rate' | 'guardrail_block_rate' | 'negative_feedback_rate' | 'latency_p50' | 'latency_p99' | 'ttft' | 'cost_per_request' | 'judge_score';
+export type MetricName =
+  | 'error_rate'
+  | 'refusal_rate'
+  | 'guardrail_block_rate'
+  | 'negative_feedback_rate'
+  | 'invalid_json_rate'
+  | 'latency_p50'
+  | 'latency_p99'
+  | 'ttft'
+  | 'cost_per_request'
+  | 'judge_score'
+  | 'output_length';
 
 export interface MetricRule {
   metric: MetricName;
@@ -25,18 +40,39 @@ export interface MetricRule {
   minSamples: number;
   /** The canary alone past this (a rate, or ms/USD) fails at once, whatever the baseline did. */
   absoluteMax?: number;
+  /**
+   * A metric many windows have no data for (feedback, judge samples, TTFT of streams, the tail):
+   * it still fails when its data says worse, but missing data does not hold the window (Kayenta's
+   * non-critical metrics).
+   */
+  optional?: boolean;
 }
 
 export const DEFAULT_RULES: MetricRule[] = [
   { metric: 'error_rate', tolerance: 0.01, minSamples: 50, absoluteMax: 0.05 },
   { metric: 'refusal_rate', tolerance: 0.02, minSamples: 50 },
   { metric: 'guardrail_block_rate', tolerance: 0.01, minSamples: 50 },
-  { metric: 'negative_feedback_rate', tolerance: 0.05, minSamples: 20 },
+  { metric: 'negative_feedback_rate', tolerance: 0.05, minSamples: 20, optional: true },
   { metric: 'latency_p50', tolerance: 0.2, minSamples: 50 },
-  { metric: 'latency_p99', tolerance: 0.3, minSamples: 200 },
-  { metric: 'ttft', tolerance: 0.2, minSamples: 50 },
+  { metric: 'latency_p99', tolerance: 0.3, minSamples: 200, optional: true },
+  { metric: 'ttft', tolerance: 0.2, minSamples: 50, optional: true },
   { metric: 'cost_per_request', tolerance: 0.1, minSamples: 50 },
-  { metric: 'judge_score', tolerance: 0.05, minSamples: 30 },
+  { metric: 'judge_score', tolerance: 0.05, minSamples: 30, optional: true },
+];
+
+/**
+ * A shadow step compares the shadow's answers with the served answers they mirrored: quality
+ * (judge, refusals, JSON validity, length) and what it would cost (latency, price). Nothing was
+ * served, so there are no feedback or block rates.
+ */
+export const SHADOW_RULES: MetricRule[] = [
+  { metric: 'error_rate', tolerance: 0.01, minSamples: 30, absoluteMax: 0.05 },
+  { metric: 'refusal_rate', tolerance: 0.02, minSamples: 30 },
+  { metric: 'invalid_json_rate', tolerance: 0.01, minSamples: 30 },
+  { metric: 'output_length', tolerance: 0.3, minSamples: 30 },
+  { metric: 'latency_p50', tolerance: 0.2, minSamples: 30 },
+  { metric: 'cost_per_request', tolerance: 0.1, minSamples: 30 },
+  { metric: 'judge_score', tolerance: 0.05, minSamples: 20, optional: true },
 ];
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
@@ -60,6 +96,7 @@ const RATES: Partial<Record<MetricName, (w: VariantWindow) => [number, number]>>
   refusal_rate: (w) => [w.refusals, w.requests],
   guardrail_block_rate: (w) => [w.guardrailBlocks, w.requests],
   negative_feedback_rate: (w) => [w.negativeFeedback, w.feedback],
+  invalid_json_rate: (w) => [w.invalidJson, w.requests],
 };
 
 function quantile(values: readonly number[], q: number): number {
@@ -72,20 +109,24 @@ function slowestTenth(values: readonly number[]): number[] {
   return sorted.slice(Math.floor(sorted.length * 0.9));
 }
 
-/** The samples a distribution metric compares, and whether higher is worse. */
-function distribution(metric: MetricName, w: VariantWindow): { values: number[]; higherIsWorse: boolean; summary: number } | undefined {
+const mean = (values: readonly number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN);
+
+/** The samples a distribution metric compares, and which way is worse ('either' for length: too short and too long both are). */
+function distribution(metric: MetricName, w: VariantWindow): { values: number[]; worse: 'higher' | 'lower' | 'either'; summary: number } | undefined {
   switch (metric) {
     case 'latency_p50':
-      return { values: w.latenciesMs, higherIsWorse: true, summary: w.latenciesMs.length ? quantile(w.latenciesMs, 0.5) : NaN };
+      return { values: w.latenciesMs, worse: 'higher', summary: w.latenciesMs.length ? quantile(w.latenciesMs, 0.5) : NaN };
     case 'latency_p99':
       // The tail is compared on each variant's slowest tenth, so a fat tail shows even when the median does not move.
-      return { values: slowestTenth(w.latenciesMs), higherIsWorse: true, summary: w.latenciesMs.length ? quantile(w.latenciesMs, 0.99) : NaN };
+      return { values: slowestTenth(w.latenciesMs), worse: 'higher', summary: w.latenciesMs.length ? quantile(w.latenciesMs, 0.99) : NaN };
     case 'ttft':
-      return { values: w.ttftsMs, higherIsWorse: true, summary: w.ttftsMs.length ? quantile(w.ttftsMs, 0.5) : NaN };
+      return { values: w.ttftsMs, worse: 'higher', summary: w.ttftsMs.length ? quantile(w.ttftsMs, 0.5) : NaN };
     case 'cost_per_request':
-      return { values: w.costsUsd, higherIsWorse: true, summary: w.costsUsd.length ? w.costsUsd.reduce((a, b) => a + b, 0) / w.costsUsd.length : NaN };
+      return { values: w.costsUsd, worse: 'higher', summary: mean(w.costsUsd) };
     case 'judge_score':
-      return { values: w.judgeScores, higherIsWorse: false, summary: w.judgeScores.length ? w.judgeScores.reduce((a, b) => a + b, 0) / w.judgeScores.length : NaN };
+      return { values: w.judgeScores, worse: 'lower', summary: mean(w.judgeScores) };
+    case 'output_length':
+      return { values: w.outputChars, worse: 'either', summary: w.outputChars.length ? quantile(w.outputChars, 0.5) : NaN };
     default:
       return undefined;
   }
@@ -109,26 +150,33 @@ function judgeMetric(rule: MetricRule, canary: VariantWindow, baseline: VariantW
   const c = distribution(rule.metric, canary)!;
   const b = distribution(rule.metric, baseline)!;
   const base = { metric: rule.metric, canary: Number.isNaN(c.summary) ? null : c.summary, baseline: Number.isNaN(b.summary) ? null : b.summary };
-  if (rule.absoluteMax !== undefined && base.canary !== null && c.values.length >= Math.min(rule.minSamples, 20) && c.higherIsWorse && base.canary > rule.absoluteMax) {
+  if (rule.absoluteMax !== undefined && base.canary !== null && c.values.length >= Math.min(rule.minSamples, 20) && c.worse === 'higher' && base.canary > rule.absoluteMax) {
     return { ...base, verdict: 'fail', pValue: null, reason: `canary ${rule.metric} ${base.canary} is over the absolute limit ${rule.absoluteMax}` };
   }
   const needed = rule.metric === 'latency_p99' ? rule.minSamples / 10 : rule.minSamples;
   if (c.values.length < needed || b.values.length < needed) {
     return { ...base, verdict: 'inconclusive', pValue: null, reason: `too few samples (${c.values.length} canary, ${b.values.length} baseline; need ${needed})` };
   }
-  // The tolerance is applied by scaling the canary toward "better" first: only a difference beyond it can test as worse.
-  const scaled = c.values.map((v) => (c.higherIsWorse ? v / (1 + rule.tolerance) : v / (1 - rule.tolerance)));
-  const test = mannWhitneyU(scaled, b.values, c.higherIsWorse ? 'greater' : 'less');
-  const worse = test.pValue < alpha;
-  return { ...base, verdict: worse ? 'fail' : 'pass', pValue: test.pValue, reason: worse ? `worse than baseline by more than ${rule.tolerance * 100}%` : 'within tolerance' };
+  const directions: Array<'higher' | 'lower'> = c.worse === 'either' ? ['higher', 'lower'] : [c.worse];
+  // The tolerance is applied by scaling the canary toward "better" first: only a difference beyond
+  // it can test as worse. Two directions split alpha between them.
+  const pValue = Math.min(
+    ...directions.map((worse) => {
+      const scaled = c.values.map((v) => (worse === 'higher' ? v / (1 + rule.tolerance) : v / (1 - rule.tolerance)));
+      return mannWhitneyU(scaled, b.values, worse === 'higher' ? 'greater' : 'less').pValue * directions.length;
+    }),
+  );
+  const worse = pValue < alpha;
+  return { ...base, verdict: worse ? 'fail' : 'pass', pValue: Math.min(1, pValue), reason: worse ? `worse than baseline by more than ${rule.tolerance * 100}%` : 'within tolerance' };
 }
 
 /**
  * Canary against baseline in the same window: any failing metric fails the window; otherwise any
- * metric without enough data makes it inconclusive (never a pass); otherwise it passes.
+ * required metric without enough data makes it inconclusive (never a pass); otherwise it passes.
  */
 export function judgeWindow(canary: VariantWindow, baseline: VariantWindow, rules: readonly MetricRule[] = DEFAULT_RULES, alpha = 0.01): WindowVerdict {
   const metrics = rules.map((rule) => judgeMetric(rule, canary, baseline, alpha));
-  const verdict: Verdict = metrics.some((m) => m.verdict === 'fail') ? 'fail' : metrics.some((m) => m.verdict === 'inconclusive') ? 'inconclusive' : 'pass';
+  const holding = metrics.some((m, i) => m.verdict === 'inconclusive' && !rules[i]!.optional);
+  const verdict: Verdict = metrics.some((m) => m.verdict === 'fail') ? 'fail' : holding ? 'inconclusive' : 'pass';
   return { verdict, metrics };
 }

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { FlightdeckError } from '../errors';
 import { registerEvalCommands } from './commands/eval';
+import { registerExperimentCommands } from './commands/experiment';
 import { registerGatewayCommand } from './commands/gateway';
 import { registerTenantCommands } from './commands/tenant';
 import { registerPromptCommands } from './commands/prompt';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerRollbackCommand(program);
   registerEvalCommands(program);
   registerReleaseCommands(program);
+  registerExperimentCommands(program);
   registerScheduleCommands(program);
   for (const command of program.commands) command.exitOverride();
   for (const command of program.commands.flatMap((c) => c.commands)) command.exitOverride();

@@ -90,7 +90,7 @@ export async function startStack(env: Env, log: (line: string) => void): Promise
     log('Worker: bundling workflows…');
     const connection = await connectWorker(env);
     const providers = new ProviderDirectory(loadProviderConfig(env), env);
-    const worker: Worker = await createFlightdeckWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, pool: db.pool, providers, workflowBundle: await bundleWorkflows() });
+    const worker: Worker = await createFlightdeckWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, pool: db.pool, providers, workflowBundle: await bundleWorkflows(), webhookUrl: env.FLIGHTDECK_WEBHOOK_URL });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();

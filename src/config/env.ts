@@ -25,6 +25,8 @@ const envSchema = z.object({
   FLIGHTDECK_GATEWAY_FILE: z.string().optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   FLIGHTDECK_ACTOR: z.string().optional(),
+  /** Slack-compatible incoming webhook the rollout workflow posts its events to. */
+  FLIGHTDECK_WEBHOOK_URL: z.string().url().optional(),
 });
 
 export type Env = z.infer<typeof envSchema> & { flightdeckHome: string };

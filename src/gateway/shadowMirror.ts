@@ -3,7 +3,7 @@ import type { ProviderConfig } from '../providers/config';
 import { cost } from '../providers/pricing';
 import type { ChatMessage } from '../providers/types';
 import { renderPrompt } from '../registry/render';
-import { FULL_WEIGHT_BP } from '../routing/bucketing';
+import { FULL_WEIGHT_BP } from '../routing/weights';
 import { fallbackChain } from '../routing/fallbackChain';
 import type { PromptRoute } from '../routing/routingTable';
 import { endSpan, type GatewayTracing } from '../telemetry/tracing';

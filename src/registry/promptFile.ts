@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError, describeZodIssues } from '../errors';
+import { parseDuration, parseSteps } from '../release/rolloutSteps';
 import { isSemVer } from './semver';
 import { placeholders } from './template';
 
@@ -85,6 +86,22 @@ const gatewaySchema = z.strictObject({
 });
 export type PromptGatewaySpec = z.infer<typeof gatewaySchema>;
 
+/** How this prompt's versions are released: the canary's steps and analysis cadence (`promote --steps` overrides). */
+const rolloutSchema = z.strictObject({
+  steps: z.string().optional().superRefine((text, ctx) => {
+    if (text === undefined) return;
+    try {
+      parseSteps(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
+  analysis_interval: z
+    .string()
+    .refine((text) => (parseDuration(text) ?? 0) >= 1000, 'expected a duration of at least 1s, like 30s or 1m')
+    .optional(),
+});
+
 export const promptSpecSchema = z
   .strictObject({
     name: identifier,
@@ -103,6 +120,8 @@ export const promptSpecSchema = z
     fallbacks: z.array(z.string().min(1)).default([]),
     output: z.strictObject({ schema: z.record(z.string(), z.unknown()) }).optional(),
     gateway: gatewaySchema.optional(),
+    /** Release policy, not behaviour: not part of the content hash. */
+    rollout: rolloutSchema.optional(),
     /** Eval gate floors for this prompt (a dataset's own floors take precedence). Not part of the content hash. */
     eval: z.strictObject({ floors: z.record(z.string(), z.number().min(0).max(1)).default({}) }).optional(),
   })

@@ -1,47 +1,92 @@
 import type { VariantWindow } from '../analysis/canaryJudge';
 import type { Pool } from '../db/pool';
 
+export interface WindowQuery {
+  prompt: string;
+  candidateVersion: string;
+  from: Date;
+  to: Date;
+  /** Compare the shadow's answers with the served answers they mirrored, instead of candidate with stable traffic. */
+  shadow?: boolean;
+}
+
 interface WindowRow {
-  variant: string;
+  side: 'candidate' | 'stable';
   requests: string;
   errors: string;
   refusals: string;
   blocks: string;
+  invalid_json: string;
   negative: string;
   feedback: string;
   latencies: number[] | null;
   ttfts: number[] | null;
   costs: string[] | null;
+  chars: number[] | null;
+  scores: number[] | null;
 }
 
-const empty = (): VariantWindow => ({ requests: 0, errors: 0, refusals: 0, guardrailBlocks: 0, negativeFeedback: 0, feedback: 0, latenciesMs: [], ttftsMs: [], costsUsd: [], judgeScores: [] });
+/** Which requests each side of the comparison holds; $1 prompt, $2-$3 window, $4 candidate version. */
+const CANARY_SAMPLE = `SELECT request_id, CASE variant WHEN 'candidate' THEN 'candidate' ELSE 'stable' END AS side
+  FROM requests WHERE prompt_name = $1 AND ts >= $2 AND ts < $3
+    AND (variant = 'stable' OR (variant = 'candidate' AND prompt_version = $4))`;
+const SHADOW_SAMPLE = `SELECT request_id, 'candidate' AS side FROM requests
+  WHERE prompt_name = $1 AND ts >= $2 AND ts < $3 AND variant = 'shadow' AND prompt_version = $4
+  UNION ALL
+  SELECT shadow_of, 'stable' FROM requests
+  WHERE prompt_name = $1 AND ts >= $2 AND ts < $3 AND variant = 'shadow' AND prompt_version = $4`;
+
+export function windowSample(query: WindowQuery): string {
+  return query.shadow ? SHADOW_SAMPLE : CANARY_SAMPLE;
+}
+
+const empty = (): VariantWindow => ({
+  requests: 0,
+  errors: 0,
+  refusals: 0,
+  guardrailBlocks: 0,
+  negativeFeedback: 0,
+  feedback: 0,
+  latenciesMs: [],
+  ttftsMs: [],
+  costsUsd: [],
+  judgeScores: [],
+  outputChars: [],
+  invalidJson: 0,
+});
 
 /**
  * What the candidate and the stable version of a prompt did in the same window, from the request
- * log and feedback: the input of one canary analysis. Server errors count as errors; latency, TTFT
- * and cost come from served requests only. (Judge scores of sampled outputs are added by the caller.)
+ * log, feedback and judge samples: the input of one canary analysis. Server errors count as errors;
+ * latency, TTFT, cost and length come from served requests only.
  */
-export async function readCanaryWindow(pool: Pool, prompt: string, from: Date, to: Date): Promise<{ candidate: VariantWindow; stable: VariantWindow }> {
+export async function readCanaryWindow(pool: Pool, query: WindowQuery): Promise<{ candidate: VariantWindow; stable: VariantWindow }> {
   const { rows } = await pool.query<WindowRow>(
-    `SELECT r.variant,
+    `WITH sample AS (${windowSample(query)})
+     SELECT s.side,
             count(*) AS requests,
             count(*) FILTER (WHERE r.status >= 500) AS errors,
             count(*) FILTER (WHERE r.guardrails @> '[{"id": "output.refusal", "decision": "flag"}]') AS refusals,
             count(*) FILTER (WHERE r.guardrail_decision = 'block') AS blocks,
+            count(*) FILTER (WHERE r.guardrails @> '[{"id": "output.json_schema"}]'
+                             AND NOT r.guardrails @> '[{"id": "output.json_schema", "decision": "allow"}]') AS invalid_json,
             count(f.request_id) FILTER (WHERE f.score < 0) AS negative,
             count(f.request_id) AS feedback,
             array_agg(r.latency_ms_total) FILTER (WHERE r.status = 200) AS latencies,
             array_agg(r.ttft_ms) FILTER (WHERE r.status = 200 AND r.ttft_ms IS NOT NULL) AS ttfts,
-            array_agg(r.cost_usd) FILTER (WHERE r.status = 200) AS costs
-     FROM requests r
+            array_agg(r.cost_usd) FILTER (WHERE r.status = 200) AS costs,
+            array_agg(r.output_chars) FILTER (WHERE r.status = 200) AS chars,
+            array_agg(j.score) FILTER (WHERE j.score IS NOT NULL) AS scores
+     FROM sample s
+     JOIN requests r ON r.request_id = s.request_id
      LEFT JOIN (SELECT DISTINCT ON (request_id) request_id, score FROM feedback ORDER BY request_id, id DESC) f ON f.request_id = r.request_id
-     WHERE r.prompt_name = $1 AND r.ts >= $2 AND r.ts < $3 AND r.variant IN ('stable', 'candidate')
-     GROUP BY r.variant`,
-    [prompt, from, to],
+     LEFT JOIN judge_samples j ON j.request_id = r.request_id
+     GROUP BY s.side`,
+    [query.prompt, query.from, query.to, query.candidateVersion],
   );
   const windows = { candidate: empty(), stable: empty() };
   for (const row of rows) {
-    windows[row.variant as 'candidate' | 'stable'] = {
+    windows[row.side] = {
       requests: Number(row.requests),
       errors: Number(row.errors),
       refusals: Number(row.refusals),
@@ -51,7 +96,9 @@ export async function readCanaryWindow(pool: Pool, prompt: string, from: Date, t
       latenciesMs: row.latencies ?? [],
       ttftsMs: row.ttfts ?? [],
       costsUsd: (row.costs ?? []).map(Number),
-      judgeScores: [],
+      judgeScores: row.scores ?? [],
+      outputChars: row.chars ?? [],
+      invalidJson: Number(row.invalid_json),
     };
   }
   return windows;

@@ -3,14 +3,17 @@
  * prints it. Pure, so the workflow can keep it and plain unit tests can reach it.
  */
 
+import { percent, type RolloutStatus } from './rolloutStatus';
+
 export type PromotionStage =
   | 'evaluating-baseline'
   | 'evaluating'
   | 'rejected'
-  | 'awaiting-approval'
-  | 'promoting'
+  | 'cancelled'
+  | 'rolling-out'
   | 'promoted'
-  | 'cancelled';
+  | 'rolled-back'
+  | 'superseded';
 
 export interface GateLine {
   metric: string;
@@ -25,7 +28,9 @@ export interface PromotionStatus {
   prompt: string;
   version: string;
   baselineVersion?: string;
-  datasetHash: string;
+  datasetHash?: string;
+  /** Started with `--skip-eval`: no gate ran (audited). */
+  skipEval?: boolean;
   stage: PromotionStage;
   passRate?: number;
   gate?: { passed: boolean; checks: GateLine[] };
@@ -33,6 +38,8 @@ export interface PromotionStatus {
   baselineRunId?: string;
   decidedBy?: string;
   reason?: string;
+  /** The canary's final state, once it has ended. */
+  rollout?: RolloutStatus;
   /** Every stage change with its time, oldest first. */
   history: Array<{ stage: PromotionStage; at: string; note?: string }>;
 }
@@ -48,14 +55,18 @@ const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '�
 export function promotionDetails(status: PromotionStatus): string {
   const reached = (stage: PromotionStage) => status.history.some((h) => h.stage === stage);
   const floors = status.gate?.checks.filter((c) => c.kind === 'floor').map((c) => `${c.metric} ≥ ${c.limit}`).join(', ') ?? '';
-  const verdict = status.gate ? (status.gate.passed ? '✅ passed' : `❌ failed: ${failedMetrics(status).join(', ')}`) : '⏳';
+  const verdict = status.skipEval ? '⏭ skipped (emergency fix, audited)' : status.gate ? (status.gate.passed ? '✅ passed' : `❌ failed: ${failedMetrics(status).join(', ')}`) : '⏳';
+  const canary = status.rollout
+    ? `${status.rollout.stage} at ${percent(status.rollout.weightBp)}`
+    : reached('rolling-out')
+      ? `⏳ live: \`flightdeck rollout status ${status.prompt}\``
+      : '–';
   const rows: Array<[string, string]> = [
-    ['eval baseline', status.baselineVersion ? `${status.baselineVersion}${reached('evaluating') ? ' ✅' : ' ⏳'}` : 'none'],
-    ['eval candidate', `${status.version}: pass rate ${pct(status.passRate)}${floors ? ` (floors ${floors})` : ''}`],
+    ['eval baseline', status.skipEval ? 'skipped' : status.baselineVersion ? `${status.baselineVersion}${reached('evaluating') ? ' ✅' : ' ⏳'}` : 'none'],
+    ['eval candidate', status.skipEval ? 'skipped' : `${status.version}: pass rate ${pct(status.passRate)}${floors ? ` (floors ${floors})` : ''}`],
     ['gate', verdict],
-    ['staging label', reached('awaiting-approval') ? `✅ ${status.version}` : '–'],
-    ['approval', status.stage === 'awaiting-approval' ? '⏳ waiting for `approve`' : status.decidedBy ? `${status.stage} by ${status.decidedBy}` : '–'],
-    ['production', status.stage === 'promoted' ? `✅ ${status.version}` : '–'],
+    ['canary', canary],
+    ['production', status.stage === 'promoted' ? `✅ ${status.version}` : status.stage === 'rolled-back' ? `↩ stays ${status.baselineVersion}` : '–'],
   ];
   return [`**${status.prompt}@${status.version}: ${status.stage}**`, '', '| stage | state |', '|---|---|', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n');
 }

@@ -1,5 +1,5 @@
 import { InputError } from '../errors';
-import { FULL_WEIGHT_BP } from '../routing/bucketing';
+import { FULL_WEIGHT_BP } from '../routing/weights';
 
 /** One step of a rollout: the candidate's weight in basis points, held this long (null: until `approve`). */
 export interface RolloutStep {
@@ -20,11 +20,17 @@ export const DEFAULT_STEPS: RolloutStep[] = [
   { weightBp: FULL_WEIGHT_BP, holdMs: 0 },
 ];
 
+/** `30s`, `10m`, `2h`, `1d` in milliseconds; undefined when the text is not such a duration. */
+export function parseDuration(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text.trim());
+  return match ? Math.round(Number(match[1]) * UNITS[match[2]!]!) : undefined;
+}
+
 function parseHold(text: string, step: string): number | null {
   if (text === 'approve' || text === 'null') return null;
-  const match = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(text);
-  if (!match) throw new InputError(`Step "${step}": hold "${text}" is not a duration like 30s, 10m, 2h or 1d, or "approve"`);
-  return Math.round(Number(match[1]) * UNITS[match[2]!]!);
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InputError(`Step "${step}": hold "${text}" is not a duration like 30s, 10m, 2h or 1d, or "approve"`);
+  return ms;
 }
 
 /**

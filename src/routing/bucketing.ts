@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-
-/** Weights are in basis points: 10,000 is all traffic. */
-export const FULL_WEIGHT_BP = 10_000;
+import { FULL_WEIGHT_BP } from './weights';
 
 /**
  * A stable bucket in [0, 10000) for a subject (user or tenant) within an experiment. A subject is

@@ -2,7 +2,7 @@ import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { InputError } from '../errors';
 import { PRODUCTION } from '../registry/labels';
 import type { PromptSpec } from '../registry/promptFile';
-import { FULL_WEIGHT_BP } from './bucketing';
+import { FULL_WEIGHT_BP } from './weights';
 import { TIERS, type Tier } from './cohorts';
 import { defaultExperimentId, type PromptRoute } from './routingTable';
 
@@ -66,6 +66,8 @@ export interface RouteChange {
   experimentId?: string | null;
   actor: string;
   reason?: string;
+  /** Kept in the audit row: e.g. the numbers a rollback was decided on. */
+  details?: Record<string, unknown>;
 }
 
 function checkWeight(name: string, value: number | undefined): void {
@@ -79,12 +81,13 @@ function checkWeight(name: string, value: number | undefined): void {
  * serves the new routing at once. Fields left out keep their value.
  */
 export function setRoute(pool: Pool, change: RouteChange): Promise<PromptRoute> {
-  checkWeight('weight', change.weightBp);
-  checkWeight('shadow sample', change.shadowSampleBp);
   return withTransaction(pool, (client) => setRouteWithin(client, change));
 }
 
-async function setRouteWithin(client: PoolClient, change: RouteChange): Promise<PromptRoute> {
+/** Change a route inside the caller's transaction (e.g. together with a label move). */
+export async function setRouteWithin(client: PoolClient, change: RouteChange): Promise<PromptRoute> {
+  checkWeight('weight', change.weightBp);
+  checkWeight('shadow sample', change.shadowSampleBp);
   await client.query(
     `INSERT INTO routes (prompt_name, updated_by) VALUES ($1, $2) ON CONFLICT (prompt_name) DO NOTHING`,
     [change.prompt, change.actor],
@@ -119,4 +122,10 @@ async function setRouteWithin(client: PoolClient, change: RouteChange): Promise<
   const route = (await loadRoutes(client)).get(change.prompt);
   if (!route) throw new InputError(`Prompt "${change.prompt}" has no production version yet, so it cannot be routed`);
   return route;
+}
+
+/** Whether the routing table sends any traffic (served or shadow) to a candidate of the prompt. */
+export async function hasLiveCandidate(db: Pool | PoolClient, prompt: string): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM routes WHERE prompt_name = $1 AND (candidate_weight_bp > 0 OR shadow_sample_bp > 0)', [prompt]);
+  return rows.length > 0;
 }

@@ -38,7 +38,7 @@ it('reads what the candidate and the stable version did in one window from the r
   await fetch(`${h.gateway.url}/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: rated.id, score: -1 }) });
 
   const windows = await eventually(async () => {
-    const read = await readCanaryWindow(h.db.pool, 'greet', from, new Date(Date.now() + 1000));
+    const read = await readCanaryWindow(h.db.pool, { prompt: 'greet', candidateVersion: '1.1.0', from, to: new Date(Date.now() + 1000) });
     return read.candidate.requests + read.stable.requests === sent && read.candidate.negativeFeedback === 1 ? read : undefined;
   });
   expect(windows.candidate.requests).toBeGreaterThan(10);

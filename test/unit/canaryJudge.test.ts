@@ -28,7 +28,7 @@ function windowOf(shape: Shape, seed: number): VariantWindow {
     costs.push((0.001 + 0.0005 * random.next()) * (shape.costScale ?? 1));
     scores.push(Math.min(1, Math.max(0, (shape.judgeMean ?? 0.8) + 0.1 * (random.next() - 0.5))));
   }
-  return { requests: shape.n, errors, refusals, guardrailBlocks: 0, negativeFeedback: Math.round(shape.n * 0.02), feedback: shape.n, latenciesMs: latencies, ttftsMs: ttfts, costsUsd: costs, judgeScores: scores };
+  return { requests: shape.n, errors, refusals, guardrailBlocks: 0, negativeFeedback: Math.round(shape.n * 0.02), feedback: shape.n, latenciesMs: latencies, ttftsMs: ttfts, costsUsd: costs, judgeScores: scores, outputChars: latencies.map((l) => Math.round(l)), invalidJson: 0 };
 }
 
 const failing = (verdict: ReturnType<typeof judgeWindow>) => verdict.metrics.filter((m) => m.verdict === 'fail').map((m) => m.metric);

@@ -8,13 +8,13 @@ const status: PromotionStatus = {
   version: '1.1.0',
   baselineVersion: '1.0.0',
   datasetHash: 'abc',
-  stage: 'awaiting-approval',
+  stage: 'rolling-out',
   passRate: 0.9,
   gate: { passed: true, checks: [{ metric: 'pass_rate', kind: 'floor', limit: 0.8, actual: 0.9, passed: true }] },
   history: [
     { stage: 'evaluating-baseline', at: '2026-01-01T00:00:00Z' },
     { stage: 'evaluating', at: '2026-01-01T00:01:00Z' },
-    { stage: 'awaiting-approval', at: '2026-01-01T00:02:00Z' },
+    { stage: 'rolling-out', at: '2026-01-01T00:02:00Z' },
   ],
 };
 
@@ -23,8 +23,11 @@ describe('promotion status for the UI', () => {
     const details = promotionDetails(status);
     expect(details).toContain('| eval candidate | 1.1.0: pass rate 90.0% (floors pass_rate ≥ 0.8) |');
     expect(details).toContain('| gate | ✅ passed |');
-    expect(details).toContain('| staging label | ✅ 1.1.0 |');
-    expect(details).toContain('| approval | ⏳ waiting for `approve` |');
+    expect(details).toContain('| canary | ⏳ live: `flightdeck rollout status faq` |');
+    expect(details).toContain('| production | – |');
+    expect(promotionDetails({ ...status, stage: 'promoted' })).toContain('| production | ✅ 1.1.0 |');
+    expect(promotionDetails({ ...status, stage: 'rolled-back' })).toContain('| production | ↩ stays 1.0.0 |');
+    expect(promotionDetails({ ...status, skipEval: true, gate: undefined })).toContain('| gate | ⏭ skipped (emergency fix, audited) |');
   });
 
   it('names the failing metrics when the gate fails', () => {

@@ -2,10 +2,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { storeDataset } from '../../src/evals/runStore';
 import { resolvePrompt } from '../../src/registry/registry';
-import type { PromotionStatus } from '../../src/release/promotionStatus';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server';
 import { promotionWorkflow, type PromotionInput } from '../../workflows/promotion';
-import { approveSignal, cancelSignal, rejectSignal, statusQuery } from '../../workflows/promotionMessages';
+import { cancelSignal } from '../../workflows/promotionMessages';
+import { rollbackSignal, rolloutStatusQuery } from '../../workflows/rolloutMessages';
+import { DEFAULT_ROLLOUT_OPTIONS } from '../../src/release/rolloutOptions';
+import { parseSteps } from '../../src/release/rolloutSteps';
 import { createFlightdeckWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { simulatorProviders } from '../harness/providers';
@@ -37,55 +39,52 @@ describe('the promotion workflow (time skipping, real activities, Postgres and s
     await db?.drop();
   });
 
-  async function start(prompt: string, version: string) {
+  async function start(prompt: string, version: string, steps = '100') {
     await pushSupportAnswerAs(db.pool, prompt);
-    const input: PromotionInput = { prompt, version, datasetHash: dataset.hash, actor: 'dev', judgeModel: 'gpt-4.1-mini-2025-04-14', repeat: 1, concurrency: 4, chunkSize: 5 };
+    const input: PromotionInput = {
+      prompt,
+      version,
+      datasetHash: dataset.hash,
+      actor: 'dev',
+      judgeModel: 'gpt-4.1-mini-2025-04-14',
+      repeat: 1,
+      concurrency: 4,
+      chunkSize: 5,
+      rollout: { ...DEFAULT_ROLLOUT_OPTIONS, steps: parseSteps(steps), judgeSamples: 0, judgeModel: 'gpt-4.1-mini-2025-04-14' },
+    };
     return env.client.workflow.start(promotionWorkflow, { taskQueue: 'promo', workflowId: `promotion/${prompt}/${version}`, args: [input] });
   }
 
-  async function waitForStage(handle: Awaited<ReturnType<typeof start>>, stage: PromotionStatus['stage']): Promise<PromotionStatus> {
-    for (let i = 0; i < 200; i++) {
-      const status = await handle.query(statusQuery);
-      if (status.stage === stage) return status;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`never reached ${stage}`);
-  }
-
-  it('waits days for approval, then moves production', async () => {
-    const handle = await start('promo-approve', '1.1.0');
-    const waiting = await waitForStage(handle, 'awaiting-approval');
-    expect(waiting.gate?.passed).toBe(true);
-    expect(waiting.baselineVersion).toBe('1.0.0');
-    expect((await resolvePrompt(db.pool, 'promo-approve', 'staging')).version).toBe('1.1.0');
-    expect((await resolvePrompt(db.pool, 'promo-approve')).version).toBe('1.0.0');
-
-    const before = await env.currentTimeMs();
-    await env.sleep('3 days');
-    expect(await env.currentTimeMs()).toBeGreaterThanOrEqual(before + 3 * 24 * 3600 * 1000);
-    expect((await handle.query(statusQuery)).stage).toBe('awaiting-approval');
-
-    await handle.signal(approveSignal, { actor: 'lead', reason: 'looks good' });
+  it('passes the gate, moves staging, then releases the candidate through the canary to production', async () => {
+    const handle = await start('promo-release', '1.1.0');
     const done = await handle.result();
     expect(done.stage).toBe('promoted');
-    expect(done.decidedBy).toBe('lead');
-    expect(done.history.map((h) => h.stage)).toEqual(['evaluating-baseline', 'evaluating', 'awaiting-approval', 'promoting', 'promoted']);
-    expect((await resolvePrompt(db.pool, 'promo-approve')).version).toBe('1.1.0');
+    expect(done.gate?.passed).toBe(true);
+    expect(done.baselineVersion).toBe('1.0.0');
+    expect(done.history.map((h) => h.stage)).toEqual(['evaluating-baseline', 'evaluating', 'rolling-out', 'promoted']);
+    expect(done.rollout).toMatchObject({ workflowId: 'rollout/promo-release', stage: 'completed', version: '1.1.0' });
+    expect((await resolvePrompt(db.pool, 'promo-release', 'staging')).version).toBe('1.1.0');
+    expect((await resolvePrompt(db.pool, 'promo-release')).version).toBe('1.1.0');
   });
 
-  it('rejects on a human reject signal, marking the version rejected', async () => {
-    const handle = await start('promo-reject', '1.1.0');
-    await waitForStage(handle, 'awaiting-approval');
-    await handle.signal(rejectSignal, { actor: 'lead', reason: 'tone is off' });
-    expect((await handle.result()).stage).toBe('rejected');
-    const version = await resolvePrompt(db.pool, 'promo-reject', '1.1.0');
-    expect(version.status).toBe('rejected');
-    expect((await resolvePrompt(db.pool, 'promo-reject')).version).toBe('1.0.0');
+  it('a canary rolled back by on-call leaves production where it was and the candidate registered', async () => {
+    const handle = await start('promo-rollback', '1.1.0', '5:1h,100');
+    const rollout = env.client.workflow.getHandle('rollout/promo-rollback');
+    for (let i = 0; i < 400; i++) {
+      const stage = await rollout.query(rolloutStatusQuery).then((s) => s.stage).catch(() => undefined);
+      if (stage === 'canary') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await rollout.signal(rollbackSignal, { actor: 'oncall', reason: 'tone is off' });
+    const done = await handle.result();
+    expect(done.stage).toBe('rolled-back');
+    expect(done).toMatchObject({ decidedBy: 'oncall', reason: 'tone is off' });
+    expect((await resolvePrompt(db.pool, 'promo-rollback')).version).toBe('1.0.0');
+    expect((await resolvePrompt(db.pool, 'promo-rollback', '1.1.0')).status).toBe('registered');
   });
 
-  it('ends on cancel, leaving production where it was', async () => {
+  it('ends on cancel after the eval, leaving production where it was', async () => {
     const handle = await start('promo-cancel', '1.1.0');
-    await waitForStage(handle, 'awaiting-approval');
     await handle.signal(cancelSignal, { actor: 'lead' });
     const done = await handle.result();
     expect(done.stage).toBe('cancelled');

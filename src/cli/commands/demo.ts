@@ -15,8 +15,10 @@ import { promptHistory, pushPrompts, resolvePrompt } from '../../registry/regist
 import { renderPrompt } from '../../registry/render';
 import { failedMetrics, type PromotionStatus } from '../../release/promotionStatus';
 import { preparePromotion, startPromotion } from '../../release/startPromotion';
-import { approveSignal, statusQuery } from '../../../workflows/promotionMessages';
+import { startBackgroundTraffic } from '../backgroundTraffic';
 import { describeTraffic, sendDemoTraffic } from '../demoTraffic';
+import { followRelease } from '../followRelease';
+import { createTenant } from '../../tenants/tenantStore';
 import { formatTime, table } from '../output';
 import { scheduleLabelMove } from '../scheduleLabelMove';
 import { startStack } from '../stack';
@@ -37,10 +39,10 @@ export async function runDemo(opts: { exit?: boolean }): Promise<void> {
     const actor = currentActor(stack.env);
     const name = 'support-answer';
 
-    say('\n1. Push the example prompts (the first version of a prompt becomes production) and a regressed 1.2.0.');
+    say('\n1. Push the example prompts (the first version of a prompt becomes production), a regressed 1.2.0 and a hasty 1.3.0.');
     const promptDir = path.join(EXAMPLES, 'prompts');
     const files = readdirSync(promptDir).filter((f) => f.endsWith('.yaml')).map((f) => readPromptFile(path.join(promptDir, f)));
-    files.push(readPromptFile(path.join(EXAMPLES, 'demo', 'support-answer.v1.2.0-regressed.yaml')));
+    files.push(readPromptFile(path.join(EXAMPLES, 'demo', 'support-answer.v1.2.0-regressed.yaml')), readPromptFile(path.join(EXAMPLES, 'demo', 'support-answer.v1.3.0-hotfix.yaml')));
     for (const r of await pushPrompts(pool, files, actor)) say(`   ${r.name}@${r.version}: ${r.outcome}${r.labels.length ? ` [${r.labels.join(', ')}]` : ''}`);
 
     say('\n2. Render 1.1.0 with typed variables and call its model (the simulator, as no API keys are set).');
@@ -65,42 +67,45 @@ export async function runDemo(opts: { exit?: boolean }): Promise<void> {
     say(`   ${DEFAULT_JUDGE_MODEL}: Cohen's kappa ${calibration.kappa.toFixed(2)}, Spearman ${calibration.spearman.toFixed(2)} on ${calibration.examples} examples`);
 
     const dataset = loadDataset(path.join(EXAMPLES, 'datasets', 'support-answer.yaml'));
-    const promote = async (version: string): Promise<PromotionStatus | string> => {
+    // Short holds so the story fits in a minute; real rollouts hold minutes to hours (`--steps`).
+    const canary = { steps: '10:6s,25:6s,50:6s,100', interval: '2s', judgeSamples: 5, inconclusiveLimit: 10 };
+    const release = async (version: string, how: { dataset?: typeof dataset; reason?: string }): Promise<PromotionStatus | string> => {
       const existing = await resolvePrompt(pool, name, version);
       if (existing.status === 'rejected') return `${name}@${version} was already rejected by an earlier run`;
-      const input = await preparePromotion(pool, { ref: { name, ref: version }, dataset, judgeModel: DEFAULT_JUDGE_MODEL, repeat: 1, concurrency: DEFAULT_EVAL_CONCURRENCY, actor });
-      const started = await startPromotion(client, pool, input, dataset);
-      const handle = client.workflow.getHandle(started.workflowId);
-      for (;;) {
-        const status = await handle.query(statusQuery);
-        if (status.stage === 'awaiting-approval' || status.stage === 'rejected') return status;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
+      const request = { ref: { name, ref: version }, dataset: how.dataset, skipEval: !how.dataset, reason: how.reason, ...canary, judgeModel: DEFAULT_JUDGE_MODEL, repeat: 1, concurrency: DEFAULT_EVAL_CONCURRENCY, actor };
+      const input = await preparePromotion(pool, request);
+      const started = await startPromotion(client, pool, input, how.dataset);
+      return followRelease(client, started.workflowId, (line) => say(`   ${line}`));
     };
 
     say(`\n5. Promote the regressed 1.2.0: the eval gate (${dataset.cases.length} cases, against production) rejects it.`);
-    const regressed = await promote('1.2.0');
+    const regressed = await release('1.2.0', { dataset });
     say(typeof regressed === 'string' ? `   ${regressed}` : `   promotion/${name}/1.2.0: ${regressed.stage}, pass rate ${((regressed.passRate ?? 0) * 100).toFixed(0)}% (failed: ${failedMetrics(regressed).join(', ')})`);
 
-    say('\n6. Promote 1.1.0: the gate passes, staging moves, and a human approves (here, the demo does).');
-    const good = await promote('1.1.0');
-    if (typeof good !== 'string' && good.stage === 'awaiting-approval') {
-      say(`   promotion/${name}/1.1.0: gate passed, pass rate ${((good.passRate ?? 0) * 100).toFixed(0)}%; waiting for approval`);
-      const handle = client.workflow.getHandle(good.workflowId);
-      await handle.signal(approveSignal, { actor, reason: 'demo: approve' });
-      const done: PromotionStatus = await handle.result();
-      say(`   approved: ${done.stage}, production is now ${(await resolvePrompt(pool, name)).version}`);
+    say('\n6. Promote 1.1.0 while an app sends traffic: the gate passes, then the canary ramps it 10% → 25% → 50% → 100%, analysing every 2 s.');
+    const app = await createTenant(pool, { id: `demo-canary-${Date.now().toString(36)}`, tier: 'free', experimentsOptIn: false, actor });
+    const background = startBackgroundTraffic(stack.gateway.url, app.apiKey, name, 48);
+    try {
+      const good = await release('1.1.0', { dataset });
+      if (typeof good !== 'string') say(`   released: ${good.stage}, production is now ${(await resolvePrompt(pool, name)).version}`);
+
+      say('\n7. An "emergency fix" 1.3.0 skips the eval (`promote --skip-eval`); its model is slower and refuses more. The canary rolls it back on its own.');
+      const hotfix = await release('1.3.0', { reason: 'demo: urgent wording fix' });
+      if (typeof hotfix !== 'string') say(`   ${hotfix.stage}: ${hotfix.reason ?? ''}\n   production stays ${(await resolvePrompt(pool, name)).version}; 1.3.0 stays registered for a fixed retry`);
+    } finally {
+      const sent = await background.stop();
+      say(`   (background traffic: ${sent.sent} requests, ${sent.failed} failed)`);
     }
 
-    say('\n7. On-call rolls production back in one step.');
+    say('\n8. On-call rolls production back in one step.');
     const rolledBack = await rollbackProduction(pool, { name, reason: 'demo: rollback drill', actor });
     say(`   rollback: production ${rolledBack.from} -> ${rolledBack.to}`);
 
-    say('\n8. An app calls the prompt through the gateway with the official openai client; mid-way the primary provider overloads.');
+    say('\n9. An app calls the prompt through the gateway with the official openai client; mid-way the primary provider overloads.');
     const traffic = await sendDemoTraffic(pool, stack.gateway, `http://127.0.0.1:${stack.env.FLIGHTDECK_SIMULATOR_PORT}`);
     say(indent(describeTraffic(traffic, stack.gateway.url)));
 
-    say(`\n9. The audit trail of ${name}:`);
+    say(`\n10. The audit trail of ${name}:`);
     const history = await promptHistory(pool, name);
     say(indent(table(['AT', 'LABEL', 'FROM', 'TO', 'BY', 'REASON'], history.labelMoves.slice(-6).map((m) => [formatTime(m.ts), m.label, m.from, m.to, m.actor, m.reason]))));
     say(`\nThe stack:\n${table(['SERVICE', 'WHERE'], stack.urls)}`);

@@ -1,21 +1,32 @@
 import type { Command } from 'commander';
-import { currentActor } from '../../config/env';
+import { currentActor, loadEnv } from '../../config/env';
 import { migrate } from '../../db/migrate';
 import { rollbackProduction } from '../../registry/labels';
+import { hasLiveCandidate } from '../../routing/routeStore';
 import { withDatabase } from '../context';
 import { emit } from '../output';
 
 export function registerRollbackCommand(program: Command): void {
   program
     .command('rollback')
-    .description('Move production back to the previous production version (or --to a version), in one step')
+    .description('Roll back in one step: a live canary goes 100% back to stable; otherwise production moves to the previous version (or --to)')
     .argument('<name>', 'prompt name')
     .option('--to <version>', 'roll back to this version instead of the previous one')
     .requiredOption('--reason <text>', 'why, for the audit trail and on-call')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { to?: string; reason: string; json?: boolean }) => {
-      const result = await withDatabase((db) => rollbackProduction(db.pool, { name, to: opts.to, reason: opts.reason, actor: currentActor() }));
-      emit(opts.json, result, () =>
+      const actor = currentActor();
+      const canary = opts.to === undefined && (await withDatabase((db) => hasLiveCandidate(db.pool, name)));
+      if (canary) {
+        // Only a live canary needs Temporal: the rollout records the rollback and ends.
+        const { withTemporalClient } = require('../../temporal/connection') as typeof import('../../temporal/connection');
+        const { rollbackCanary } = require('../../release/rolloutControl') as typeof import('../../release/rolloutControl');
+        const rollout = await withTemporalClient(loadEnv(), (client) => rollbackCanary(client, name, { actor, reason: opts.reason }));
+        emit(opts.json, { kind: 'canary-aborted', rollout }, () => `${name}: canary of ${rollout.version} aborted; 100% on ${rollout.baselineVersion} (production unchanged)`);
+        return;
+      }
+      const result = await withDatabase((db) => rollbackProduction(db.pool, { name, to: opts.to, reason: opts.reason, actor }));
+      emit(opts.json, { kind: 'label-moved', ...result }, () =>
         result.changed ? `${name}: production ${result.from} -> ${result.to} (rolled back)` : `${name}: production already at ${result.to}; nothing to do`,
       );
     });

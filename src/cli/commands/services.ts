@@ -39,7 +39,7 @@ export function registerServiceCommands(program: Command): void {
       const db = await openDatabase(env);
       const connection = await connectWorker(env);
       const providers = new ProviderDirectory(loadProviderConfig(env), env);
-      const worker = await createFlightdeckWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, pool: db.pool, providers, workflowBundle: await bundleWorkflows() });
+      const worker = await createFlightdeckWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, pool: db.pool, providers, workflowBundle: await bundleWorkflows(), webhookUrl: env.FLIGHTDECK_WEBHOOK_URL });
       log(`Worker polling task queue "flightdeck" on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.`);
       const running = worker.run();
       await Promise.race([waitForShutdownSignal(), running]);

@@ -1,0 +1,32 @@
+import type { Pool } from '../src/db/pool';
+import { Judge } from '../src/evals/judge';
+import type { ProviderDirectory } from '../src/providers/directory';
+import { analyseCanary, type AnalysisOutcome, type AnalysisRequest } from '../src/release/canaryAnalysis';
+import { applyStepRoute, promoteToProduction, restoreStable, type RestoreRequest, type StepRoute } from '../src/release/rolloutRouting';
+import { postWebhook, type RolloutEvent } from '../src/release/rolloutWebhook';
+import { failFastOnBadInput } from './failures';
+
+export interface RolloutActivityOptions {
+  /** Slack-compatible webhook for rollout events (FLIGHTDECK_WEBHOOK_URL); none: events are only logged. */
+  webhookUrl?: string;
+}
+
+/** Rollout activities: routing writes, one analysis interval, notifications. Thin wrappers over src/release. */
+export function createRolloutActivities(pool: Pool, providers: ProviderDirectory, options: RolloutActivityOptions = {}) {
+  return {
+    applyStepRoute: (step: StepRoute) => failFastOnBadInput(() => applyStepRoute(pool, step)),
+    restoreStable: (request: RestoreRequest) => failFastOnBadInput(() => restoreStable(pool, request)),
+    promoteToProduction: (request: RestoreRequest & { version: string }) => failFastOnBadInput(() => promoteToProduction(pool, request)),
+    analyseCanary: (request: AnalysisRequest & { judgeModel: string }): Promise<AnalysisOutcome> =>
+      failFastOnBadInput(() => analyseCanary(pool, request.judgeSamples > 0 ? new Judge(pool, providers, request.judgeModel) : undefined, request)),
+    async notifyRollout(event: RolloutEvent): Promise<void> {
+      if (!options.webhookUrl) return;
+      await postWebhook(options.webhookUrl, event);
+    },
+    async recordAudit(entry: { actor: string; action: string; subject: string; reason?: string; details?: Record<string, unknown> }): Promise<void> {
+      await pool.query('INSERT INTO audit_log (actor, action, subject, reason, details) VALUES ($1, $2, $3, $4, $5)', [entry.actor, entry.action, entry.subject, entry.reason ?? null, JSON.stringify(entry.details ?? {})]);
+    },
+  };
+}
+
+export type RolloutActivities = ReturnType<typeof createRolloutActivities>;

@@ -1,0 +1,105 @@
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Pool } from '../db/pool';
+import { InputError } from '../errors';
+import { cancelSignal, statusQuery, type Decision } from '../../workflows/promotionMessages';
+import { approveSignal, pauseSignal, promoteFullUpdate, promoteUpdate, resumeSignal, rollbackSignal, rolloutStatusQuery, rolloutWorkflowId } from '../../workflows/rolloutMessages';
+import type { PromotionStatus } from './promotionStatus';
+import { latestRelease } from './releaseStore';
+import { isFinished, type RolloutStatus } from './rolloutStatus';
+
+/**
+ * What `rollout …` and `rollback` do through Temporal: read a release's state, and send the
+ * rollout its signals and updates. The same messages work with the plain `temporal` CLI.
+ */
+
+export interface ReleaseView {
+  promotion: PromotionStatus;
+  /** The canary: live (queried) or final (from the promotion's result). */
+  rollout?: RolloutStatus;
+}
+
+async function isRunning(handle: WorkflowHandle): Promise<boolean> {
+  try {
+    return (await handle.describe()).status.name === 'RUNNING';
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+/** The prompt's live rollout, or an error that says what to do instead. */
+async function liveRollout(client: Client, prompt: string): Promise<WorkflowHandle> {
+  const handle = client.workflow.getHandle(rolloutWorkflowId(prompt));
+  if (!(await isRunning(handle))) throw new InputError(`${prompt} has no live rollout (rollout/${prompt}). Start one with \`flightdeck promote ${prompt}@<version> --dataset <file>\`; see \`flightdeck rollout status ${prompt}\`.`);
+  return handle;
+}
+
+export async function releaseStatus(client: Client, pool: Pool, prompt: string): Promise<ReleaseView> {
+  const release = await latestRelease(pool, prompt);
+  const handle = client.workflow.getHandle(release.workflowId);
+  const promotion: PromotionStatus = (await isRunning(handle)) ? await handle.query(statusQuery) : await handle.result();
+  if (promotion.rollout) return { promotion, rollout: promotion.rollout };
+  if (promotion.stage !== 'rolling-out') return { promotion };
+  const rollout = client.workflow.getHandle(rolloutWorkflowId(prompt));
+  return { promotion, rollout: (await isRunning(rollout)) ? await rollout.query(rolloutStatusQuery) : await rollout.result() };
+}
+
+/** Wait briefly until the workflow shows the signal's effect, so the caller prints the new state. */
+async function settled(handle: WorkflowHandle, before: RolloutStatus): Promise<RolloutStatus> {
+  for (let i = 0; i < 40; i++) {
+    const now = await handle.query(rolloutStatusQuery);
+    if (now.decisions.length !== before.decisions.length || isFinished(now)) return now;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return handle.query(rolloutStatusQuery);
+}
+
+export async function pauseOrResume(client: Client, prompt: string, action: 'pause' | 'resume', by: Decision): Promise<RolloutStatus> {
+  const handle = await liveRollout(client, prompt);
+  const before = await handle.query(rolloutStatusQuery);
+  if (action === 'pause' && before.paused) throw new InputError(`The rollout of ${prompt}@${before.version} is already paused; \`flightdeck rollout resume ${prompt}\` continues it.`);
+  if (action === 'resume' && !before.paused) throw new InputError(`The rollout of ${prompt}@${before.version} is not paused (${before.stage}).`);
+  await handle.signal(action === 'pause' ? pauseSignal : resumeSignal, by);
+  return settled(handle, before);
+}
+
+export async function approveStep(client: Client, prompt: string, by: Decision): Promise<RolloutStatus> {
+  const handle = await liveRollout(client, prompt);
+  const before = await handle.query(rolloutStatusQuery);
+  if (before.stage !== 'awaiting-approval') {
+    throw new InputError(`The rollout of ${prompt}@${before.version} is not waiting for approval (${before.stage}); \`flightdeck rollout promote ${prompt}\` skips a timed hold.`);
+  }
+  await handle.signal(approveSignal, by);
+  return settled(handle, before);
+}
+
+/** `promote` (next step) or `promoteFull` (production now): updates, so a refusal comes back as an error. */
+export async function promoteRollout(client: Client, prompt: string, full: boolean, by: Decision): Promise<RolloutStatus> {
+  const handle = await liveRollout(client, prompt);
+  return handle.executeUpdate(full ? promoteFullUpdate : promoteUpdate, { args: [by] });
+}
+
+/**
+ * Stop the prompt's release: a live canary rolls back (100% on stable, candidate kept for a
+ * retry); a promotion still evaluating is cancelled.
+ */
+export async function abortRelease(client: Client, pool: Pool, prompt: string, by: Decision): Promise<ReleaseView> {
+  const rollout = client.workflow.getHandle(rolloutWorkflowId(prompt));
+  if (await isRunning(rollout)) {
+    await rollout.signal(rollbackSignal, by);
+    await rollout.result();
+    return releaseStatus(client, pool, prompt);
+  }
+  const release = await latestRelease(pool, prompt);
+  const promotion = client.workflow.getHandle(release.workflowId);
+  if (!(await isRunning(promotion))) throw new InputError(`${prompt} has no live release to abort (the latest, ${release.workflowId}, has ended). \`flightdeck rollback ${prompt}\` moves production back.`);
+  await promotion.signal(cancelSignal, by);
+  return releaseStatus(client, pool, prompt);
+}
+
+/** `flightdeck rollback` during a canary: the rollout's `rollback` signal (one routing write, recorded by the workflow). */
+export async function rollbackCanary(client: Client, prompt: string, by: Decision): Promise<RolloutStatus> {
+  const handle = await liveRollout(client, prompt);
+  await handle.signal(rollbackSignal, by);
+  return handle.result();
+}

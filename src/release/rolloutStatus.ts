@@ -1,0 +1,141 @@
+import type { MetricVerdict, Verdict } from '../analysis/canaryJudge';
+import type { StepTally } from './analysisPolicy';
+import type { RolloutStep } from './rolloutSteps';
+
+/**
+ * The state of a rollout, as the workflow keeps it, the `status` query returns it, `rollout status`
+ * prints it and the Temporal UI shows it. Pure, so plain unit tests reach it.
+ */
+
+export type RolloutStage = 'starting' | 'shadow' | 'canary' | 'awaiting-approval' | 'paused' | 'completed' | 'aborted' | 'superseded';
+
+export type StepState = 'pending' | 'holding' | 'passed' | 'skipped' | 'aborted';
+
+export interface StepProgress extends RolloutStep {
+  state: StepState;
+  /** When the step began, by the workflow's clock: its hold counts from here. */
+  startedAt?: string;
+  /** When the step's routing took effect (commit time of its write): its analysis window starts here. */
+  effectiveAt?: string;
+  /** Who approved a step that waits for approval. */
+  approvedBy?: string;
+  verdicts: Verdict[];
+}
+
+export interface AnalysisSummary {
+  at: string;
+  stepIndex: number;
+  verdict: Verdict;
+  canaryRequests: number;
+  baselineRequests: number;
+  /** Metrics that failed or lacked data, with their numbers. */
+  notable: MetricVerdict[];
+  error?: string;
+}
+
+export interface RolloutDecision {
+  at: string;
+  kind: 'start' | 'advance' | 'pause' | 'resume' | 'approve' | 'promote' | 'promote-full' | 'abort' | 'complete' | 'supersede';
+  by: string;
+  reason?: string;
+}
+
+export interface RolloutStatus {
+  workflowId: string;
+  prompt: string;
+  version: string;
+  baselineVersion: string;
+  stage: RolloutStage;
+  stepIndex: number;
+  weightBp: number;
+  steps: StepProgress[];
+  paused: boolean;
+  /** The current step's verdicts, as the policy counts them. */
+  tally: StepTally;
+  /** The last few analyses, newest last. */
+  analyses: AnalysisSummary[];
+  decisions: RolloutDecision[];
+  /** How many times this rollout continued as new (history kept small). */
+  generation: number;
+}
+
+export const KEPT_ANALYSES = 5;
+
+export function initialRolloutStatus(input: { workflowId: string; prompt: string; version: string; baselineVersion: string; steps: RolloutStep[] }): RolloutStatus {
+  return {
+    workflowId: input.workflowId,
+    prompt: input.prompt,
+    version: input.version,
+    baselineVersion: input.baselineVersion,
+    stage: 'starting',
+    stepIndex: 0,
+    weightBp: 0,
+    steps: input.steps.map((s) => ({ ...s, state: 'pending', verdicts: [] })),
+    paused: false,
+    tally: { failures: 0, inconclusiveInARow: 0 },
+    analyses: [],
+    decisions: [],
+    generation: 0,
+  };
+}
+
+export const isFinished = (status: RolloutStatus) => status.stage === 'completed' || status.stage === 'aborted' || status.stage === 'superseded';
+
+/** Keep an analysis (bounded, so the workflow state stays small) and its verdict on its step. */
+export function recordAnalysis(status: RolloutStatus, analysis: AnalysisSummary): void {
+  status.analyses = [...status.analyses, analysis].slice(-KEPT_ANALYSES);
+  status.steps[analysis.stepIndex]?.verdicts.push(analysis.verdict);
+}
+
+export const percent = (bp: number) => `${Number((bp / 100).toFixed(2))}%`;
+
+const stepLabel = (s: RolloutStep) => (s.shadow ? 'shadow' : percent(s.weightBp));
+
+function holdLabel(s: RolloutStep): string {
+  if (s.holdMs === null) return 'until approved';
+  if (s.holdMs === 0) return '–';
+  const minutes = s.holdMs / 60_000;
+  return minutes >= 1 ? `${Number(minutes.toFixed(1))} min` : `${Math.round(s.holdMs / 1000)} s`;
+}
+
+const STATE_ICON: Record<StepState, string> = { pending: '·', holding: '⏳', passed: '✅', skipped: '⏭', aborted: '❌' };
+
+function verdictCounts(verdicts: Verdict[]): string {
+  if (!verdicts.length) return '–';
+  const count = (v: Verdict) => verdicts.filter((x) => x === v).length;
+  return `${count('pass')} pass · ${count('fail')} fail · ${count('inconclusive')} inconclusive`;
+}
+
+/** One line for the UI's summary and the CLI. */
+export function rolloutSummaryLine(status: RolloutStatus): string {
+  const where = status.stage === 'shadow' ? 'shadow' : percent(status.weightBp);
+  return `${status.prompt}@${status.version} (baseline ${status.baselineVersion}): ${status.stage}${status.paused && status.stage !== 'paused' ? ' (paused)' : ''}, step ${Math.min(status.stepIndex + 1, status.steps.length)}/${status.steps.length} at ${where}`;
+}
+
+export function formatMetric(m: MetricVerdict): string {
+  const n = (v: number | null) => (v === null ? '–' : Math.abs(v) < 1 ? v.toFixed(3) : v.toFixed(1));
+  return `${m.metric} ${m.verdict}: canary ${n(m.canary)} vs ${n(m.baseline)}${m.pValue !== null ? ` (p=${m.pValue.toPrecision(2)})` : ''}`;
+}
+
+/** The short markdown the Temporal UI shows as current details: steps, verdicts so far, the last decision. */
+export function rolloutDetails(status: RolloutStatus): string {
+  const rows = status.steps.map((s, i) => `| ${i + 1} | ${stepLabel(s)} | ${holdLabel(s)} | ${STATE_ICON[s.state]} ${s.state} | ${verdictCounts(s.verdicts)} |`);
+  const last = status.analyses.at(-1);
+  const decision = status.decisions.at(-1);
+  return [
+    `**${rolloutSummaryLine(status)}**`,
+    '',
+    '| # | weight | hold | state | verdicts |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    last ? `Last analysis: **${last.verdict}** on ${last.canaryRequests} canary / ${last.baselineRequests} baseline requests${last.error ? `; ${last.error}` : ''}${last.notable.length ? `; ${last.notable.map(formatMetric).join('; ')}` : ''}` : 'No analysis yet.',
+    decision ? `Last decision: ${decision.kind} by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}` : '',
+  ].join('\n');
+}
+
+/** The numbers behind a failed window, for the abort reason and the audit trail. */
+export function failureReason(analysis: AnalysisSummary): string {
+  const failed = analysis.notable.filter((m) => m.verdict === 'fail');
+  return `analysis failed at step ${analysis.stepIndex + 1} (${analysis.canaryRequests} canary / ${analysis.baselineRequests} baseline requests): ${failed.map(formatMetric).join('; ')}`;
+}

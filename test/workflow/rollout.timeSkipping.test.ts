@@ -1,0 +1,246 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { Verdict } from '../../src/analysis/canaryJudge';
+import { DEFAULT_LIMITS } from '../../src/release/analysisPolicy';
+import type { AnalysisOutcome, AnalysisRequest } from '../../src/release/canaryAnalysis';
+import type { RolloutStatus } from '../../src/release/rolloutStatus';
+import { parseSteps } from '../../src/release/rolloutSteps';
+import { pushPrompts, resolvePrompt } from '../../src/registry/registry';
+import { loadRoutes } from '../../src/routing/routeStore';
+import { promotionWorkflow, type PromotionInput } from '../../workflows/promotion';
+import { rolloutWorkflow, type RolloutInput } from '../../workflows/rollout';
+import { approveSignal, pauseSignal, promoteFullUpdate, promoteUpdate, resumeSignal, rollbackSignal, rolloutStatusQuery } from '../../workflows/rolloutMessages';
+import { FlightdeckStage, FlightdeckWeight } from '../../workflows/searchAttributes';
+import { createFlightdeckWorker, flightdeckActivities } from '../../workers/worker';
+import { tinyPrompt } from '../fixtures/prompts';
+import { createTestDatabase, type TestDatabase } from '../harness/database';
+import { simulatorProviders } from '../harness/providers';
+import { timeSkippingEnvironment, workflowBundle } from '../harness/temporal';
+
+/**
+ * Every path of the rollout workflow on the real (time-skipping) test server with real routing
+ * writes in Postgres. Only the analysis is scripted: what the request log would say is the input
+ * under test here, not the statistics (those have their own tests).
+ */
+describe('the rollout workflow (time skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let worker: Worker;
+  let running: Promise<void>;
+  /** Per prompt: the verdicts its analyses return in order (then `pass`). */
+  const scripts = new Map<string, Verdict[]>();
+  const analyses: AnalysisRequest[] = [];
+
+  const analyseCanary = async (request: AnalysisRequest): Promise<AnalysisOutcome> => {
+    analyses.push(request);
+    const verdict = scripts.get(request.prompt)?.shift() ?? 'pass';
+    const metric = { metric: 'error_rate' as const, verdict, canary: verdict === 'fail' ? 0.09 : 0.01, baseline: 0.01, pValue: verdict === 'inconclusive' ? null : 0.001, reason: verdict };
+    return { verdict, canaryRequests: 120, baselineRequests: 2400, metrics: [metric] };
+  };
+
+  beforeAll(async () => {
+    env = await timeSkippingEnvironment();
+    db = await createTestDatabase();
+    const providers = simulatorProviders(1);
+    worker = await createFlightdeckWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      pool: db.pool,
+      providers,
+      taskQueue: 'rollout',
+      workflowBundle: workflowBundle(),
+      activities: { ...flightdeckActivities({ pool: db.pool, providers }), analyseCanary },
+    });
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+    await db?.drop();
+  });
+
+  async function pushed(prompt: string, ...versions: string[]) {
+    await pushPrompts(db.pool, ['1.0.0', ...versions].map((v) => tinyPrompt(prompt, v, `Hello {{who}} (${v})`)), 'dev');
+  }
+
+  function input(prompt: string, steps: string, extra: Partial<RolloutInput> = {}): RolloutInput {
+    return { prompt, version: '1.1.0', actor: 'dev', steps: parseSteps(steps), intervalMs: 60_000, limits: DEFAULT_LIMITS, shadowSampleBp: 1000, judgeSamples: 0, judgeModel: 'gpt-4.1-mini-2025-04-14', ...extra };
+  }
+
+  async function start(prompt: string, steps: string, extra: Partial<RolloutInput> = {}) {
+    await pushed(prompt, '1.1.0');
+    return env.client.workflow.start(rolloutWorkflow, { taskQueue: 'rollout', workflowId: `rollout/${prompt}`, args: [input(prompt, steps, extra)] });
+  }
+
+  async function waitFor(handle: { query: (q: typeof rolloutStatusQuery) => Promise<RolloutStatus> }, test: (s: RolloutStatus) => boolean): Promise<RolloutStatus> {
+    for (let i = 0; i < 300; i++) {
+      // The rollout may not have started yet (a child of a promotion).
+      const status = await handle.query(rolloutStatusQuery).catch(() => undefined);
+      if (status && test(status)) return status;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the rollout never reached the expected state');
+  }
+
+  async function routeOf(prompt: string) {
+    return (await loadRoutes(db.pool)).get(prompt)!;
+  }
+
+  async function routeWrites(prompt: string): Promise<Array<number | null>> {
+    const { rows } = await db.pool.query<{ w: number | null }>(`SELECT (details->>'weightBp')::int AS w FROM audit_log WHERE action = 'route.set' AND subject = $1 ORDER BY id`, [prompt]);
+    return rows.map((r) => r.w);
+  }
+
+  it('advances step by step, each after its hold and a passing analysis, then moves production', async () => {
+    const handle = await start('ts-advance', '1:10m,5:10m,25:30m,100');
+    const holding = await waitFor(handle, (s) => s.stage === 'canary');
+    expect(holding).toMatchObject({ stepIndex: 0, weightBp: 100, baselineVersion: '1.0.0' });
+    expect((await routeOf('ts-advance')).candidate).toMatchObject({ version: '1.1.0', weightBp: 100 });
+    expect((await routeOf('ts-advance')).cohorts).toEqual(['free']);
+
+    const done = await handle.result();
+    expect(done.stage).toBe('completed');
+    // A 10-minute hold analysed every minute: ten verdicts before it may advance.
+    expect(done.steps.map((s) => [s.weightBp, s.state, s.verdicts.length])).toEqual([
+      [100, 'passed', 10],
+      [500, 'passed', 10],
+      [2500, 'passed', 30],
+      [10000, 'passed', 0],
+    ]);
+    expect((await resolvePrompt(db.pool, 'ts-advance')).version).toBe('1.1.0');
+    expect((await routeOf('ts-advance')).candidate).toBeUndefined();
+    // One routing write per step (no repeats), then the clear that goes with the production move.
+    expect(await routeWrites('ts-advance')).toEqual([100, 500, 2500, 0]);
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.get(FlightdeckStage)).toBe('completed');
+    expect(description.typedSearchAttributes.get(FlightdeckWeight)).toBe(100);
+  });
+
+  it('waits hours at a manual gate (analysing meanwhile), then advances on approve', async () => {
+    const handle = await start('ts-gate', '5:10m,50:approve,100');
+    await waitFor(handle, (s) => s.stage === 'canary');
+    await env.sleep('11 minutes');
+    await waitFor(handle, (s) => s.stage === 'awaiting-approval');
+    await env.sleep('2 hours');
+    const waiting = await handle.query(rolloutStatusQuery);
+    expect(waiting).toMatchObject({ stage: 'awaiting-approval', stepIndex: 1, weightBp: 5000 });
+    expect((await resolvePrompt(db.pool, 'ts-gate')).version).toBe('1.0.0');
+
+    await handle.signal(approveSignal, { actor: 'lead', reason: 'numbers look fine' });
+    const done = await handle.result();
+    expect(done.stage).toBe('completed');
+    expect(done.steps[1]).toMatchObject({ approvedBy: 'lead', state: 'passed' });
+    expect(done.decisions.map((d) => d.kind)).toEqual(['start', 'advance', 'approve', 'advance', 'complete']);
+  });
+
+  it('pauses (no analysis, no step) and resumes', async () => {
+    const handle = await start('ts-pause', '5:10m,25:10m,100');
+    await waitFor(handle, (s) => s.stage === 'canary');
+    await handle.signal(pauseSignal, { actor: 'oncall', reason: 'incident elsewhere' });
+    await waitFor(handle, (s) => s.stage === 'paused');
+    const before = analyses.filter((a) => a.prompt === 'ts-pause').length;
+    await env.sleep('2 hours');
+    const paused = await handle.query(rolloutStatusQuery);
+    expect(paused).toMatchObject({ stage: 'paused', stepIndex: 0, weightBp: 500 });
+    expect(analyses.filter((a) => a.prompt === 'ts-pause').length).toBe(before);
+
+    await handle.signal(resumeSignal, { actor: 'oncall' });
+    expect((await handle.result()).stage).toBe('completed');
+  });
+
+  it('promote skips to the next step at once; promoteFull finishes now, audited', async () => {
+    const handle = await start('ts-promote', '1:1h,5:1h,25:1h,100');
+    await waitFor(handle, (s) => s.stage === 'canary');
+    const next = await handle.executeUpdate(promoteUpdate, { args: [{ actor: 'lead', reason: 'hotfix confidence' }] });
+    expect(next.stepIndex).toBe(1);
+    expect(next.steps[0]!.state).toBe('skipped');
+    await waitFor(handle, (s) => s.weightBp === 500);
+
+    const full = await handle.executeUpdate(promoteFullUpdate, { args: [{ actor: 'lead', reason: 'ship it' }] });
+    expect(full.stage).toBe('completed');
+    expect(full.decisions.at(-1)).toMatchObject({ kind: 'promote-full', by: 'lead', reason: 'ship it' });
+    expect((await resolvePrompt(db.pool, 'ts-promote')).version).toBe('1.1.0');
+    const audit = await db.pool.query(`SELECT actor, reason FROM audit_log WHERE action = 'label.move' AND subject = 'ts-promote' AND to_value = '1.1.0'`);
+    expect(audit.rows).toEqual([{ actor: 'lead', reason: 'ship it' }]);
+    // A finished rollout refuses further updates.
+    await expect(handle.executeUpdate(promoteUpdate, { args: [{ actor: 'lead' }] })).rejects.toThrow();
+  });
+
+  it('aborts on a failed analysis: 100% back on stable, the numbers recorded, the candidate kept', async () => {
+    scripts.set('ts-fail', ['pass', 'pass', 'fail']);
+    const handle = await start('ts-fail', '1:2m,5:10m,100');
+    const done = await handle.result();
+    expect(done).toMatchObject({ stage: 'aborted', stepIndex: 1, weightBp: 0 });
+    expect(done.decisions.at(-1)).toMatchObject({ kind: 'abort', by: 'canary-analysis', reason: expect.stringContaining('error_rate fail: canary 0.090 vs 0.010') });
+    expect((await routeOf('ts-fail')).candidate).toBeUndefined();
+    expect((await resolvePrompt(db.pool, 'ts-fail')).version).toBe('1.0.0');
+    expect((await resolvePrompt(db.pool, 'ts-fail', '1.1.0')).status).not.toBe('rejected');
+    const audit = await db.pool.query(`SELECT details FROM audit_log WHERE action = 'route.set' AND subject = 'ts-fail' ORDER BY id DESC LIMIT 1`);
+    expect(audit.rows[0].details.details.analysis).toMatchObject({ verdict: 'fail', canaryRequests: 120 });
+  });
+
+  it('aborts on a rollback signal from on-call', async () => {
+    const handle = await start('ts-signal', '5:1h,100');
+    await waitFor(handle, (s) => s.stage === 'canary');
+    await handle.signal(rollbackSignal, { actor: 'oncall', reason: 'customers complain' });
+    const done = await handle.result();
+    expect(done.stage).toBe('aborted');
+    expect(done.decisions.at(-1)).toMatchObject({ kind: 'abort', by: 'oncall', reason: 'customers complain' });
+    expect((await routeOf('ts-signal')).candidate).toBeUndefined();
+  });
+
+  it('pauses for a human after too many inconclusive analyses', async () => {
+    scripts.set('ts-unsure', Array(DEFAULT_LIMITS.inconclusiveLimit + 1).fill('inconclusive'));
+    const handle = await start('ts-unsure', '5:10m,100');
+    await waitFor(handle, (s) => s.stage === 'canary');
+    await env.sleep('10 minutes');
+    const paused = await waitFor(handle, (s) => s.stage === 'paused');
+    expect(paused.decisions.at(-1)).toMatchObject({ kind: 'pause', by: 'canary-analysis' });
+    expect(paused.weightBp).toBe(500);
+    await handle.signal(resumeSignal, { actor: 'lead', reason: 'traffic is back' });
+    expect((await handle.result()).stage).toBe('completed');
+  });
+
+  it('continues as new on a long rollout without skipping or repeating a step', async () => {
+    const handle = await start('ts-long', '1:30m,5:30m,100', { historyLimit: 40 });
+    const done = await handle.result();
+    expect(done.stage).toBe('completed');
+    expect(done.generation).toBeGreaterThan(1);
+    expect(done.steps.map((s) => s.verdicts.length)).toEqual([30, 30, 0]);
+    expect(await routeWrites('ts-long')).toEqual([100, 500, 0]);
+  });
+
+  it('a new candidate mid-rollout sends traffic back to stable and its own rollout starts over', async () => {
+    await pushed('ts-new', '1.1.0', '1.2.0');
+    const promotion = (version: string): PromotionInput => ({
+      prompt: 'ts-new',
+      version,
+      skipEval: true,
+      reason: 'hotfix',
+      actor: 'dev',
+      judgeModel: 'gpt-4.1-mini-2025-04-14',
+      repeat: 1,
+      concurrency: 1,
+      chunkSize: 5,
+      rollout: input('ts-new', '5:1h,25:1h,100'),
+    });
+    const first = await env.client.workflow.start(promotionWorkflow, { taskQueue: 'rollout', workflowId: 'promotion/ts-new/1.1.0', args: [promotion('1.1.0')] });
+    const rollout = env.client.workflow.getHandle('rollout/ts-new');
+    await waitFor(rollout, (s) => s.stage === 'canary');
+    await rollout.executeUpdate(promoteUpdate, { args: [{ actor: 'dev' }] });
+
+    const second = await env.client.workflow.start(promotionWorkflow, { taskQueue: 'rollout', workflowId: 'promotion/ts-new/1.2.0', args: [promotion('1.2.0')] });
+    const superseded = await first.result();
+    expect(superseded.stage).toBe('superseded');
+    expect(superseded.rollout).toMatchObject({ version: '1.1.0', stage: 'superseded', weightBp: 0 });
+    const done = await second.result();
+    expect(done.stage).toBe('promoted');
+    // The new rollout started over from its first step.
+    expect(done.rollout!.steps.map((s) => s.state)).toEqual(['passed', 'passed', 'passed']);
+    expect((await resolvePrompt(db.pool, 'ts-new')).version).toBe('1.2.0');
+    expect(await routeWrites('ts-new')).toEqual([500, 2500, 0, 500, 2500, 0]);
+    const skipped = await db.pool.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'promotion.skip-eval' AND subject = 'ts-new'`);
+    expect(skipped.rows[0].n).toBe(2);
+  });
+});

@@ -1,0 +1,253 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { RegistryActivities } from '../activities/registry';
+import type { RolloutActivities } from '../activities/rollout';
+import { decideStep, tally } from '../src/release/analysisPolicy';
+import type { AnalysisOutcome } from '../src/release/canaryAnalysis';
+import type { RolloutOptions } from '../src/release/rolloutOptions';
+import {
+  failureReason,
+  initialRolloutStatus,
+  isFinished,
+  percent,
+  recordAnalysis,
+  rolloutDetails,
+  type RolloutDecision,
+  type RolloutStage,
+  type RolloutStatus,
+} from '../src/release/rolloutStatus';
+import type { RolloutEvent } from '../src/release/rolloutWebhook';
+import { FULL_WEIGHT_BP } from '../src/routing/weights';
+import type { Decision } from './promotionMessages';
+import { approveSignal, pauseSignal, promoteFullUpdate, promoteUpdate, resumeSignal, rollbackSignal, rolloutStatusQuery, supersedeSignal } from './rolloutMessages';
+import { FlightdeckPrompt, FlightdeckStage, FlightdeckWeight } from './searchAttributes';
+
+export interface RolloutInput extends RolloutOptions {
+  prompt: string;
+  version: string;
+  actor: string;
+  reason?: string;
+  /** Continue as new past this many history events (small in tests). */
+  historyLimit?: number;
+  /** The state carried over by continue-as-new. */
+  state?: RolloutStatus;
+}
+
+const DEFAULT_HISTORY_LIMIT = 4000;
+
+// Routing writes retry until they land: a rollback must not give up.
+const ROUTING: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' } };
+const ANALYSIS: ActivityOptions = { startToCloseTimeout: '3 minutes', retry: { maximumAttempts: 5 } };
+const WEBHOOK: ActivityOptions = { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } };
+const REGISTRY: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } };
+const rollout = proxyActivities<RolloutActivities>(ROUTING);
+const registry = proxyActivities<RegistryActivities>(REGISTRY);
+
+/**
+ * The staged canary of one prompt version (`rollout/<prompt>`): each step routes the candidate at
+ * its weight, analyses it against stable on an interval during the hold, and advances only once
+ * the hold is over and the last analysis passed. A failed analysis, or `rollback`, puts 100% back on
+ * stable at once; the last step moves production. People pause, resume, approve, promote.
+ */
+export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatus> {
+  const info = workflowInfo();
+  // Handlers must exist before the first await, so the state is built first and the baseline filled in after.
+  const status: RolloutStatus = input.state ?? initialRolloutStatus({ workflowId: info.workflowId, prompt: input.prompt, version: input.version, baselineVersion: '', steps: input.steps });
+  const requests: { abort?: Decision; supersede?: Decision & { version: string }; promoteFull?: Decision; skip?: Decision } = {};
+  const requested = () => Object.values(requests).some(Boolean);
+  const current = () => status.steps[status.stepIndex]!;
+
+  const decide = (kind: RolloutDecision['kind'], by: string, reason?: string) => {
+    status.decisions = [...status.decisions, { at: new Date().toISOString(), kind, by, reason }].slice(-20);
+  };
+  const show = (stage?: RolloutStage) => {
+    if (stage) status.stage = stage;
+    upsertSearchAttributes([
+      { key: FlightdeckPrompt, value: status.prompt },
+      { key: FlightdeckStage, value: status.stage },
+      { key: FlightdeckWeight, value: Math.round(status.weightBp / 100) },
+    ]);
+    setCurrentDetails(rolloutDetails(status));
+  };
+  const activeStage = (): RolloutStage => (status.paused ? 'paused' : current().shadow ? 'shadow' : current().holdMs === null && !current().approvedBy ? 'awaiting-approval' : 'canary');
+  const notify = async (kind: RolloutEvent['kind'], text: string) => {
+    // A webhook that is down must never hold up or fail a rollout.
+    await rollout.notifyRollout
+      .executeWithOptions({ ...WEBHOOK, summary: `webhook: ${kind}` }, [{ kind, prompt: status.prompt, version: status.version, text, workflowId: status.workflowId }])
+      .catch(() => undefined);
+  };
+
+  setHandler(rolloutStatusQuery, () => status);
+  setHandler(pauseSignal, (by) => {
+    if (isFinished(status) || status.paused) return;
+    status.paused = true;
+    decide('pause', by.actor, by.reason);
+    show('paused');
+  });
+  setHandler(resumeSignal, (by) => {
+    if (!status.paused) return;
+    status.paused = false;
+    // A person looked: the inconclusive count starts again.
+    status.tally = { ...status.tally, inconclusiveInARow: 0 };
+    decide('resume', by.actor, by.reason);
+    show(activeStage());
+  });
+  setHandler(approveSignal, (by) => {
+    const step = current();
+    if (isFinished(status) || step.holdMs !== null || step.approvedBy) return;
+    step.approvedBy = by.actor;
+    decide('approve', by.actor, by.reason);
+    show(activeStage());
+  });
+  setHandler(rollbackSignal, (by) => {
+    requests.abort ??= by;
+  });
+  setHandler(supersedeSignal, (by) => {
+    requests.supersede ??= by;
+  });
+  const liveOnly = (_by: Decision) => {
+    if (isFinished(status)) throw new Error(`The rollout of ${status.prompt}@${status.version} has already ended (${status.stage})`);
+  };
+  setHandler(
+    promoteUpdate,
+    async (by) => {
+      const from = status.stepIndex;
+      requests.skip ??= by;
+      await condition(() => status.stepIndex > from || isFinished(status));
+      return status;
+    },
+    { validator: liveOnly },
+  );
+  setHandler(
+    promoteFullUpdate,
+    async (by) => {
+      requests.promoteFull ??= by;
+      await condition(() => isFinished(status));
+      return status;
+    },
+    { validator: liveOnly },
+  );
+
+  const backToStable = async (stage: 'aborted' | 'superseded', by: string, reason: string, details?: Record<string, unknown>) => {
+    await rollout.restoreStable.executeWithOptions({ ...ROUTING, summary: `100% back on ${status.baselineVersion}` }, [{ prompt: status.prompt, actor: by, reason, details }]);
+    current().state = 'aborted';
+    status.weightBp = 0;
+    decide(stage === 'aborted' ? 'abort' : 'supersede', by, reason);
+    show(stage);
+    await notify(stage === 'aborted' ? 'abort' : 'supersede', `rolled back to ${status.baselineVersion}: ${reason}`);
+  };
+  const complete = async (kind: 'complete' | 'promote-full', by: string, reason: string) => {
+    await rollout.promoteToProduction.executeWithOptions({ ...ROUTING, summary: `production → ${status.version}` }, [{ prompt: status.prompt, version: status.version, actor: by, reason }]);
+    for (const step of status.steps) if (step.state !== 'passed' && step.state !== 'skipped') step.state = kind === 'complete' ? 'passed' : 'skipped';
+    status.stepIndex = status.steps.length - 1;
+    status.weightBp = FULL_WEIGHT_BP;
+    decide(kind, by, reason);
+    show('completed');
+    await notify('complete', `is production (${reason})`);
+  };
+  const enterStep = async () => {
+    const step = current();
+    step.startedAt = new Date().toISOString();
+    const routed = await rollout.applyStepRoute.executeWithOptions(
+      { ...ROUTING, summary: step.shadow ? `shadow ${percent(input.shadowSampleBp)} of traffic` : `route ${percent(step.weightBp)} to ${status.version}` },
+      [{ prompt: status.prompt, version: status.version, weightBp: step.weightBp, shadow: step.shadow === true, shadowSampleBp: input.shadowSampleBp, actor: input.actor, reason: `rollout step ${status.stepIndex + 1}` }],
+    );
+    step.effectiveAt = routed.effectiveAt;
+    step.state = 'holding';
+    status.weightBp = step.shadow ? 0 : step.weightBp;
+    status.tally = { failures: 0, inconclusiveInARow: 0 };
+    show(activeStage());
+    await notify('step', step.shadow ? `shadow step: ${percent(input.shadowSampleBp)} of requests mirrored` : `now serves ${percent(step.weightBp)} of traffic`);
+  };
+  const advance = (kind: 'advance' | 'promote', by: string, reason?: string) => {
+    current().state = kind === 'advance' ? 'passed' : 'skipped';
+    decide(kind, by, reason);
+    status.stepIndex += 1;
+  };
+  const analyse = async () => {
+    const step = current();
+    const now = new Date().toISOString();
+    const outcome: AnalysisOutcome = await rollout.analyseCanary.executeWithOptions({ ...ANALYSIS, summary: `analyse step ${status.stepIndex + 1}` }, [
+      {
+        workflowId: status.workflowId,
+        prompt: status.prompt,
+        candidateVersion: status.version,
+        stepIndex: status.stepIndex,
+        weightBp: step.weightBp,
+        shadow: step.shadow === true,
+        from: step.effectiveAt!,
+        to: now,
+        judgeSamples: input.judgeSamples,
+        judgeModel: input.judgeModel,
+      },
+    ]).catch((error: Error) => ({ verdict: 'inconclusive' as const, canaryRequests: 0, baselineRequests: 0, metrics: [], error: `analysis failed: ${error.message}` }));
+    // An analysis that cannot run counts as inconclusive: enough of them pause the rollout for a human.
+    const summary = { at: now, stepIndex: status.stepIndex, verdict: outcome.verdict, canaryRequests: outcome.canaryRequests, baselineRequests: outcome.baselineRequests, notable: outcome.metrics.filter((m) => m.verdict !== 'pass'), error: outcome.error };
+    recordAnalysis(status, summary);
+    status.tally = tally(status.tally, outcome.verdict);
+    const holdOver = step.holdMs === null ? step.approvedBy !== undefined : Date.now() >= Date.parse(step.startedAt!) + step.holdMs;
+    return { summary, decision: decideStep(status.tally, holdOver, input.limits) };
+  };
+
+  if (!input.state) {
+    status.baselineVersion = (await registry.resolvePromptVersion.executeWithOptions({ ...REGISTRY, summary: `resolve ${input.prompt} production` }, [input.prompt, 'production'])).version;
+    decide('start', input.actor, input.reason);
+    show('starting');
+    await notify('start', `rollout started by ${input.actor} over ${status.steps.length} steps (baseline ${status.baselineVersion})`);
+  } else {
+    show();
+  }
+
+  while (!isFinished(status)) {
+    const step = current();
+    if (requests.abort) {
+      await backToStable('aborted', requests.abort.actor, requests.abort.reason ?? 'rollback requested');
+    } else if (requests.supersede) {
+      await backToStable('superseded', requests.supersede.actor, `superseded by ${requests.supersede.version}`);
+    } else if (requests.promoteFull) {
+      await complete('promote-full', requests.promoteFull.actor, requests.promoteFull.reason ?? 'promoted in full by hand');
+    } else if (!step.shadow && step.weightBp >= FULL_WEIGHT_BP) {
+      // The last step is the promotion itself: at 100% there is no baseline left to compare with.
+      await complete('complete', input.actor, 'every step passed its analysis');
+    } else if (step.state === 'pending') {
+      await enterStep();
+    } else if (requests.skip) {
+      advance('promote', requests.skip.actor, requests.skip.reason ?? 'promoted to the next step by hand');
+      requests.skip = undefined;
+    } else if (status.paused) {
+      await condition(() => !status.paused || requested());
+    } else {
+      const holdLeft = step.holdMs === null ? input.intervalMs : Date.parse(step.startedAt!) + step.holdMs - Date.now();
+      const approvalPending = step.holdMs === null && !step.approvedBy;
+      const waitMs = Math.max(1, Math.min(input.intervalMs, holdLeft > 0 ? holdLeft : input.intervalMs));
+      await condition(() => requested() || status.paused || (approvalPending && step.approvedBy !== undefined), waitMs, { summary: `hold at step ${status.stepIndex + 1} (${step.shadow ? 'shadow' : percent(step.weightBp)})` });
+      if (requested() || status.paused) continue;
+      const { summary, decision } = await analyse();
+      if (decision === 'abort') {
+        await backToStable('aborted', 'canary-analysis', failureReason(summary), { analysis: summary });
+      } else if (decision === 'pause') {
+        status.paused = true;
+        decide('pause', 'canary-analysis', `more than ${input.limits.inconclusiveLimit} inconclusive analyses in a row; look at the numbers, then resume or abort`);
+        show('paused');
+        await notify('pause', 'paused: analyses stay inconclusive (too little traffic?)');
+      } else {
+        if (decision === 'advance') advance('advance', 'canary-analysis', 'hold over, last analysis passed');
+        else show(activeStage());
+      }
+    }
+    if (!isFinished(status) && !requested() && allHandlersFinished() && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT))) {
+      status.generation += 1;
+      await continueAsNew<typeof rolloutWorkflow>({ ...input, state: status });
+    }
+  }
+  return status;
+}

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Pool } from '../src/db/pool';
 import { Judge } from '../src/evals/judge';
 import type { ProviderDirectory } from '../src/providers/directory';
@@ -5,6 +6,17 @@ import { analyseCanary, type AnalysisOutcome, type AnalysisRequest } from '../sr
 import { applyStepRoute, promoteToProduction, restoreStable, type RestoreRequest, type StepRoute } from '../src/release/rolloutRouting';
 import { postWebhook, type RolloutEvent } from '../src/release/rolloutWebhook';
 import { failFastOnBadInput } from './failures';
+
+/** Heartbeat while a long activity runs, so a dead worker's attempt is retried within the heartbeat timeout. */
+async function heartbeating<T>(fn: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const timer = setInterval(() => context.heartbeat(), 1000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 export interface RolloutActivityOptions {
   /** Slack-compatible webhook for rollout events (FLIGHTDECK_WEBHOOK_URL); none: events are only logged. */
@@ -18,7 +30,7 @@ export function createRolloutActivities(pool: Pool, providers: ProviderDirectory
     restoreStable: (request: RestoreRequest) => failFastOnBadInput(() => restoreStable(pool, request)),
     promoteToProduction: (request: RestoreRequest & { version: string }) => failFastOnBadInput(() => promoteToProduction(pool, request)),
     analyseCanary: (request: AnalysisRequest & { judgeModel: string }): Promise<AnalysisOutcome> =>
-      failFastOnBadInput(() => analyseCanary(pool, request.judgeSamples > 0 ? new Judge(pool, providers, request.judgeModel) : undefined, request)),
+      heartbeating(() => failFastOnBadInput(() => analyseCanary(pool, request.judgeSamples > 0 ? new Judge(pool, providers, request.judgeModel) : undefined, request))),
     async notifyRollout(event: RolloutEvent): Promise<void> {
       if (!options.webhookUrl) return;
       await postWebhook(options.webhookUrl, event);

@@ -49,7 +49,7 @@ const audit = proxyActivities<RolloutActivities>(options);
  */
 export async function promotionWorkflow(input: PromotionInput): Promise<PromotionStatus> {
   const info = workflowInfo();
-  const status: PromotionStatus = { workflowId: info.workflowId, prompt: input.prompt, version: input.version, datasetHash: input.datasetHash, skipEval: input.skipEval, stage: 'evaluating', history: [] };
+  const status: PromotionStatus = { workflowId: info.workflowId, prompt: input.prompt, version: input.version, datasetHash: input.datasetHash, skipEval: input.skipEval, stage: input.skipEval ? 'rolling-out' : 'evaluating-baseline', history: [] };
   let cancelled: Decision | undefined;
   setHandler(statusQuery, () => status);
   setHandler(cancelSignal, (by) => {

@@ -44,9 +44,10 @@ export interface RolloutInput extends RolloutOptions {
 
 const DEFAULT_HISTORY_LIMIT = 4000;
 
-// Routing writes retry until they land: a rollback must not give up.
-const ROUTING: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' } };
-const ANALYSIS: ActivityOptions = { startToCloseTimeout: '3 minutes', retry: { maximumAttempts: 5 } };
+// Routing writes retry until they land (a rollback must not give up); a short timeout so a worker
+// that died mid-write is replaced quickly. The analysis heartbeats for the same reason.
+const ROUTING: ActivityOptions = { startToCloseTimeout: '10 seconds', retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' } };
+const ANALYSIS: ActivityOptions = { startToCloseTimeout: '3 minutes', heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 5 } };
 const WEBHOOK: ActivityOptions = { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } };
 const REGISTRY: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } };
 const rollout = proxyActivities<RolloutActivities>(ROUTING);

@@ -64,7 +64,10 @@ describe('the README path on embedded defaults', () => {
     expect(first.stdout).toMatch(/workflow label\/support-answer\/staging: staging \(none\) -> 1\.1\.0/);
     expect(first.stdout).toMatch(/Cohen's kappa 0\.\d+, Spearman 0\.\d+ on 66 examples/);
     expect(first.stdout).toMatch(/promotion\/support-answer\/1\.2\.0: rejected, pass rate \d+% \(failed: .*pass_rate/);
-    expect(first.stdout).toMatch(/approved: promoted, production is now 1\.1\.0/);
+    expect(first.stdout).toMatch(/canary 1\.1\.0: canary at 50%/);
+    expect(first.stdout).toMatch(/released: promoted, production is now 1\.1\.0/);
+    expect(first.stdout).toMatch(/rolled-back: analysis failed at step 1 .*fail/);
+    expect(first.stdout).toMatch(/production stays 1\.1\.0; 1\.3\.0 stays registered/);
     expect(first.stdout).toMatch(/rollback: production 1\.1\.0 -> 1\.0\.0/);
     // Gateway traffic from the official openai client: the stable version, and the fallback once the primary overloads.
     expect(first.stdout).toMatch(/1\.0\.0\s+stable\s+gpt-4o-mini-2024-07-18\s+no\s+\d+/);
@@ -75,7 +78,8 @@ describe('the README path on embedded defaults', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/support-answer@1\.0\.0: unchanged \[production\]/);
     expect(second.stdout).toMatch(/support-answer@1\.2\.0 was already rejected by an earlier run/);
-    expect(second.stdout).toMatch(/approved: promoted, production is now 1\.1\.0/);
+    expect(second.stdout).toMatch(/released: promoted, production is now 1\.1\.0/);
+    expect(second.stdout).toMatch(/rolled-back: analysis failed/);
   }, 180_000);
 
   it('`flightdeck dev` prints every URL and stops everything on Ctrl-C', async () => {

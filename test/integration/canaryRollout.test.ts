@@ -1,0 +1,121 @@
+import type { Worker } from '@temporalio/worker';
+import { startBackgroundTraffic, type BackgroundTraffic } from '../../src/cli/backgroundTraffic';
+import { DEFAULT_JUDGE_MODEL } from '../../src/evals/defaults';
+import { parsePromptFile } from '../../src/registry/promptFile';
+import { resolvePrompt } from '../../src/registry/registry';
+import { DEFAULT_ROLLOUT_OPTIONS } from '../../src/release/rolloutOptions';
+import { parseSteps } from '../../src/release/rolloutSteps';
+import { promotionWorkflow, type PromotionInput } from '../../workflows/promotion';
+import { rolloutStatusQuery } from '../../workflows/rolloutMessages';
+import { eventually, startGatewayHarness, type GatewayHarness } from '../harness/gateway';
+import { simulatorProviders } from '../harness/providers';
+import { connectDevServer, uniqueTaskQueue, type DevServerHandles } from '../harness/temporal';
+
+/** A support prompt with no fallbacks, so a failing model shows as errors. */
+const version = (v: string, model: string) =>
+  parsePromptFile(
+    `name: canary-it
+version: ${v}
+owner: team
+model: ${model}
+variables: { question: { type: string }, context: { type: string } }
+template: { system: "Answer only from the context ({{context}}).", user: "{{question}}" }
+`,
+    `canary-it-${v}.yaml`,
+  );
+
+/**
+ * The canary end to end: real traffic from the official openai client through the gateway to the
+ * simulator, the request log in Postgres, the rollout workflow on the real dev server.
+ */
+describe('the canary with real gateway traffic', () => {
+  let h: GatewayHarness;
+  let temporal: DevServerHandles;
+  let worker: Worker;
+  let running: Promise<void>;
+  let traffic: BackgroundTraffic;
+  const taskQueue = uniqueTaskQueue('canary');
+
+  beforeAll(async () => {
+    h = await startGatewayHarness();
+    // 1.2.0 moves to another (cheaper) model, so a fault injected there hits the candidate only.
+    await h.push(version('1.0.0', 'gpt-4o-mini-2024-07-18'), version('1.1.0', 'gpt-4o-mini-2024-07-18'), version('1.2.0', 'gpt-4.1-nano-2025-04-14'));
+    const quick = { ttftMs: 20, ttftSpreadMs: 5, perTokenMs: 1, perTokenSpreadMs: 0 };
+    for (const model of ['default', 'gpt-4.1-nano-2025-04-14']) await fetch(`${h.sim.url}/admin/profiles/${model}`, { method: 'PUT', body: JSON.stringify(quick) });
+    temporal = await connectDevServer();
+    worker = await temporal.worker(h.db.pool, taskQueue, simulatorProviders(h.sim.port));
+    running = worker.run();
+    traffic = startBackgroundTraffic(h.gateway.url, await h.tenant('app'), 'canary-it', 16);
+  });
+  afterAll(async () => {
+    await traffic?.stop();
+    worker?.shutdown();
+    await running;
+    await temporal?.close();
+    await h?.close();
+  });
+
+  const release = (v: string, steps: string) => {
+    const input: PromotionInput = {
+      prompt: 'canary-it',
+      version: v,
+      skipEval: true,
+      reason: 'test',
+      actor: 'dev',
+      judgeModel: DEFAULT_JUDGE_MODEL,
+      repeat: 1,
+      concurrency: 1,
+      chunkSize: 5,
+      rollout: { ...DEFAULT_ROLLOUT_OPTIONS, steps: parseSteps(steps), intervalMs: 1000, judgeSamples: 3, judgeModel: DEFAULT_JUDGE_MODEL, limits: { failureLimit: 1, inconclusiveLimit: 30 } },
+    };
+    return temporal.client.workflow.start(promotionWorkflow, { taskQueue, workflowId: `promotion/canary-it/${v}-${taskQueue}`, args: [input] });
+  };
+
+  it('ramps a healthy version to 100% on passing analyses', async () => {
+    const done = await (await release('1.1.0', '5:3s,50:3s,100')).result();
+    expect(done.stage).toBe('promoted');
+    expect(done.rollout!.steps.map((s) => s.state)).toEqual(['passed', 'passed', 'passed']);
+    expect((await resolvePrompt(h.db.pool, 'canary-it')).version).toBe('1.1.0');
+
+    const { rows } = await h.db.pool.query<{ step_index: number; verdict: string; canary_requests: number; baseline_requests: number; metrics: Array<{ metric: string; verdict: string }> }>(
+      `SELECT step_index, verdict, canary_requests, baseline_requests, metrics FROM rollout_analyses WHERE prompt_name = 'canary-it' AND candidate_version = '1.1.0' ORDER BY id`,
+    );
+    // Each step advanced on a passing analysis of real traffic on both sides.
+    for (const step of [0, 1]) {
+      const last = rows.filter((r) => r.step_index === step).at(-1)!;
+      expect(last.verdict).toBe('pass');
+      expect(last.canary_requests).toBeGreaterThanOrEqual(50);
+      expect(last.baseline_requests).toBeGreaterThanOrEqual(50);
+    }
+    // Sampled live answers were judged, and the judge's metric is part of the verdict.
+    const judged = await h.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM judge_samples');
+    expect(judged.rows[0]!.n).toBeGreaterThan(0);
+    expect(rows.at(-1)!.metrics.map((m) => m.metric)).toContain('judge_score');
+  });
+
+  it('rolls back on its own when a regression appears at the 5% step', async () => {
+    const handle = await release('1.2.0', '5:10m,50:10m,100');
+    const rollout = temporal.client.workflow.getHandle('rollout/canary-it');
+    // Healthy at first: the step holds on passing analyses.
+    await eventually(async () => {
+      const s = await rollout.query(rolloutStatusQuery).catch(() => undefined);
+      return s?.version === '1.2.0' && s.analyses.some((a) => a.verdict === 'pass') ? s : undefined;
+    }, 30_000);
+    expect((await h.gateway.state.routes.get('canary-it'))?.candidate).toMatchObject({ version: '1.2.0', weightBp: 500 });
+
+    // The candidate's model starts failing a fifth of its calls.
+    const injected = Date.now();
+    await fetch(`${h.sim.url}/admin/profiles/gpt-4.1-nano-2025-04-14`, { method: 'PUT', body: JSON.stringify({ ttftMs: 20, ttftSpreadMs: 5, perTokenMs: 1, perTokenSpreadMs: 0, errors: { server: 0.2 } }) });
+    const done = await handle.result();
+    const stableAgain = await eventually(() => (h.gateway.state.routes.get('canary-it')?.candidate === undefined ? Date.now() : undefined), 5000);
+
+    expect(done.stage).toBe('rolled-back');
+    expect(done.rollout).toMatchObject({ stage: 'aborted', stepIndex: 0 });
+    expect(done.rollout!.decisions.at(-1)).toMatchObject({ kind: 'abort', by: 'canary-analysis', reason: expect.stringMatching(/error_rate fail/) });
+    expect((await resolvePrompt(h.db.pool, 'canary-it')).version).toBe('1.1.0');
+    expect((await resolvePrompt(h.db.pool, 'canary-it', '1.2.0')).status).not.toBe('rejected');
+    expect(stableAgain - injected).toBeLessThan(30_000);
+    const audit = await h.db.pool.query(`SELECT actor, details FROM audit_log WHERE action = 'route.set' AND subject = 'canary-it' ORDER BY id DESC LIMIT 1`);
+    expect(audit.rows[0]).toMatchObject({ actor: 'canary-analysis', details: { weightBp: 0, details: { analysis: { verdict: 'fail' } } } });
+  }, 90_000);
+});

@@ -1,10 +1,12 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { Worker } from '@temporalio/worker';
 import { storeDataset } from '../../src/evals/runStore';
 import { resolvePrompt } from '../../src/registry/registry';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server';
 import { TASK_QUEUE } from '../../src/temporal/connection';
 import { scheduledEvalWorkflow } from '../../workflows/scheduledEval';
-import { FlightdeckStage } from '../../workflows/searchAttributes';
+import { FlightdeckStage, FlightdeckWeight } from '../../workflows/searchAttributes';
 import { runCli } from '../harness/cli';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { harnessValue } from '../harness/harnessEnv';
@@ -40,39 +42,88 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     await db.drop();
   });
 
-  it('refuses to promote with an uncalibrated judge, then promotes, reports status, and approves', async () => {
+  const rolloutStatus = async () => JSON.parse((await cli('rollout', 'status', 'support-answer', '--json')).stdout) as { promotion: { stage: string }; rollout?: { stage: string; stepIndex: number; weightBp: number } };
+  async function until(test: (view: Awaited<ReturnType<typeof rolloutStatus>>) => boolean) {
+    for (let i = 0; i < 300; i++) {
+      const view = await rolloutStatus().catch(() => undefined);
+      if (view && test(view)) return view;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the release never reached the expected state');
+  }
+
+  it('refuses bad promotions, then promotes through the gate into a canary people steer from the CLI and the temporal CLI', async () => {
     const refused = await cli('promote', 'support-answer@1.1.0', '--dataset', DATASET_PATH);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/has not been calibrated/);
     expect((await cli('eval', 'calibrate', '--labels', LABELS_PATH)).code).toBe(0);
+    const noDataset = await cli('promote', 'support-answer@1.1.0');
+    expect(noDataset.code).toBe(2);
+    expect(noDataset.stderr).toMatch(/--dataset <file>, or --skip-eval --reason/);
+    const noReason = await cli('promote', 'support-answer@1.1.0', '--skip-eval');
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toMatch(/--skip-eval needs --reason/);
+    const badSteps = await cli('promote', 'support-answer@1.1.0', '--dataset', DATASET_PATH, '--steps', '5:1m,3:1m,100');
+    expect(badSteps.code).toBe(2);
+    expect(badSteps.stderr).toMatch(/weights must grow/);
+    expect((await cli('rollout', 'pause', 'support-answer')).stderr).toMatch(/has no live rollout/);
 
-    const started = await cli('promote', 'support-answer@1.1.0', '--dataset', DATASET_PATH, '--json');
+    // No traffic reaches this prompt, so every analysis is inconclusive: the canary holds at 5%.
+    const started = await cli('promote', 'support-answer@1.1.0', '--dataset', DATASET_PATH, '--steps', '5:1h,50:1h,100', '--interval', '1s', '--inconclusive-limit', '1000', '--json');
     expect(started.code).toBe(0);
-    expect(JSON.parse(started.stdout).workflowId).toBe('promotion/support-answer/1.1.0');
+    expect(JSON.parse(started.stdout)).toMatchObject({ workflowId: 'promotion/support-answer/1.1.0', steps: [{ weightBp: 500 }, { weightBp: 5000 }, { weightBp: 10000 }] });
     const twice = await cli('promote', 'support-answer@1.1.0', '--dataset', DATASET_PATH);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/already running/);
 
-    let status = JSON.parse((await cli('rollout', 'status', 'support-answer', '--json')).stdout);
-    for (let i = 0; i < 300 && status.stage !== 'awaiting-approval'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = JSON.parse((await cli('rollout', 'status', 'support-answer', '--json')).stdout);
-    }
-    expect(status).toMatchObject({ stage: 'awaiting-approval', baselineVersion: '1.0.0', gate: { passed: true } });
+    const live = await until((v) => v.rollout?.stage === 'canary');
+    expect(live).toMatchObject({ promotion: { stage: 'rolling-out', gate: { passed: true } }, rollout: { stepIndex: 0, weightBp: 500 } });
     const text = await cli('rollout', 'status', 'support-answer');
-    expect(text.stdout).toMatch(/support-answer@1\.1\.0: awaiting-approval/);
-    expect(text.stdout).toMatch(/Next: `flightdeck rollout approve support-answer`/);
+    expect(text.stdout).toMatch(/canary: support-answer@1\.1\.0 \(baseline 1\.0\.0\): canary, step 1\/3 at 5%/);
+    expect(text.stdout).toMatch(/in hold for \d+ s of 60\.0 min/);
+    const description = await temporal.client.workflow.getHandle('rollout/support-answer').describe();
+    expect(description.typedSearchAttributes.get(FlightdeckStage)).toBe('canary');
+    expect(description.typedSearchAttributes.get(FlightdeckWeight)).toBe(5);
 
-    const description = await temporal.client.workflow.getHandle('promotion/support-answer/1.1.0').describe();
-    expect(description.typedSearchAttributes.get(FlightdeckStage)).toBe('awaiting-approval');
+    expect((await cli('rollout', 'approve', 'support-answer')).stderr).toMatch(/not waiting for approval \(canary\)/);
+    const paused = await cli('rollout', 'pause', 'support-answer', '--reason', 'incident', '--json');
+    expect(JSON.parse(paused.stdout)).toMatchObject({ stage: 'paused', paused: true });
+    expect((await cli('rollout', 'pause', 'support-answer')).code).toBe(2);
+    expect(JSON.parse((await cli('rollout', 'resume', 'support-answer', '--json')).stdout)).toMatchObject({ stage: 'canary', paused: false });
 
-    const approved = await cli('rollout', 'approve', 'support-answer', '--reason', 'gate green', '--json');
-    expect(approved.code).toBe(0);
-    expect(JSON.parse(approved.stdout)).toMatchObject({ stage: 'promoted', decidedBy: 'release-manager' });
+    // On-call without flightdeck: the plain temporal CLI sends the same messages (async: the worker runs in this process).
+    const temporalCli = (JSON.parse(harnessValue('cli')) as { path: string }).path;
+    const temporalRun = async (...args: string[]) => (await promisify(execFile)(temporalCli, [...args, '--address', harnessValue('temporalAddress')])).stdout;
+    await temporalRun('workflow', 'signal', '--workflow-id', 'rollout/support-answer', '--name', 'pause', '--input', '{"actor":"oncall"}');
+    await until((v) => v.rollout?.stage === 'paused');
+    const queried = await temporalRun('workflow', 'query', '--workflow-id', 'rollout/support-answer', '--type', 'status', '--output', 'json');
+    expect(queried).toMatch(/"stage":\s*"paused"/);
+    await temporalRun('workflow', 'signal', '--workflow-id', 'rollout/support-answer', '--name', 'resume', '--input', '{"actor":"oncall"}');
+    await temporalRun('workflow', 'update', 'execute', '--workflow-id', 'rollout/support-answer', '--name', 'promote', '--input', '{"actor":"oncall","reason":"numbers look fine"}');
+    await until((v) => v.rollout?.weightBp === 5000);
+
+    const full = await cli('rollout', 'promote', 'support-answer', '--full', '--reason', 'ship it', '--json');
+    expect(JSON.parse(full.stdout)).toMatchObject({ stage: 'completed', decisions: expect.arrayContaining([expect.objectContaining({ kind: 'promote-full', by: 'release-manager', reason: 'ship it' })]) });
     expect((await resolvePrompt(db.pool, 'support-answer')).version).toBe('1.1.0');
-    const after = await cli('rollout', 'approve', 'support-answer');
-    expect(after.code).toBe(2);
-    expect(after.stderr).toMatch(/has already ended/);
+    expect((await until((v) => v.promotion.stage === 'promoted')).rollout).toMatchObject({ stage: 'completed' });
+    expect((await cli('rollout', 'abort', 'support-answer', '--reason', 'late')).stderr).toMatch(/no live release to abort/);
+  });
+
+  it('rollback: a live canary goes back to stable through the workflow; without one, production moves back', async () => {
+    const started = await cli('promote', 'support-answer@1.2.0', '--skip-eval', '--reason', 'hotfix', '--steps', '5:1h,100', '--interval', '1s', '--inconclusive-limit', '1000', '--json');
+    expect(started.code).toBe(0);
+    await until((v) => v.rollout?.stage === 'canary' && v.rollout.weightBp === 500);
+    const audit = await db.pool.query(`SELECT reason FROM audit_log WHERE action = 'promotion.skip-eval' AND subject = 'support-answer'`);
+    expect(audit.rows).toEqual([{ reason: 'hotfix' }]);
+
+    const canary = await cli('rollback', 'support-answer', '--reason', 'pager', '--json');
+    expect(canary.code).toBe(0);
+    expect(JSON.parse(canary.stdout)).toMatchObject({ kind: 'canary-aborted', rollout: { stage: 'aborted', weightBp: 0 } });
+    expect((await resolvePrompt(db.pool, 'support-answer')).version).toBe('1.1.0');
+    expect((await until((v) => v.promotion.stage === 'rolled-back')).rollout).toMatchObject({ stage: 'aborted', decisions: expect.arrayContaining([expect.objectContaining({ kind: 'abort', reason: 'pager' })]) });
+
+    const label = await cli('rollback', 'support-answer', '--reason', 'pager again', '--json');
+    expect(JSON.parse(label.stdout)).toMatchObject({ kind: 'label-moved', from: '1.1.0', to: '1.0.0', changed: true });
   });
 
   it('installs the schedules idempotently and lists them', async () => {

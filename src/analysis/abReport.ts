@@ -11,9 +11,9 @@ export interface AbLine {
   effect: number | null;
   interval: [number, number] | null;
   pValue: number | null;
-  /** 'no difference': the interval already excludes any effect as large as 10% of A's mean. */
+  /** 'no difference': the interval already excludes any effect the size worth finding. */
   verdict: 'B better' | 'B worse' | 'B differs' | 'no difference' | 'too early';
-  /** Observations per arm still needed to call the effect seen so far (or a 10% effect) when too early. */
+  /** When too early: observations per arm still needed to call the effect seen so far, or to rule out one worth finding. */
   moreSamplesNeeded: number | null;
 }
 
@@ -61,13 +61,21 @@ function arms(metric: AbMetric, w: VariantWindow): ArmSummary {
 
 export const AB_METRICS = Object.keys(BETTER) as AbMetric[];
 
+/**
+ * The mSPRT's mixing scale: the size of effect worth finding. 10% of A's mean, or a tenth of A's
+ * standard deviation where that is larger (rare events: 10% of a 1% error rate is too small to care).
+ */
+function effectWorthFinding(a: ArmSummary): number {
+  return Math.max(Math.abs(a.mean) * 0.1, Math.sqrt(a.variance) * 0.1, 1e-9);
+}
+
 /** Sequential tests need a few observations before their variance means anything. */
 const MIN_PER_ARM = 20;
 
 /**
  * Per metric, B against A with the mSPRT: an effect, an always-valid interval and a verdict that
- * stays valid however often someone looks. The mixing scale tau is 10% of A's mean (the size of
- * effect worth finding), so "too early" comes with the samples needed to see such an effect.
+ * stays valid however often someone looks. "Too early" comes with the samples needed to see the
+ * effect seen so far, or one the size worth finding.
  */
 export function abReport(a: VariantWindow, b: VariantWindow, alpha = 0.05): AbLine[] {
   return AB_METRICS.map((metric): AbLine => {
@@ -77,13 +85,17 @@ export function abReport(a: VariantWindow, b: VariantWindow, alpha = 0.05): AbLi
     if (x.n < MIN_PER_ARM || y.n < MIN_PER_ARM) {
       return { ...base, effect: null, interval: null, pValue: null, verdict: 'too early', moreSamplesNeeded: MIN_PER_ARM - Math.min(x.n, y.n) };
     }
-    const tau = Math.max(Math.abs(x.mean) * 0.1, 1e-9);
+    const tau = effectWorthFinding(x);
     const result = msprt(x, y, { tau, alpha });
     const direction = Math.sign(result.effect) * BETTER[metric];
     const equivalent = result.interval[0] > -tau && result.interval[1] < tau;
     const verdict: AbLine['verdict'] = result.significant ? (direction > 0 ? 'B better' : direction < 0 ? 'B worse' : 'B differs') : equivalent ? 'no difference' : 'too early';
-    const target = Math.max(Math.abs(result.effect), tau);
-    const needed = verdict !== 'too early' ? null : Math.max(0, samplesNeeded(x.variance, y.variance, target, { tau, alpha }) - Math.min(x.n, y.n));
+    // Too early: the samples until the interval either excludes zero (the effect seen so far is
+    // real) or fits inside ±tau (no effect worth finding), whichever comes first.
+    const size = Math.abs(result.effect);
+    const toCall = samplesNeeded(x.variance, y.variance, size, { tau, alpha });
+    const toRuleOut = size < tau ? samplesNeeded(x.variance, y.variance, tau - size, { tau, alpha }) : Number.POSITIVE_INFINITY;
+    const needed = verdict !== 'too early' ? null : Math.max(1, Math.min(toCall, toRuleOut) - Math.min(x.n, y.n));
     return { ...base, effect: result.effect, interval: result.interval, pValue: result.pValue, verdict, moreSamplesNeeded: needed === Number.POSITIVE_INFINITY ? null : needed };
   });
 }

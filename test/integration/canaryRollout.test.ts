@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Worker } from '@temporalio/worker';
 import { startBackgroundTraffic, type BackgroundTraffic } from '../../src/cli/backgroundTraffic';
 import { DEFAULT_JUDGE_MODEL } from '../../src/evals/defaults';
@@ -9,7 +12,8 @@ import { promotionWorkflow, type PromotionInput } from '../../workflows/promotio
 import { rolloutStatusQuery } from '../../workflows/rolloutMessages';
 import { eventually, startGatewayHarness, type GatewayHarness } from '../harness/gateway';
 import { simulatorProviders } from '../harness/providers';
-import { connectDevServer, uniqueTaskQueue, type DevServerHandles } from '../harness/temporal';
+import { connectDevServer, uniqueTaskQueue, workflowBundle, type DevServerHandles } from '../harness/temporal';
+import { createFlightdeckWorker } from '../../workers/worker';
 
 /** A support prompt with no fallbacks, so a failing model shows as errors. */
 const version = (v: string, model: string) =>
@@ -34,6 +38,8 @@ describe('the canary with real gateway traffic', () => {
   let worker: Worker;
   let running: Promise<void>;
   let traffic: BackgroundTraffic;
+  let webhook: Server;
+  const posted: Array<{ text: string; flightdeck: { kind: string; version: string } }> = [];
   const taskQueue = uniqueTaskQueue('canary');
 
   beforeAll(async () => {
@@ -42,8 +48,25 @@ describe('the canary with real gateway traffic', () => {
     await h.push(version('1.0.0', 'gpt-4o-mini-2024-07-18'), version('1.1.0', 'gpt-4o-mini-2024-07-18'), version('1.2.0', 'gpt-4.1-nano-2025-04-14'));
     const quick = { ttftMs: 20, ttftSpreadMs: 5, perTokenMs: 1, perTokenSpreadMs: 0 };
     for (const model of ['default', 'gpt-4.1-nano-2025-04-14']) await fetch(`${h.sim.url}/admin/profiles/${model}`, { method: 'PUT', body: JSON.stringify(quick) });
+    webhook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        posted.push(JSON.parse(body));
+        res.end('ok');
+      });
+    }).listen(0);
+    await once(webhook, 'listening');
     temporal = await connectDevServer();
-    worker = await temporal.worker(h.db.pool, taskQueue, simulatorProviders(h.sim.port));
+    worker = await createFlightdeckWorker({
+      connection: temporal.workerConnection,
+      namespace: 'default',
+      pool: h.db.pool,
+      providers: simulatorProviders(h.sim.port),
+      taskQueue,
+      workflowBundle: workflowBundle(),
+      webhookUrl: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`,
+    });
     running = worker.run();
     traffic = startBackgroundTraffic(h.gateway.url, await h.tenant('app'), 'canary-it', 16);
   });
@@ -52,10 +75,11 @@ describe('the canary with real gateway traffic', () => {
     worker?.shutdown();
     await running;
     await temporal?.close();
+    webhook?.close();
     await h?.close();
   });
 
-  const release = (v: string, steps: string) => {
+  const release = (v: string, steps: string, shadowSampleBp = 1000) => {
     const input: PromotionInput = {
       prompt: 'canary-it',
       version: v,
@@ -66,7 +90,7 @@ describe('the canary with real gateway traffic', () => {
       repeat: 1,
       concurrency: 1,
       chunkSize: 5,
-      rollout: { ...DEFAULT_ROLLOUT_OPTIONS, steps: parseSteps(steps), intervalMs: 1000, judgeSamples: 3, judgeModel: DEFAULT_JUDGE_MODEL, limits: { failureLimit: 1, inconclusiveLimit: 30 } },
+      rollout: { ...DEFAULT_ROLLOUT_OPTIONS, steps: parseSteps(steps), shadowSampleBp, intervalMs: 1000, judgeSamples: 3, judgeModel: DEFAULT_JUDGE_MODEL, limits: { failureLimit: 1, inconclusiveLimit: 30 } },
     };
     return temporal.client.workflow.start(promotionWorkflow, { taskQueue, workflowId: `promotion/canary-it/${v}-${taskQueue}`, args: [input] });
   };
@@ -91,6 +115,10 @@ describe('the canary with real gateway traffic', () => {
     const judged = await h.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM judge_samples');
     expect(judged.rows[0]!.n).toBeGreaterThan(0);
     expect(rows.at(-1)!.metrics.map((m) => m.metric)).toContain('judge_score');
+    // Slack-compatible webhook: start, each step, completion.
+    const events = posted.filter((p) => p.flightdeck.version === '1.1.0');
+    expect(events.map((p) => p.flightdeck.kind)).toEqual(['start', 'step', 'step', 'complete']);
+    expect(events[1]!.text).toMatch(/\*canary-it@1\.1\.0\* now serves 5% of traffic/);
   });
 
   it('rolls back on its own when a regression appears at the 5% step', async () => {
@@ -117,5 +145,26 @@ describe('the canary with real gateway traffic', () => {
     expect(stableAgain - injected).toBeLessThan(30_000);
     const audit = await h.db.pool.query(`SELECT actor, details FROM audit_log WHERE action = 'route.set' AND subject = 'canary-it' ORDER BY id DESC LIMIT 1`);
     expect(audit.rows[0]).toMatchObject({ actor: 'canary-analysis', details: { weightBp: 0, details: { analysis: { verdict: 'fail' } } } });
+    expect(posted.filter((p) => p.flightdeck.version === '1.2.0').at(-1)).toMatchObject({ flightdeck: { kind: 'abort' }, text: expect.stringMatching(/rolled back to 1\.1\.0: analysis failed/) });
+  }, 90_000);
+
+  it('a shadow step compares the candidate on mirrored traffic it never serves, and stops a bad one there', async () => {
+    // 1.3.0 on the degraded simulator model: slower answers, more refusals, shorter answers.
+    await h.push(version('1.3.0', 'sim-degraded-2026-01-01'));
+    const done = await (await release('1.3.0', 'shadow:2m,5:1m,100', 5000)).result();
+    expect(done.rollout).toMatchObject({ stage: 'aborted', stepIndex: 0 });
+    const reason = done.rollout!.decisions.at(-1)!.reason!;
+    expect(reason).toMatch(/analysis failed at step 1/);
+    expect(reason).toMatch(/latency_p50 fail|refusal_rate fail|output_length fail/);
+    const { rows } = await h.db.pool.query<{ variant: string; n: number; mirrored: number }>(
+      `SELECT variant, count(*)::int AS n, count(shadow_of)::int AS mirrored FROM requests WHERE prompt_name = 'canary-it' AND prompt_version = '1.3.0' GROUP BY variant`,
+    );
+    // Only shadow rows, each tied to the served request it mirrored: nobody was served 1.3.0.
+    expect(rows).toEqual([{ variant: 'shadow', n: expect.any(Number), mirrored: expect.any(Number) }]);
+    expect(rows[0]!.mirrored).toBe(rows[0]!.n);
+    const analysis = await h.db.pool.query<{ shadow: boolean; metrics: Array<{ metric: string }> }>(`SELECT shadow, metrics FROM rollout_analyses WHERE candidate_version = '1.3.0' ORDER BY id DESC LIMIT 1`);
+    expect(analysis.rows[0]!.shadow).toBe(true);
+    expect(analysis.rows[0]!.metrics.map((m) => m.metric)).toEqual(expect.arrayContaining(['judge_score', 'output_length', 'invalid_json_rate', 'refusal_rate', 'latency_p50', 'cost_per_request']));
+    expect(h.gateway.state.routes.get('canary-it')?.shadow).toBeUndefined();
   }, 90_000);
 });

@@ -225,7 +225,10 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
       advance('promote', requests.skip.actor, requests.skip.reason ?? 'promoted to the next step by hand');
       requests.skip = undefined;
     } else if (status.paused) {
+      const paused = status.decisions.at(-1);
+      await notify('pause', `paused by ${paused?.by ?? 'someone'}${paused?.reason ? `: ${paused.reason}` : ''}`);
       await condition(() => !status.paused || requested());
+      if (!status.paused) await notify('resume', `resumed at ${percent(status.weightBp)}`);
     } else {
       const holdLeft = step.holdMs === null ? input.intervalMs : Date.parse(step.startedAt!) + step.holdMs - Date.now();
       const approvalPending = step.holdMs === null && !step.approvedBy;
@@ -237,9 +240,8 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
         await backToStable('aborted', 'canary-analysis', failureReason(summary), { analysis: summary });
       } else if (decision === 'pause') {
         status.paused = true;
-        decide('pause', 'canary-analysis', `more than ${input.limits.inconclusiveLimit} inconclusive analyses in a row; look at the numbers, then resume or abort`);
+        decide('pause', 'canary-analysis', `more than ${input.limits.inconclusiveLimit} inconclusive analyses in a row (too little traffic?); look at the numbers, then resume or abort`);
         show('paused');
-        await notify('pause', 'paused: analyses stay inconclusive (too little traffic?)');
       } else {
         if (decision === 'advance') advance('advance', 'canary-analysis', 'hold over, last analysis passed');
         else show(activeStage());

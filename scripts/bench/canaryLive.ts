@@ -117,32 +117,32 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
     const startCanary = async () => {
       await fetch(`${sim}/gpt-4.1-nano-2025-04-14`, { method: 'PUT', body: JSON.stringify(quick) });
       const input = await preparePromotion(pool, { ref: { name: PROMPT, ref: '1.1.0' }, skipEval: true, reason: 'bench', steps: '5:1h,100', interval: '1s', judgeSamples: 0, inconclusiveLimit: 1000, judgeModel: DEFAULT_JUDGE_MODEL, repeat: 1, concurrency: 1, actor: 'bench' });
-      await startPromotion(client, pool, input);
+      const promotion = client.workflow.getHandle((await startPromotion(client, pool, input)).workflowId);
       const rollout = client.workflow.getHandle(rolloutWorkflowId(PROMPT));
       // Live and healthy: at 5%, with a passing analysis on record.
       for (;;) {
         const status = await rollout.query(rolloutStatusQuery).catch(() => undefined);
-        if (status?.stage === 'canary' && status.analyses.some((a) => a.verdict === 'pass')) return rollout;
+        if (status?.stage === 'canary' && status.analyses.some((a) => a.verdict === 'pass')) return { rollout, promotion };
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     };
 
     for (let trial = 0; trial < options.trials; trial++) {
-      const rollout = await startCanary();
+      const { promotion } = await startCanary();
       const injected = performance.now();
       await fetch(`${sim}/gpt-4.1-nano-2025-04-14`, { method: 'PUT', body: JSON.stringify({ ...quick, errors: { server: 0.2 } }) });
       const stable = await allServe(urls, apiKey, probe, '1.0.0');
       result.regressionToStableMs.push(stable - injected);
-      await rollout.result();
+      await promotion.result();
       options.log(`  regression trial ${trial + 1}: ${(stable - injected).toFixed(0)} ms to stable`);
     }
     for (let trial = 0; trial < options.trials; trial++) {
-      const rollout = await startCanary();
+      const { rollout, promotion } = await startCanary();
       const signalled = performance.now();
       await rollout.signal(rollbackSignal, { actor: 'bench', reason: 'bench' });
       const stable = await allServe(urls, apiKey, probe, '1.0.0');
       result.signalToStableMs.push(stable - signalled);
-      await rollout.result();
+      await promotion.result();
       options.log(`  rollback-signal trial ${trial + 1}: ${(stable - signalled).toFixed(0)} ms to stable`);
     }
     options.log(`  (app traffic: ${await stopTraffic()} requests)`);

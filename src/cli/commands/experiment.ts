@@ -2,14 +2,21 @@ import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { InputError } from '../../errors';
 import { DEFAULT_JUDGE_MODEL } from '../../evals/defaults';
-import { Judge } from '../../evals/judge';
-import { loadProviderConfig } from '../../providers/config';
-import { ProviderDirectory } from '../../providers/directory';
 import type { AbLine } from '../../analysis/abReport';
+import type { Pool } from '../../db/pool';
 import { experimentReport, startExperiment, stopExperiment, type Experiment } from '../../release/experiments';
 import { withDatabase } from '../context';
 import { emit, formatTime, table } from '../output';
 import { wholeNumber } from '../options';
+
+/** A judge on the configured providers; loaded only when asked for (the SDKs take a while to load). */
+function liveJudge(pool: Pool, model: string) {
+  const { Judge } = require('../../evals/judge') as typeof import('../../evals/judge');
+  const { loadProviderConfig } = require('../../providers/config') as typeof import('../../providers/config');
+  const { ProviderDirectory } = require('../../providers/directory') as typeof import('../../providers/directory');
+  const env = loadEnv();
+  return new Judge(pool, new ProviderDirectory(loadProviderConfig(env), env), model);
+}
 
 const describe = (e: Experiment) => `${e.prompt}: ${e.versionA} (A, production) vs ${e.versionB} (B, ${e.splitBp / 100}% of traffic), since ${formatTime(e.startedAt)}${e.stoppedAt ? `, stopped ${formatTime(e.stoppedAt)}` : ''}`;
 
@@ -60,8 +67,7 @@ export function registerExperimentCommands(program: Command): void {
       if (!(alpha > 0 && alpha < 0.5)) throw new InputError(`--alpha must be between 0 and 0.5 (got "${opts.alpha}")`);
       const judgeSamples = wholeNumber('--judge-samples', opts.judgeSamples, 0);
       const report = await withDatabase((db) => {
-        const env = loadEnv();
-        const judge = judgeSamples > 0 ? new Judge(db.pool, new ProviderDirectory(loadProviderConfig(env), env), opts.judge) : undefined;
+        const judge = judgeSamples > 0 ? liveJudge(db.pool, opts.judge) : undefined;
         return experimentReport(db.pool, prompt, { alpha, judge, judgeSamples });
       });
       emit(opts.json, report, () => `${describe(report.experiment)}\nas of ${formatTime(report.asOf)}; p-values and intervals stay valid however often you look.\n\n${reportTable(report.lines)}`);

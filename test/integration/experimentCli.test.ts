@@ -34,6 +34,8 @@ it('holds a split, reports per metric with an always-valid interval, and stops; 
   expect((await cli('experiment', 'start', 'exp-it', '1.0.0', '1.1.0', '--split', '20')).stderr).toMatch(/already runs an experiment/);
   await eventually(() => h.gateway.state.routes.get('exp-it')?.candidate?.weightBp === 5000);
 
+  expect((await cli('promote', 'exp-it@1.1.0', '--skip-eval', '--reason', 'x')).stderr).toMatch(/runs an A\/B experiment .* `flightdeck experiment stop exp-it` first/);
+
   const traffic = startBackgroundTraffic(h.gateway.url, await h.tenant('app'), 'exp-it', 8);
   await eventually(async () => (await h.db.pool.query(`SELECT count(*)::int AS n FROM requests WHERE prompt_name = 'exp-it'`)).rows[0].n >= 600, 30_000);
   await traffic.stop();

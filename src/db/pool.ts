@@ -11,9 +11,15 @@ export function createPool(connectionString: string, max = 10, options: Omit<pg.
   return pool;
 }
 
+const ignore = () => undefined;
+
 /** Run fn inside one transaction on one connection; roll back on any error. */
 export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // pg-pool drops its error listener while a client is checked out: a server shutting down between
+  // two queries of the transaction would be an unhandled 'error' event (a crash). The next query
+  // fails anyway, and the transaction with it.
+  client.on('error', ignore);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -23,6 +29,7 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
+    client.removeListener('error', ignore);
     client.release();
   }
 }

@@ -32,6 +32,13 @@ describe('two-proportion test', () => {
     expect(result.pValue).toBeCloseTo(0.03585926825421706, 10);
   });
 
+  it('tests against a margin with each rate\'s own variance (Wald), by hand', () => {
+    // 5 errors in 120 canary requests against 1% of 11,880: not evidence of +1 point.
+    const result = twoProportionTest(5, 120, 119, 11_880, 0.01);
+    expect(result.z).toBeCloseTo(1.185354994503006, 10);
+    expect(result.pValue).toBeCloseTo(0.11793855906331283, 10);
+  });
+
   it('is no evidence at all when both rates are zero', () => {
     expect(twoProportionTest(0, 100, 0, 100)).toMatchObject({ z: 0, pValue: 1 });
   });

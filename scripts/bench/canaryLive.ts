@@ -114,16 +114,33 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
     const probe = candidateUser('1.1.0', 500);
     const result: LiveResult = { requestsPerSecond: options.perSecond, regressionToStableMs: [], signalToStableMs: [] };
 
+    /**
+     * A 5% canary, live and healthy (a passing analysis on record). Right after a trial the
+     * gateways' circuit breaker for the candidate's model may still be open (10 s cool-down), and
+     * the new canary then fails its error rate at once; that attempt is logged and started again.
+     */
     const startCanary = async () => {
-      await fetch(`${sim}/gpt-4.1-nano-2025-04-14`, { method: 'PUT', body: JSON.stringify(quick) });
-      const input = await preparePromotion(pool, { ref: { name: PROMPT, ref: '1.1.0' }, skipEval: true, reason: 'bench', steps: '5:1h,100', interval: '1s', judgeSamples: 0, inconclusiveLimit: 1000, judgeModel: DEFAULT_JUDGE_MODEL, repeat: 1, concurrency: 1, actor: 'bench' });
-      const promotion = client.workflow.getHandle((await startPromotion(client, pool, input)).workflowId);
-      const rollout = client.workflow.getHandle(rolloutWorkflowId(PROMPT));
-      // Live and healthy: at 5%, with a passing analysis on record.
       for (;;) {
-        const status = await rollout.query(rolloutStatusQuery).catch(() => undefined);
-        if (status?.stage === 'canary' && status.analyses.some((a) => a.verdict === 'pass')) return { rollout, promotion };
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await fetch(`${sim}/gpt-4.1-nano-2025-04-14`, { method: 'PUT', body: JSON.stringify(quick) });
+        const input = await preparePromotion(pool, { ref: { name: PROMPT, ref: '1.1.0' }, skipEval: true, reason: 'bench', steps: '5:1h,100', interval: '1s', judgeSamples: 0, inconclusiveLimit: 1000, judgeModel: DEFAULT_JUDGE_MODEL, repeat: 1, concurrency: 1, actor: 'bench' });
+        const since = Date.now() - 1000;
+        const promotion = client.workflow.getHandle((await startPromotion(client, pool, input)).workflowId);
+        const rollout = client.workflow.getHandle(rolloutWorkflowId(PROMPT));
+        for (;;) {
+          // Until the new rollout starts, the id still answers with the previous (finished) one.
+          const status = await rollout
+            .query(rolloutStatusQuery)
+            .then((s) => (Date.parse(s.decisions[0]?.at ?? '') >= since ? s : undefined))
+            .catch(() => undefined);
+          if (status?.stage === 'canary' && status.analyses.some((a) => a.verdict === 'pass')) return { rollout, promotion };
+          if (status?.stage === 'aborted') {
+            options.log(`  (a fresh canary aborted before the trial: ${status.decisions.at(-1)?.reason}; starting again in 5 s)`);
+            await promotion.result();
+            await new Promise((resolve) => setTimeout(resolve, 5000));
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
       }
     };
 

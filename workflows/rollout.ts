@@ -13,7 +13,7 @@ import type { RegistryActivities } from '../activities/registry';
 import type { RolloutActivities } from '../activities/rollout';
 import { decideStep, tally } from '../src/release/analysisPolicy';
 import type { AnalysisOutcome } from '../src/release/canaryAnalysis';
-import type { RolloutOptions } from '../src/release/rolloutOptions';
+import { ANALYSIS_LOOKBACK_INTERVALS, type RolloutOptions } from '../src/release/rolloutOptions';
 import {
   failureReason,
   initialRolloutStatus,
@@ -185,7 +185,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
         stepIndex: status.stepIndex,
         weightBp: step.weightBp,
         shadow: step.shadow === true,
-        from: step.effectiveAt!,
+        from: new Date(Math.max(Date.parse(step.effectiveAt!), Date.now() - ANALYSIS_LOOKBACK_INTERVALS * input.intervalMs)).toISOString(),
         to: now,
         judgeSamples: input.judgeSamples,
         judgeModel: input.judgeModel,

@@ -1,7 +1,9 @@
 /**
  * Many simulated canaries through the real canary judge and step policy (src/analysis,
- * src/release): synthetic traffic per analysis interval, windows that grow from each step's start,
- * distributions sampled like the request-log reader does. Pure and seeded: no servers.
+ * src/release): synthetic traffic per analysis interval, windows that grow from each step's start
+ * (the workflow looks back at most ten intervals: the same window while a step advances at the end
+ * of its 10-interval hold, a larger one here when it holds longer), distributions sampled like the
+ * request-log reader does. Pure and seeded: no servers.
  */
 import { judgeWindow, type VariantWindow } from '../../src/analysis/canaryJudge';
 import { decideStep, DEFAULT_LIMITS, tally, type StepTally } from '../../src/release/analysisPolicy';

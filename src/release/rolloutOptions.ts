@@ -14,6 +14,12 @@ export interface RolloutOptions {
   judgeModel: string;
 }
 
+/**
+ * An analysis looks back at most this many intervals (and never before its step began): a long
+ * hold's healthy hour must not dilute a regression that starts in its last minutes.
+ */
+export const ANALYSIS_LOOKBACK_INTERVALS = 10;
+
 export const DEFAULT_ROLLOUT_OPTIONS: Omit<RolloutOptions, 'judgeModel'> = {
   steps: DEFAULT_STEPS,
   intervalMs: 60_000,

@@ -131,18 +131,16 @@ describe('the canary with real gateway traffic', () => {
     }, 30_000);
     expect((await h.gateway.state.routes.get('canary-it'))?.candidate).toMatchObject({ version: '1.2.0', weightBp: 500 });
 
-    // The candidate's model starts failing a fifth of its calls.
-    const injected = Date.now();
+    // The candidate's model starts failing a fifth of its calls. (How fast it is rolled back is measured by `npm run bench:canary`.)
     await fetch(`${h.sim.url}/admin/profiles/gpt-4.1-nano-2025-04-14`, { method: 'PUT', body: JSON.stringify({ ttftMs: 20, ttftSpreadMs: 5, perTokenMs: 1, perTokenSpreadMs: 0, errors: { server: 0.2 } }) });
     const done = await handle.result();
-    const stableAgain = await eventually(() => (h.gateway.state.routes.get('canary-it')?.candidate === undefined ? Date.now() : undefined), 5000);
+    await eventually(() => h.gateway.state.routes.get('canary-it')?.candidate === undefined, 5000);
 
     expect(done.stage).toBe('rolled-back');
     expect(done.rollout).toMatchObject({ stage: 'aborted', stepIndex: 0 });
     expect(done.rollout!.decisions.at(-1)).toMatchObject({ kind: 'abort', by: 'canary-analysis', reason: expect.stringMatching(/error_rate fail/) });
     expect((await resolvePrompt(h.db.pool, 'canary-it')).version).toBe('1.1.0');
     expect((await resolvePrompt(h.db.pool, 'canary-it', '1.2.0')).status).not.toBe('rejected');
-    expect(stableAgain - injected).toBeLessThan(30_000);
     const audit = await h.db.pool.query(`SELECT actor, details FROM audit_log WHERE action = 'route.set' AND subject = 'canary-it' ORDER BY id DESC LIMIT 1`);
     expect(audit.rows[0]).toMatchObject({ actor: 'canary-analysis', details: { weightBp: 0, details: { analysis: { verdict: 'fail' } } } });
     expect(posted.filter((p) => p.flightdeck.version === '1.2.0').at(-1)).toMatchObject({ flightdeck: { kind: 'abort' }, text: expect.stringMatching(/rolled back to 1\.1\.0: analysis failed/) });

@@ -59,7 +59,7 @@ function arms(metric: AbMetric, w: VariantWindow): ArmSummary {
   }
 }
 
-export const AB_METRICS = Object.keys(BETTER) as AbMetric[];
+const AB_METRICS = Object.keys(BETTER) as AbMetric[];
 
 /**
  * The mSPRT's mixing scale: the size of effect worth finding. 10% of A's mean, or a tenth of A's

@@ -78,7 +78,7 @@ export function startExperiment(pool: Pool, start: ExperimentStart): Promise<{ e
 }
 
 /** The prompt's latest experiment, running or stopped. */
-export async function latestExperiment(pool: Pool, prompt: string): Promise<Experiment> {
+async function latestExperiment(pool: Pool, prompt: string): Promise<Experiment> {
   const { rows } = await pool.query<ExperimentRow>('SELECT * FROM experiments WHERE prompt_name = $1 ORDER BY id DESC LIMIT 1', [prompt]);
   if (!rows[0]) throw new NotFoundError(`${prompt} has no experiment. Start one with \`flightdeck experiment start ${prompt} <versionA> <versionB> --split 50\`.`);
   return fromRow(rows[0]);

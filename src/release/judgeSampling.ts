@@ -5,7 +5,7 @@ import type { ChatMessage } from '../providers/types';
 import { windowSample, type WindowQuery } from './canaryWindow';
 
 /** What the judge is asked of a live answer: no dataset rubric exists for production traffic. */
-export const LIVE_ANSWER_RUBRIC = 'The answer helps the user: it answers what was asked, is grounded in the instructions and context given, and invents nothing.';
+const LIVE_ANSWER_RUBRIC = 'The answer helps the user: it answers what was asked, is grounded in the instructions and context given, and invents nothing.';
 
 interface SampledOutput {
   request_id: string;

@@ -29,7 +29,7 @@ function formatPromotion(s: PromotionStatus): string[] {
 const minutes = (ms: number) => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${Math.round(ms / 1000)} s`);
 
 /** Stage, weight, time in hold, the steps and the last verdicts with their numbers. */
-export function formatRollout(r: RolloutStatus, now = Date.now()): string[] {
+function formatRollout(r: RolloutStatus, now = Date.now()): string[] {
   const step = r.steps[r.stepIndex];
   const lines = [`canary: ${rolloutSummaryLine(r)}   (workflow ${r.workflowId})`];
   if (step?.startedAt && step.state === 'holding') {

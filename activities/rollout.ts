@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from '../src/db/pool';
 import { Judge } from '../src/evals/judge';
+import { recordAudit, type AuditEntry } from '../src/registry/audit';
 import type { ProviderDirectory } from '../src/providers/directory';
 import { analyseCanary, type AnalysisOutcome, type AnalysisRequest } from '../src/release/canaryAnalysis';
 import { applyStepRoute, promoteToProduction, restoreStable, type RestoreRequest, type StepRoute } from '../src/release/rolloutRouting';
@@ -35,9 +36,7 @@ export function createRolloutActivities(pool: Pool, providers: ProviderDirectory
       if (!options.webhookUrl) return;
       await postWebhook(options.webhookUrl, event);
     },
-    async recordAudit(entry: { actor: string; action: string; subject: string; reason?: string; details?: Record<string, unknown> }): Promise<void> {
-      await pool.query('INSERT INTO audit_log (actor, action, subject, reason, details) VALUES ($1, $2, $3, $4, $5)', [entry.actor, entry.action, entry.subject, entry.reason ?? null, JSON.stringify(entry.details ?? {})]);
-    },
+    recordAudit: (entry: AuditEntry) => recordAudit(pool, entry),
   };
 }
 

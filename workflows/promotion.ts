@@ -15,7 +15,7 @@ import type { RegistryActivities } from '../activities/registry';
 import type { RolloutActivities } from '../activities/rollout';
 import { promotionDetails, type PromotionStage, type PromotionStatus } from '../src/release/promotionStatus';
 import type { RolloutOptions } from '../src/release/rolloutOptions';
-import type { RolloutStatus } from '../src/release/rolloutStatus';
+import { describeSteps, type RolloutStatus } from '../src/release/rolloutStatus';
 import { evalWorkflow, type EvalWorkflowInput } from './evalRun';
 import { cancelSignal, statusQuery, type Decision } from './promotionMessages';
 import { rolloutWorkflow } from './rollout';
@@ -139,7 +139,7 @@ async function releaseThroughCanary(input: PromotionInput): Promise<RolloutStatu
         workflowId,
         args: [{ ...input.rollout, prompt: input.prompt, version: input.version, actor: input.actor, reason: input.reason }],
         staticSummary: `Canary of ${input.prompt}@${input.version}`,
-        staticDetails: `Steps: ${input.rollout.steps.map((s) => (s.shadow ? 'shadow' : `${s.weightBp / 100}%`)).join(' → ')}. Signals: pause, resume, approve, rollback; updates: promote, promoteFull; query: status.`,
+        staticDetails: `Steps: ${describeSteps(input.rollout.steps)}. Signals: pause, resume, approve, rollback; updates: promote, promoteFull; query: status.`,
       });
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError) || attempt >= 60) throw error;

@@ -13,14 +13,19 @@ import type { RegistryActivities } from '../activities/registry';
 import type { RolloutActivities } from '../activities/rollout';
 import { decideStep, tally } from '../src/release/analysisPolicy';
 import type { AnalysisOutcome } from '../src/release/canaryAnalysis';
-import { ANALYSIS_LOOKBACK_INTERVALS, type RolloutOptions } from '../src/release/rolloutOptions';
+import { analysisWindowStart, holdIsOver, waitBeforeAnalysis } from '../src/release/rolloutHold';
+import type { RolloutOptions } from '../src/release/rolloutOptions';
 import {
   failureReason,
+  finishSteps,
   initialRolloutStatus,
   isFinished,
+  liveStage,
   percent,
   recordAnalysis,
+  recordDecision,
   rolloutDetails,
+  stepLabel,
   type RolloutDecision,
   type RolloutStage,
   type RolloutStatus,
@@ -67,9 +72,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   const requested = () => Object.values(requests).some(Boolean);
   const current = () => status.steps[status.stepIndex]!;
 
-  const decide = (kind: RolloutDecision['kind'], by: string, reason?: string) => {
-    status.decisions = [...status.decisions, { at: new Date().toISOString(), kind, by, reason }].slice(-20);
-  };
+  const decide = (kind: RolloutDecision['kind'], by: string, reason?: string) => recordDecision(status, kind, by, reason);
   const show = (stage?: RolloutStage) => {
     if (stage) status.stage = stage;
     upsertSearchAttributes([
@@ -79,7 +82,6 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     ]);
     setCurrentDetails(rolloutDetails(status));
   };
-  const activeStage = (): RolloutStage => (status.paused ? 'paused' : current().shadow ? 'shadow' : current().holdMs === null && !current().approvedBy ? 'awaiting-approval' : 'canary');
   const notify = async (kind: RolloutEvent['kind'], text: string) => {
     // A webhook that is down must never hold up or fail a rollout.
     await rollout.notifyRollout
@@ -100,14 +102,14 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     // A person looked: the inconclusive count starts again.
     status.tally = { ...status.tally, inconclusiveInARow: 0 };
     decide('resume', by.actor, by.reason);
-    show(activeStage());
+    show(liveStage(status));
   });
   setHandler(approveSignal, (by) => {
     const step = current();
     if (isFinished(status) || step.holdMs !== null || step.approvedBy) return;
     step.approvedBy = by.actor;
     decide('approve', by.actor, by.reason);
-    show(activeStage());
+    show(liveStage(status));
   });
   setHandler(rollbackSignal, (by) => {
     requests.abort ??= by;
@@ -148,8 +150,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   };
   const complete = async (kind: 'complete' | 'promote-full', by: string, reason: string) => {
     await rollout.promoteToProduction.executeWithOptions({ ...ROUTING, summary: `production → ${status.version}` }, [{ prompt: status.prompt, version: status.version, actor: by, reason }]);
-    for (const step of status.steps) if (step.state !== 'passed' && step.state !== 'skipped') step.state = kind === 'complete' ? 'passed' : 'skipped';
-    status.stepIndex = status.steps.length - 1;
+    finishSteps(status, kind === 'complete' ? 'passed' : 'skipped');
     status.weightBp = FULL_WEIGHT_BP;
     decide(kind, by, reason);
     show('completed');
@@ -166,7 +167,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     step.state = 'holding';
     status.weightBp = step.shadow ? 0 : step.weightBp;
     status.tally = { failures: 0, inconclusiveInARow: 0 };
-    show(activeStage());
+    show(liveStage(status));
     await notify('step', step.shadow ? `shadow step: ${percent(input.shadowSampleBp)} of requests mirrored` : `now serves ${percent(step.weightBp)} of traffic`);
   };
   const advance = (kind: 'advance' | 'promote', by: string, reason?: string) => {
@@ -185,7 +186,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
         stepIndex: status.stepIndex,
         weightBp: step.weightBp,
         shadow: step.shadow === true,
-        from: new Date(Math.max(Date.parse(step.effectiveAt!), Date.now() - ANALYSIS_LOOKBACK_INTERVALS * input.intervalMs)).toISOString(),
+        from: analysisWindowStart(step, input.intervalMs, Date.now()),
         to: now,
         judgeSamples: input.judgeSamples,
         judgeModel: input.judgeModel,
@@ -195,8 +196,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     const summary = { at: now, stepIndex: status.stepIndex, verdict: outcome.verdict, canaryRequests: outcome.canaryRequests, baselineRequests: outcome.baselineRequests, notable: outcome.metrics.filter((m) => m.verdict !== 'pass'), error: outcome.error };
     recordAnalysis(status, summary);
     status.tally = tally(status.tally, outcome.verdict);
-    const holdOver = step.holdMs === null ? step.approvedBy !== undefined : Date.now() >= Date.parse(step.startedAt!) + step.holdMs;
-    return { summary, decision: decideStep(status.tally, holdOver, input.limits) };
+    return { summary, decision: decideStep(status.tally, holdIsOver(step, Date.now()), input.limits) };
   };
 
   if (!input.state) {
@@ -230,10 +230,10 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
       await condition(() => !status.paused || requested());
       if (!status.paused) await notify('resume', `resumed at ${percent(status.weightBp)}`);
     } else {
-      const holdLeft = step.holdMs === null ? input.intervalMs : Date.parse(step.startedAt!) + step.holdMs - Date.now();
-      const approvalPending = step.holdMs === null && !step.approvedBy;
-      const waitMs = Math.max(1, Math.min(input.intervalMs, holdLeft > 0 ? holdLeft : input.intervalMs));
-      await condition(() => requested() || status.paused || (approvalPending && step.approvedBy !== undefined), waitMs, { summary: `hold at step ${status.stepIndex + 1} (${step.shadow ? 'shadow' : percent(step.weightBp)})` });
+      const approvalPending = liveStage(status) === 'awaiting-approval';
+      await condition(() => requested() || status.paused || (approvalPending && step.approvedBy !== undefined), waitBeforeAnalysis(step, input.intervalMs, Date.now()), {
+        summary: `hold at step ${status.stepIndex + 1} (${stepLabel(step)})`,
+      });
       if (requested() || status.paused) continue;
       const { summary, decision } = await analyse();
       if (decision === 'abort') {
@@ -244,7 +244,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
         show('paused');
       } else {
         if (decision === 'advance') advance('advance', 'canary-analysis', 'hold over, last analysis passed');
-        else show(activeStage());
+        else show(liveStage(status));
       }
     }
     if (!isFinished(status) && !requested() && allHandlersFinished() && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT))) {

@@ -1,7 +1,8 @@
 import OpenAI from 'openai';
 
 const QUESTIONS = ['How long do I have to return an item?', 'When will my refund arrive?', 'Is shipping free?', 'Can I return a gift?'];
-const CONTEXT = 'Items can be returned within 30 days of delivery. Refunds reach your card in 5 business days. Shipping is free over $50.';
+/** The help-centre text the example support prompt answers from (also the demo's). */
+export const SUPPORT_CONTEXT = 'Items can be returned within 30 days of delivery. Refunds reach your card in 5 business days. Shipping is free over $50.';
 
 export interface BackgroundTraffic {
   /** Stop sending; resolves once the requests in flight have answered. */
@@ -20,7 +21,7 @@ export function startBackgroundTraffic(gatewayUrl: string, apiKey: string, promp
   let failed = 0;
   const loop = async (worker: number) => {
     for (let i = 0; running; i++) {
-      const body = { model: `prompt:${prompt}`, messages: [], variables: { question: QUESTIONS[i % QUESTIONS.length], context: CONTEXT }, user: `user-${worker}-${i}` };
+      const body = { model: `prompt:${prompt}`, messages: [], variables: { question: QUESTIONS[i % QUESTIONS.length], context: SUPPORT_CONTEXT }, user: `user-${worker}-${i}` };
       await client.chat.completions.create(body as never).then(
         () => sent++,
         () => failed++,

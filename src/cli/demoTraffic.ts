@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import type { Pool } from '../db/pool';
 import type { RunningGateway } from '../gateway/gateway';
 import { createTenant } from '../tenants/tenantStore';
+import { SUPPORT_CONTEXT } from './backgroundTraffic';
 import { table } from './output';
 
 const QUESTIONS = [
@@ -10,7 +11,6 @@ const QUESTIONS = [
   'Is shipping free?',
   'Can I return a gift? My card is 4111 1111 1111 1111.',
 ];
-const CONTEXT = 'Items can be returned within 30 days of delivery. Refunds reach your card in 5 business days. Shipping is free over $50.';
 
 export interface TrafficSummary {
   tenant: string;
@@ -31,7 +31,7 @@ export async function sendDemoTraffic(pool: Pool, gateway: RunningGateway, simul
     if (i === requests / 2) {
       await fetch(`${simulatorUrl}/admin/faults`, { method: 'POST', body: JSON.stringify({ kind: 'overloaded', model: 'gpt-4o-mini-2024-07-18', count: 3 }) });
     }
-    const body = { model: 'prompt:support-answer', messages: [], variables: { question: QUESTIONS[i % QUESTIONS.length], context: CONTEXT }, user: `user-${i}` };
+    const body = { model: 'prompt:support-answer', messages: [], variables: { question: QUESTIONS[i % QUESTIONS.length], context: SUPPORT_CONTEXT }, user: `user-${i}` };
     if (i % 4 === 3) {
       const stream = await client.chat.completions.create({ ...body, stream: true } as never);
       for await (const _chunk of stream as unknown as AsyncIterable<unknown>) void _chunk;
@@ -59,6 +59,6 @@ export function describeTraffic(summary: TrafficSummary, gatewayUrl: string): st
     '',
     `Call it yourself (tenant ${summary.tenant}):`,
     `  curl ${gatewayUrl}/v1/chat/completions -H 'authorization: Bearer ${summary.apiKey}' \\`,
-    `    -d '{"model":"prompt:support-answer","messages":[],"variables":{"question":"Is shipping free?","context":"${CONTEXT}"}}'`,
+    `    -d '{"model":"prompt:support-answer","messages":[],"variables":{"question":"Is shipping free?","context":"${SUPPORT_CONTEXT}"}}'`,
   ].join('\n');
 }

@@ -1,6 +1,6 @@
 import { ProviderError } from './errors';
 import { Stopwatch } from './stopwatch';
-import type { Completion, CompletionRequest, FinishReason, Usage } from './types';
+import type { Completion, CompletionRequest, EmbeddingResult, FinishReason, Usage } from './types';
 
 // OpenAI's Chat Completions wire format, shared by the SDK adapter and the gateway's HTTP client.
 
@@ -60,6 +60,11 @@ export function completionOf(
 }
 
 /** Builds one Completion from a Chat Completions stream, whichever client read the chunks. */
+/** An OpenAI embeddings response, vectors in input order. */
+export function embeddingsOf(body: { data: Array<{ index: number; embedding: number[] }>; model: string; usage: { prompt_tokens: number } }, provider: string): EmbeddingResult {
+  return { vectors: [...body.data].sort((a, b) => a.index - b.index).map((d) => d.embedding), model: body.model, provider, inputTokens: body.usage.prompt_tokens };
+}
+
 export class ChatChunkAccumulator {
   private readonly watch = new Stopwatch();
   private text = '';

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { ChatChunkAccumulator, chatParams, completionOf } from './chatWire';
+import { ChatChunkAccumulator, chatParams, completionOf, embeddingsOf } from './chatWire';
 import { classifyProviderError } from './errors';
 import { callOptions } from './requestOptions';
 import { Stopwatch } from './stopwatch';
@@ -51,13 +51,7 @@ export class OpenAIAdapter implements ProviderAdapter {
 
   async embed(model: string, input: string[]): Promise<EmbeddingResult> {
     try {
-      const response = await this.client.embeddings.create({ model, input });
-      return {
-        vectors: [...response.data].sort((a, b) => a.index - b.index).map((item) => item.embedding),
-        model: response.model,
-        provider: this.name,
-        inputTokens: response.usage.prompt_tokens,
-      };
+      return embeddingsOf(await this.client.embeddings.create({ model, input }), this.name);
     } catch (error) {
       throw classifyProviderError(error, this.name);
     }

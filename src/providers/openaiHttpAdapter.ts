@@ -1,6 +1,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { ChatChunkAccumulator, chatParams, completionOf, type OpenAIChunk } from './chatWire';
+import { ChatChunkAccumulator, chatParams, completionOf, embeddingsOf, type OpenAIChunk } from './chatWire';
 import { classifyProviderError } from './errors';
 import { callOptions } from './requestOptions';
 import { Stopwatch } from './stopwatch';
@@ -116,8 +116,7 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
   async embed(model: string, input: string[]): Promise<EmbeddingResult> {
     try {
       const response = await this.post(this.urls.embeddings, JSON.stringify({ model, input, encoding_format: 'float' }), undefined);
-      const body = JSON.parse(await readAll(response)) as { data: Array<{ index: number; embedding: number[] }>; model: string; usage: { prompt_tokens: number } };
-      return { vectors: [...body.data].sort((a, b) => a.index - b.index).map((d) => d.embedding), model: body.model, provider: this.name, inputTokens: body.usage.prompt_tokens };
+      return embeddingsOf(JSON.parse(await readAll(response)) as Parameters<typeof embeddingsOf>[0], this.name);
     } catch (error) {
       throw classifyProviderError(error, this.name);
     }

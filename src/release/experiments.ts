@@ -1,5 +1,5 @@
 import { abReport, type AbLine } from '../analysis/abReport';
-import { withTransaction, type Pool } from '../db/pool';
+import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { InputError, NotFoundError } from '../errors';
 import { PRODUCTION } from '../registry/labels';
 import { FULL_WEIGHT_BP } from '../routing/weights';
@@ -41,6 +41,16 @@ export interface ExperimentStart {
   actor: string;
 }
 
+async function liveExperimentRow(db: Pool | PoolClient, prompt: string, lock: '' | 'FOR UPDATE' = ''): Promise<ExperimentRow | undefined> {
+  return (await db.query<ExperimentRow>(`SELECT * FROM experiments WHERE prompt_name = $1 AND stopped_at IS NULL ${lock}`, [prompt])).rows[0];
+}
+
+/** The prompt's running experiment, if any: it owns the prompt's routing until stopped. */
+export async function liveExperiment(db: Pool | PoolClient, prompt: string): Promise<Experiment | undefined> {
+  const row = await liveExperimentRow(db, prompt);
+  return row && fromRow(row);
+}
+
 /** The experiment's own bucketing key: users keep their arm for the whole experiment. */
 const bucketingKey = (start: ExperimentStart, at: Date) => `experiment:${start.prompt}:${start.versionA}:${start.versionB}:${at.getTime()}`;
 
@@ -53,8 +63,7 @@ export function startExperiment(pool: Pool, start: ExperimentStart): Promise<{ e
   if (!Number.isInteger(start.splitBp) || start.splitBp < 1 || start.splitBp >= FULL_WEIGHT_BP) throw new InputError('--split must be a percentage of B above 0 and below 100');
   if (start.versionA === start.versionB) throw new InputError('An experiment needs two different versions');
   return withTransaction(pool, async (client) => {
-    const live = await client.query<ExperimentRow>('SELECT * FROM experiments WHERE prompt_name = $1 AND stopped_at IS NULL FOR UPDATE', [start.prompt]);
-    const found = live.rows[0];
+    const found = await liveExperimentRow(client, start.prompt, 'FOR UPDATE');
     if (found) {
       if (found.version_a === start.versionA && found.version_b === start.versionB && found.split_bp === start.splitBp) return { experiment: fromRow(found), created: false };
       throw new InputError(`${start.prompt} already runs an experiment (${found.version_a} vs ${found.version_b}, ${found.split_bp / 100}% on B); stop it with \`flightdeck experiment stop ${start.prompt}\` first.`);

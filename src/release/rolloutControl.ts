@@ -84,10 +84,8 @@ export async function promoteRollout(client: Client, prompt: string, full: boole
  * retry); a promotion still evaluating is cancelled.
  */
 export async function abortRelease(client: Client, pool: Pool, prompt: string, by: Decision): Promise<ReleaseView> {
-  const rollout = client.workflow.getHandle(rolloutWorkflowId(prompt));
-  if (await isRunning(rollout)) {
-    await rollout.signal(rollbackSignal, by);
-    await rollout.result();
+  if (await isRunning(client.workflow.getHandle(rolloutWorkflowId(prompt)))) {
+    await rollbackCanary(client, prompt, by);
     return releaseStatus(client, pool, prompt);
   }
   const release = await latestRelease(pool, prompt);

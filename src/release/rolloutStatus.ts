@@ -79,6 +79,27 @@ export function initialRolloutStatus(input: { workflowId: string; prompt: string
   };
 }
 
+/** Decisions kept in the workflow's state (every one is also in the history and the audit trail). */
+const KEPT_DECISIONS = 20;
+
+export function recordDecision(status: RolloutStatus, kind: RolloutDecision['kind'], by: string, reason?: string, at = new Date().toISOString()): void {
+  status.decisions = [...status.decisions, { at, kind, by, reason }].slice(-KEPT_DECISIONS);
+}
+
+/** The stage a live rollout is in at its current step. */
+export function liveStage(status: RolloutStatus): RolloutStage {
+  const step = status.steps[status.stepIndex]!;
+  if (status.paused) return 'paused';
+  if (step.shadow) return 'shadow';
+  return step.holdMs === null && !step.approvedBy ? 'awaiting-approval' : 'canary';
+}
+
+/** Every step not already passed or skipped ends as the finish says: passed (completed) or skipped (promoted in full). */
+export function finishSteps(status: RolloutStatus, how: 'passed' | 'skipped'): void {
+  for (const step of status.steps) if (step.state !== 'passed' && step.state !== 'skipped') step.state = how;
+  status.stepIndex = status.steps.length - 1;
+}
+
 export const isFinished = (status: RolloutStatus) => status.stage === 'completed' || status.stage === 'aborted' || status.stage === 'superseded';
 
 /** Keep an analysis (bounded, so the workflow state stays small) and its verdict on its step. */
@@ -89,7 +110,10 @@ export function recordAnalysis(status: RolloutStatus, analysis: AnalysisSummary)
 
 export const percent = (bp: number) => `${Number((bp / 100).toFixed(2))}%`;
 
-const stepLabel = (s: RolloutStep) => (s.shadow ? 'shadow' : percent(s.weightBp));
+export const stepLabel = (s: RolloutStep) => (s.shadow ? 'shadow' : percent(s.weightBp));
+
+/** "shadow → 1% → 5% → 100%": a ramp in one line. */
+export const describeSteps = (steps: readonly RolloutStep[]) => steps.map(stepLabel).join(' → ');
 
 function holdLabel(s: RolloutStep): string {
   if (s.holdMs === null) return 'until approved';

@@ -14,6 +14,7 @@ import { TASK_QUEUE } from '../temporal/connection';
 import type { PromotionInput } from '../../workflows/promotion';
 import { promotionWorkflowId } from '../../workflows/promotionMessages';
 import { FlightdeckPrompt, FlightdeckStage } from '../../workflows/searchAttributes';
+import { liveExperiment } from './experiments';
 import { recordRelease } from './releaseStore';
 import { DEFAULT_ROLLOUT_OPTIONS, type RolloutOptions } from './rolloutOptions';
 import { parseDuration, parseSteps } from './rolloutSteps';
@@ -67,8 +68,8 @@ export async function preparePromotion(pool: Pool, request: PromotionRequest): P
   if (candidate.status === 'rejected') throw new InputError(`${candidate.name}@${candidate.version} was rejected; push a fixed version and promote that.`);
   const production = await resolvePrompt(pool, request.ref.name, 'production');
   if (production.version === candidate.version) throw new InputError(`${candidate.name}@${candidate.version} is already production; nothing to promote.`);
-  const experiment = await pool.query<{ version_b: string }>('SELECT version_b FROM experiments WHERE prompt_name = $1 AND stopped_at IS NULL', [candidate.name]);
-  if (experiment.rows[0]) throw new InputError(`${candidate.name} runs an A/B experiment (B = ${experiment.rows[0].version_b}) on the same routing; \`flightdeck experiment stop ${candidate.name}\` first.`);
+  const experiment = await liveExperiment(pool, candidate.name);
+  if (experiment) throw new InputError(`${candidate.name} runs an A/B experiment (B = ${experiment.versionB}) on the same routing; \`flightdeck experiment stop ${candidate.name}\` first.`);
   const rollout = rolloutOptions(request, candidate.spec.rollout);
   if (rollout.judgeSamples > 0 || request.dataset) assertKnownJudgeModel(request.judgeModel);
   const common = { prompt: candidate.name, version: candidate.version, actor: request.actor, reason: request.reason, judgeModel: request.judgeModel, repeat: request.repeat, concurrency: request.concurrency, chunkSize: DEFAULT_EVAL_CHUNK_SIZE, rollout };

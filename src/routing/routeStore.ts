@@ -23,8 +23,8 @@ interface RouteRow {
   experiment_id: string | null;
 }
 
-/** Every prompt with a production version, with its candidate and shadow if it has them. */
-export async function loadRoutes(db: Pool | PoolClient): Promise<Map<string, PromptRoute>> {
+/** Every prompt with a production version (or only `prompt`), with its candidate and shadow if it has them. */
+export async function loadRoutes(db: Pool | PoolClient, prompt?: string): Promise<Map<string, PromptRoute>> {
   const { rows } = await db.query<RouteRow>(
     `SELECT l.prompt_name, l.version AS stable_version, sv.spec AS stable_spec,
             r.candidate_version, cv.spec AS candidate_spec, r.candidate_weight_bp, r.cohorts,
@@ -34,8 +34,8 @@ export async function loadRoutes(db: Pool | PoolClient): Promise<Map<string, Pro
      LEFT JOIN routes r ON r.prompt_name = l.prompt_name
      LEFT JOIN prompt_versions cv ON cv.prompt_name = r.prompt_name AND cv.version = r.candidate_version
      LEFT JOIN prompt_versions shv ON shv.prompt_name = r.prompt_name AND shv.version = r.shadow_version
-     WHERE l.label = $1`,
-    [PRODUCTION],
+     WHERE l.label = $1 AND ($2::text IS NULL OR l.prompt_name = $2)`,
+    [PRODUCTION, prompt ?? null],
   );
   const routes = new Map<string, PromptRoute>();
   for (const row of rows) {
@@ -119,7 +119,7 @@ export async function setRouteWithin(client: PoolClient, change: RouteChange): P
     JSON.stringify({ ...change, actor: undefined }),
   ]);
   await client.query('SELECT pg_notify($1, $2)', [ROUTES_CHANNEL, change.prompt]);
-  const route = (await loadRoutes(client)).get(change.prompt);
+  const route = (await loadRoutes(client, change.prompt)).get(change.prompt);
   if (!route) throw new InputError(`Prompt "${change.prompt}" has no production version yet, so it cannot be routed`);
   return route;
 }

@@ -5,7 +5,7 @@ import { DEFAULT_EVAL_CONCURRENCY, DEFAULT_JUDGE_MODEL } from '../../evals/defau
 import { parsePromptReference } from '../../registry/reference';
 import type { PromotionStatus } from '../../release/promotionStatus';
 import type { ReleaseView } from '../../release/rolloutControl';
-import { formatMetric, percent, rolloutSummaryLine, type RolloutStatus } from '../../release/rolloutStatus';
+import { describeSteps, formatMetric, rolloutSummaryLine, stepLabel, type RolloutStatus } from '../../release/rolloutStatus';
 import { withDatabase } from '../context';
 import { positiveInt, wholeNumber } from '../options';
 import { emit, formatTime } from '../output';
@@ -36,7 +36,7 @@ function formatRollout(r: RolloutStatus, now = Date.now()): string[] {
     const held = now - Date.parse(step.startedAt);
     lines.push(`  in hold for ${minutes(held)}${step.holdMs === null ? ', waiting for approval' : ` of ${minutes(step.holdMs)}`}`);
   }
-  lines.push('  steps:', ...r.steps.map((s, i) => `    ${i + 1}. ${s.shadow ? 'shadow' : percent(s.weightBp).padEnd(6)} ${s.state.padEnd(8)} ${s.verdicts.length ? s.verdicts.join(' ') : ''}`));
+  lines.push('  steps:', ...r.steps.map((s, i) => `    ${i + 1}. ${stepLabel(s).padEnd(6)} ${s.state.padEnd(8)} ${s.verdicts.length ? s.verdicts.join(' ') : ''}`));
   if (r.analyses.length) {
     lines.push('  last analyses:');
     for (const a of r.analyses) {
@@ -100,7 +100,7 @@ export function registerReleaseCommands(program: Command): void {
       const started = await temporal().withTemporalClient(loadEnv(), (client) => withDatabase((db) => startPromotion(client, db.pool, input, dataset)));
       const result = { ...started, prompt: input.prompt, version: input.version, datasetHash: input.datasetHash ?? null, skipEval: input.skipEval === true, steps: input.rollout.steps };
       emit(opts.json, result, () =>
-        `Started ${started.workflowId}${input.skipEval ? ' (eval gate skipped, audited)' : ''}. ${input.skipEval ? 'The canary' : 'After the gate, the canary'} rollout/${input.prompt} ramps ${input.rollout.steps.map((s) => (s.shadow ? 'shadow' : percent(s.weightBp))).join(' → ')}. Follow it with \`flightdeck rollout status ${input.prompt}\` or in the Temporal UI.`,
+        `Started ${started.workflowId}${input.skipEval ? ' (eval gate skipped, audited)' : ''}. ${input.skipEval ? 'The canary' : 'After the gate, the canary'} rollout/${input.prompt} ramps ${describeSteps(input.rollout.steps)}. Follow it with \`flightdeck rollout status ${input.prompt}\` or in the Temporal UI.`,
       );
     });
 

@@ -1,11 +1,13 @@
 import {
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
@@ -13,6 +15,7 @@ import type { RegistryActivities } from '../activities/registry';
 import type { RolloutActivities } from '../activities/rollout';
 import { decideStep, tally } from '../src/release/analysisPolicy';
 import type { AnalysisOutcome } from '../src/release/canaryAnalysis';
+import { describeIgnoredPayload, normaliseSignalDecision, parseDecision } from '../src/release/decisionPayload';
 import { analysisWindowStart, holdIsOver, waitBeforeAnalysis } from '../src/release/rolloutHold';
 import type { RolloutOptions } from '../src/release/rolloutOptions';
 import {
@@ -24,6 +27,7 @@ import {
   percent,
   recordAnalysis,
   recordDecision,
+  recordIgnoredSignal,
   rolloutDetails,
   stepLabel,
   type RolloutDecision,
@@ -45,13 +49,19 @@ export interface RolloutInput extends RolloutOptions {
   historyLimit?: number;
   /** The state carried over by continue-as-new. */
   state?: RolloutStatus;
+  /**
+   * Salts the candidate's bucketing: a secret of this rollout (never shown to tenants), so nobody can
+   * compute which user ids land in the candidate. Made at the first run, carried over by continue-as-new.
+   */
+  bucketSalt?: string;
 }
 
 const DEFAULT_HISTORY_LIMIT = 4000;
 
-// Routing writes retry until they land (a rollback must not give up); a short timeout so a worker
-// that died mid-write is replaced quickly. The analysis heartbeats for the same reason.
-const ROUTING: ActivityOptions = { startToCloseTimeout: '10 seconds', retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' } };
+// Routing writes retry for about two minutes, with a short timeout so a worker that died mid-write
+// is replaced quickly; past that the workflow fails loudly and `flightdeck rollback` writes the
+// route itself. The analysis heartbeats for the same reason.
+const ROUTING: ActivityOptions = { startToCloseTimeout: '10 seconds', retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 30 } };
 const ANALYSIS: ActivityOptions = { startToCloseTimeout: '3 minutes', heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 5 } };
 const WEBHOOK: ActivityOptions = { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } };
 const REGISTRY: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } };
@@ -66,6 +76,7 @@ const registry = proxyActivities<RegistryActivities>(REGISTRY);
  */
 export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatus> {
   const info = workflowInfo();
+  const bucketSalt = input.bucketSalt ?? uuid4();
   // Handlers must exist before the first await, so the state is built first and the baseline filled in after.
   const status: RolloutStatus = input.state ?? initialRolloutStatus({ workflowId: info.workflowId, prompt: input.prompt, version: input.version, baselineVersion: '', steps: input.steps });
   const requests: { abort?: Decision; supersede?: Decision & { version: string }; promoteFull?: Decision; skip?: Decision } = {};
@@ -82,42 +93,72 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     ]);
     setCurrentDetails(rolloutDetails(status));
   };
+  /**
+   * Run an activity unless on-call asks for something first: a rollback (or supersede, promote)
+   * arriving meanwhile cancels it at once instead of waiting behind it. Undefined when interrupted.
+   */
+  const unlessInterrupted = async <T>(work: () => Promise<T>): Promise<T | undefined> => {
+    let done = false;
+    const scope = new CancellationScope();
+    const running = scope.run(work).finally(() => (done = true));
+    await condition(() => done || requested());
+    if (done) return running;
+    scope.cancel();
+    await running.catch(() => undefined);
+    return undefined;
+  };
   const notify = async (kind: RolloutEvent['kind'], text: string) => {
-    // A webhook that is down must never hold up or fail a rollout.
-    await rollout.notifyRollout
-      .executeWithOptions({ ...WEBHOOK, summary: `webhook: ${kind}` }, [{ kind, prompt: status.prompt, version: status.version, text, workflowId: status.workflowId }])
-      .catch(() => undefined);
+    // A webhook that is down must never hold up or fail a rollout, nor delay a rollback.
+    await unlessInterrupted(() =>
+      rollout.notifyRollout.executeWithOptions({ ...WEBHOOK, summary: `webhook: ${kind}` }, [{ kind, prompt: status.prompt, version: status.version, text, workflowId: status.workflowId }]),
+    ).catch(() => undefined);
   };
 
   setHandler(rolloutStatusQuery, () => status);
-  setHandler(pauseSignal, (by) => {
+  /** A signal cannot refuse: a payload that is not one is recorded and ignored; a missing actor is filled in. */
+  const onSignal =
+    <T extends unknown[]>(name: string, act: (by: Decision, ...rest: T) => void) =>
+    (raw: unknown, ...rest: T) => {
+      const by = normaliseSignalDecision(raw);
+      if (!by) {
+        recordIgnoredSignal(status, name, describeIgnoredPayload(raw));
+        show();
+        return;
+      }
+      act(by, ...rest);
+    };
+  setHandler(pauseSignal, onSignal('pause', (by) => {
     if (isFinished(status) || status.paused) return;
     status.paused = true;
     decide('pause', by.actor, by.reason);
     show('paused');
-  });
-  setHandler(resumeSignal, (by) => {
+  }));
+  setHandler(resumeSignal, onSignal('resume', (by) => {
     if (!status.paused) return;
     status.paused = false;
     // A person looked: the inconclusive count starts again.
     status.tally = { ...status.tally, inconclusiveInARow: 0 };
     decide('resume', by.actor, by.reason);
     show(liveStage(status));
-  });
-  setHandler(approveSignal, (by) => {
+  }));
+  setHandler(approveSignal, onSignal('approve', (by) => {
     const step = current();
     if (isFinished(status) || step.holdMs !== null || step.approvedBy) return;
     step.approvedBy = by.actor;
     decide('approve', by.actor, by.reason);
     show(liveStage(status));
-  });
-  setHandler(rollbackSignal, (by) => {
+  }));
+  setHandler(rollbackSignal, onSignal('rollback', (by) => {
     requests.abort ??= by;
+  }));
+  setHandler(supersedeSignal, (raw) => {
+    const by = normaliseSignalDecision(raw);
+    const version = (raw as { version?: unknown } | undefined)?.version;
+    if (!by || typeof version !== 'string') return recordIgnoredSignal(status, 'supersede', describeIgnoredPayload(raw));
+    requests.supersede ??= { ...by, version: version.slice(0, 64) };
   });
-  setHandler(supersedeSignal, (by) => {
-    requests.supersede ??= by;
-  });
-  const liveOnly = (_by: Decision) => {
+  const liveOnly = (by: Decision) => {
+    parseDecision(by);
     if (isFinished(status)) throw new Error(`The rollout of ${status.prompt}@${status.version} has already ended (${status.stage})`);
   };
   setHandler(
@@ -161,7 +202,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     step.startedAt = new Date().toISOString();
     const routed = await rollout.applyStepRoute.executeWithOptions(
       { ...ROUTING, summary: step.shadow ? `shadow ${percent(input.shadowSampleBp)} of traffic` : `route ${percent(step.weightBp)} to ${status.version}` },
-      [{ prompt: status.prompt, version: status.version, weightBp: step.weightBp, shadow: step.shadow === true, shadowSampleBp: input.shadowSampleBp, actor: input.actor, reason: `rollout step ${status.stepIndex + 1}` }],
+      [{ prompt: status.prompt, version: status.version, weightBp: step.weightBp, shadow: step.shadow === true, shadowSampleBp: input.shadowSampleBp, actor: input.actor, reason: `rollout step ${status.stepIndex + 1}`, bucketSalt }],
     );
     step.effectiveAt = routed.effectiveAt;
     step.state = 'holding';
@@ -178,7 +219,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   const analyse = async () => {
     const step = current();
     const now = new Date().toISOString();
-    const outcome: AnalysisOutcome = await rollout.analyseCanary.executeWithOptions({ ...ANALYSIS, summary: `analyse step ${status.stepIndex + 1}` }, [
+    const outcome: AnalysisOutcome | undefined = await unlessInterrupted(() => rollout.analyseCanary.executeWithOptions({ ...ANALYSIS, summary: `analyse step ${status.stepIndex + 1}` }, [
       {
         workflowId: status.workflowId,
         prompt: status.prompt,
@@ -191,7 +232,8 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
         judgeSamples: input.judgeSamples,
         judgeModel: input.judgeModel,
       },
-    ]).catch((error: Error) => ({ verdict: 'inconclusive' as const, canaryRequests: 0, baselineRequests: 0, metrics: [], error: `analysis failed: ${error.message}` }));
+    ])).catch((error: Error) => ({ verdict: 'inconclusive' as const, canaryRequests: 0, baselineRequests: 0, metrics: [], error: `analysis failed: ${error.message.slice(0, 300)}` }));
+    if (!outcome) return undefined; // on-call asked for something: the loop acts on it now
     // An analysis that cannot run counts as inconclusive: enough of them pause the rollout for a human.
     const summary = { at: now, stepIndex: status.stepIndex, verdict: outcome.verdict, canaryRequests: outcome.canaryRequests, baselineRequests: outcome.baselineRequests, notable: outcome.metrics.filter((m) => m.verdict !== 'pass'), error: outcome.error };
     recordAnalysis(status, summary);
@@ -235,7 +277,9 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
         summary: `hold at step ${status.stepIndex + 1} (${stepLabel(step)})`,
       });
       if (requested() || status.paused) continue;
-      const { summary, decision } = await analyse();
+      const analysed = await analyse();
+      if (!analysed) continue;
+      const { summary, decision } = analysed;
       if (decision === 'abort') {
         await backToStable('aborted', 'canary-analysis', failureReason(summary), { analysis: summary });
       } else if (decision === 'pause') {
@@ -249,7 +293,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     }
     if (!isFinished(status) && !requested() && allHandlersFinished() && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT))) {
       status.generation += 1;
-      await continueAsNew<typeof rolloutWorkflow>({ ...input, state: status });
+      await continueAsNew<typeof rolloutWorkflow>({ ...input, state: status, bucketSalt });
     }
   }
   return status;

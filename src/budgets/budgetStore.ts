@@ -37,10 +37,25 @@ export async function setBudget(pool: Pool, limits: BudgetLimits, actor: string)
   });
 }
 
-/** Tenants that have any limit: only their requests pay the round trip to reserve budget. */
-export async function budgetedTenants(pool: Pool): Promise<Set<string>> {
-  const { rows } = await pool.query<{ tenant_id: string }>('SELECT DISTINCT tenant_id FROM budgets');
-  return new Set(rows.map((row) => row.tenant_id));
+/** The hard limits of one budget scope, as the gateway keeps them in memory. */
+export interface HardLimits {
+  feature: string;
+  rpmHard?: number;
+  usdDayHard?: number;
+}
+
+/** Tenants that have any limit, with their hard limits: only their requests reserve budget. */
+export async function budgetedTenants(pool: Pool): Promise<Map<string, HardLimits[]>> {
+  const { rows } = await pool.query<{ tenant_id: string; feature: string; rpm_hard: number | null; usd_day_hard: string | null }>(
+    'SELECT tenant_id, feature, rpm_hard, usd_day_hard FROM budgets',
+  );
+  const byTenant = new Map<string, HardLimits[]>();
+  for (const row of rows) {
+    const scopes = byTenant.get(row.tenant_id) ?? [];
+    scopes.push({ feature: row.feature, rpmHard: row.rpm_hard ?? undefined, usdDayHard: row.usd_day_hard === null ? undefined : Number(row.usd_day_hard) });
+    byTenant.set(row.tenant_id, scopes);
+  }
+  return byTenant;
 }
 
 export interface Spend {

@@ -6,6 +6,8 @@ export interface Settlement {
   /** How much of the reservation the request used up (its real cost; 0 when nothing was reserved). */
   reservedUsd: number;
   actualUsd: number;
+  /** The lease the request was admitted on: what it settles comes off that lease's outstanding hold. */
+  leaseId?: string;
 }
 
 /**
@@ -31,4 +33,13 @@ export async function settleBudgets(db: { query(text: string, values: unknown[])
       settlements.map((s) => s.reservedUsd),
     ],
   );
+  const leased = settlements.filter((s) => s.leaseId);
+  if (leased.length) {
+    await db.query(
+      `UPDATE budget_leases l SET outstanding_usd = greatest(0, l.outstanding_usd - s.reserved)
+       FROM (SELECT lease, sum(reserved) AS reserved FROM unnest($1::text[], $2::numeric[]) AS t(lease, reserved) GROUP BY lease) s
+       WHERE l.lease_id = s.lease`,
+      [leased.map((s) => s.leaseId), leased.map((s) => s.reservedUsd)],
+    );
+  }
 }

@@ -23,13 +23,17 @@ export interface TrafficSummary {
  * by name. Half-way, the primary model's provider starts failing (a simulator fault), and the
  * prompt's fallback takes over. Returns the traffic as the request log saw it.
  */
-export async function sendDemoTraffic(pool: Pool, gateway: RunningGateway, simulatorUrl: string, requests = 16): Promise<TrafficSummary> {
+export async function sendDemoTraffic(pool: Pool, gateway: RunningGateway, simulatorUrl: string, adminToken?: string, requests = 16): Promise<TrafficSummary> {
   const tenant = `demo-app-${Date.now().toString(36)}`;
   const { apiKey } = await createTenant(pool, { id: tenant, tier: 'free', experimentsOptIn: false, actor: 'demo' });
   const client = new OpenAI({ apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
   for (let i = 0; i < requests; i++) {
     if (i === requests / 2) {
-      await fetch(`${simulatorUrl}/admin/faults`, { method: 'POST', body: JSON.stringify({ kind: 'overloaded', model: 'gpt-4o-mini-2024-07-18', count: 3 }) });
+      await fetch(`${simulatorUrl}/admin/faults`, {
+        method: 'POST',
+        headers: adminToken ? { authorization: `Bearer ${adminToken}` } : {},
+        body: JSON.stringify({ kind: 'overloaded', model: 'gpt-4o-mini-2024-07-18', count: 3 }),
+      });
     }
     const body = { model: 'prompt:support-answer', messages: [], variables: { question: QUESTIONS[i % QUESTIONS.length], context: SUPPORT_CONTEXT }, user: `user-${i}` };
     if (i % 4 === 3) {

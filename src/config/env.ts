@@ -19,6 +19,8 @@ const envSchema = z.object({
   ANTHROPIC_BASE_URL: z.string().url().optional(),
   FLIGHTDECK_GATEWAY_PORT: port.default(8787),
   FLIGHTDECK_SIMULATOR_PORT: port.default(8788),
+  /** Optional: the simulator's /admin API then needs this bearer token (dev leaves it open on localhost). */
+  FLIGHTDECK_SIMULATOR_ADMIN_TOKEN: z.string().min(8).optional(),
   /** Port of the embedded Postgres (used only without DATABASE_URL). */
   FLIGHTDECK_POSTGRES_PORT: port.default(54329),
   FLIGHTDECK_PROVIDERS_FILE: z.string().optional(),

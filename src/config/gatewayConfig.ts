@@ -28,8 +28,8 @@ const gatewayFileSchema = z.strictObject({
   deadline_ms: z.number().int().positive().default(30_000),
   /** One attempt at one target; past it the attempt counts as a timeout and the next target is tried. */
   attempt_timeout_ms: z.number().int().positive().default(15_000),
-  /** Per-request input cap when the prompt sets none. */
-  max_input_tokens: z.number().int().positive().default(32_000),
+  /** Per-request input cap when the prompt sets none, on the UTF-8 byte bound (about 32k tokens of English). */
+  max_input_tokens: z.number().int().positive().default(128_000),
   circuit: z
     .strictObject({
       failures: z.number().int().positive().default(5),
@@ -40,6 +40,17 @@ const gatewayFileSchema = z.strictObject({
   body_retention_days: z.number().positive().default(7),
   /** Requests mirrored to a shadow target at most this many at a time (beyond: skipped, counted). */
   max_shadow_in_flight: z.number().int().positive().default(32),
+  /** Open sockets at most; past it new connections are dropped, so idle sockets cannot use up file descriptors. */
+  max_connections: z.number().int().positive().default(4096),
+  /** A client must send its headers within this, and its whole body within request_timeout_ms (slowloris). */
+  headers_timeout_ms: z.number().int().positive().default(10_000),
+  request_timeout_ms: z.number().int().positive().default(30_000),
+  /** A streaming client that reads nothing for this long is cut off (its buffered events would grow without bound). */
+  stream_write_timeout_ms: z.number().int().positive().default(30_000),
+  /** Concurrent streams one tenant may hold open; beyond: 429. */
+  max_streams_per_tenant: z.number().int().positive().default(64),
+  /** While Postgres is away, the share of each hard budget limit one gateway may spend on its own. */
+  budget_offline_share: z.number().min(0).max(1).default(0.1),
 });
 export type GatewayConfig = z.infer<typeof gatewayFileSchema> & { output_rules: OutputRule[] };
 

@@ -36,7 +36,12 @@ async function answers(url: string): Promise<boolean> {
  * call process.exit, cutting short our own orderly shutdown (worker, Temporal, then Postgres).
  * We stop the server ourselves; the hook's 'exit' handler stays as the last resort.
  */
+let signalsReleased = false;
+
 function releaseSignalsFromExitHook(): void {
+  // Once per process: the hook throws when asked to unhook a signal it no longer holds (a second embedded start).
+  if (signalsReleased) return;
+  signalsReleased = true;
   const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
 }

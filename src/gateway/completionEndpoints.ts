@@ -5,6 +5,7 @@ import { GatewayError, badRequest, sendJson } from './gatewayError';
 import { chatCompletion, chunkEvent, DONE_EVENT } from './openaiFormat';
 import type { CompletionInput, RequestPipeline, StreamSink } from './pipeline';
 import type { RequestContext } from './requestContext';
+import { writeWithBackpressure, type StreamSlots } from './streamGuard';
 import { chatCompletionBodySchema, FEATURE_PATTERN, promptRunBodySchema, type ChatCompletionBody } from './requestSchemas';
 
 const PROMPT_MODEL = /^prompt:(.+)$/;
@@ -54,8 +55,14 @@ function toInput(body: ChatCompletionBody): CompletionInput {
   return { ...common, kind: 'model', model: body.model };
 }
 
+/** How streams are held to account: a per-tenant cap on open streams, and a deadline for a reader that stops reading. */
+export interface StreamPolicy {
+  slots: StreamSlots;
+  writeTimeoutMs: number;
+}
+
 /** POST /v1/chat/completions: OpenAI's API, JSON or server-sent events. */
-export async function chatCompletions(pipeline: RequestPipeline, ctx: RequestContext, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+export async function chatCompletions(pipeline: RequestPipeline, ctx: RequestContext, req: IncomingMessage, res: ServerResponse, body: unknown, streams: StreamPolicy): Promise<void> {
   const parsed = parseBody(chatCompletionBodySchema, body);
   identify(ctx, req, undefined, parsed.user);
   const input = toInput(parsed);
@@ -64,19 +71,22 @@ export async function chatCompletions(pipeline: RequestPipeline, ctx: RequestCon
     sendJson(res, 200, chatCompletion(ctx.requestId, served.completion.model, served.completion.text, served.completion.finishReason, served.completion.usage), served.headers);
     return;
   }
-  const responseModel = () => ctx.model ?? parsed.model;
-  const sink: StreamSink = {
-    start(headers) {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', trailer: 'x-flightdeck-cost-usd', ...headers });
-      res.write(chunkEvent(ctx.requestId, responseModel(), { role: 'assistant', content: '' }));
-    },
-    delta(text) {
-      res.write(chunkEvent(ctx.requestId, responseModel(), { content: text }));
-    },
-  };
-  const served = await pipeline.complete(ctx, input, sink);
-  if (!res.headersSent) sink.start(served.headers); // an empty answer has no first token to send them with
-  finishStream(res, ctx, served.completion, parsed.stream_options?.include_usage ?? false);
+  const giveBack = streams.slots.take(ctx.tenant!.id);
+  try {
+    const responseModel = () => ctx.model ?? parsed.model;
+    const sink: StreamSink = {
+      start(headers) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', trailer: 'x-flightdeck-cost-usd', ...headers });
+        res.write(chunkEvent(ctx.requestId, responseModel(), { role: 'assistant', content: '' }));
+      },
+      delta: (text) => writeWithBackpressure(res, chunkEvent(ctx.requestId, responseModel(), { content: text }), streams.writeTimeoutMs),
+    };
+    const served = await pipeline.complete(ctx, input, sink);
+    if (!res.headersSent) sink.start(served.headers); // an empty answer has no first token to send them with
+    finishStream(res, ctx, served.completion, parsed.stream_options?.include_usage ?? false);
+  } finally {
+    giveBack();
+  }
 }
 
 function finishStream(res: ServerResponse, ctx: RequestContext, completion: Completion, includeUsage: boolean): void {

@@ -18,7 +18,8 @@ export interface FallbackCall {
   /** Longest one attempt may take before the next target is tried. */
   attemptTimeoutMs: number;
   /** Streaming: called with each delta; the first one commits the call to its target (no fallback after). */
-  onDelta?: (text: string) => void;
+  onDelta?: (text: string) => void | Promise<void>;
+  /** The caller's hang-up: ends the loop at once, and is never counted against a provider. */
   signal?: AbortSignal;
 }
 
@@ -37,6 +38,13 @@ export class FallbackExhausted extends Error {
     readonly reason: 'failed' | 'all_circuits_open' | 'deadline',
   ) {
     super(last?.message ?? reason);
+  }
+}
+
+/** The caller hung up (or stopped reading): not a provider failure, so no circuit moves and no other target is tried. */
+export class ClientClosed extends Error {
+  constructor(readonly attempts: AttemptRecord[]) {
+    super('the client closed the connection');
   }
 }
 
@@ -60,6 +68,8 @@ export class FallbackCaller {
     private readonly providers: ProviderDirectory,
     private readonly circuits: CircuitBoard,
     private readonly tracing: GatewayTracing,
+    /** The breaker a target uses: its own when the model is known, one per provider otherwise (ids are caller-chosen). */
+    private readonly circuitKey: (target: Target) => string = targetKey,
   ) {}
 
   async call(call: FallbackCall, context: Context): Promise<FallbackResult> {
@@ -68,10 +78,11 @@ export class FallbackCaller {
     const maxAttempts = Math.max(2, call.targets.length);
     let tried = 0;
     for (let i = 0; tried < maxAttempts && i < maxAttempts * 2; i++) {
+      if (call.signal?.aborted) throw new ClientClosed(attempts);
       const target = call.targets[i % call.targets.length]!;
       const remaining = call.deadline - Date.now();
       if (remaining <= 0) throw new FallbackExhausted(last, attempts, 'deadline');
-      const breaker = this.circuits.for(targetKey(target));
+      const breaker = this.circuits.for(this.circuitKey(target));
       if (!breaker.tryPass()) {
         attempts.push({ provider: target.provider, model: target.model, ms: 0, outcome: 'skipped_open_circuit' });
         continue;
@@ -86,7 +97,7 @@ export class FallbackCaller {
         const completion = call.onDelta
           ? await this.streamOnce(target, request, (text) => {
               committed = true;
-              call.onDelta!(text);
+              return call.onDelta!(text);
             })
           : await this.providers.byName(target.provider).complete(request);
         breaker.onSuccess();
@@ -95,6 +106,12 @@ export class FallbackCaller {
         endSpan(span);
         return { completion, target, attempts, fallbackUsed: attempts.some((a) => a.outcome !== 'ok') };
       } catch (error) {
+        if (call.signal?.aborted) {
+          attempts.push({ provider: target.provider, model: target.model, ms: Math.round(performance.now() - started), outcome: 'client_closed' });
+          breaker.release();
+          endSpan(span, 'client_closed');
+          throw new ClientClosed(attempts);
+        }
         const failure = error instanceof ProviderError ? error : new ProviderError('bad_request', String((error as Error).message), target.provider);
         attempts.push({ provider: target.provider, model: target.model, ms: Math.round(performance.now() - started), outcome: failure.kind });
         endSpan(span, failure.kind);
@@ -108,9 +125,9 @@ export class FallbackCaller {
     throw new FallbackExhausted(last, attempts, tried === 0 ? 'all_circuits_open' : 'failed');
   }
 
-  private async streamOnce(target: Target, request: CompletionRequest, onDelta: (text: string) => void): Promise<Completion> {
+  private async streamOnce(target: Target, request: CompletionRequest, onDelta: (text: string) => void | Promise<void>): Promise<Completion> {
     for await (const event of this.providers.byName(target.provider).stream(request)) {
-      if (event.type === 'delta') onDelta(event.text);
+      if (event.type === 'delta') await onDelta(event.text);
       else return event.completion;
     }
     throw new ProviderError('stream_cut', `${target.provider}: the stream ended without a completion`, target.provider);

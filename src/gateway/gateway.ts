@@ -12,6 +12,7 @@ import type { ProviderDirectory } from '../providers/directory';
 import { CircuitBoard } from '../routing/circuitBreaker';
 import { GatewayMetrics } from '../telemetry/gatewayMetrics';
 import { RequestLogWriter } from '../telemetry/requestLogWriter';
+import { operatorLog } from '../telemetry/operatorLog';
 import { endSpan, GatewayTracing } from '../telemetry/tracing';
 import { authenticate } from './authenticate';
 import { chatCompletions, failStream, runPrompt } from './completionEndpoints';
@@ -19,12 +20,14 @@ import { DatabaseGuard } from './databaseGuard';
 import { FallbackCaller } from './fallbackCall';
 import { GatewayError, badRequest, sendError, sendJson } from './gatewayError';
 import { readJsonBody } from './httpBody';
+import { KnownModels } from './knownModels';
 import { LiveState } from './liveState';
 import { RequestPipeline } from './pipeline';
 import { RequestContext } from './requestContext';
 import { getRequest, recordFeedback } from './requestsApi';
 import { ResponseCache } from './responseCache';
 import { ShadowMirror } from './shadowMirror';
+import { StreamSlots } from './streamGuard';
 
 export interface GatewayOptions {
   databaseUrl: string;
@@ -69,7 +72,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const database = new DatabaseGuard();
   const tracing = new GatewayTracing({ otlpEndpoint: options.otlpEndpoint, exporter: options.spanExporter });
   // The metrics read the log's depth only when scraped, after both exist.
-  const metrics = new GatewayMetrics({ logBufferDepth: () => log.depth(), circuitStates: () => circuits.states() });
+  const known = new KnownModels(options.config, state);
+  const metrics = new GatewayMetrics({ logBufferDepth: () => log.depth(), circuitStates: () => circuits.states(), modelLabel: (model) => known.label(model) });
   const log = new RequestLogWriter({
     pool,
     spillDir: path.join(options.home, 'spill'),
@@ -77,8 +81,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     jsonLines: options.jsonLines === undefined ? process.stdout : (options.jsonLines ?? undefined),
     flushIntervalMs: options.flushIntervalMs,
     onSpill: (count) => metrics.spilled.inc(count),
+    onSetAside: (count) => metrics.logSetAside.inc(count),
   });
-  const fallback = new FallbackCaller(options.providers, circuits, tracing);
+  const fallback = new FallbackCaller(options.providers, circuits, tracing, (target) => `${target.provider}/${known.label(target.model)}`);
 
   const record = (ctx: RequestContext, status: number, errorClass: string | null) => {
     const entry = ctx.toLogEntry(status, errorClass);
@@ -116,7 +121,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     record,
     onSkipped: () => metrics.shadowSkipped.inc(),
   });
-  const budgets = new BudgetLeases(pool);
+  const budgets = new BudgetLeases(pool, { offlineShare: options.config.budget_offline_share });
+  const streams = { slots: new StreamSlots(options.config.max_streams_per_tenant), writeTimeoutMs: options.config.stream_write_timeout_ms };
   const pipeline = new RequestPipeline({ state, providerConfig: options.providerConfig, config: options.config, fallback, cache: new ResponseCache(pool), budgets, shadow, database });
 
   /** Endpoints that act for a tenant: authenticate, then run; every authenticated call of the completion endpoints gets a log row. */
@@ -129,14 +135,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     let status = 200;
     let errorClass: string | null = null;
     try {
-      ctx.tenant = await authenticate(req.headers, state, database);
+      if (!log.accepting()) {
+        // Neither Postgres nor the disk takes rows: acknowledge nothing we could lose.
+        throw new GatewayError(503, 'api_error', 'The gateway cannot record requests right now (request log full); retry shortly', 'log_unavailable', null, { 'retry-after': '5' });
+      }
+      ctx.tenant = await authenticate(req.headers, state);
       const body = route === 'GET request' ? undefined : await readJsonBody(req);
-      if (route === 'chat') await chatCompletions(pipeline, ctx, req, res, body);
+      if (route === 'chat') await chatCompletions(pipeline, ctx, req, res, body, streams);
       else if (route === 'run') await runPrompt(pipeline, ctx, req, res, pathPart(match![1]!), body);
       else if (route === 'feedback') sendJson(res, 201, await recordFeedback(pool, log, ctx.tenant, body));
       else sendJson(res, 200, await getRequest(pool, log, ctx.tenant, pathPart(match![1]!)));
     } catch (error) {
-      const failure = error instanceof GatewayError ? error : databaseOrInternal(error);
+      const failure = error instanceof GatewayError ? error : databaseOrInternal(error, ctx.requestId);
       status = failure.status;
       errorClass = failure.code ?? failure.type;
       if (res.headersSent) failStream(res, failure);
@@ -173,13 +183,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     sendError(res, new GatewayError(404, 'not_found_error', `No endpoint ${method} ${pathname}; see the README's gateway section for the API`, 'unknown_endpoint'));
   }
 
-  const server: Server = createServer((req, res) => {
+  const checkEveryMs = Math.max(100, Math.min(1000, options.config.headers_timeout_ms / 2));
+  const server: Server = createServer({ connectionsCheckingInterval: checkEveryMs }, (req, res) => {
     handle(req, res).catch((error: Error) => {
-      if (!res.headersSent) sendError(res, new GatewayError(500, 'api_error', `Internal error: ${error.message}`));
+      if (!res.headersSent) sendError(res, internalError(error.stack ?? error.message));
       else res.end();
     });
   });
   server.keepAliveTimeout = 65_000;
+  // Slow or silent clients must not hold sockets: headers and body have deadlines, sockets a cap.
+  server.headersTimeout = options.config.headers_timeout_ms;
+  server.requestTimeout = options.config.request_timeout_ms;
+  server.maxConnections = options.config.max_connections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE' ? new FlightdeckError(`Port ${options.port} is in use (another gateway?); stop it or set FLIGHTDECK_GATEWAY_PORT / --port`) : error);
@@ -222,11 +237,17 @@ function pathPart(raw: string): string {
 }
 
 /** Postgres being away is a 503 the caller can retry; anything else is our bug. */
-function databaseOrInternal(error: unknown): GatewayError {
+function databaseOrInternal(error: unknown, requestId: string): GatewayError {
   const code = (error as { code?: string }).code ?? '';
   const message = (error as Error).message ?? String(error);
   if (/^(08|57P)/.test(code) || /ECONNREFUSED|timeout|Connection terminated/i.test(message)) {
     return new GatewayError(503, 'api_error', 'The request store is unavailable right now; retry shortly', 'store_unavailable', null, { 'retry-after': '2' });
   }
-  return new GatewayError(500, 'api_error', `Internal error: ${message}`);
+  return internalError((error as Error).stack ?? message, requestId);
+}
+
+/** A bug of ours: the caller gets an id to quote, the operator log gets the detail. */
+function internalError(detail: string, requestId?: string): GatewayError {
+  operatorLog('internal_error', { request_id: requestId, detail });
+  return new GatewayError(500, 'api_error', `Internal error${requestId ? ` (request ${requestId})` : ''}; the operator log has the detail`, 'internal_error');
 }

@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { GatewayError, badRequest } from './gatewayError';
+import { assertStorableJson } from './jsonLimits';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Past the limit we keep reading (and dropping) up to this much, so the client gets to read our 413. */
 const MAX_DRAIN_BYTES = 16 * MAX_BODY_BYTES;
 
-/** The request body as JSON: 413 past the size limit, 400 when it does not parse. */
+/** The request body as JSON: 413 past the size limit, 400 when it does not parse or holds what cannot be stored. */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -20,11 +21,14 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) throw badRequest('The body is empty; send a JSON object', null, 'invalid_json');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw badRequest(`The body is not valid JSON: ${(error as Error).message}`, null, 'invalid_json');
   }
+  assertStorableJson(value);
+  return value;
 }
 
 /** Validate with zod; the first problem becomes a 400 naming the field. */

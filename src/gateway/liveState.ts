@@ -1,12 +1,17 @@
 import pg from 'pg';
-import { budgetedTenants } from '../budgets/budgetStore';
-import type { Pool } from '../db/pool';
+import { budgetedTenants, type HardLimits } from '../budgets/budgetStore';
+import { createPool, type Pool } from '../db/pool';
 import { LABEL_CHANNEL } from '../registry/labels';
 import { loadRoutes, ROUTES_CHANNEL } from '../routing/routeStore';
 import type { PromptRoute } from '../routing/routingTable';
 import { findTenantByKeyHash, listTenants, TENANTS_CHANNEL, type Tenant } from '../tenants/tenantStore';
 
 type Part = 'routes' | 'tenants';
+
+/** Unknown key hashes remembered (bounded), and how many unknown keys may be looked up in Postgres per second. */
+const UNKNOWN_KEYS_REMEMBERED = 10_000;
+const UNKNOWN_KEY_TTL_MS = 60_000;
+const KEY_LOOKUPS_PER_SECOND = 20;
 
 /**
  * What the hot path reads from memory: routes, tenants by key hash, which tenants have budgets.
@@ -16,8 +21,13 @@ type Part = 'routes' | 'tenants';
  */
 export class LiveState {
   routes = new Map<string, PromptRoute>();
-  budgeted = new Set<string>();
+  budgeted = new Map<string, HardLimits[]>();
   private tenants = new Map<string, Tenant>();
+  /** Key hashes Postgres did not know, until when: a flood of random keys costs no query after the first. */
+  private unknownKeys = new Map<string, number>();
+  private lookups = { second: 0, count: 0 };
+  /** Key lookups have their own two connections: a flood of bad keys cannot starve budget or log queries. */
+  private readonly lookupPool: Pool;
   private listener?: pg.Client;
   private reconnectTimer?: NodeJS.Timeout;
   private closed = false;
@@ -28,7 +38,9 @@ export class LiveState {
   constructor(
     private readonly pool: Pool,
     private readonly url: string,
-  ) {}
+  ) {
+    this.lookupPool = createPool(url, 2, { connectionTimeoutMillis: 1000, query_timeout: 2000 });
+  }
 
   get degraded(): boolean {
     return !this.connected;
@@ -43,10 +55,24 @@ export class LiveState {
     return this.tenants.get(hash);
   }
 
-  /** A key not in memory may belong to a tenant created a moment ago elsewhere: ask Postgres once. */
+  /**
+   * A key not in memory may belong to a tenant created a moment ago whose NOTIFY has not arrived:
+   * ask Postgres, but at most KEY_LOOKUPS_PER_SECOND times a second, and once per unknown key
+   * until it is forgotten or the tenants change.
+   */
   async lookupTenant(hash: string): Promise<Tenant | undefined> {
-    const tenant = await findTenantByKeyHash(this.pool, hash);
+    const now = Date.now();
+    const until = this.unknownKeys.get(hash);
+    if (until !== undefined && until > now) return undefined;
+    const second = Math.floor(now / 1000);
+    if (this.lookups.second !== second) this.lookups = { second, count: 0 };
+    if (++this.lookups.count > KEY_LOOKUPS_PER_SECOND) return undefined;
+    const tenant = await findTenantByKeyHash(this.lookupPool, hash);
     if (tenant) this.tenants.set(hash, tenant);
+    else {
+      if (this.unknownKeys.size >= UNKNOWN_KEYS_REMEMBERED) this.unknownKeys.clear();
+      this.unknownKeys.set(hash, now + UNKNOWN_KEY_TTL_MS);
+    }
     return tenant;
   }
 
@@ -54,6 +80,7 @@ export class LiveState {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     await this.listener?.end().catch(() => undefined);
+    await this.lookupPool.end().catch(() => undefined);
   }
 
   /** Reload one part; a notification arriving mid-reload runs one more reload after it. */
@@ -68,6 +95,7 @@ export class LiveState {
       else {
         const [tenants, budgeted] = await Promise.all([listTenants(this.pool), budgetedTenants(this.pool)]);
         this.tenants = new Map(tenants.map((t) => [t.keyHash, t]));
+        this.unknownKeys = new Map(); // a key refused a moment ago may be a tenant just created
         this.budgeted = budgeted;
       }
     })().finally(() => {

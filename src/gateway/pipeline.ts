@@ -1,19 +1,20 @@
-import { estimateCostUsd, estimateTokens } from '../budgets/estimate';
+import { BUDGETED_DEFAULT_MAX_TOKENS, chainPrice, inputTokenBound, outputTokenBound, reservationUsd, typicalTokenEstimate } from '../budgets/estimate';
 import { isRefusal, type BudgetLeases } from '../budgets/budgetLeases';
 import type { GatewayConfig } from '../config/gatewayConfig';
 import { FlightdeckError } from '../errors';
 import { checkInput } from '../guardrails/inputGuards';
 import { checkOutput } from '../guardrails/outputGuards';
+import { operatorLog } from '../telemetry/operatorLog';
 import type { ProviderConfig } from '../providers/config';
 import { cost } from '../providers/pricing';
 import type { ChatMessage, Completion, CompletionRequest } from '../providers/types';
 import type { PromptSpec } from '../registry/promptFile';
 import { renderPrompt } from '../registry/render';
 import { costRoutedModel } from '../routing/costRouting';
-import { fallbackChain } from '../routing/fallbackChain';
+import { fallbackChain, type Target } from '../routing/fallbackChain';
 import { chooseVariant, type PromptRoute } from '../routing/routingTable';
 import type { DatabaseGuard } from './databaseGuard';
-import { FallbackExhausted, MidStreamFailure, type FallbackCaller } from './fallbackCall';
+import { ClientClosed, FallbackExhausted, MidStreamFailure, type FallbackCaller } from './fallbackCall';
 import { GatewayError, badRequest } from './gatewayError';
 import type { LiveState } from './liveState';
 import type { RequestContext } from './requestContext';
@@ -35,7 +36,8 @@ export type CompletionInput = {
 /** How a stream reaches the caller: headers once the first token is in, then each delta. */
 export interface StreamSink {
   start(headers: Record<string, string>): void;
-  delta(text: string): void;
+  /** Resolves once the caller's socket can take more (backpressure). */
+  delta(text: string): Promise<void>;
 }
 
 export interface Served {
@@ -77,25 +79,29 @@ export class RequestPipeline {
     const plan = this.plan(ctx, input);
     const tenant = ctx.tenant!;
 
+    // Size first, before any scan: the cap is on an upper bound of the tokens, so no text slips under it.
+    const cap = plan.spec?.gateway?.max_input_tokens ?? this.deps.config.max_input_tokens;
+    const rawTokens = inputTokenBound(plan.messages.map((m) => m.content));
+    if (rawTokens > cap) {
+      const where = ctx.promptName ? `gateway.max_input_tokens in the prompt file of ${ctx.promptName}` : 'max_input_tokens in flightdeck.gateway.yaml';
+      throw new GatewayError(413, 'request_too_large', `The input may be up to ${rawTokens} tokens (counted as UTF-8 bytes, an upper bound), over the limit of ${cap}; shorten it or raise ${where}`, 'input_too_large', 'messages');
+    }
+
     const guarded = checkInput(plan.messages, { pii: tenant.piiPolicy, injection: tenant.injectionPolicy });
     ctx.guardrails.push(...guarded.records);
     ctx.messages = guarded.messages;
+    ctx.messagesRedacted = tenant.piiPolicy === 'redact' && !guarded.blocked;
     if (guarded.blocked) throw new GatewayError(400, 'guardrail_error', guarded.blocked.message, 'input_blocked', guarded.blocked.id);
+    const inputTokens = inputTokenBound(guarded.messages.map((m) => m.content));
 
-    const inputTokens = guarded.messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
-    const cap = plan.spec?.gateway?.max_input_tokens ?? this.deps.config.max_input_tokens;
-    if (inputTokens > cap) {
-      const where = ctx.promptName ? `gateway.max_input_tokens in the prompt file of ${ctx.promptName}` : 'max_input_tokens in flightdeck.gateway.yaml';
-      throw new GatewayError(413, 'request_too_large', `The input is about ${inputTokens} tokens, over the limit of ${cap}; shorten it or raise ${where}`, 'input_too_large', 'messages');
-    }
-
-    let model = (plan.spec?.gateway && costRoutedModel(plan.spec.gateway.cost_routing, inputTokens, userText(guarded.messages))) || plan.model;
-    model = await this.reserve(ctx, model, inputTokens, plan.params.maxTokens);
-    ctx.model = model;
+    const routedBy = typicalTokenEstimate(guarded.messages.map((m) => m.content));
+    const chosen = (plan.spec?.gateway && costRoutedModel(plan.spec.gateway.cost_routing, routedBy, userText(guarded.messages))) || plan.model;
+    const targets = await this.reserve(ctx, plan, fallbackChain(chosen, plan.fallbacks, this.deps.providerConfig), inputTokens);
+    ctx.model = targets[0]!.model;
 
     const cacheTtl = plan.spec?.gateway?.cache?.ttl_seconds;
     const cacheKey = cacheTtl && ctx.promptName
-      ? responseCacheKey({ prompt: ctx.promptName, version: ctx.promptVersion!, model, params: { ...plan.params }, messages: guarded.messages })
+      ? responseCacheKey({ tenant: tenant.id, prompt: ctx.promptName, version: ctx.promptVersion!, model: ctx.model, params: { ...plan.params }, messages: guarded.messages })
       : undefined;
     const cached = cacheKey ? await this.deps.database.run(() => this.deps.cache.get(cacheKey)) : undefined;
 
@@ -109,11 +115,11 @@ export class RequestPipeline {
       ctx.settle(0);
       if (sink) {
         sink.start(headers);
-        sink.delta(cached.text);
+        await sink.delta(cached.text);
       }
     } else {
-      completion = await this.callProvider(ctx, plan, guarded.messages, model, sink && { sink, headers });
-      if (cacheKey && cacheTtl) void this.deps.database.run(() => this.deps.cache.put(cacheKey, ctx.promptName!, completion, cacheTtl));
+      completion = await this.callProvider(ctx, plan, guarded.messages, targets, inputTokens, sink && { sink, headers });
+      if (cacheKey && cacheTtl) void this.deps.database.run(() => this.deps.cache.put(cacheKey, tenant.id, ctx.promptName!, completion, Math.min(cacheTtl, this.deps.config.body_retention_days * 86_400)));
     }
     ctx.output = completion.text;
 
@@ -164,19 +170,36 @@ export class RequestPipeline {
     };
   }
 
-  /** Hold the estimated cost against the tenant's limits; over a hard limit: 429, or the cheaper model. */
-  private async reserve(ctx: RequestContext, model: string, inputTokens: number, maxTokens: number | undefined): Promise<string> {
+  /**
+   * Hold the most a call can cost against the tenant's limits: the input's upper bound and every
+   * allowed output token at the highest rates of the fallback chain. Over a hard limit: 429, or the
+   * cheaper model. Postgres away: a small local share of each hard limit instead of none.
+   */
+  private async reserve(ctx: RequestContext, plan: Plan, targets: Target[], inputTokens: number): Promise<Target[]> {
     const tenant = ctx.tenant!;
-    if (!this.deps.state.budgeted.has(tenant.id)) return model;
-    const estimate = estimateCostUsd(model, inputTokens, maxTokens);
-    const admission = await this.deps.database.run(() => this.deps.budgets.admit(tenant.id, ctx.feature, estimate));
-    if (!admission) return model; // Postgres away and no lease left: serve unchecked rather than fail
+    const scopes = this.deps.state.budgeted.get(tenant.id);
+    if (!scopes) return targets;
+    const applicable = scopes.filter((scope) => scope.feature === '' || scope.feature === ctx.feature);
+    if (!applicable.length) return targets;
+    plan.params.maxTokens ??= BUDGETED_DEFAULT_MAX_TOKENS;
+    const price = chainPrice(targets);
+    if (price.kind === 'unpriced' && applicable.some((scope) => scope.usdDayHard !== undefined)) {
+      throw new GatewayError(
+        400,
+        'invalid_request_error',
+        `Model "${price.model}" has no price, so its cost cannot be held against tenant ${tenant.id}'s USD limit; use a priced, dated model id (see \`flightdeck cost report\`) or ask the operator to add its price`,
+        'unpriced_model',
+        'model',
+      );
+    }
+    const estimate = price.kind === 'priced' ? reservationUsd(price, inputTokens, plan.params.maxTokens) : 0;
+    const admission = (await this.deps.database.run(() => this.deps.budgets.admit(tenant.id, ctx.feature, estimate))) ?? this.deps.budgets.admitOffline(tenant.id, ctx.feature, estimate, applicable);
     if (!isRefusal(admission)) {
       ctx.budgetTicket = admission;
-      return model;
+      return targets;
     }
     const verdict = admission;
-    if (verdict.onHard === 'downgrade' && verdict.downgradeModel) return verdict.downgradeModel;
+    if (verdict.onHard === 'downgrade' && verdict.downgradeModel) return fallbackChain(verdict.downgradeModel, [], this.deps.providerConfig);
     const scope = verdict.scope ? ` (feature ${verdict.scope})` : '';
     const what = verdict.limit === 'rpm' ? 'requests per minute' : 'USD per day';
     throw new GatewayError(
@@ -190,9 +213,9 @@ export class RequestPipeline {
   }
 
   /** Streaming: the caller's headers go out with the first token, so a failure before it can still fall back. */
-  private async callProvider(ctx: RequestContext, plan: Plan, messages: ChatMessage[], model: string, stream: { sink: StreamSink; headers: Record<string, string> } | undefined): Promise<Completion> {
-    const targets = fallbackChain(model, plan.fallbacks, this.deps.providerConfig);
+  private async callProvider(ctx: RequestContext, plan: Plan, messages: ChatMessage[], targets: Target[], inputTokens: number, stream: { sink: StreamSink; headers: Record<string, string> } | undefined): Promise<Completion> {
     let committed = false;
+    let streamed = '';
     const onDelta = stream
       ? (text: string) => {
           if (!committed) {
@@ -200,7 +223,8 @@ export class RequestPipeline {
             ctx.ttftMs = ctx.elapsedMs();
             stream.sink.start(stream.headers);
           }
-          stream.sink.delta(text);
+          streamed += text;
+          return stream.sink.delta(text);
         }
       : undefined;
     try {
@@ -215,13 +239,28 @@ export class RequestPipeline {
       ctx.settle(ctx.costUsd);
       return result.completion;
     } catch (error) {
+      if (error instanceof ClientClosed) {
+        // The provider bills what it received and what it generated before the hang-up: charge both, at their upper bounds.
+        const last = error.attempts.at(-1);
+        ctx.attempts = error.attempts;
+        if (last) {
+          ctx.provider = last.provider;
+          ctx.model = last.model;
+          ctx.usage = { inputTokens, cachedInputTokens: 0, outputTokens: outputTokenBound(streamed) };
+          ctx.costUsd = cost(last.model, ctx.usage).usd;
+        }
+        ctx.settle(ctx.costUsd);
+        throw new GatewayError(499, 'api_error', 'The client closed the connection before the answer was complete', 'client_closed');
+      }
       ctx.settle(0);
       if (error instanceof MidStreamFailure) {
         ctx.attempts = error.attempts;
-        throw new GatewayError(502, 'upstream_error', `The provider failed mid-stream: ${error.cause.message}`, error.cause.kind);
+        operatorLog('provider_failure', { request_id: ctx.requestId, kind: error.cause.kind, detail: error.cause.message });
+        throw new GatewayError(502, 'upstream_error', `The provider failed mid-stream (${error.cause.kind}); retry the request`, error.cause.kind);
       }
       if (error instanceof FallbackExhausted) {
         ctx.attempts = error.attempts;
+        if (error.last) operatorLog('provider_failure', { request_id: ctx.requestId, kind: error.last.kind, detail: error.last.message });
         throw upstreamError(error);
       }
       throw error;
@@ -241,13 +280,20 @@ function userText(messages: ChatMessage[]): string {
   return messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
 }
 
-/** Why no target answered, as the HTTP error the caller gets. */
+/** What a tenant is told when the provider refused its request; the provider's own text goes to the operator log. */
+const REFUSED: Record<string, string> = {
+  context_length: "The input is longer than the model's context window; shorten it",
+  not_found: 'The provider does not serve this model; check the model id',
+  bad_request: 'The provider refused the request as invalid; check its parameters',
+};
+
+/** Why no target answered, as the HTTP error the caller gets (never the provider's raw text). */
 function upstreamError(error: FallbackExhausted): GatewayError {
   if (error.reason === 'deadline') return new GatewayError(504, 'upstream_error', 'No provider answered within the request deadline', 'deadline_exceeded');
   if (error.reason === 'all_circuits_open') return new GatewayError(503, 'upstream_error', 'Every provider target for this model is failing (circuits open); retry shortly', 'circuits_open', null, { 'retry-after': '5' });
   const last = error.last;
   if (last && (last.kind === 'bad_request' || last.kind === 'context_length' || last.kind === 'not_found')) {
-    return new GatewayError(400, 'invalid_request_error', `The provider refused the request: ${last.message}`, last.kind);
+    return new GatewayError(400, 'invalid_request_error', REFUSED[last.kind]!, last.kind);
   }
-  return new GatewayError(502, 'upstream_error', `Every provider target failed; last: ${last?.message ?? 'unknown'}`, last?.kind ?? 'upstream_failed');
+  return new GatewayError(502, 'upstream_error', `Every provider target failed (last: ${last?.kind ?? 'unknown'}); retry shortly`, last?.kind ?? 'upstream_failed');
 }

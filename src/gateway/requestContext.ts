@@ -6,6 +6,7 @@ import { overallDecision, type GuardrailRecord } from '../guardrails/decision';
 import type { ChatMessage, Usage } from '../providers/types';
 import type { Tenant } from '../tenants/tenantStore';
 import type { AttemptRecord, LogEntry } from '../telemetry/requestRecord';
+import { storableText } from '../util/storableText';
 
 function newRequestId(): string {
   return `req_${randomUUID().replace(/-/g, '')}`;
@@ -35,6 +36,8 @@ export class RequestContext {
   budgetTicket?: BudgetTicket;
   settlement?: Settlement;
   messages?: ChatMessage[];
+  /** The input guard already redacted `messages`: the log writer need not scan them again. */
+  messagesRedacted = false;
   shadowOf: string | null = null;
   /** Aborted when the caller hangs up, so the provider call stops too. */
   readonly abort = new AbortController();
@@ -82,7 +85,7 @@ export class RequestContext {
         shadow_of: this.shadowOf,
         attempts: this.attempts,
       },
-      body: this.messages ? { messages: this.messages, output: this.output } : undefined,
+      body: this.messages ? { messages: this.messages, output: this.output === null ? null : storableText(this.output), messagesRedacted: this.messagesRedacted } : undefined,
       settlement: this.settlement,
     };
   }

@@ -39,8 +39,11 @@ export const promptRunBodySchema = z.strictObject({
   max_tokens: z.number().int().positive().max(1_000_000).optional(),
 });
 
+/** What a request id can look like (ours are req_<32 hex>); anything else is refused before a query. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
 export const feedbackBodySchema = z.strictObject({
-  request_id: z.string().min(1).max(64),
+  request_id: z.string().regex(REQUEST_ID_PATTERN, 'expected a request id such as req_0123… (x-flightdeck-request-id of the answer)'),
   /** -1 (bad) to 1 (good); negative counts as negative feedback. */
   score: z.number().min(-1).max(1),
   comment: z.string().max(4000).optional(),

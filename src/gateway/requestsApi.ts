@@ -2,14 +2,15 @@ import type { Pool } from '../db/pool';
 import type { Tenant } from '../tenants/tenantStore';
 import type { RequestLogWriter } from '../telemetry/requestLogWriter';
 import type { RequestRecord } from '../telemetry/requestRecord';
-import { GatewayError } from './gatewayError';
-import { feedbackBodySchema } from './requestSchemas';
+import { GatewayError, badRequest } from './gatewayError';
+import { feedbackBodySchema, REQUEST_ID_PATTERN } from './requestSchemas';
 import { parseBody } from './httpBody';
 
 const notFound = (id: string) => new GatewayError(404, 'not_found_error', `No request "${id}" for this API key (requests are visible only to their own tenant)`, 'request_not_found', 'request_id');
 
 /** One request for triage: its row, its (redacted) bodies and its feedback, if it is the caller's. */
 export async function getRequest(pool: Pool, log: RequestLogWriter, tenant: Tenant, id: string): Promise<unknown> {
+  if (!REQUEST_ID_PATTERN.test(id)) throw badRequest('Expected a request id such as req_0123… (the x-flightdeck-request-id of an answer)', 'request_id', 'invalid_request_id');
   const pending = log.pendingEntry(id);
   if (pending) {
     if (pending.record.tenant_id !== tenant.id) throw notFound(id);

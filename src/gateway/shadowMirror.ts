@@ -2,6 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ProviderConfig } from '../providers/config';
 import { cost } from '../providers/pricing';
 import type { ChatMessage } from '../providers/types';
+import { checkInput } from '../guardrails/inputGuards';
 import { renderPrompt } from '../registry/render';
 import { FULL_WEIGHT_BP } from '../routing/weights';
 import { fallbackChain } from '../routing/fallbackChain';
@@ -52,8 +53,16 @@ export class ShadowMirror {
     let errorClass: string | null = null;
     try {
       const rendered = renderPrompt(shadow.spec, variables);
-      // The shadow sees what the served request's provider saw: redacted input, same extra turns.
-      ctx.messages = [...rendered.messages, ...extraMessages];
+      // The shadow's provider sees no more than the served one did: the tenant's input policy applies
+      // to its own rendering too (the raw variables hold whatever the caller sent).
+      const tenant = served.tenant!;
+      const guarded = checkInput([...rendered.messages, ...extraMessages], { pii: tenant.piiPolicy, injection: tenant.injectionPolicy });
+      if (guarded.blocked) {
+        endSpan(span, 'input_blocked'); // the served request was blocked the same way: nothing to mirror
+        return;
+      }
+      ctx.messages = guarded.messages;
+      ctx.messagesRedacted = tenant.piiPolicy === 'redact';
       ctx.model = shadow.spec.model;
       const p = shadow.spec.params;
       const result = await this.deps.fallback.call(

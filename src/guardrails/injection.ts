@@ -5,7 +5,8 @@ const PATTERNS: Array<{ id: string; pattern: RegExp }> = [
   { id: 'role_override', pattern: /\byou are (now|no longer)\b.{0,40}\b(DAN|unrestricted|unfiltered|jailbroken|without (any )?(rules|restrictions|limits))\b/i },
   { id: 'developer_mode', pattern: /\b(developer|god|debug)\s+mode\s+(enabled|on|activated)\b|\benable\s+(developer|god)\s+mode\b/i },
   { id: 'do_anything_now', pattern: /\bdo anything now\b|\bjailbreak(ed)?\b/i },
-  { id: 'fake_system_turn', pattern: /(^|\n)\s*(system|assistant)\s*:\s*(new|override|updated) (instructions|rules)/i },
+  // Bounded blanks: `\s*` after every newline rescanned a long run of blank lines from each one (quadratic).
+  { id: 'fake_system_turn', pattern: /(^|\n)[ \t]{0,16}(system|assistant)[ \t]{0,16}:[ \t]{0,16}(new|override|updated) (instructions|rules)/i },
 ];
 
 /** The id of the first injection pattern the text matches, if any. */

@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseDocument } from 'yaml';
+import { unstorableReason } from '../util/storableText';
 import { z } from 'zod';
 import { InputError, describeZodIssues } from '../errors';
 import { parseDuration, parseSteps } from '../release/rolloutSteps';
@@ -147,14 +148,29 @@ export interface PromptFile {
   source: string;
 }
 
+/** A prompt file's size at most: every gateway keeps every routed version in memory. */
+export const MAX_PROMPT_FILE_BYTES = 256 * 1024;
+/** YAML aliases a file may expand: a few are handy, a "billion laughs" is an attack. */
+const MAX_YAML_ALIASES = 100;
+
 /** Parse YAML text; every problem names the file and the field. */
 export function parsePromptFile(source: string, origin: string): PromptFile {
+  const bytes = Buffer.byteLength(source, 'utf8');
+  if (bytes > MAX_PROMPT_FILE_BYTES) throw new InputError(`${origin} is ${bytes} bytes; a prompt file may be at most ${MAX_PROMPT_FILE_BYTES} bytes. Move long reference text out of the template.`);
+  const unstorable = unstorableReason(source);
+  if (unstorable) throw new InputError(`${origin} contains ${unstorable}`);
   const doc = parseDocument(source, { prettyErrors: true });
   if (doc.errors.length) {
     const first = doc.errors[0]!;
     throw new InputError(`${origin} is not valid YAML: ${first.message.split('\n')[0]}`);
   }
-  const parsed = promptSpecSchema.safeParse(doc.toJS());
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (error) {
+    throw new InputError(`${origin} cannot be read: ${(error as Error).message.split('\n')[0]} (at most ${MAX_YAML_ALIASES} alias expansions)`);
+  }
+  const parsed = promptSpecSchema.safeParse(value);
   if (!parsed.success) throw new InputError(describeZodIssues(origin, parsed.error.issues));
   return { path: origin, spec: parsed.data, source };
 }
@@ -162,8 +178,12 @@ export function parsePromptFile(source: string, origin: string): PromptFile {
 export function readPromptFile(path: string): PromptFile {
   let source: string;
   try {
+    // Refuse a huge file before reading it into memory.
+    const { size } = statSync(path);
+    if (size > MAX_PROMPT_FILE_BYTES) throw new InputError(`${path} is ${size} bytes; a prompt file may be at most ${MAX_PROMPT_FILE_BYTES} bytes. Move long reference text out of the template.`);
     source = readFileSync(path, 'utf8');
   } catch (error) {
+    if (error instanceof InputError) throw error;
     throw new InputError(`Cannot read prompt file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   return parsePromptFile(source, path);

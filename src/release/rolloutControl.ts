@@ -5,6 +5,7 @@ import { cancelSignal, statusQuery, type Decision } from '../../workflows/promot
 import { approveSignal, pauseSignal, promoteFullUpdate, promoteUpdate, resumeSignal, rollbackSignal, rolloutStatusQuery, rolloutWorkflowId } from '../../workflows/rolloutMessages';
 import type { PromotionStatus } from './promotionStatus';
 import { latestRelease } from './releaseStore';
+import { restoreStable } from './rolloutRouting';
 import { isFinished, type RolloutStatus } from './rolloutStatus';
 
 /**
@@ -96,8 +97,39 @@ export async function abortRelease(client: Client, pool: Pool, prompt: string, b
 }
 
 /** `flightdeck rollback` during a canary: the rollout's `rollback` signal (one routing write, recorded by the workflow). */
-export async function rollbackCanary(client: Client, prompt: string, by: Decision): Promise<RolloutStatus> {
+export async function rollbackCanary(client: Client, prompt: string, by: Decision, waitMs = ROLLBACK_WAIT_MS): Promise<RolloutStatus> {
   const handle = await liveRollout(client, prompt);
   await handle.signal(rollbackSignal, by);
-  return handle.result();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RolloutUnresponsive(`rollout/${prompt} did not finish its rollback within ${waitMs / 1000} s`)), waitMs);
+  });
+  try {
+    return await Promise.race([handle.result() as Promise<RolloutStatus>, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How long `flightdeck rollback` waits for the rollout to act before it writes the route itself. */
+export const ROLLBACK_WAIT_MS = 10_000;
+
+class RolloutUnresponsive extends Error {}
+
+export type CandidateRollback = { kind: 'canary-aborted'; rollout: RolloutStatus } | { kind: 'route-restored'; why: string };
+
+/**
+ * Put 100% back on stable whatever state the rollout is in: through the workflow when it answers,
+ * else (no workflow, a stuck one, or Temporal unreachable) by writing the route directly, audited
+ * with why. On-call's rollback never depends on the control plane being healthy.
+ */
+export async function rollbackCandidate(connect: () => Promise<Client>, pool: Pool, prompt: string, by: Decision): Promise<CandidateRollback> {
+  let why: string;
+  try {
+    return { kind: 'canary-aborted', rollout: await rollbackCanary(await connect(), prompt, by) };
+  } catch (error) {
+    why = error instanceof InputError ? `no live rollout/${prompt}` : (error as Error).message;
+  }
+  await restoreStable(pool, { prompt, actor: by.actor, reason: by.reason ?? 'rollback', details: { forced: true, why } });
+  return { kind: 'route-restored', why };
 }

@@ -11,6 +11,8 @@ export interface StepRoute {
   shadowSampleBp: number;
   actor: string;
   reason: string;
+  /** The rollout's secret: bucketing hashes with it, so the candidate's users cannot be computed from public ids. */
+  bucketSalt?: string;
 }
 
 interface CurrentRoute {
@@ -59,7 +61,17 @@ async function ensureRoute(client: PoolClient, change: RouteChange): Promise<{ e
 export function applyStepRoute(pool: Pool, step: StepRoute): Promise<{ effectiveAt: string; changed: boolean }> {
   const change: RouteChange = step.shadow
     ? { prompt: step.prompt, candidateVersion: null, weightBp: 0, shadowVersion: step.version, shadowSampleBp: step.shadowSampleBp, experimentId: null, actor: step.actor, reason: step.reason }
-    : { prompt: step.prompt, candidateVersion: step.version, weightBp: step.weightBp, cohorts: cohortsFor(step.weightBp), shadowVersion: null, shadowSampleBp: 0, experimentId: null, actor: step.actor, reason: step.reason };
+    : {
+        prompt: step.prompt,
+        candidateVersion: step.version,
+        weightBp: step.weightBp,
+        cohorts: cohortsFor(step.weightBp),
+        shadowVersion: null,
+        shadowSampleBp: 0,
+        experimentId: step.bucketSalt ? `${step.prompt}@${step.version}#${step.bucketSalt}` : null,
+        actor: step.actor,
+        reason: step.reason,
+      };
   return withTransaction(pool, (client) => ensureRoute(client, change));
 }
 

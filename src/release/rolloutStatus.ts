@@ -57,6 +57,15 @@ export interface RolloutStatus {
   decisions: RolloutDecision[];
   /** How many times this rollout continued as new (history kept small). */
   generation: number;
+  /** Signals whose payload was not a payload at all: recorded (the last few), never acted on. */
+  ignoredSignals?: Array<{ at: string; signal: string; payload: string }>;
+}
+
+const KEPT_IGNORED_SIGNALS = 5;
+
+/** Record a signal the workflow could not use, so a person can see why nothing happened. */
+export function recordIgnoredSignal(status: RolloutStatus, signal: string, payload: string, at = new Date().toISOString()): void {
+  status.ignoredSignals = [...(status.ignoredSignals ?? []), { at, signal, payload }].slice(-KEPT_IGNORED_SIGNALS);
 }
 
 export const KEPT_ANALYSES = 5;

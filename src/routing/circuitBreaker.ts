@@ -45,6 +45,11 @@ export class CircuitBreaker {
     this.current = 'closed';
   }
 
+  /** The call ended for a reason that says nothing of the target (the caller hung up): a probe slot is freed, nothing counts. */
+  release(): void {
+    this.probing = false;
+  }
+
   onFailure(): void {
     this.consecutiveFailures += 1;
     this.probing = false;

@@ -12,6 +12,8 @@ export interface SimulatorOptions {
   port?: number;
   host?: string;
   seed?: number;
+  /** When set, /admin/* needs `Authorization: Bearer <token>` (profiles and faults change what every caller gets). */
+  adminToken?: string;
 }
 
 export interface RunningSimulator {
@@ -51,12 +53,15 @@ function validated<T>(schema: z.ZodType<T>, body: unknown): T {
   return parsed.data;
 }
 
-async function route(engine: SimulatorEngine, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(engine: SimulatorEngine, req: IncomingMessage, res: ServerResponse, adminToken: string | undefined): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://simulator').pathname;
   const api = apiOf(path);
   const method = req.method ?? 'GET';
   try {
     if (path === '/healthz') return sendJson(res, 200, { ok: true });
+    if (api === 'admin' && adminToken !== undefined && req.headers.authorization !== `Bearer ${adminToken}`) {
+      return sendError(res, api, 401, 'The admin API needs `Authorization: Bearer <FLIGHTDECK_SIMULATOR_ADMIN_TOKEN>`');
+    }
     if (api !== 'admin' && !hasKey(req, api)) {
       return sendError(res, api, 401, api === 'anthropic' ? 'x-api-key header is required' : 'You didn\'t provide an API key.');
     }
@@ -102,7 +107,7 @@ async function route(engine: SimulatorEngine, req: IncomingMessage, res: ServerR
 /** Start the simulator: a real HTTP server speaking the OpenAI and Anthropic APIs. Port 0 picks a free one. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const engine = new SimulatorEngine(options.seed);
-  const server: Server = createServer((req, res) => void route(engine, req, res));
+  const server: Server = createServer((req, res) => void route(engine, req, res, options.adminToken));
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -8,6 +8,8 @@ const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, half_open: 1, o
 export interface MetricSources {
   logBufferDepth(): number;
   circuitStates(): Array<[string, CircuitState]>;
+  /** The label a model id gets: caller-chosen ids that nobody configured share one. */
+  modelLabel(model: string): string;
 }
 
 /** The gateway's Prometheus metrics, in a registry of its own (several gateways may share a process in tests). */
@@ -49,9 +51,13 @@ export class GatewayMetrics {
   private readonly fallbacks = new Counter({ name: 'flightdeck_gateway_fallbacks_total', help: 'Requests served by a fallback target', labelNames: ['prompt', 'model'], registers: [this.registry] });
   private readonly cacheHits = new Counter({ name: 'flightdeck_gateway_cache_hits_total', help: 'Requests answered from the response cache', labelNames: ['prompt'], registers: [this.registry] });
   readonly spilled = new Counter({ name: 'flightdeck_gateway_log_spilled_total', help: 'Log entries written to the spill file while Postgres was away', registers: [this.registry] });
+  readonly logSetAside = new Counter({ name: 'flightdeck_gateway_log_rows_set_aside_total', help: 'Request rows Postgres refused for their data, kept under spill/rejected', registers: [this.registry] });
   readonly shadowSkipped = new Counter({ name: 'flightdeck_gateway_shadow_skipped_total', help: 'Shadow mirrors skipped because too many were in flight', registers: [this.registry] });
 
+  private readonly modelLabel: (model: string) => string;
+
   constructor(sources: MetricSources) {
+    this.modelLabel = (model) => sources.modelLabel(model);
     new Gauge({
       name: 'flightdeck_gateway_log_buffer_depth',
       help: 'Request-log entries waiting to be stored',
@@ -79,7 +85,7 @@ export class GatewayMetrics {
   observe(record: RequestRecord): void {
     const prompt = record.prompt_name ?? '';
     const variant = record.variant ?? '';
-    const model = record.model ?? '';
+    const model = record.model ? this.modelLabel(record.model) : '';
     this.requests.inc({ status: String(record.status), prompt, version: record.prompt_version ?? '', variant, model });
     this.latency.observe({ prompt, variant }, record.latency_ms_total / 1000);
     if (record.ttft_ms !== null) this.ttft.observe({ prompt, variant }, record.ttft_ms / 1000);

@@ -3,6 +3,7 @@ import { settleBudgets, type Settlement } from '../budgets/settlement';
 import { withTransaction, type Pool } from '../db/pool';
 import { scanPii } from '../guardrails/pii';
 import type { LogEntry } from './requestRecord';
+import { operatorLog } from './operatorLog';
 import { SpillFiles } from './spillFiles';
 
 const EXPIRY_INTERVAL_MS = 10 * 60_000;
@@ -14,21 +15,27 @@ export interface RequestLogOptions {
   bodyRetentionDays: number;
   /** One JSON line per request is written here (stdout in the gateway). */
   jsonLines?: Writable;
-  /** Entries held in memory at most; past it they go straight to the spill file. */
+  /** Entries waiting in memory past which `accepting()` is false (the gateway refuses new requests). */
   maxBuffer?: number;
   batchSize?: number;
   flushIntervalMs?: number;
   onSpill?: (count: number) => void;
+  /** Rows Postgres refused on their own (bad data): set aside under spill/rejected, never retried forever. */
+  onSetAside?: (count: number) => void;
 }
 
 /**
- * Writes request rows off the hot path: `write` only appends to a bounded buffer; a timer stores
- * batches in one transaction (rows, bodies, budget settlements). A batch Postgres refuses goes to a
- * spill file and is replayed when Postgres answers again, so no row is lost.
+ * Writes request rows off the hot path: `write` only appends to a buffer; a timer stores batches in
+ * one transaction (rows, bodies, budget settlements). When Postgres is away a batch goes to a spill
+ * file and is replayed later. A batch Postgres refuses for its data is stored row by row, so one bad
+ * row is set aside instead of its batch. When neither Postgres nor the disk takes rows, they stay in
+ * memory (printed once) and `accepting()` turns false: the gateway then refuses new requests (503)
+ * rather than acknowledge rows it could lose.
  */
 export class RequestLogWriter {
   private buffer: LogEntry[] = [];
-  private overflow: LogEntry[] = [];
+  /** Printed already, but neither stored nor spilled: retried on every flush. */
+  private unwritten: LogEntry[] = [];
   private readonly spill: SpillFiles;
   private readonly timer: NodeJS.Timeout;
   private working: Promise<void> = Promise.resolve();
@@ -46,14 +53,19 @@ export class RequestLogWriter {
     this.timer.unref();
   }
 
+  /** Takes every entry (requests already under way must be logged); `accepting` is what bounds memory. */
   write(entry: LogEntry): void {
-    if (this.buffer.length >= this.maxBuffer) this.overflow.push(entry);
-    else this.buffer.push(entry);
+    this.buffer.push(entry);
+  }
+
+  /** Whether new requests may be taken on: false once maxBuffer rows wait in memory. */
+  accepting(): boolean {
+    return this.depth() < this.maxBuffer;
   }
 
   /** Entries not yet stored (in memory; spilled ones are on disk). */
   depth(): number {
-    return this.buffer.length + this.overflow.length;
+    return this.buffer.length + this.unwritten.length;
   }
 
   /** The buffered entry for a request, so a lookup right after the answer finds it before it is stored. */
@@ -74,21 +86,14 @@ export class RequestLogWriter {
   }
 
   private async drain(): Promise<void> {
-    if (this.overflow.length) {
-      const overflow = this.overflow.splice(0).map(redactBody);
-      await this.spillOut(overflow);
-    }
+    if (this.unwritten.length) await this.persist(this.unwritten.splice(0));
     while (this.buffer.length) {
-      const batch = this.buffer.slice(0, this.batchSize).map(redactBody);
+      const batch = this.buffer.splice(0, this.batchSize).map(redactBody);
       // Each record is serialised once: the same text is the stdout line and the row for Postgres.
       const records = batch.map((e) => JSON.stringify(e.record));
       this.options.jsonLines?.write(`${records.join('\n')}\n`);
-      try {
-        await this.store(batch, records);
-      } catch {
-        await this.spillOut(batch);
-      }
-      this.buffer.splice(0, batch.length);
+      await this.persist(batch, records);
+      if (this.unwritten.length) break; // Postgres and disk both refused: wait for the next flush
     }
     if (Date.now() - this.lastExpiry >= EXPIRY_INTERVAL_MS) {
       this.lastExpiry = Date.now();
@@ -98,6 +103,50 @@ export class RequestLogWriter {
       this.lastReplayCheck = Date.now();
       await this.replay();
     }
+  }
+
+  /** Postgres, else the spill file, else keep in memory (already printed, so never printed again). */
+  private async persist(batch: LogEntry[], records?: string[]): Promise<void> {
+    try {
+      await this.storeOrSetAside(batch, records);
+    } catch {
+      try {
+        await this.spillOut(batch);
+      } catch {
+        this.unwritten.push(...batch);
+      }
+    }
+  }
+
+  /**
+   * Store a batch; when Postgres refuses it for its data (not for being away), store row by row and
+   * set aside the rows it still refuses. Throws only when Postgres is unreachable.
+   */
+  private async storeOrSetAside(batch: readonly LogEntry[], records?: string[]): Promise<void> {
+    try {
+      await this.store(batch, records);
+      return;
+    } catch (error) {
+      if (!isDataError(error) || batch.length === 1) {
+        if (isDataError(error)) await this.setAside(batch);
+        else throw error;
+        return;
+      }
+    }
+    for (const entry of batch) {
+      try {
+        await this.store([entry]);
+      } catch (error) {
+        if (!isDataError(error)) throw error; // rows stored so far are idempotent by request id
+        await this.setAside([entry]);
+      }
+    }
+  }
+
+  private async setAside(entries: readonly LogEntry[]): Promise<void> {
+    await this.spill.setAside(entries).catch(() => undefined);
+    this.options.onSetAside?.(entries.length);
+    for (const entry of entries) operatorLog('log_row_set_aside', { request_id: entry.record.request_id, tenant_id: entry.record.tenant_id });
   }
 
   private async spillOut(entries: LogEntry[]): Promise<void> {
@@ -112,7 +161,7 @@ export class RequestLogWriter {
       const claimed = await this.spill.claim(file);
       if (!claimed) continue;
       try {
-        for (let i = 0; i < claimed.entries.length; i += this.batchSize) await this.store(claimed.entries.slice(i, i + this.batchSize));
+        for (let i = 0; i < claimed.entries.length; i += this.batchSize) await this.storeOrSetAside(claimed.entries.slice(i, i + this.batchSize));
         await claimed.done();
       } catch {
         await claimed.release();
@@ -151,13 +200,23 @@ export class RequestLogWriter {
   }
 }
 
+/**
+ * Postgres answered and refused the data (an SQLSTATE outside connection, resource and shutdown
+ * classes): retrying the same rows cannot help. Anything else means Postgres is away.
+ */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57|58)/.test(code);
+}
+
 /** Bodies are kept for triage, never with personal data in them, whatever the tenant's input policy. */
 function redactBody(entry: LogEntry): LogEntry {
   if (!entry.body) return entry;
   return {
     ...entry,
     body: {
-      messages: entry.body.messages.map((m) => ({ ...m, content: scanPii(m.content).redacted })),
+      // Messages the input guard redacted are not scanned twice (a 1 MB body costs tens of ms a scan).
+      messages: entry.body.messagesRedacted ? entry.body.messages : entry.body.messages.map((m) => ({ ...m, content: scanPii(m.content).redacted })),
       output: entry.body.output === null ? null : scanPii(entry.body.output).redacted,
     },
   };

@@ -42,6 +42,6 @@ export interface RequestRecord {
 /** What the log writer takes per request: the row, the (redacted) bodies, and the budget to settle. */
 export interface LogEntry {
   record: RequestRecord;
-  body?: { messages: ChatMessage[]; output: string | null };
+  body?: { messages: ChatMessage[]; output: string | null; messagesRedacted?: boolean };
   settlement?: Settlement;
 }

@@ -18,6 +18,13 @@ export class SpillFiles {
     await appendFile(this.current, entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
   }
 
+  /** Rows Postgres refused for their data, kept for an operator to look at (never replayed). */
+  async setAside(entries: readonly LogEntry[]): Promise<void> {
+    const dir = path.join(this.dir, 'rejected');
+    await mkdir(dir, { recursive: true });
+    await appendFile(path.join(dir, `rejected-${process.pid}.jsonl`), entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  }
+
   /** Files to replay: this process's own, and those left by processes that are gone. */
   async pending(): Promise<string[]> {
     const names = await readdir(this.dir).catch(() => [] as string[]);

@@ -10,18 +10,24 @@ export function unreachableTemporal(address: string, error: unknown): Flightdeck
   );
 }
 
-/** Run fn with a client for starting, signalling and querying workflows; the connection is always closed. */
-export async function withTemporalClient<T>(env: Env, fn: (client: Client) => Promise<T>): Promise<T> {
+/** A client and its connection, for callers that must decide for themselves what happens when Temporal is away. */
+export async function connectClient(env: Env): Promise<{ client: Client; close(): Promise<void> }> {
   let connection: Connection;
   try {
     connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS, connectTimeout: '5s' });
   } catch (error) {
     throw unreachableTemporal(env.TEMPORAL_ADDRESS, error);
   }
+  return { client: new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }), close: () => connection.close() };
+}
+
+/** Run fn with a client for starting, signalling and querying workflows; the connection is always closed. */
+export async function withTemporalClient<T>(env: Env, fn: (client: Client) => Promise<T>): Promise<T> {
+  const { client, close } = await connectClient(env);
   try {
-    return await fn(new Client({ connection, namespace: env.TEMPORAL_NAMESPACE }));
+    return await fn(client);
   } finally {
-    await connection.close();
+    await close();
   }
 }
 

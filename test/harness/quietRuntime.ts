@@ -1,5 +1,8 @@
 import { installWorkerRuntime } from '../../workers/runtime';
 
+// Gateways' operator log (provider failures the fault tests cause on purpose) stays out of test output.
+process.env.FLIGHTDECK_OPERATOR_LOG ??= 'off';
+
 // Each test file's workers log at WARN, so test output shows failures rather than worker chatter.
 try {
   installWorkerRuntime('WARN');

@@ -28,7 +28,8 @@ variables: { q: { type: string } }
 template: { user: "Answer briefly: {{q}}" }
 gateway:
   cache: { ttl_seconds: 60 }
-  max_input_tokens: 40
+  # Counted as UTF-8 bytes (an upper bound on tokens): room for the template and a question, not for 1,000 bytes.
+  max_input_tokens: 400
   cost_routing:
     - { pattern: "\\\\b(hi|hello)\\\\b", model: sim-small-2026-01-01 }
 `);

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Verdict } from '../../src/analysis/canaryJudge';
@@ -30,9 +31,20 @@ describe('the rollout workflow (time skipping)', () => {
   /** Per prompt: the verdicts its analyses return in order (then `pass`). */
   const scripts = new Map<string, Verdict[]>();
   const analyses: AnalysisRequest[] = [];
+  /** Prompts whose analyses hang like a judge that takes forever, until cancelled (or 60 s of real time). */
+  const slow = new Set<string>();
+  const slowInFlight = new Set<string>();
 
   const analyseCanary = async (request: AnalysisRequest): Promise<AnalysisOutcome> => {
     analyses.push(request);
+    if (slow.has(request.prompt)) {
+      const context = Context.current();
+      slowInFlight.add(request.prompt);
+      const beat = setInterval(() => context.heartbeat(), 100);
+      await Promise.race([new Promise((resolve) => context.cancellationSignal.addEventListener('abort', resolve)), new Promise((resolve) => setTimeout(resolve, 60_000))]);
+      clearInterval(beat);
+      slowInFlight.delete(request.prompt);
+    }
     const verdict = scripts.get(request.prompt)?.shift() ?? 'pass';
     const metric = { metric: 'error_rate' as const, verdict, canary: verdict === 'fail' ? 0.09 : 0.01, baseline: 0.01, pValue: verdict === 'inconclusive' ? null : 0.001, reason: verdict };
     return { verdict, canaryRequests: 120, baselineRequests: 2400, metrics: [metric] };
@@ -242,5 +254,61 @@ describe('the rollout workflow (time skipping)', () => {
     expect(await routeWrites('ts-new')).toEqual([500, 2500, 0, 500, 2500, 0]);
     const skipped = await db.pool.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'promotion.skip-eval' AND subject = 'ts-new'`);
     expect(skipped.rows[0].n).toBe(2);
+  });
+
+  it('a rollback during an analysis with a slow judge takes effect at once: the analysis is cancelled, not awaited', async () => {
+    slow.add('ts-slow');
+    const handle = await start('ts-slow', '5:10m,100');
+    await waitFor(handle, (s) => s.stage === 'canary');
+    // The hold's first interval passes; the analysis starts and hangs.
+    await env.sleep('1 minute');
+    for (let i = 0; i < 200 && !slowInFlight.has('ts-slow'); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(slowInFlight.has('ts-slow')).toBe(true);
+    await handle.signal(rollbackSignal, { actor: 'oncall', reason: 'judge is slow, customers are not' });
+    const done = await handle.result();
+    expect(done.stage).toBe('aborted');
+    expect(done.decisions.at(-1)).toMatchObject({ kind: 'abort', by: 'oncall' });
+    expect((await routeOf('ts-slow')).candidate).toBeUndefined();
+    // The hung analysis was cancelled (it returned long before its 60 s), and recorded no verdict.
+    for (let i = 0; i < 200 && slowInFlight.has('ts-slow'); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(slowInFlight.has('ts-slow')).toBe(false);
+    expect(done.analyses).toEqual([]);
+  });
+
+  it('malformed signals are recorded and ignored, a missing actor is filled in, updates refuse bad payloads, text is capped', async () => {
+    const handle = await start('ts-hostile', '5:1h,25:1h,100');
+    await waitFor(handle, (s) => s.stage === 'canary');
+    // Not a payload at all: recorded, ignored, and the workflow keeps working (no task failure loop).
+    await handle.signal(pauseSignal, 'pause now please' as never);
+    await handle.signal(approveSignal, 42 as never);
+    const noted = await waitFor(handle, (s) => (s.ignoredSignals ?? []).length === 2);
+    expect(noted.ignoredSignals!.map((i) => i.signal)).toEqual(['pause', 'approve']);
+    expect(noted.stage).toBe('canary');
+    // No input (the plain temporal CLI without --input): the actor is filled in and the pause happens.
+    await handle.signal(pauseSignal, undefined as never);
+    const paused = await waitFor(handle, (s) => s.stage === 'paused');
+    expect(paused.decisions.at(-1)).toMatchObject({ kind: 'pause', by: 'unknown (no actor given)' });
+    await handle.signal(resumeSignal, { actor: 'oncall', reason: 'x'.repeat(100_000) });
+    const resumed = await waitFor(handle, (s) => s.stage === 'canary');
+    expect(resumed.decisions.at(-1)!.reason).toHaveLength(500);
+    // An update with no actor is refused before it does anything.
+    await expect(handle.executeUpdate(promoteUpdate, { args: [{} as never] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/actor is required/) } });
+    await expect(handle.executeUpdate(promoteFullUpdate, { args: [{ actor: 'lead', reason: 'y'.repeat(501) }] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/reason is at most 500/) } });
+    expect((await handle.query(rolloutStatusQuery)).stepIndex).toBe(0);
+    // A rollback with an empty payload still rolls back (defaulted actor), and a later proper one is not needed.
+    await handle.signal(rollbackSignal, {} as never);
+    const done = await handle.result();
+    expect(done).toMatchObject({ stage: 'aborted', weightBp: 0 });
+    expect(done.decisions.at(-1)).toMatchObject({ kind: 'abort', by: 'unknown (no actor given)' });
+    expect((await routeOf('ts-hostile')).candidate).toBeUndefined();
+  });
+
+  it('salts the candidate bucketing with a secret of the rollout, so buckets cannot be computed from public ids', async () => {
+    const handle = await start('ts-salt', '5:1h,100');
+    await waitFor(handle, (s) => s.stage === 'canary');
+    const route = await routeOf('ts-salt');
+    expect(route.experimentId).toMatch(/^ts-salt@1\.1\.0#[0-9a-f-]{36}$/);
+    await handle.signal(rollbackSignal, { actor: 'test' });
+    await handle.result();
   });
 });

@@ -102,7 +102,7 @@ export async function runDemo(opts: { exit?: boolean }): Promise<void> {
     say(`   rollback: production ${rolledBack.from} -> ${rolledBack.to}`);
 
     say('\n9. An app calls the prompt through the gateway with the official openai client; mid-way the primary provider overloads.');
-    const traffic = await sendDemoTraffic(pool, stack.gateway, `http://127.0.0.1:${stack.env.FLIGHTDECK_SIMULATOR_PORT}`);
+    const traffic = await sendDemoTraffic(pool, stack.gateway, `http://127.0.0.1:${stack.env.FLIGHTDECK_SIMULATOR_PORT}`, stack.env.FLIGHTDECK_SIMULATOR_ADMIN_TOKEN);
     say(indent(describeTraffic(traffic, stack.gateway.url)));
 
     say(`\n10. The audit trail of ${name}:`);

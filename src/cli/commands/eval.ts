@@ -23,17 +23,16 @@ import type { Database } from '../../db/database';
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Database, providers, and the simulator when some model in use is routed to it and it is not running. */
-async function withEvalServices<T>(judgeModel: string, models: string[], fn: (services: EvalServices) => Promise<T>): Promise<T> {
-  return withDatabase(async (db: Database, env: Env) => {
-    const config = loadProviderConfig(env);
-    const simulated = models.some((m) => providerNameFor(config, m).startsWith('simulator'));
-    const simulator = simulated ? await ensureSimulator(env, log) : undefined;
-    try {
-      return await fn({ pool: db.pool, providers: new ProviderDirectory(config, env), judgeModel });
-    } finally {
-      await simulator?.close();
-    }
-  });
+/** Providers for the models an eval calls (starting the simulator when one of them is simulated), on an open database. */
+async function withEvalProviders<T>(db: Database, env: Env, judgeModel: string, models: string[], fn: (services: EvalServices) => Promise<T>): Promise<T> {
+  const config = loadProviderConfig(env);
+  const simulated = models.some((m) => providerNameFor(config, m).startsWith('simulator'));
+  const simulator = simulated ? await ensureSimulator(env, log) : undefined;
+  try {
+    return await fn({ pool: db.pool, providers: new ProviderDirectory(config, env), judgeModel });
+  } finally {
+    await simulator?.close();
+  }
 }
 
 interface RunOptions {
@@ -69,7 +68,8 @@ export function registerEvalCommands(program: Command): void {
       const concurrency = positiveInt('--concurrency', opts.concurrency);
       const repeat = positiveInt('--repeat', opts.repeat);
       const dataset = loadDataset(opts.dataset);
-      const outcome = await withDatabase(async (db) => {
+      // One database for the whole run: opening the embedded one twice in a process is what crashed here.
+      const result = await withDatabase(async (db, env) => {
         const candidate = await resolvePrompt(db.pool, ref.name, ref.ref);
         const baseline = opts.baseline ? await resolvePrompt(db.pool, ref.name, opts.baseline) : undefined;
         validateCases(candidate, dataset);
@@ -80,26 +80,25 @@ export function registerEvalCommands(program: Command): void {
           const refusal = await judgeRefusal(db.pool, opts.judge);
           if (refusal) throw new InputError(refusal);
         }
-        return { candidate, baseline };
-      });
-      const models = [outcome.candidate.spec.model, ...(outcome.baseline ? [outcome.baseline.spec.model] : []), opts.judge];
-      const result = await withEvalServices(opts.judge, models, async (services) => {
-        const counters: CallCounters = { candidateCalls: 0, judgeCalls: 0, judgeCacheHits: 0 };
-        const add = (c: CallCounters) => {
-          counters.candidateCalls += c.candidateCalls;
-          counters.judgeCalls += c.judgeCalls;
-          counters.judgeCacheHits += c.judgeCacheHits;
-        };
-        let baselineRun;
-        if (outcome.baseline) {
-          baselineRun = await prepareRun(services, outcome.baseline, dataset, { repeat });
-          add(await executeCases(services, baselineRun, outcome.baseline, dataset, { concurrency, onCaseDone: progress(`baseline ${outcome.baseline.version}`) }));
-          await concludeRun(services.pool, baselineRun, dataset, outcome.baseline.spec.eval?.floors);
-        }
-        const run = await prepareRun(services, outcome.candidate, dataset, { repeat });
-        add(await executeCases(services, run, outcome.candidate, dataset, { concurrency, onCaseDone: progress(`candidate ${outcome.candidate.version}`) }));
-        const concluded = await concludeRun(services.pool, run, dataset, outcome.candidate.spec.eval?.floors, baselineRun);
-        return { ...concluded, counters, report: markdownReport(concluded, dataset, counters) };
+        const models = [candidate.spec.model, ...(baseline ? [baseline.spec.model] : []), opts.judge];
+        return withEvalProviders(db, env, opts.judge, models, async (services) => {
+          const counters: CallCounters = { candidateCalls: 0, judgeCalls: 0, judgeCacheHits: 0 };
+          const add = (c: CallCounters) => {
+            counters.candidateCalls += c.candidateCalls;
+            counters.judgeCalls += c.judgeCalls;
+            counters.judgeCacheHits += c.judgeCacheHits;
+          };
+          let baselineRun;
+          if (baseline) {
+            baselineRun = await prepareRun(services, baseline, dataset, { repeat });
+            add(await executeCases(services, baselineRun, baseline, dataset, { concurrency, onCaseDone: progress(`baseline ${baseline.version}`) }));
+            await concludeRun(services.pool, baselineRun, dataset, baseline.spec.eval?.floors);
+          }
+          const run = await prepareRun(services, candidate, dataset, { repeat });
+          add(await executeCases(services, run, candidate, dataset, { concurrency, onCaseDone: progress(`candidate ${candidate.version}`) }));
+          const concluded = await concludeRun(services.pool, run, dataset, candidate.spec.eval?.floors, baselineRun);
+          return { ...concluded, counters, report: markdownReport(concluded, dataset, counters) };
+        });
       });
       if (opts.report) writeFileSync(opts.report, result.report);
       emit(opts.json, { ...result, ...result.counters }, () => result.report);
@@ -115,7 +114,7 @@ export function registerEvalCommands(program: Command): void {
     .action(async (opts: { labels: string; judge: string; json?: boolean }) => {
       const { labels, hash } = loadLabels(opts.labels);
       assertKnownJudgeModel(opts.judge);
-      const result = await withEvalServices(opts.judge, [opts.judge], (services) => calibrate(services.pool, new Judge(services.pool, services.providers, opts.judge), labels, hash));
+      const result = await withDatabase((db, env) => withEvalProviders(db, env, opts.judge, [opts.judge], (services) => calibrate(services.pool, new Judge(services.pool, services.providers, opts.judge), labels, hash)));
       const floor = DEFAULT_AGREEMENT_FLOOR;
       const fit = result.kappa >= floor.kappa && result.spearman >= floor.spearman;
       emit(opts.json, { ...result, floor, fitToGate: fit }, () =>

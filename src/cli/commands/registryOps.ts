@@ -18,11 +18,29 @@ export function registerRollbackCommand(program: Command): void {
       const actor = currentActor();
       const canary = opts.to === undefined && (await withDatabase((db) => hasLiveCandidate(db.pool, name)));
       if (canary) {
-        // Only a live canary needs Temporal: the rollout records the rollback and ends.
-        const { withTemporalClient } = require('../../temporal/connection') as typeof import('../../temporal/connection');
-        const { rollbackCanary } = require('../../release/rolloutControl') as typeof import('../../release/rolloutControl');
-        const rollout = await withTemporalClient(loadEnv(), (client) => rollbackCanary(client, name, { actor, reason: opts.reason }));
-        emit(opts.json, { kind: 'canary-aborted', rollout }, () => `${name}: canary of ${rollout.version} aborted; 100% on ${rollout.baselineVersion} (production unchanged)`);
+        // Only a live canary needs Temporal: the rollout records the rollback and ends. When the
+        // rollout is gone, stuck or unreachable, the route is written here instead (audited).
+        const { connectClient } = require('../../temporal/connection') as typeof import('../../temporal/connection');
+        const { rollbackCandidate } = require('../../release/rolloutControl') as typeof import('../../release/rolloutControl');
+        const env = loadEnv();
+        let connection: { close(): Promise<void> } | undefined;
+        const result = await withDatabase((db) =>
+          rollbackCandidate(
+            async () => {
+              const opened = await connectClient(env);
+              connection = opened;
+              return opened.client;
+            },
+            db.pool,
+            name,
+            { actor, reason: opts.reason },
+          ),
+        ).finally(() => connection?.close());
+        emit(opts.json, result, () =>
+          result.kind === 'canary-aborted'
+            ? `${name}: canary of ${result.rollout.version} aborted; 100% on ${result.rollout.baselineVersion} (production unchanged)`
+            : `${name}: candidate route cleared directly (${result.why}); 100% on production. The audit log records it as forced.`,
+        );
         return;
       }
       const result = await withDatabase((db) => rollbackProduction(db.pool, { name, to: opts.to, reason: opts.reason, actor }));

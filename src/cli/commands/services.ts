@@ -20,7 +20,7 @@ export function registerServiceCommands(program: Command): void {
     .option('--seed <n>', 'random seed, for runs that replay the same', '42')
     .action(async (opts: { port?: string; seed: string }) => {
       const env = loadEnv();
-      const sim = await startSimulator({ port: opts.port ? Number(opts.port) : env.FLIGHTDECK_SIMULATOR_PORT, seed: Number(opts.seed) });
+      const sim = await startSimulator({ port: opts.port ? Number(opts.port) : env.FLIGHTDECK_SIMULATOR_PORT, seed: Number(opts.seed), adminToken: env.FLIGHTDECK_SIMULATOR_ADMIN_TOKEN });
       log(`Simulator listening on ${sim.url}\n  OpenAI:    ${sim.url}/v1\n  Anthropic: ${sim.url}\n  Admin:     ${sim.url}/admin/profiles, /admin/faults, /admin/stats\nCtrl-C to stop.`);
       await waitForShutdownSignal();
       await sim.close();

@@ -20,8 +20,18 @@ export function twoProportionTest(successesA: number, nA: number, successesB: nu
   const rateA = successesA / nA;
   const rateB = successesB / nB;
   const pooled = (successesA + successesB) / (nA + nB);
-  const se = margin === 0 ? Math.sqrt(pooled * (1 - pooled) * (1 / nA + 1 / nB)) : Math.sqrt((rateA * (1 - rateA)) / nA + (rateB * (1 - rateB)) / nB);
+  const se = margin === 0 ? Math.sqrt(pooled * (1 - pooled) * (1 / nA + 1 / nB)) : Math.sqrt(waldVariance(successesA, nA) + waldVariance(successesB, nB));
   if (se === 0) return { rateA, rateB, z: 0, pValue: 1 };
   const z = (rateA - rateB - margin) / se;
   return { rateA, rateB, z, pValue: normalUpperTail(z) };
+}
+
+/**
+ * A group's variance term for the Wald test. An observed rate of exactly 0 or 1 has no variance of
+ * its own (every canary answer voted down against none of the baseline's gave se = 0, and so a
+ * pass): such a group uses the Agresti–Caffo rate (x + 1) / (n + 2) instead.
+ */
+function waldVariance(successes: number, n: number): number {
+  const rate = successes === 0 || successes === n ? (successes + 1) / (n + 2) : successes / n;
+  return (rate * (1 - rate)) / n;
 }

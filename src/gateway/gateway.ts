@@ -185,6 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const checkEveryMs = Math.max(100, Math.min(1000, options.config.headers_timeout_ms / 2));
   const server: Server = createServer({ connectionsCheckingInterval: checkEveryMs }, (req, res) => {
+    req.socket.setTimeout(0); // it sent a request: from here keepAliveTimeout and the deadlines apply
     handle(req, res).catch((error: Error) => {
       if (!res.headersSent) sendError(res, internalError(error.stack ?? error.message));
       else res.end();
@@ -195,6 +196,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   server.headersTimeout = options.config.headers_timeout_ms;
   server.requestTimeout = options.config.request_timeout_ms;
   server.maxConnections = options.config.max_connections;
+  // headersTimeout starts only with the first byte: a socket that never sends one is closed here.
+  server.on('connection', (socket) => socket.setTimeout(options.config.headers_timeout_ms));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE' ? new FlightdeckError(`Port ${options.port} is in use (another gateway?); stop it or set FLIGHTDECK_GATEWAY_PORT / --port`) : error);

@@ -1,7 +1,7 @@
 import { DEFAULT_RULES, SHADOW_RULES, judgeWindow, type MetricVerdict, type Verdict } from '../analysis/canaryJudge';
 import type { Pool } from '../db/pool';
 import type { Judge } from '../evals/judge';
-import { readCanaryWindow, type WindowQuery } from './canaryWindow';
+import { leadingCandidateTenants, readCanaryWindow, type WindowQuery } from './canaryWindow';
 import { scoreSampledOutputs } from './judgeSampling';
 
 export interface AnalysisRequest {
@@ -23,7 +23,7 @@ export interface AnalysisOutcome {
   canaryRequests: number;
   baselineRequests: number;
   metrics: MetricVerdict[];
-  /** Set when the analysis could not run (the workflow counts it as inconclusive). */
+  /** Why the analysis could not run, or why its verdict is not what the metrics alone say (the workflow counts both as inconclusive). */
   error?: string;
 }
 
@@ -35,6 +35,22 @@ interface StoredAnalysis {
 }
 
 const fromRow = (row: StoredAnalysis): AnalysisOutcome => ({ verdict: row.verdict, canaryRequests: row.canary_requests, baselineRequests: row.baseline_requests, metrics: row.metrics });
+
+/**
+ * A tenant without whose candidate requests the failure goes away, if any: such a window is
+ * inconclusive, since one tenant (hanging up, blocking itself, voting down) must not abort a canary
+ * for everyone. With a single tenant on the candidate side there is nobody else to ask, and its
+ * experience stands.
+ */
+async function soleDecider(pool: Pool, query: WindowQuery, rules: typeof DEFAULT_RULES): Promise<string | undefined> {
+  const leading = await leadingCandidateTenants(pool, query);
+  if (leading.length < 2) return undefined;
+  for (const tenant of leading) {
+    const without = await readCanaryWindow(pool, { ...query, withoutTenant: tenant });
+    if (judgeWindow(without.candidate, without.stable, rules).verdict !== 'fail') return tenant;
+  }
+  return undefined;
+}
 
 /**
  * One analysis interval of a rollout step: judge sampled answers, read the window (candidate and
@@ -51,9 +67,17 @@ export async function analyseCanary(pool: Pool, judge: Judge | undefined, reques
 
   const query: WindowQuery = { prompt: request.prompt, candidateVersion: request.candidateVersion, from: new Date(request.from), to: new Date(request.to), shadow: request.shadow };
   if (judge) await scoreSampledOutputs(pool, judge, query, request.judgeSamples);
+  const rules = request.shadow ? SHADOW_RULES : DEFAULT_RULES;
   const window = await readCanaryWindow(pool, query);
-  const judged = judgeWindow(window.candidate, window.stable, request.shadow ? SHADOW_RULES : DEFAULT_RULES);
+  const judged = judgeWindow(window.candidate, window.stable, rules);
   const outcome: AnalysisOutcome = { verdict: judged.verdict, canaryRequests: window.candidate.requests, baselineRequests: window.stable.requests, metrics: judged.metrics };
+  if (judged.verdict === 'fail') {
+    const decider = await soleDecider(pool, query, rules);
+    if (decider) {
+      outcome.verdict = 'inconclusive';
+      outcome.error = `the failure rests on tenant ${decider} alone (without it the candidate does not fail); one tenant does not decide a canary`;
+    }
+  }
   const inserted = await pool.query<StoredAnalysis>(
     `INSERT INTO rollout_analyses (workflow_id, prompt_name, candidate_version, step_index, weight_bp, shadow, window_from, window_to, verdict, canary_requests, baseline_requests, metrics)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)

@@ -8,6 +8,8 @@ export interface WindowQuery {
   to: Date;
   /** Compare the shadow's answers with the served answers they mirrored, instead of candidate with stable traffic. */
   shadow?: boolean;
+  /** Leave this tenant's candidate (or shadow) requests out: is a failure still a failure without it? */
+  withoutTenant?: string;
 }
 
 interface WindowRow {
@@ -26,15 +28,19 @@ interface WindowRow {
   scores: number[] | null;
 }
 
-/** Which requests each side of the comparison holds; $1 prompt, $2-$3 window, $4 candidate version. */
+/**
+ * Which requests each side of the comparison holds; $1 prompt, $2-$3 window, $4 candidate version,
+ * $6 a tenant left out of the candidate side (or null). Requests the caller hung up on (499) are
+ * the caller's doing, not the version's: they are on neither side.
+ */
 const CANARY_SAMPLE = `SELECT request_id, CASE variant WHEN 'candidate' THEN 'candidate' ELSE 'stable' END AS side
-  FROM requests WHERE prompt_name = $1 AND ts >= $2 AND ts < $3
-    AND (variant = 'stable' OR (variant = 'candidate' AND prompt_version = $4))`;
+  FROM requests WHERE prompt_name = $1 AND ts >= $2 AND ts < $3 AND status <> 499
+    AND (variant = 'stable' OR (variant = 'candidate' AND prompt_version = $4 AND tenant_id IS DISTINCT FROM $6))`;
 const SHADOW_SAMPLE = `SELECT request_id, 'candidate' AS side FROM requests
-  WHERE prompt_name = $1 AND ts >= $2 AND ts < $3 AND variant = 'shadow' AND prompt_version = $4
+  WHERE prompt_name = $1 AND ts >= $2 AND ts < $3 AND variant = 'shadow' AND prompt_version = $4 AND tenant_id IS DISTINCT FROM $6
   UNION ALL
   SELECT shadow_of, 'stable' FROM requests
-  WHERE prompt_name = $1 AND ts >= $2 AND ts < $3 AND variant = 'shadow' AND prompt_version = $4`;
+  WHERE prompt_name = $1 AND ts >= $2 AND ts < $3 AND variant = 'shadow' AND prompt_version = $4 AND tenant_id IS DISTINCT FROM $6`;
 
 export function windowSample(query: WindowQuery): string {
   return query.shadow ? SHADOW_SAMPLE : CANARY_SAMPLE;
@@ -91,7 +97,7 @@ export async function readCanaryWindow(pool: Pool, query: WindowQuery): Promise<
      LEFT JOIN (SELECT DISTINCT ON (request_id) request_id, score FROM feedback ORDER BY request_id, id DESC) f ON f.request_id = r.request_id
      LEFT JOIN judge_samples j ON j.request_id = r.request_id
      GROUP BY s.side`,
-    [query.prompt, query.from, query.to, query.candidateVersion, DISTRIBUTION_SAMPLE_CAP],
+    [query.prompt, query.from, query.to, query.candidateVersion, DISTRIBUTION_SAMPLE_CAP, query.withoutTenant ?? null],
   );
   const windows = { candidate: empty(), stable: empty() };
   for (const row of rows) {
@@ -111,4 +117,23 @@ export async function readCanaryWindow(pool: Pool, query: WindowQuery): Promise<
     };
   }
   return windows;
+}
+
+/**
+ * The tenants behind the most bad events on the candidate side (server errors, blocks, negative
+ * feedback), then the most requests: the ones whose absence could change a failing verdict.
+ */
+export async function leadingCandidateTenants(pool: Pool, query: WindowQuery, limit = 3): Promise<string[]> {
+  const { rows } = await pool.query<{ tenant_id: string }>(
+    `WITH sample AS (${windowSample(query)})
+     SELECT r.tenant_id
+     FROM sample s JOIN requests r ON r.request_id = s.request_id
+     LEFT JOIN (SELECT request_id, bool_or(score < 0) AS negative FROM feedback GROUP BY request_id) f ON f.request_id = r.request_id
+     WHERE s.side = 'candidate' AND r.tenant_id IS NOT NULL
+     GROUP BY r.tenant_id
+     ORDER BY count(*) FILTER (WHERE r.status >= 500 OR r.guardrail_decision = 'block' OR f.negative) DESC, count(*) DESC
+     LIMIT $5`,
+    [query.prompt, query.from, query.to, query.candidateVersion, limit, null],
+  );
+  return rows.map((row) => row.tenant_id);
 }

@@ -41,6 +41,16 @@ describe('two-proportion test', () => {
 
   it('is no evidence at all when both rates are zero', () => {
     expect(twoProportionTest(0, 100, 0, 100)).toMatchObject({ z: 0, pValue: 1 });
+    expect(twoProportionTest(0, 100, 0, 100, 0.05).pValue).toBeGreaterThan(0.99);
+  });
+
+  it('against a margin, rates of exactly 0 and 1 still have a variance (Agresti–Caffo), so all-bad vs all-good is evidence', () => {
+    // Every one of 140 canary answers voted down, none of 80 baseline ones: this once passed (se = 0).
+    const result = twoProportionTest(140, 140, 0, 80, 0.05);
+    expect(result.pValue).toBeLessThan(1e-6);
+    // By hand: (141/142)(1/142)/140 + (1/82)(81/82)/80.
+    const se = Math.sqrt(((141 / 142) * (1 / 142)) / 140 + ((1 / 82) * (81 / 82)) / 80);
+    expect(result.z).toBeCloseTo((1 - 0 - 0.05) / se, 10);
   });
 });
 

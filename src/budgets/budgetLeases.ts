@@ -87,7 +87,8 @@ export class BudgetLeases {
       const refusal = await this.acquire(key, tenantId, feature, estimateUsd);
       if (refusal) return refusal;
     }
-    throw new Error(`budget lease for ${tenantId} kept running out under contention`);
+    // Others keep taking the lease first: refuse this one (retry in a second) rather than let it through.
+    return { ok: false, scope: feature, limit: 'usd_day', onHard: 'reject', downgradeModel: null, retryAfterS: 1 };
   }
 
   /**

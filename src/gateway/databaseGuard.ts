@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { CircuitBreaker } from '../routing/circuitBreaker';
 
 /**
@@ -7,14 +8,21 @@ import { CircuitBreaker } from '../routing/circuitBreaker';
 export class DatabaseGuard {
   private readonly breaker = new CircuitBreaker({ failures: 1, cooldownMs: 1000 });
 
-  /** The query's result, or undefined when Postgres is (or just turned out to be) away. */
+  /**
+   * The query's result, or undefined when Postgres is (or just turned out to be) away. Any other
+   * error is thrown: a query Postgres refused is not a reason to serve without checks.
+   */
   async run<T>(query: () => Promise<T>): Promise<T | undefined> {
     if (!this.breaker.tryPass()) return undefined;
     try {
       const result = await query();
       this.breaker.onSuccess();
       return result;
-    } catch {
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) {
+        this.breaker.onSuccess();
+        throw error;
+      }
       this.breaker.onFailure();
       return undefined;
     }

@@ -6,6 +6,7 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { BudgetLeases } from '../budgets/budgetLeases';
 import type { GatewayConfig } from '../config/gatewayConfig';
 import { createPool, type Pool } from '../db/pool';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { FlightdeckError } from '../errors';
 import type { ProviderConfig } from '../providers/config';
 import type { ProviderDirectory } from '../providers/directory';
@@ -121,7 +122,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     record,
     onSkipped: () => metrics.shadowSkipped.inc(),
   });
-  const budgets = new BudgetLeases(pool, { offlineShare: options.config.budget_offline_share });
+  const budgets = new BudgetLeases(pool, { offlineShare: options.config.budget_offline_share, ttlMs: options.config.budget_lease_ttl_ms });
   const streams = { slots: new StreamSlots(options.config.max_streams_per_tenant), writeTimeoutMs: options.config.stream_write_timeout_ms };
   const pipeline = new RequestPipeline({ state, providerConfig: options.providerConfig, config: options.config, fallback, cache: new ResponseCache(pool), budgets, shadow, database });
 
@@ -241,9 +242,8 @@ function pathPart(raw: string): string {
 
 /** Postgres being away is a 503 the caller can retry; anything else is our bug. */
 function databaseOrInternal(error: unknown, requestId: string): GatewayError {
-  const code = (error as { code?: string }).code ?? '';
   const message = (error as Error).message ?? String(error);
-  if (/^(08|57P)/.test(code) || /ECONNREFUSED|timeout|Connection terminated/i.test(message)) {
+  if (isDatabaseUnavailable(error)) {
     return new GatewayError(503, 'api_error', 'The request store is unavailable right now; retry shortly', 'store_unavailable', null, { 'retry-after': '2' });
   }
   return internalError((error as Error).stack ?? message, requestId);

@@ -1,3 +1,4 @@
+import { countTokens } from './tokens';
 import type { Profile } from './profiles';
 import type { Random } from './random';
 import { sentences, words } from './text';
@@ -91,7 +92,19 @@ export function composeAnswer(system: string, user: string, profile: Profile, ra
     flaws.push('broken_json');
     text = text.slice(0, Math.max(1, Math.floor(text.length * 0.6)));
   }
-  const limitChars = maxTokens * 4;
-  if (text.length > limitChars) return { text: text.slice(0, limitChars), flaws, finishReason: 'length' };
+  if (countTokens(text) > maxTokens) return { text: truncateToTokens(text, maxTokens), flaws, finishReason: 'length' };
   return { text, flaws, finishReason: 'stop' };
+}
+
+/** The longest prefix of whole tokens that fits max_tokens: like a real provider, never a token more. */
+function truncateToTokens(text: string, maxTokens: number): string {
+  let end = 0;
+  let used = 0;
+  for (const match of text.matchAll(/\s*(?:[A-Za-z]+|\d+|[^\sA-Za-z\d])/g)) {
+    const cost = countTokens(match[0]);
+    if (used + cost > maxTokens) break;
+    used += cost;
+    end = match.index! + match[0].length;
+  }
+  return text.slice(0, end);
 }

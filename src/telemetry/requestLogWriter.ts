@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { settleBudgets, type Settlement } from '../budgets/settlement';
 import { withTransaction, type Pool } from '../db/pool';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { scanPii } from '../guardrails/pii';
 import type { LogEntry } from './requestRecord';
 import { operatorLog } from './operatorLog';
@@ -206,7 +207,7 @@ export class RequestLogWriter {
  */
 function isDataError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57|58)/.test(code);
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^58/.test(code) && !isDatabaseUnavailable(error);
 }
 
 /** Bodies are kept for triage, never with personal data in them, whatever the tenant's input policy. */

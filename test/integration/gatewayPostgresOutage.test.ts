@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { setBudget } from '../../src/budgets/budgetStore';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { tinyPrompt } from '../fixtures/prompts';
@@ -91,3 +92,26 @@ it('keeps serving while Postgres is stopped for 10 s, and afterwards every reque
   expect(Number(/flightdeck_gateway_log_spilled_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
   await eventually(async () => ((await (await fetch(`${h.gateway.url}/readyz`)).json()) as { status: string }).status === 'ready');
 }, 90_000);
+
+it('holds hard limits while Postgres is away: at most the lease left over and a small local share get through', async () => {
+  const key = await h.tenant('capped');
+  await setBudget(h.db.pool, { tenantId: 'capped', feature: '', rpmHard: 20, onHard: 'reject' }, 'test');
+  await eventually(() => h.gateway.state.budgeted.has('capped'));
+  const ask = () =>
+    fetch(`${h.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'prompt:greet', messages: [], variables: { who: 'Ada' } }),
+    }).then((r) => r.status);
+  expect(await ask()).toBe(200); // a lease is taken: at most a quarter of the 20 left
+  await stopChild(postgres);
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) statuses.push(await ask());
+    // Without Postgres: the rest of the lease (at most 4 more) plus 10% of 20 on this gateway's own account.
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(4 + 2);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(34);
+  } finally {
+    ({ child: postgres } = await startPostgres());
+  }
+}, 60_000);

@@ -124,7 +124,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const budgets = new BudgetLeases(pool, { offlineShare: options.config.budget_offline_share, ttlMs: options.config.budget_lease_ttl_ms });
   const streams = { slots: new StreamSlots(options.config.max_streams_per_tenant), writeTimeoutMs: options.config.stream_write_timeout_ms };
-  const pipeline = new RequestPipeline({ state, providerConfig: options.providerConfig, config: options.config, fallback, cache: new ResponseCache(pool), budgets, shadow, database });
+  const pipeline = new RequestPipeline({ state, providerConfig: options.providerConfig, config: options.config, fallback, cache: new ResponseCache(pool, options.config.cache_purge_interval_ms), budgets, shadow, database });
 
   /** Endpoints that act for a tenant: authenticate, then run; every authenticated call of the completion endpoints gets a log row. */
   async function tenantCall(req: IncomingMessage, res: ServerResponse, route: string, match: RegExpExecArray | null): Promise<void> {

@@ -19,17 +19,18 @@ export function responseCacheKey(parts: CacheKeyParts): string {
   return createHash('sha256').update(canonicalJson(parts)).digest('hex');
 }
 
-const PURGE_EVERY_MS = 60_000;
-
 /**
  * Cached answers in Postgres, shared by every gateway, per tenant. Answers are stored with personal
  * data redacted (a cache is kept longer than a request); expired rows are never served and are
- * deleted about once a minute. The caller caps the TTL at the body retention period.
+ * deleted by a later write (about once a minute). The caller caps the TTL at the body retention period.
  */
 export class ResponseCache {
   private lastPurge = 0;
 
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly purgeEveryMs = 60_000,
+  ) {}
 
   async get(key: string): Promise<Completion | undefined> {
     const { rows } = await this.pool.query<{ response: Completion }>('SELECT response FROM response_cache WHERE key = $1 AND expires_at > now()', [key]);
@@ -43,7 +44,7 @@ export class ResponseCache {
        ON CONFLICT (key) DO UPDATE SET response = EXCLUDED.response, expires_at = EXCLUDED.expires_at`,
       [key, tenant, prompt, JSON.stringify(stored), ttlSeconds],
     );
-    if (Date.now() - this.lastPurge >= PURGE_EVERY_MS) {
+    if (Date.now() - this.lastPurge >= this.purgeEveryMs) {
       this.lastPurge = Date.now();
       await this.pool.query('DELETE FROM response_cache WHERE expires_at < now()');
     }

@@ -38,11 +38,15 @@ const CACHE_MIN_TOKENS = 1024;
 const CACHE_BLOCK = 128;
 const CACHE_ENTRIES = 10_000;
 
+const RECENT_KEPT = 200;
+
 /** Decides, for each request, whether it fails and how, what it answers, and how long it takes. */
 export class SimulatorEngine {
   readonly profiles = new ProfileBook();
   readonly faults = new FaultQueue();
   readonly stats = { requests: 0, errors: 0, streams: 0, embeddings: 0, judgeRequests: 0, byModel: {} as Record<string, number> };
+  /** What the last few requests sent (GET /admin/requests): to check what a provider would have seen, e.g. no raw PII. */
+  readonly recent: Array<{ model: string; system: string; conversation: string }> = [];
   private random: Random;
   private readonly seenPrefixes = new Set<number>();
 
@@ -55,6 +59,7 @@ export class SimulatorEngine {
     this.random = new Random(this.seed);
     this.faults.clear();
     this.seenPrefixes.clear();
+    this.recent.length = 0;
   }
 
   plan(request: SimRequest): Plan {
@@ -62,6 +67,8 @@ export class SimulatorEngine {
     this.stats.byModel[request.model] = (this.stats.byModel[request.model] ?? 0) + 1;
     if (request.stream) this.stats.streams += 1;
     if (isJudgeRequest(request.system)) this.stats.judgeRequests += 1;
+    this.recent.push({ model: request.model, system: request.system, conversation: request.conversation });
+    if (this.recent.length > RECENT_KEPT) this.recent.shift();
     const profile = this.profiles.get(request.model);
     const inputTokens = countTokens(request.system) + countTokens(request.conversation);
     const fault = this.faults.take(request.model) ?? this.drawError(profile, request.stream);

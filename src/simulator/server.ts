@@ -91,6 +91,8 @@ async function route(engine: SimulatorEngine, req: IncomingMessage, res: ServerR
         return sendJson(res, 200, []);
       case 'GET /admin/stats':
         return sendJson(res, 200, engine.stats);
+      case 'GET /admin/requests':
+        return sendJson(res, 200, engine.recent);
       case 'POST /admin/reset':
         engine.reset();
         return sendJson(res, 200, { ok: true });

@@ -93,8 +93,8 @@ export class RequestLogWriter {
       // Each record is serialised once: the same text is the stdout line and the row for Postgres.
       const records = batch.map((e) => JSON.stringify(e.record));
       this.options.jsonLines?.write(`${records.join('\n')}\n`);
-      await this.persist(batch, records);
-      if (this.unwritten.length) break; // Postgres and disk both refused: wait for the next flush
+      if (this.unwritten.length) this.unwritten.push(...batch); // Postgres and disk refused this round: hold, retry next flush
+      else await this.persist(batch, records);
     }
     if (Date.now() - this.lastExpiry >= EXPIRY_INTERVAL_MS) {
       this.lastExpiry = Date.now();

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { createPool } from '../../src/db/pool';
+import { RequestLogWriter } from '../../src/telemetry/requestLogWriter';
+import type { LogEntry } from '../../src/telemetry/requestRecord';
+import { createTestDatabase, type TestDatabase } from '../harness/database';
+import { freePort } from '../harness/freePort';
+import { startGatewayHarness } from '../harness/gateway';
+
+/**
+ * Issue 10, items 12 and 13: one bad row must not cost other tenants theirs, and when neither
+ * Postgres nor the disk takes rows, nothing acknowledged is dropped and no line is printed twice.
+ */
+function entry(tenant: string, feature: string | null = null): LogEntry {
+  return {
+    record: {
+      ts: new Date().toISOString(),
+      request_id: `req_${randomUUID().replace(/-/g, '')}`,
+      tenant_id: tenant,
+      feature,
+      prompt_name: null,
+      prompt_version: null,
+      variant: 'direct',
+      model: 'gpt-4o-mini-2024-07-18',
+      provider: 'simulator',
+      fallback_used: false,
+      input_tokens: 3,
+      cached_tokens: 0,
+      output_tokens: 5,
+      cost_usd: 0,
+      latency_ms_total: 1,
+      ttft_ms: 1,
+      status: 200,
+      error_class: null,
+      guardrail_decision: 'allow',
+      guardrails: [],
+      cache_hit: false,
+      output_chars: 10,
+      trace_id: null,
+      shadow_of: null,
+      attempts: [],
+    },
+    body: { messages: [{ role: 'user', content: 'hello' }], output: 'hi there' },
+  };
+}
+
+function lines(): { stream: Writable; printed: string[] } {
+  const printed: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      printed.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { stream, printed };
+}
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db.drop());
+
+it('a row Postgres refuses is set aside on its own; the rest of its batch, other tenants included, is stored (item 12)', async () => {
+  const spillDir = mkdtempSync(path.join(tmpdir(), 'fd-poison-'));
+  let setAside = 0;
+  const writer = new RequestLogWriter({ pool: db.pool, spillDir, bodyRetentionDays: 1, flushIntervalMs: 60_000, onSetAside: (n) => (setAside += n) });
+  // A NUL that got past every boundary (say an old prompt template): jsonb cannot hold it.
+  const poisoned = entry('mallory', 'a\u0000b');
+  const others = Array.from({ length: 50 }, (_, i) => entry(`tenant-${i % 5}`));
+  for (const e of [...others.slice(0, 25), poisoned, ...others.slice(25)]) writer.write(e);
+  await writer.flush();
+  const stored = await db.pool.query('SELECT count(*)::int AS n FROM requests WHERE request_id = ANY($1)', [others.map((e) => e.record.request_id)]);
+  expect(stored.rows[0].n).toBe(50);
+  expect(setAside).toBe(1);
+  const rejected = readdirSync(path.join(spillDir, 'rejected'));
+  expect(readFileSync(path.join(spillDir, 'rejected', rejected[0]!), 'utf8')).toContain(poisoned.record.request_id);
+  await writer.close();
+
+  // A spill file with the same poison replays too: the bad row is set aside, the file does not stay stuck.
+  const replayDir = mkdtempSync(path.join(tmpdir(), 'fd-poison-replay-'));
+  const fromSpill = [entry('tenant-a'), entry('mallory', 'x\u0000y'), entry('tenant-b')];
+  // Left by a gateway that is gone (a pid nobody has).
+  writeFileSync(path.join(replayDir, 'requests-4194304-1.jsonl'), fromSpill.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  const replayer = new RequestLogWriter({ pool: db.pool, spillDir: replayDir, bodyRetentionDays: 1, flushIntervalMs: 60_000 });
+  await replayer.flush();
+  const replayed = await db.pool.query('SELECT count(*)::int AS n FROM requests WHERE request_id = ANY($1)', [[fromSpill[0]!.record.request_id, fromSpill[2]!.record.request_id]]);
+  expect(replayed.rows[0].n).toBe(2);
+  expect(readdirSync(replayDir).filter((f) => f.endsWith('.jsonl'))).toEqual([]);
+  await replayer.close();
+});
+
+it('with Postgres away and the disk refusing spill files, rows are kept (bounded), printed once, and the gateway stops acknowledging (item 13)', async () => {
+  // Postgres away: a real pool pointed at a port nobody listens on. Disk refusing: the spill folder's parent is a file.
+  const deadPool = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/postgres`, 2, { connectionTimeoutMillis: 200 });
+  const blocker = path.join(mkdtempSync(path.join(tmpdir(), 'fd-full-')), 'not-a-folder');
+  writeFileSync(blocker, '');
+  const { stream, printed } = lines();
+  const writer = new RequestLogWriter({ pool: deadPool, spillDir: path.join(blocker, 'spill'), bodyRetentionDays: 1, jsonLines: stream, flushIntervalMs: 60_000, maxBuffer: 100, batchSize: 20 });
+  const written = Array.from({ length: 150 }, () => entry('steady'));
+  for (const e of written.slice(0, 60)) writer.write(e);
+  await writer.flush();
+  await writer.flush();
+  expect(writer.accepting()).toBe(true);
+  for (const e of written.slice(60)) writer.write(e);
+  await writer.flush();
+  await writer.flush();
+  await writer.flush();
+  // Nothing dropped: every acknowledged row is still held; past maxBuffer the gateway refuses new requests.
+  expect(writer.depth()).toBe(150);
+  expect(writer.accepting()).toBe(false);
+  // Each row's line printed exactly once, however many flushes retried it.
+  const ids = printed.map((line) => (JSON.parse(line) as { request_id: string }).request_id);
+  expect(ids.length).toBe(new Set(ids).size);
+  expect(new Set(ids)).toEqual(new Set(written.map((e) => e.record.request_id)));
+  await deadPool.end();
+});
+
+it('a gateway whose log cannot take rows answers 503 before doing any work', async () => {
+  const h = await startGatewayHarness({ db });
+  try {
+    const key = await h.tenant('refused');
+    const log = h.gateway.log as unknown as { accepting(): boolean };
+    const original = log.accepting.bind(log);
+    const calls = h.sim.engine.stats.requests;
+    log.accepting = () => false;
+    const response = await fetch(`${h.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini-2024-07-18', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    log.accepting = original;
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('log_unavailable');
+    expect(h.sim.engine.stats.requests).toBe(calls);
+  } finally {
+    await h.gateway.close();
+    await h.sim.close();
+  }
+});

@@ -1,6 +1,8 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Pool } from '../db/pool';
-import { InputError } from '../errors';
+import { InputError, NotFoundError } from '../errors';
+import { hasLiveCandidate } from '../routing/routeStore';
+import { liveExperiment } from './experiments';
 import { cancelSignal, statusQuery, type Decision } from '../../workflows/promotionMessages';
 import { approveSignal, pauseSignal, promoteFullUpdate, promoteUpdate, resumeSignal, rollbackSignal, rolloutStatusQuery, rolloutWorkflowId } from '../../workflows/rolloutMessages';
 import type { PromotionStatus } from './promotionStatus';
@@ -14,9 +16,11 @@ import { isFinished, type RolloutStatus } from './rolloutStatus';
  */
 
 export interface ReleaseView {
-  promotion: PromotionStatus;
+  promotion?: PromotionStatus;
   /** The canary: live (queried) or final (from the promotion's result). */
   rollout?: RolloutStatus;
+  /** Set when the route still sends traffic to a candidate that no rollout or experiment owns. */
+  orphanedRoute?: string;
 }
 
 async function isRunning(handle: WorkflowHandle): Promise<boolean> {
@@ -35,7 +39,27 @@ async function liveRollout(client: Client, prompt: string): Promise<WorkflowHand
   return handle;
 }
 
+/**
+ * A route that still sends traffic to a candidate (or mirrors a shadow) while no rollout runs and
+ * no experiment holds it: left behind by a terminated or failed workflow. Reported, with the fix.
+ */
+export async function orphanedRoute(client: Client, pool: Pool, prompt: string): Promise<string | undefined> {
+  if (!(await hasLiveCandidate(pool, prompt))) return undefined;
+  if (await isRunning(client.workflow.getHandle(rolloutWorkflowId(prompt)))) return undefined;
+  if (await liveExperiment(pool, prompt)) return undefined;
+  return `${prompt}'s route still sends traffic to a candidate, but no rollout/${prompt} is running (terminated or failed). \`flightdeck rollback ${prompt} --reason …\` puts 100% back on stable.`;
+}
+
 export async function releaseStatus(client: Client, pool: Pool, prompt: string): Promise<ReleaseView> {
+  const orphaned = await orphanedRoute(client, pool, prompt);
+  const view = await latestReleaseStatus(client, pool, prompt).catch((error: unknown) => {
+    if (orphaned && error instanceof NotFoundError) return {};
+    throw error;
+  });
+  return orphaned ? { ...view, orphanedRoute: orphaned } : view;
+}
+
+async function latestReleaseStatus(client: Client, pool: Pool, prompt: string): Promise<ReleaseView> {
   const release = await latestRelease(pool, prompt);
   const handle = client.workflow.getHandle(release.workflowId);
   const promotion: PromotionStatus = (await isRunning(handle)) ? await handle.query(statusQuery) : await handle.result();

@@ -52,7 +52,11 @@ function formatRollout(r: RolloutStatus, now = Date.now()): string[] {
 }
 
 function formatView(view: ReleaseView): string {
-  return [...formatPromotion(view.promotion), ...(view.rollout ? formatRollout(view.rollout) : [])].join('\n');
+  return [
+    ...(view.orphanedRoute ? [`WARNING: ${view.orphanedRoute}`] : []),
+    ...(view.promotion ? formatPromotion(view.promotion) : []),
+    ...(view.rollout ? formatRollout(view.rollout) : []),
+  ].join('\n');
 }
 
 const decision = (reason?: string) => ({ actor: currentActor(), reason });

@@ -81,6 +81,12 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   const status: RolloutStatus = input.state ?? initialRolloutStatus({ workflowId: info.workflowId, prompt: input.prompt, version: input.version, baselineVersion: '', steps: input.steps });
   const requests: { abort?: Decision; supersede?: Decision & { version: string }; promoteFull?: Decision; skip?: Decision } = {};
   const requested = () => Object.values(requests).some(Boolean);
+  /** How many on-call requests have arrived: an activity is interrupted by one that arrives while it runs. */
+  let arrivals = 0;
+  const request = <K extends keyof typeof requests>(key: K, value: NonNullable<(typeof requests)[K]>) => {
+    requests[key] ??= value;
+    arrivals += 1;
+  };
   const current = () => status.steps[status.stepIndex]!;
 
   const decide = (kind: RolloutDecision['kind'], by: string, reason?: string) => recordDecision(status, kind, by, reason);
@@ -94,14 +100,15 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     setCurrentDetails(rolloutDetails(status));
   };
   /**
-   * Run an activity unless on-call asks for something first: a rollback (or supersede, promote)
-   * arriving meanwhile cancels it at once instead of waiting behind it. Undefined when interrupted.
+   * Run an activity unless on-call asks for something meanwhile: a rollback (or supersede, promote)
+   * arriving while it runs cancels it at once instead of waiting behind it. Undefined when interrupted.
    */
   const unlessInterrupted = async <T>(work: () => Promise<T>): Promise<T | undefined> => {
     let done = false;
+    const before = arrivals;
     const scope = new CancellationScope();
     const running = scope.run(work).finally(() => (done = true));
-    await condition(() => done || requested());
+    await condition(() => done || arrivals > before);
     if (done) return running;
     scope.cancel();
     await running.catch(() => undefined);
@@ -116,17 +123,15 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
 
   setHandler(rolloutStatusQuery, () => status);
   /** A signal cannot refuse: a payload that is not one is recorded and ignored; a missing actor is filled in. */
-  const onSignal =
-    <T extends unknown[]>(name: string, act: (by: Decision, ...rest: T) => void) =>
-    (raw: unknown, ...rest: T) => {
-      const by = normaliseSignalDecision(raw);
-      if (!by) {
-        recordIgnoredSignal(status, name, describeIgnoredPayload(raw));
-        show();
-        return;
-      }
-      act(by, ...rest);
-    };
+  const onSignal = (name: string, act: (by: Decision) => void) => (raw: unknown) => {
+    const by = normaliseSignalDecision(raw);
+    if (!by) {
+      recordIgnoredSignal(status, name, describeIgnoredPayload(raw));
+      show();
+      return;
+    }
+    act(by);
+  };
   setHandler(pauseSignal, onSignal('pause', (by) => {
     if (isFinished(status) || status.paused) return;
     status.paused = true;
@@ -149,13 +154,13 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     show(liveStage(status));
   }));
   setHandler(rollbackSignal, onSignal('rollback', (by) => {
-    requests.abort ??= by;
+    request('abort', by);
   }));
   setHandler(supersedeSignal, (raw) => {
     const by = normaliseSignalDecision(raw);
     const version = (raw as { version?: unknown } | undefined)?.version;
     if (!by || typeof version !== 'string') return recordIgnoredSignal(status, 'supersede', describeIgnoredPayload(raw));
-    requests.supersede ??= { ...by, version: version.slice(0, 64) };
+    request('supersede', { ...by, version: version.slice(0, 64) });
   });
   const liveOnly = (by: Decision) => {
     parseDecision(by);
@@ -165,7 +170,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
     promoteUpdate,
     async (by) => {
       const from = status.stepIndex;
-      requests.skip ??= by;
+      request('skip', by);
       await condition(() => status.stepIndex > from || isFinished(status));
       return status;
     },
@@ -174,7 +179,7 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
   setHandler(
     promoteFullUpdate,
     async (by) => {
-      requests.promoteFull ??= by;
+      request('promoteFull', by);
       await condition(() => isFinished(status));
       return status;
     },

@@ -2,7 +2,8 @@
  * The canary on the live stack: `flightdeck dev` (Temporal, simulator, gateway, worker) and a second
  * gateway, each in its own process, 200 requests/s of app traffic. Measures (1) from an injected
  * regression at a 5% canary to every gateway serving stable, and (2) from a `rollback` signal to the
- * last gateway serving stable.
+ * last gateway serving stable, sent during a hold and sent during an analysis whose judge takes
+ * 1.5 s a call (the rollback must not wait for it).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -17,7 +18,6 @@ import { parsePromptFile } from '../../src/registry/promptFile';
 import { pushPrompts } from '../../src/registry/registry';
 import { preparePromotion, startPromotion } from '../../src/release/startPromotion';
 import { inCandidateBucket } from '../../src/routing/bucketing';
-import { defaultExperimentId } from '../../src/routing/routingTable';
 import { createTenant } from '../../src/tenants/tenantStore';
 import { rollbackSignal, rolloutStatusQuery, rolloutWorkflowId } from '../../workflows/rolloutMessages';
 import { startChildServer } from './childServer';
@@ -33,9 +33,14 @@ export interface LiveResult {
   requestsPerSecond: number;
   /** Injected regression → every gateway serves stable, per trial (ms). */
   regressionToStableMs: number[];
-  /** `rollback` signal → the last gateway serves stable, per trial (ms). */
+  /** `rollback` signal during a hold → the last gateway serves stable, per trial (ms). */
   signalToStableMs: number[];
+  /** `rollback` signal while an analysis with a slow (1.5 s a call) judge is in flight → the last gateway serves stable (ms). */
+  signalDuringSlowAnalysisMs: number[];
 }
+
+/** How long the judge model takes per call in the slow-analysis trials. */
+const SLOW_JUDGE_MS = 1500;
 
 /** App traffic at a steady rate, each request a different user. */
 function paceTraffic(urls: string[], key: string, perSecond: number): () => Promise<number> {
@@ -58,9 +63,14 @@ function paceTraffic(urls: string[], key: string, perSecond: number): () => Prom
   };
 }
 
-/** A user the candidate's bucket holds at this weight: what it is served shows where routing stands. */
-function candidateUser(candidateVersion: string, weightBp: number): string {
-  for (let i = 0; ; i++) if (inCandidateBucket(defaultExperimentId(PROMPT, candidateVersion), `probe-${i}`, weightBp)) return `probe-${i}`;
+/**
+ * A user the candidate's bucket holds at this weight: what it is served shows where routing stands.
+ * Bucketing is salted with a secret of each rollout, so the operator's side (Postgres) is asked for it.
+ */
+async function candidateUser(pool: Pool, weightBp: number): Promise<string> {
+  const { rows } = await pool.query<{ experiment_id: string }>('SELECT experiment_id FROM routes WHERE prompt_name = $1', [PROMPT]);
+  const experimentId = rows[0]!.experiment_id;
+  for (let i = 0; ; i++) if (inCandidateBucket(experimentId, `probe-${i}`, weightBp)) return `probe-${i}`;
 }
 
 async function servedVersion(url: string, key: string, user: string): Promise<string | null> {
@@ -111,18 +121,17 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
     await pushPrompts(pool, [version('1.0.0', 'gpt-4o-mini-2024-07-18'), version('1.1.0', 'gpt-4.1-nano-2025-04-14')], 'bench');
     const { apiKey } = await createTenant(pool, { id: `bench-${Date.now().toString(36)}`, tier: 'free', experimentsOptIn: false, actor: 'bench' });
     const stopTraffic = paceTraffic(urls, apiKey, options.perSecond);
-    const probe = candidateUser('1.1.0', 500);
-    const result: LiveResult = { requestsPerSecond: options.perSecond, regressionToStableMs: [], signalToStableMs: [] };
+    const result: LiveResult = { requestsPerSecond: options.perSecond, regressionToStableMs: [], signalToStableMs: [], signalDuringSlowAnalysisMs: [] };
 
     /**
      * A 5% canary, live and healthy (a passing analysis on record). Right after a trial the
      * gateways' circuit breaker for the candidate's model may still be open (10 s cool-down), and
      * the new canary then fails its error rate at once; that attempt is logged and started again.
      */
-    const startCanary = async () => {
+    const startCanary = async (judgeSamples = 0) => {
       for (;;) {
         await fetch(`${sim}/gpt-4.1-nano-2025-04-14`, { method: 'PUT', body: JSON.stringify(quick) });
-        const input = await preparePromotion(pool, { ref: { name: PROMPT, ref: '1.1.0' }, skipEval: true, reason: 'bench', steps: '5:1h,100', interval: '1s', judgeSamples: 0, inconclusiveLimit: 1000, judgeModel: DEFAULT_JUDGE_MODEL, repeat: 1, concurrency: 1, actor: 'bench' });
+        const input = await preparePromotion(pool, { ref: { name: PROMPT, ref: '1.1.0' }, skipEval: true, reason: 'bench', steps: '5:1h,100', interval: '1s', judgeSamples, inconclusiveLimit: 1000, judgeModel: DEFAULT_JUDGE_MODEL, repeat: 1, concurrency: 1, actor: 'bench' });
         const since = Date.now() - 1000;
         const promotion = client.workflow.getHandle((await startPromotion(client, pool, input)).workflowId);
         const rollout = client.workflow.getHandle(rolloutWorkflowId(PROMPT));
@@ -132,7 +141,7 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
             .query(rolloutStatusQuery)
             .then((s) => (Date.parse(s.decisions[0]?.at ?? '') >= since ? s : undefined))
             .catch(() => undefined);
-          if (status?.stage === 'canary' && status.analyses.some((a) => a.verdict === 'pass')) return { rollout, promotion };
+          if (status?.stage === 'canary' && status.analyses.some((a) => a.verdict === 'pass')) return { rollout, promotion, probe: await candidateUser(pool, 500) };
           if (status?.stage === 'aborted') {
             options.log(`  (a fresh canary aborted before the trial: ${status.decisions.at(-1)?.reason}; starting again in 5 s)`);
             await promotion.result();
@@ -145,7 +154,7 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
     };
 
     for (let trial = 0; trial < options.trials; trial++) {
-      const { promotion } = await startCanary();
+      const { promotion, probe } = await startCanary();
       const injected = performance.now();
       await fetch(`${sim}/gpt-4.1-nano-2025-04-14`, { method: 'PUT', body: JSON.stringify({ ...quick, errors: { server: 0.2 } }) });
       const stable = await allServe(urls, apiKey, probe, '1.0.0');
@@ -154,7 +163,7 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
       options.log(`  regression trial ${trial + 1}: ${(stable - injected).toFixed(0)} ms to stable`);
     }
     for (let trial = 0; trial < options.trials; trial++) {
-      const { rollout, promotion } = await startCanary();
+      const { rollout, promotion, probe } = await startCanary();
       const signalled = performance.now();
       await rollout.signal(rollbackSignal, { actor: 'bench', reason: 'bench' });
       const stable = await allServe(urls, apiKey, probe, '1.0.0');
@@ -162,6 +171,24 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
       await promotion.result();
       options.log(`  rollback-signal trial ${trial + 1}: ${(stable - signalled).toFixed(0)} ms to stable`);
     }
+    // The judge model answers in 1.5 s: each analysis (judging live answers first) takes seconds.
+    await fetch(`${sim}/${DEFAULT_JUDGE_MODEL}`, { method: 'PUT', body: JSON.stringify({ ...quick, ttftMs: SLOW_JUDGE_MS, ttftSpreadMs: 0 }) });
+    for (let trial = 0; trial < options.trials; trial++) {
+      const { rollout, promotion, probe } = await startCanary(4);
+      // Wait until an analysis is in flight, then roll back in the middle of it.
+      for (;;) {
+        const pending = (await rollout.describe()).raw.pendingActivities ?? [];
+        if (pending.some((a) => a.activityType?.name === 'analyseCanary')) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const signalled = performance.now();
+      await rollout.signal(rollbackSignal, { actor: 'bench', reason: 'bench: during a slow analysis' });
+      const stable = await allServe(urls, apiKey, probe, '1.0.0');
+      result.signalDuringSlowAnalysisMs.push(stable - signalled);
+      await promotion.result();
+      options.log(`  rollback-during-slow-analysis trial ${trial + 1}: ${(stable - signalled).toFixed(0)} ms to stable`);
+    }
+    await fetch(`${sim}/${DEFAULT_JUDGE_MODEL}`, { method: 'DELETE' });
     options.log(`  (app traffic: ${await stopTraffic()} requests)`);
     return result;
   } finally {

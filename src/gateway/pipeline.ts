@@ -187,7 +187,7 @@ export class RequestPipeline {
       throw new GatewayError(
         400,
         'invalid_request_error',
-        `Model "${price.model}" has no price, so its cost cannot be held against tenant ${tenant.id}'s USD limit; use a priced, dated model id (see \`flightdeck cost report\`) or ask the operator to add its price`,
+        `Model "${price.model}" has no price, so its cost cannot be held against tenant ${tenant.id}'s USD limit; use a priced, dated model id (such as gpt-4o-2024-08-06) or ask the operator to add its price to the price table`,
         'unpriced_model',
         'model',
       );

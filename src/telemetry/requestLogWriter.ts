@@ -128,12 +128,9 @@ export class RequestLogWriter {
       await this.store(batch, records);
       return;
     } catch (error) {
-      if (!isDataError(error) || batch.length === 1) {
-        if (isDataError(error)) await this.setAside(batch);
-        else throw error;
-        return;
-      }
+      if (!isDataError(error)) throw error;
     }
+    // Postgres refused the data: find the rows it refuses, one by one.
     for (const entry of batch) {
       try {
         await this.store([entry]);

@@ -200,6 +200,13 @@ describe('the rollout workflow (time skipping)', () => {
     expect(done.stage).toBe('aborted');
     expect(done.decisions.at(-1)).toMatchObject({ kind: 'abort', by: 'oncall', reason: 'customers complain' });
     expect((await routeOf('ts-signal')).candidate).toBeUndefined();
+    // Nothing was in flight when it came, so nothing was cancelled: the abort's own webhook still went out.
+    const history = await handle.fetchHistory();
+    expect(history.events!.filter((e) => e.activityTaskCancelRequestedEventAttributes)).toHaveLength(0);
+    const webhooks = new Set(history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyRollout').map((e) => String(e.eventId)));
+    const completed = history.events!.filter((e) => webhooks.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)));
+    expect(webhooks.size).toBe(3); // start, the first step, abort
+    expect(completed).toHaveLength(webhooks.size);
   });
 
   it('pauses for a human after too many inconclusive analyses', async () => {

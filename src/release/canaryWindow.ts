@@ -46,6 +46,11 @@ export function windowSample(query: WindowQuery): string {
   return query.shadow ? SHADOW_SAMPLE : CANARY_SAMPLE;
 }
 
+/** The parameters `windowSample` refers to, with the caller's own as $5. */
+export function windowSampleParams(query: WindowQuery, fifth: unknown): unknown[] {
+  return [query.prompt, query.from, query.to, query.candidateVersion, fifth, query.withoutTenant ?? null];
+}
+
 /**
  * Latency, TTFT, cost and length are compared on a random sample of at most this many served
  * requests per side: at 1% the stable side has ~100 times the canary's rows, and a Mann-Whitney
@@ -97,7 +102,7 @@ export async function readCanaryWindow(pool: Pool, query: WindowQuery): Promise<
      LEFT JOIN (SELECT DISTINCT ON (request_id) request_id, score FROM feedback ORDER BY request_id, id DESC) f ON f.request_id = r.request_id
      LEFT JOIN judge_samples j ON j.request_id = r.request_id
      GROUP BY s.side`,
-    [query.prompt, query.from, query.to, query.candidateVersion, DISTRIBUTION_SAMPLE_CAP, query.withoutTenant ?? null],
+    windowSampleParams(query, DISTRIBUTION_SAMPLE_CAP),
   );
   const windows = { candidate: empty(), stable: empty() };
   for (const row of rows) {
@@ -133,7 +138,7 @@ export async function leadingCandidateTenants(pool: Pool, query: WindowQuery, li
      GROUP BY r.tenant_id
      ORDER BY count(*) FILTER (WHERE r.status >= 500 OR r.guardrail_decision = 'block' OR f.negative) DESC, count(*) DESC
      LIMIT $5`,
-    [query.prompt, query.from, query.to, query.candidateVersion, limit, null],
+    windowSampleParams(query, limit),
   );
   return rows.map((row) => row.tenant_id);
 }

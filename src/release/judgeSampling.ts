@@ -2,7 +2,7 @@ import type { Pool } from '../db/pool';
 import { mapWithConcurrency } from '../evals/concurrency';
 import type { Judge } from '../evals/judge';
 import type { ChatMessage } from '../providers/types';
-import { windowSample, type WindowQuery } from './canaryWindow';
+import { windowSample, windowSampleParams, type WindowQuery } from './canaryWindow';
 
 /** What the judge is asked of a live answer: no dataset rubric exists for production traffic. */
 const LIVE_ANSWER_RUBRIC = 'The answer helps the user: it answers what was asked, is grounded in the instructions and context given, and invents nothing.';
@@ -36,7 +36,7 @@ export async function scoreSampledOutputs(pool: Pool, judge: Judge, query: Windo
      SELECT b.request_id, b.messages, b.output
      FROM unscored u JOIN request_bodies b ON b.request_id = u.request_id
      WHERE u.n <= $5 AND b.output IS NOT NULL`,
-    [query.prompt, query.from, query.to, query.candidateVersion, perSide],
+    windowSampleParams(query, perSide),
   );
   await mapWithConcurrency(rows, 8, async (row) => {
     const graded = await judge.grade({ kind: 'rubric', rubric: LIVE_ANSWER_RUBRIC, question: contentOf(row.messages, 'user'), context: contentOf(row.messages, 'system'), output: row.output });

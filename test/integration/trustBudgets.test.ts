@@ -81,6 +81,8 @@ it('200 parallel adversarial requests (one token per character, served by a pric
   expect(served).toBeGreaterThan(0);
   expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
   const spent = await spentBy('adversary', served);
+  // Printed for the record (issue 10 asks for the number): how close to the limit, and past it.
+  console.log(`adversarial burst: ${served} of 200 served, spent $${spent.total.toFixed(5)} of a $${limit} hard limit (one request: $${spent.max.toFixed(5)}; over by ${Math.max(0, spent.total - limit).toFixed(5)})`);
   expect(spent.total).toBeLessThanOrEqual(limit + spent.max);
   // They really were served by the pricier fallback, at its price.
   const models = await h.db.pool.query(`SELECT DISTINCT model FROM requests WHERE tenant_id = 'adversary' AND status = 200`);

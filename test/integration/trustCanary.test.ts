@@ -1,3 +1,8 @@
+import { loadEnv } from '../../src/config/env';
+import { DEFAULT_JUDGE_MODEL } from '../../src/evals/defaults';
+import { Judge } from '../../src/evals/judge';
+import { defaultProviderConfig } from '../../src/providers/config';
+import { ProviderDirectory } from '../../src/providers/directory';
 import { parsePromptFile } from '../../src/registry/promptFile';
 import { analyseCanary } from '../../src/release/canaryAnalysis';
 import { readCanaryWindow } from '../../src/release/canaryWindow';
@@ -88,4 +93,11 @@ it('hung-up requests are 499s that open no circuit and count as no error; a fail
   const confirmed = await analyseCanary(h.db.pool, undefined, { ...request, stepIndex: 1 });
   expect(confirmed.verdict).toBe('fail');
   expect(confirmed.metrics.find((m) => m.metric === 'negative_feedback_rate')?.verdict).toBe('fail');
+
+  // With the judge on, live answers of the window are sampled and scored (the same sample query).
+  const env = loadEnv({ FLIGHTDECK_SIMULATOR_PORT: String(h.sim.port) });
+  const judge = new Judge(h.db.pool, new ProviderDirectory(defaultProviderConfig(env), env, 'http'), DEFAULT_JUDGE_MODEL);
+  await analyseCanary(h.db.pool, judge, { ...request, stepIndex: 2, judgeSamples: 3 });
+  const scored = await h.db.pool.query(`SELECT count(*)::int AS n FROM judge_samples`);
+  expect(scored.rows[0].n).toBe(6);
 }, 60_000);

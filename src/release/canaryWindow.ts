@@ -35,12 +35,12 @@ interface WindowRow {
  */
 const CANARY_SAMPLE = `SELECT request_id, CASE variant WHEN 'candidate' THEN 'candidate' ELSE 'stable' END AS side
   FROM requests WHERE prompt_name = $1 AND ts >= $2 AND ts < $3 AND status <> 499
-    AND (variant = 'stable' OR (variant = 'candidate' AND prompt_version = $4 AND tenant_id IS DISTINCT FROM $6))`;
+    AND (variant = 'stable' OR (variant = 'candidate' AND prompt_version = $4 AND ($6::text IS NULL OR tenant_id IS DISTINCT FROM $6)))`;
 const SHADOW_SAMPLE = `SELECT request_id, 'candidate' AS side FROM requests
-  WHERE prompt_name = $1 AND ts >= $2 AND ts < $3 AND variant = 'shadow' AND prompt_version = $4 AND tenant_id IS DISTINCT FROM $6
+  WHERE prompt_name = $1 AND ts >= $2 AND ts < $3 AND variant = 'shadow' AND prompt_version = $4 AND ($6::text IS NULL OR tenant_id IS DISTINCT FROM $6)
   UNION ALL
   SELECT shadow_of, 'stable' FROM requests
-  WHERE prompt_name = $1 AND ts >= $2 AND ts < $3 AND variant = 'shadow' AND prompt_version = $4 AND tenant_id IS DISTINCT FROM $6`;
+  WHERE prompt_name = $1 AND ts >= $2 AND ts < $3 AND variant = 'shadow' AND prompt_version = $4 AND ($6::text IS NULL OR tenant_id IS DISTINCT FROM $6)`;
 
 export function windowSample(query: WindowQuery): string {
   return query.shadow ? SHADOW_SAMPLE : CANARY_SAMPLE;

@@ -13,7 +13,7 @@ import { eventually, startGatewayHarness, type GatewayHarness } from '../harness
  * gateway (and, for a killed gateway, a real process killed with SIGKILL).
  */
 const PRIMARY = 'gpt-4o-mini-2024-07-18';
-const PRICIER = 'claude-sonnet-4-5-20250929';
+const PRICIER = 'gpt-4o-2024-08-06';
 
 let h: GatewayHarness;
 

@@ -33,6 +33,7 @@ export class StalledReader extends Error {}
  * at most `timeoutMs`; a reader that stalls longer is cut off instead of growing our memory.
  */
 export async function writeWithBackpressure(res: ServerResponse, chunk: string, timeoutMs: number): Promise<void> {
+  if (res.destroyed) return; // the caller is gone: its abort signal ends the provider call
   if (res.write(chunk)) return;
   const drained = await new Promise<boolean>((resolve) => {
     const done = (ok: boolean) => {

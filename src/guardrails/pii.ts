@@ -1,17 +1,20 @@
 export type PiiKind = 'card' | 'iban' | 'ssn' | 'email' | 'phone';
 
-/** Luhn checksum: what tells a card number from any other run of digits. */
-export function luhnValid(digits: string): boolean {
+/** Luhn checksum: what tells a card number from any other run of digits. Separators are skipped. */
+export function luhnValid(text: string): boolean {
   let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let digit = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
+  let position = 0;
+  for (let i = text.length - 1; i >= 0; i--) {
+    let digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) continue;
+    if (position % 2 === 1) {
       digit *= 2;
       if (digit > 9) digit -= 9;
     }
     sum += digit;
+    position++;
   }
-  return digits.length > 0 && sum % 10 === 0;
+  return position > 0 && sum % 10 === 0;
 }
 
 /** ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97 must be 1. */
@@ -49,7 +52,7 @@ const SEP = `[ ._\\-${INVISIBLE}]{0,3}`;
 // Order matters: IBANs and card numbers hold digit runs the phone pattern would also take.
 const DETECTORS: Detector[] = [
   { kind: 'iban', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g, valid: ibanValid },
-  { kind: 'card', pattern: new RegExp(`(?<![\\d_])\\d(?:${SEP}\\d){12,18}(?![\\d_])`, 'g'), valid: (match) => luhnValid(match.replace(/\D/g, '')) },
+  { kind: 'card', pattern: new RegExp(`(?<![\\d_])\\d(?:${SEP}\\d){12,18}(?![\\d_])`, 'g'), valid: luhnValid },
   // An SSN needs separators: nine bare digits are too often something else.
   {
     kind: 'ssn',

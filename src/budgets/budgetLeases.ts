@@ -50,7 +50,7 @@ export interface LeaseOptions {
   offlineShare: number;
 }
 
-const DEFAULTS: LeaseOptions = { leaseRequests: 50, leaseEstimates: 20, idleMs: 2000, ttlMs: 60_000, offlineShare: 0.1 };
+const DEFAULTS: LeaseOptions = { leaseRequests: 50, leaseEstimates: 50, idleMs: 2000, ttlMs: 60_000, offlineShare: 0.1 };
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 

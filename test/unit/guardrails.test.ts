@@ -78,18 +78,18 @@ describe('input and output guardrails', () => {
 
 describe('input guards on hostile text (issue 10, item 6)', () => {
   const fill = (unit: string, size: number) => unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
-  /** Median event-loop time of the input guards on one text. */
-  const cost = (text: string) => {
-    const times = [0, 1, 2].map(() => {
-      const started = performance.now();
-      checkInput([{ role: 'user', content: text }], { pii: 'redact', injection: 'flag' });
-      return performance.now() - started;
-    });
-    return times.sort((a, b) => a - b)[1]!;
-  };
+  /** Event-loop time of the input guards on one text: the fastest of five runs, which other load on the machine cannot inflate. */
+  const cost = (text: string) =>
+    Math.min(
+      ...[0, 1, 2, 3, 4].map(() => {
+        const started = performance.now();
+        checkInput([{ role: 'user', content: text }], { pii: 'redact', injection: 'flag' });
+        return performance.now() - started;
+      }),
+    );
 
   // Not a timing test: it compares the growth of the cost, which tells linear (×4 for 4× the text)
-  // from quadratic (×16). The quadratic e-mail pattern took 45 s on 200 KB of one letter.
+  // from quadratic (×16; the quadratic e-mail pattern took 45 s on 200 KB of one letter).
   it.each([
     ['one letter (an e-mail local part without @)', 'a'],
     ['dotted run', 'a.'],
@@ -98,8 +98,8 @@ describe('input guards on hostile text (issue 10, item 6)', () => {
     ['zero-width spaced digits', '4\u200b'],
   ])('is linear in the size of %s', (_label, unit) => {
     cost(fill(unit, 50_000)); // warm the regular expressions
-    const small = cost(fill(unit, 100_000));
-    const large = cost(fill(unit, 400_000));
-    expect(large / Math.max(small, 0.5)).toBeLessThan(8);
+    const small = cost(fill(unit, 200_000));
+    const large = cost(fill(unit, 800_000));
+    expect(large / Math.max(small, 1)).toBeLessThan(10);
   });
 });

@@ -43,15 +43,13 @@ it('hung-up requests are 499s that open no circuit and count as no error; a fail
   const honest = await h.tenant('acme');
   const from = new Date();
 
-  // The attacker hangs up on 17 requests while the provider is slow to answer.
+  // The attacker hangs up on 17 requests while the provider is slow to answer: once all 17 are at the provider.
   h.sim.engine.faults.inject({ kind: 'hang', model: MODEL, count: 1000 });
-  const hungUp = await Promise.all(
-    Array.from({ length: 17 }, async (_, i) => {
-      const controller = new AbortController();
-      setTimeout(() => controller.abort(), 300);
-      return call(attacker, `probe-${i}`, controller.signal).catch(() => 'aborted');
-    }),
-  );
+  const controllers = Array.from({ length: 17 }, () => new AbortController());
+  const calls = controllers.map((controller, i) => call(attacker, `probe-${i}`, controller.signal).catch(() => 'aborted'));
+  await eventually(() => h.sim.engine.faults.list()[0]?.remaining === 1000 - 17, 15_000);
+  controllers.forEach((controller) => controller.abort());
+  const hungUp = await Promise.all(calls);
   expect(hungUp.every((r) => r === 'aborted')).toBe(true);
   h.sim.engine.faults.clear();
   // No circuit opened: hanging up says nothing about the provider.

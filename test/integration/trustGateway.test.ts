@@ -1,6 +1,5 @@
 import { createServer, request as httpRequest, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connect, type Socket } from 'node:net';
 import { setBudget } from '../../src/budgets/budgetStore';
 import { StalledReader, writeWithBackpressure } from '../../src/gateway/streamGuard';
 import { parsePromptFile } from '../../src/registry/promptFile';
@@ -8,7 +7,7 @@ import { setTenantStatus } from '../../src/tenants/tenantStore';
 import { eventually, startGatewayHarness, type GatewayHarness } from '../harness/gateway';
 
 /**
- * Issue 10, items 4, 7, 9, 10, 11, 12, 20 and 21, replayed against a real gateway: one request (or
+ * Issue 10, items 4, 7, 9, 11, 12, 20 and 21, replayed against a real gateway: one request (or
  * one tenant's many) must not stop the gateway, open a circuit for everyone, take its sockets, grow
  * its metrics without bound, or read operator text and internals.
  */
@@ -20,7 +19,7 @@ let key: string;
 
 beforeAll(async () => {
   h = await startGatewayHarness({
-    config: { attempt_timeout_ms: 5000, circuit: { failures: 3, cooldown_ms: 10_000 }, headers_timeout_ms: 400, request_timeout_ms: 800, max_connections: 64, max_streams_per_tenant: 2 },
+    config: { attempt_timeout_ms: 5000, circuit: { failures: 3, cooldown_ms: 10_000 }, max_streams_per_tenant: 2 },
   });
   await h.push(
     parsePromptFile(`name: answer\nversion: 1.0.0\nowner: team\nmodel: ${PRIMARY}\nvariables: { q: { type: string } }\ntemplate: { user: "{{q}}" }\nfallbacks: [${FALLBACK}]\n`, 'answer.yaml'),
@@ -43,13 +42,11 @@ async function circuitLines(): Promise<string[]> {
 describe('hang-ups are not provider failures (item 7)', () => {
   it("six hung-up requests from one tenant open no circuit, try no fallback, and the next tenant is served at once", async () => {
     h.sim.engine.faults.inject({ kind: 'hang', model: PRIMARY, count: 6 });
-    await Promise.all(
-      Array.from({ length: 6 }, () => {
-        const controller = new AbortController();
-        setTimeout(() => controller.abort(), 200);
-        return ask(key, controller.signal).catch(() => undefined);
-      }),
-    );
+    const controllers = Array.from({ length: 6 }, () => new AbortController());
+    const calls = controllers.map((controller) => ask(key, controller.signal).catch(() => undefined));
+    await eventually(() => h.sim.engine.faults.list().length === 0); // all six are at the provider
+    controllers.forEach((controller) => controller.abort());
+    await Promise.all(calls);
     expect((await circuitLines()).every((line) => line.endsWith(' 0'))).toBe(true);
     const other = await h.tenant('bystander');
     const served = await ask(other);
@@ -69,7 +66,7 @@ describe('streams (item 9)', () => {
     h.sim.engine.faults.inject({ kind: 'hang', model: PRIMARY, count: 2 });
     const controllers = [new AbortController(), new AbortController()];
     const open = controllers.map((c) => post('/v1/chat/completions', { model: 'prompt:answer', messages: [], variables: { q: 'hi' }, stream: true }, key, c.signal).catch(() => undefined));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await eventually(() => h.sim.engine.faults.list().length === 0); // both hold their slot, hung at the provider
     const third = await post('/v1/chat/completions', { model: 'prompt:answer', messages: [], variables: { q: 'hi' }, stream: true });
     expect(third.status).toBe(429);
     expect(((await third.json()) as { error: { code: string } }).error.code).toBe('too_many_streams');
@@ -104,46 +101,6 @@ describe('streams (item 9)', () => {
     expect(written).toBeLessThan(32 * 1024 * 1024);
     req.destroy();
     await new Promise((resolve) => server.close(resolve));
-  });
-});
-
-describe('connections (item 10)', () => {
-  /** A socket once connected, or undefined when the gateway refused or closed it before that. */
-  const openSocket = () =>
-    new Promise<Socket | undefined>((resolve) => {
-      const socket = connect(h.gateway.port, '127.0.0.1');
-      socket.once('connect', () => resolve(socket));
-      socket.once('error', () => resolve(undefined));
-      socket.once('close', () => resolve(undefined));
-    });
-  const closedWithin = (socket: Socket | undefined, ms: number) =>
-    !socket || socket.destroyed
-      ? Promise.resolve(true)
-      : Promise.race([new Promise<boolean>((resolve) => socket.once('close', () => resolve(true))), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
-
-  it('closes a connection that sends no headers, and one that sends its body too slowly', async () => {
-    const silent = await openSocket();
-    const slow = await openSocket();
-    expect(silent && slow).toBeDefined();
-    slow!.on('error', () => undefined);
-    slow!.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":`);
-    const dribble = setInterval(() => slow!.writable && slow!.write(' '), 100);
-    const closed = await Promise.all([closedWithin(silent, 10_000), closedWithin(slow, 10_000)]);
-    clearInterval(dribble);
-    expect(closed).toEqual([true, true]);
-    expect((await fetch(`${h.gateway.url}/healthz`)).status).toBe(200);
-  });
-
-  it('caps open connections: idle sockets beyond max_connections are dropped and the gateway still serves once they go', async () => {
-    const sockets = await Promise.all(Array.from({ length: 100 }, openSocket));
-    for (const socket of sockets) socket?.on('error', () => undefined);
-    // Past the cap, new connections are closed at once.
-    const droppedAtOnce = await Promise.all(sockets.map((s) => closedWithin(s, 300)));
-    expect(droppedAtOnce.filter(Boolean).length).toBeGreaterThanOrEqual(100 - 64);
-    // The rest are closed for sending nothing, and then the gateway answers again.
-    const allClosed = await Promise.all(sockets.map((s) => closedWithin(s, 10_000)));
-    expect(allClosed.every(Boolean)).toBe(true);
-    expect((await ask()).status).toBe(200);
   });
 });
 

@@ -88,8 +88,9 @@ describe('input guards on hostile text (issue 10, item 6)', () => {
       }),
     );
 
-  // Not a timing test: it compares the growth of the cost, which tells linear (×4 for 4× the text)
-  // from quadratic (×16; the quadratic e-mail pattern took 45 s on 200 KB of one letter).
+  // Not a timing test: it compares the growth of the cost, which tells linear (×8 for 8× the text)
+  // from quadratic (×64; the quadratic e-mail pattern took 45 s on 200 KB of one letter). The bound
+  // sits far from both, so a loaded machine cannot make linear code fail it.
   it.each([
     ['one letter (an e-mail local part without @)', 'a'],
     ['dotted run', 'a.'],
@@ -98,8 +99,8 @@ describe('input guards on hostile text (issue 10, item 6)', () => {
     ['zero-width spaced digits', '4\u200b'],
   ])('is linear in the size of %s', (_label, unit) => {
     cost(fill(unit, 50_000)); // warm the regular expressions
-    const small = cost(fill(unit, 200_000));
+    const small = cost(fill(unit, 100_000));
     const large = cost(fill(unit, 800_000));
-    expect(large / Math.max(small, 1)).toBeLessThan(10);
+    expect(large / Math.max(small, 0.5)).toBeLessThan(24);
   });
 });

@@ -33,7 +33,7 @@ afterAll(async () => {
   await h?.close();
   await h?.db.drop();
   if (postgres) await stopChild(postgres);
-}, 60_000);
+}, 90_000);
 
 async function startPostgres() {
   return spawnTs(path.join(__dirname, '..', 'harness', 'postgresProcess.ts'), [home, String(port)], /^postgres:\/\//);
@@ -103,6 +103,9 @@ it('holds hard limits while Postgres is away: at most the lease left over and a 
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'prompt:greet', messages: [], variables: { who: 'Ada' } }),
     }).then((r) => r.status);
+  // Limits are per minute: run the whole check inside one minute, or a new window rightly allows more.
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 30_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 500));
   expect(await ask()).toBe(200); // a lease is taken: at most a quarter of the 20 left
   await stopChild(postgres);
   try {
@@ -114,4 +117,4 @@ it('holds hard limits while Postgres is away: at most the lease left over and a 
   } finally {
     ({ child: postgres } = await startPostgres());
   }
-}, 60_000);
+}, 90_000);

@@ -51,6 +51,8 @@ const gatewayFileSchema = z.strictObject({
   max_streams_per_tenant: z.number().int().positive().default(64),
   /** While Postgres is away, the share of each hard budget limit one gateway may spend on its own. */
   budget_offline_share: z.number().min(0).max(1).default(0.1),
+  /** Request rows waiting in memory (Postgres and disk both refusing) past which new requests get 503. */
+  log_max_buffered_rows: z.number().int().positive().default(20_000),
   /** Expired response-cache rows are deleted at most this often (by the next cache write). */
   cache_purge_interval_ms: z.number().int().nonnegative().default(60_000),
   /** A budget lease not renewed this long (its gateway died) expires and its hold is given back. */

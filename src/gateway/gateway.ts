@@ -81,6 +81,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     bodyRetentionDays: options.config.body_retention_days,
     jsonLines: options.jsonLines === undefined ? process.stdout : (options.jsonLines ?? undefined),
     flushIntervalMs: options.flushIntervalMs,
+    maxBuffer: options.config.log_max_buffered_rows,
     onSpill: (count) => metrics.spilled.inc(count),
     onSetAside: (count) => metrics.logSetAside.inc(count),
   });

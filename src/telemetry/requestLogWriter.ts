@@ -37,6 +37,8 @@ export class RequestLogWriter {
   private buffer: LogEntry[] = [];
   /** Printed already, but neither stored nor spilled: retried on every flush. */
   private unwritten: LogEntry[] = [];
+  /** Rows of a store or spill under way: still in memory, so they count towards maxBuffer. */
+  private persisting = 0;
   private readonly spill: SpillFiles;
   private readonly timer: NodeJS.Timeout;
   private working: Promise<void> = Promise.resolve();
@@ -66,7 +68,7 @@ export class RequestLogWriter {
 
   /** Entries not yet stored (in memory; spilled ones are on disk). */
   depth(): number {
-    return this.buffer.length + this.unwritten.length;
+    return this.buffer.length + this.unwritten.length + this.persisting;
   }
 
   /** The buffered entry for a request, so a lookup right after the answer finds it before it is stored. */
@@ -108,6 +110,7 @@ export class RequestLogWriter {
 
   /** Postgres, else the spill file, else keep in memory (already printed, so never printed again). */
   private async persist(batch: LogEntry[], records?: string[]): Promise<void> {
+    this.persisting += batch.length;
     try {
       await this.storeOrSetAside(batch, records);
     } catch {
@@ -116,6 +119,8 @@ export class RequestLogWriter {
       } catch {
         this.unwritten.push(...batch);
       }
+    } finally {
+      this.persisting -= batch.length;
     }
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   ({ child: postgres, line: url } = await startPostgres());
   const pool = createPool(url);
   await migrate(pool);
-  h = await startGatewayHarness({ db: { url, pool, drop: async () => pool.end() } });
+  h = await startGatewayHarness({ db: { url, pool, drop: async () => pool.end() }, config: { log_max_buffered_rows: 50 } });
   await h.push(tinyPrompt('greet', '1.0.0', 'Say hello to {{who}}'));
 }, 120_000);
 
@@ -117,4 +117,42 @@ it('holds hard limits while Postgres is away: at most the lease left over and a 
   } finally {
     ({ child: postgres } = await startPostgres());
   }
+}, 90_000);
+
+it('with Postgres away and the disk refusing, answers 503 once the log is full, and stores every acknowledged row afterwards', async () => {
+  const key = await h.tenant('unlucky');
+  const spill = path.join(h.home, 'spill');
+  rmSync(spill, { recursive: true, force: true });
+  writeFileSync(spill, ''); // "disk full": the spill folder cannot be created
+  const served: string[] = [];
+  const refused: string[] = [];
+  const ask = async () => {
+    const response = await fetch(`${h.gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'prompt:greet', messages: [], variables: { who: 'Ada' } }),
+    });
+    const body = (await response.json()) as { error?: { code: string } };
+    if (response.status === 200) served.push(response.headers.get('x-flightdeck-request-id')!);
+    else refused.push(`${response.status} ${body.error?.code}`);
+  };
+  await eventually(async () => (await ask(), served.length > 0)); // the gateway knows the new tenant
+  refused.length = 0;
+  await h.gateway.log.flush();
+  await stopChild(postgres);
+  try {
+    for (let i = 0; i < 80; i++) await ask();
+  } finally {
+    rmSync(spill, { force: true });
+    ({ child: postgres } = await startPostgres());
+  }
+  // Up to the 50 rows it can hold, then refusals: nothing acknowledged that could be lost.
+  expect(served.length).toBeGreaterThanOrEqual(1 + 45);
+  expect(served.length).toBeLessThanOrEqual(1 + 50);
+  expect(new Set(refused)).toEqual(new Set(['503 log_unavailable']));
+  const stored = await eventually(async () => {
+    const { rows } = await h.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM requests WHERE request_id = ANY($1)', [served]).catch(() => ({ rows: [{ n: '0' }] }));
+    return Number(rows[0]!.n) === served.length ? Number(rows[0]!.n) : undefined;
+  }, 30_000);
+  expect(stored).toBe(served.length);
 }, 90_000);

@@ -107,7 +107,7 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     expect((await resolvePrompt(db.pool, 'support-answer')).version).toBe('1.1.0');
     expect((await until((v) => v.promotion.stage === 'promoted')).rollout).toMatchObject({ stage: 'completed' });
     expect((await cli('rollout', 'abort', 'support-answer', '--reason', 'late')).stderr).toMatch(/no live release to abort/);
-  });
+  }, 120_000); // a dozen CLI runs and waits on a loaded 2-core machine
 
   it('rollback: a live canary goes back to stable through the workflow; without one, production moves back', async () => {
     const started = await cli('promote', 'support-answer@1.2.0', '--skip-eval', '--reason', 'hotfix', '--steps', '5:1h,100', '--interval', '1s', '--inconclusive-limit', '1000', '--json');

@@ -11,6 +11,7 @@ import { FlightdeckError } from '../errors';
 import type { ProviderConfig } from '../providers/config';
 import type { ProviderDirectory } from '../providers/directory';
 import { CircuitBoard } from '../routing/circuitBreaker';
+import { targetKey } from '../routing/fallbackChain';
 import { GatewayMetrics } from '../telemetry/gatewayMetrics';
 import { RequestLogWriter } from '../telemetry/requestLogWriter';
 import { operatorLog } from '../telemetry/operatorLog';
@@ -85,7 +86,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onSpill: (count) => metrics.spilled.inc(count),
     onSetAside: (count) => metrics.logSetAside.inc(count),
   });
-  const fallback = new FallbackCaller(options.providers, circuits, tracing, (target) => `${target.provider}/${known.label(target.model)}`);
+  const fallback = new FallbackCaller(options.providers, circuits, tracing, (target) => targetKey({ ...target, model: known.label(target.model) }));
 
   const record = (ctx: RequestContext, status: number, errorClass: string | null) => {
     const entry = ctx.toLogEntry(status, errorClass);

@@ -2,7 +2,7 @@ import { unstorableReason } from '../util/storableText';
 import { badRequest } from './gatewayError';
 
 /** Deeper than this, a body is refused: nothing we accept nests anywhere near it, and walking it costs stack. */
-export const MAX_JSON_DEPTH = 32;
+const MAX_JSON_DEPTH = 32;
 
 /**
  * Refuse what Postgres (and every log reader) cannot store: a NUL character or a lone UTF-16
@@ -29,7 +29,7 @@ export function assertStorableJson(value: unknown): void {
 }
 
 /** A string Postgres text/jsonb can hold: no NUL, no unpaired surrogate. */
-export function assertStorableText(text: string, where: string): void {
+function assertStorableText(text: string, where: string): void {
   const reason = unstorableReason(text);
   if (reason) throw badRequest(`${where} contains ${reason}`, where, 'invalid_characters');
 }

@@ -3,7 +3,7 @@ import { priceFor } from '../providers/pricing';
 import type { LiveState } from './liveState';
 
 /** What a model id becomes in metric labels and circuit keys when nobody configured it. */
-export const OTHER_MODEL = 'other';
+const OTHER_MODEL = 'other';
 
 /**
  * Whether a model id is one the operator knows of (priced, named in the gateway file, or used by a

@@ -2,14 +2,14 @@ import { z } from 'zod';
 import type { Decision } from '../../workflows/promotionMessages';
 
 /** Longest actor and reason a rollout keeps: its state rides through continue-as-new, which Temporal caps at 2 MB. */
-export const MAX_ACTOR_CHARS = 100;
-export const MAX_REASON_CHARS = 500;
+const MAX_ACTOR_CHARS = 100;
+const MAX_REASON_CHARS = 500;
 
 /** Who sent a signal without saying (the plain `temporal workflow signal` with no --input). */
-export const UNKNOWN_ACTOR = 'unknown (no actor given)';
+const UNKNOWN_ACTOR = 'unknown (no actor given)';
 
 /** An update's payload: who and why, strictly (an update can refuse, so it does). */
-export const decisionSchema = z.strictObject({
+const decisionSchema = z.strictObject({
   actor: z
     .string({ error: 'actor is required: who sends this (e.g. "alice")' })
     .trim()

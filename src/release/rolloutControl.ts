@@ -120,6 +120,11 @@ export async function abortRelease(client: Client, pool: Pool, prompt: string, b
   return releaseStatus(client, pool, prompt);
 }
 
+/** How long `flightdeck rollback` waits for the rollout to act before it writes the route itself. */
+const ROLLBACK_WAIT_MS = 10_000;
+
+class RolloutUnresponsive extends Error {}
+
 /** `flightdeck rollback` during a canary: the rollout's `rollback` signal (one routing write, recorded by the workflow). */
 export async function rollbackCanary(client: Client, prompt: string, by: Decision, waitMs = ROLLBACK_WAIT_MS): Promise<RolloutStatus> {
   const handle = await liveRollout(client, prompt);
@@ -134,11 +139,6 @@ export async function rollbackCanary(client: Client, prompt: string, by: Decisio
     clearTimeout(timer);
   }
 }
-
-/** How long `flightdeck rollback` waits for the rollout to act before it writes the route itself. */
-export const ROLLBACK_WAIT_MS = 10_000;
-
-class RolloutUnresponsive extends Error {}
 
 export type CandidateRollback = { kind: 'canary-aborted'; rollout: RolloutStatus } | { kind: 'route-restored'; why: string };
 

@@ -9,7 +9,7 @@ import type { ProviderDirectory } from '../src/providers/directory';
 import { rejectVersion } from '../src/registry/rejection';
 import { resolvePrompt } from '../src/registry/registry';
 import { failFastOnBadInput } from './failures';
-import type { GateLine } from '../src/release/promotionStatus';
+import type { GateLine } from '../src/model/promotionStatus';
 
 export interface PrepareEvalInput {
   prompt: string;

@@ -3,9 +3,11 @@ import type { Pool } from '../src/db/pool';
 import { Judge } from '../src/evals/judge';
 import { recordAudit, type AuditEntry } from '../src/registry/audit';
 import type { ProviderDirectory } from '../src/providers/directory';
-import { analyseCanary, type AnalysisOutcome, type AnalysisRequest } from '../src/release/canaryAnalysis';
+import type { AnalysisOutcome } from '../src/model/canaryVerdict';
+import { analyseCanary, type AnalysisRequest } from '../src/release/canaryAnalysis';
 import { applyStepRoute, promoteToProduction, restoreStable, type RestoreRequest, type StepRoute } from '../src/release/rolloutRouting';
-import { postWebhook, type RolloutEvent } from '../src/release/rolloutWebhook';
+import type { RolloutEvent } from '../src/model/rolloutEvent';
+import { postWebhook } from '../src/release/rolloutWebhook';
 import { failFastOnBadInput } from './failures';
 
 /** Heartbeat while a long activity runs, so a dead worker's attempt is retried within the heartbeat timeout. */

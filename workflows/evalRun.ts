@@ -1,6 +1,6 @@
 import { proxyActivities, setCurrentDetails, type ActivityOptions } from '@temporalio/workflow';
 import type { ConcludedEval, EvalActivities, PrepareEvalInput } from '../activities/evals';
-import { chunked } from '../src/evals/defaults';
+import { chunked } from '../src/model/evalDefaults';
 
 export interface EvalWorkflowInput extends PrepareEvalInput {
   chunkSize: number;

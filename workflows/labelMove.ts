@@ -1,6 +1,6 @@
 import { ApplicationFailure, log, type ActivityOptions, proxyActivities, setCurrentDetails, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { RegistryActivities } from '../activities/registry';
-import { FlightdeckPrompt, FlightdeckStage } from './searchAttributes';
+import { FlightdeckPrompt, FlightdeckStage } from '../src/model/searchAttributes';
 
 export interface LabelMoveInput {
   name: string;

@@ -13,14 +13,15 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { EvalActivities } from '../activities/evals';
 import type { RegistryActivities } from '../activities/registry';
 import type { RolloutActivities } from '../activities/rollout';
-import { promotionDetails, type PromotionStage, type PromotionStatus } from '../src/release/promotionStatus';
-import type { RolloutOptions } from '../src/release/rolloutOptions';
-import { describeSteps, type RolloutStatus } from '../src/release/rolloutStatus';
+import { promotionDetails, type PromotionStage, type PromotionStatus } from '../src/model/promotionStatus';
+import type { RolloutOptions } from '../src/model/rolloutOptions';
+import { describeSteps, type RolloutStatus } from '../src/model/rolloutStatus';
 import { evalWorkflow, type EvalWorkflowInput } from './evalRun';
-import { cancelSignal, statusQuery, type Decision } from './promotionMessages';
+import type { Attribution } from '../src/model/attribution';
+import { cancelSignal, statusQuery } from './promotionMessages';
 import { rolloutWorkflow } from './rollout';
 import { rolloutWorkflowId, supersedeSignal } from './rolloutMessages';
-import { FlightdeckPrompt, FlightdeckStage } from './searchAttributes';
+import { FlightdeckPrompt, FlightdeckStage } from '../src/model/searchAttributes';
 
 export interface PromotionInput {
   prompt: string;
@@ -50,7 +51,7 @@ const audit = proxyActivities<RolloutActivities>(options);
 export async function promotionWorkflow(input: PromotionInput): Promise<PromotionStatus> {
   const info = workflowInfo();
   const status: PromotionStatus = { workflowId: info.workflowId, prompt: input.prompt, version: input.version, datasetHash: input.datasetHash, skipEval: input.skipEval, stage: input.skipEval ? 'rolling-out' : 'evaluating-baseline', history: [] };
-  let cancelled: Decision | undefined;
+  let cancelled: Attribution | undefined;
   setHandler(statusQuery, () => status);
   setHandler(cancelSignal, (by) => {
     cancelled ??= by;

@@ -1,6 +1,6 @@
 import { executeChild, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { EvalActivities } from '../activities/evals';
-import { DEFAULT_EVAL_CHUNK_SIZE, DEFAULT_EVAL_CONCURRENCY, DEFAULT_JUDGE_MODEL } from '../src/evals/defaults';
+import { DEFAULT_EVAL_CHUNK_SIZE, DEFAULT_EVAL_CONCURRENCY, DEFAULT_JUDGE_MODEL } from '../src/model/evalDefaults';
 import { evalWorkflow } from './evalRun';
 
 const { listScheduledEvals, checkForEvalDrop } = proxyActivities<EvalActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });

@@ -6,7 +6,7 @@
  * request-log reader does. Pure and seeded: no servers.
  */
 import { judgeWindow, type VariantWindow } from '../../src/analysis/canaryJudge';
-import { decideStep, DEFAULT_LIMITS, tally, type StepTally } from '../../src/release/analysisPolicy';
+import { stepOutcome, DEFAULT_LIMITS, tally, type StepTally } from '../../src/model/analysisPolicy';
 import { DISTRIBUTION_SAMPLE_CAP } from '../../src/release/canaryWindow';
 import { Random } from '../../src/simulator/random';
 
@@ -98,7 +98,7 @@ export function simulateCanary(candidate: TrafficShape, settings: SimulationSett
       candidateRequests += toCanary;
       const verdict = judgeWindow(canary.window, stable.window);
       state = tally(state, verdict.verdict);
-      const decision = decideStep(state, held >= step.holdMinutes, DEFAULT_LIMITS);
+      const decision = stepOutcome(state, held >= step.holdMinutes, DEFAULT_LIMITS);
       const failedMetrics = verdict.metrics.filter((m) => m.verdict === 'fail').map((m) => m.metric);
       if (decision === 'abort') return { outcome: 'aborted', minutes, candidateRequests, stepIndex, failedMetrics };
       if (decision === 'pause') return { outcome: 'paused', minutes, candidateRequests, stepIndex, failedMetrics };

@@ -12,7 +12,7 @@ import { scratchDatabaseFor } from '../../src/db/scratchDatabase';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { parseDataset } from '../../src/evals/dataset';
-import { DEFAULT_JUDGE_MODEL } from '../../src/evals/defaults';
+import { DEFAULT_JUDGE_MODEL } from '../../src/model/evalDefaults';
 import { concludeRun, executeCases, prepareRun } from '../../src/evals/runner';
 import { defaultProviderConfig } from '../../src/providers/config';
 import { ProviderDirectory } from '../../src/providers/directory';

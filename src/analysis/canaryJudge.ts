@@ -1,5 +1,6 @@
 import { mannWhitneyU } from './mannWhitney';
 import { twoProportionTest } from './twoProportions';
+import type { MetricName, MetricVerdict, Verdict, WindowVerdict } from '../model/canaryVerdict';
 
 /** What one variant did in one analysis window, from the request log and feedback. */
 export interface VariantWindow {
@@ -18,19 +19,6 @@ export interface VariantWindow {
   /** Answers that failed the prompt's JSON schema. */
   invalidJson: number;
 }
-
-export type MetricName =
-  | 'error_rate'
-  | 'refusal_rate'
-  | 'guardrail_block_rate'
-  | 'negative_feedback_rate'
-  | 'invalid_json_rate'
-  | 'latency_p50'
-  | 'latency_p99'
-  | 'ttft'
-  | 'cost_per_request'
-  | 'judge_score'
-  | 'output_length';
 
 export interface MetricRule {
   metric: MetricName;
@@ -74,22 +62,6 @@ export const SHADOW_RULES: MetricRule[] = [
   { metric: 'cost_per_request', tolerance: 0.1, minSamples: 30 },
   { metric: 'judge_score', tolerance: 0.05, minSamples: 20, optional: true },
 ];
-
-export type Verdict = 'pass' | 'fail' | 'inconclusive';
-
-export interface MetricVerdict {
-  metric: MetricName;
-  verdict: Verdict;
-  canary: number | null;
-  baseline: number | null;
-  pValue: number | null;
-  reason: string;
-}
-
-export interface WindowVerdict {
-  verdict: Verdict;
-  metrics: MetricVerdict[];
-}
 
 const RATES: Partial<Record<MetricName, (w: VariantWindow) => [number, number]>> = {
   error_rate: (w) => [w.errors, w.requests],

@@ -5,7 +5,7 @@ import type { ProviderDirectory } from '../providers/directory';
 import { priceFor } from '../providers/pricing';
 import { withRetries } from '../providers/retry';
 import type { GradedType } from './assertionSpec';
-import { DEFAULT_JUDGE_MODEL } from './defaults';
+import { DEFAULT_JUDGE_MODEL } from '../model/evalDefaults';
 import { JUDGE_PROMPT_HASH, criterionFor, parseJudgeAnswer, renderJudgePrompt } from './judgePrompt';
 
 

@@ -4,7 +4,7 @@ import { cost } from '../providers/pricing';
 import type { ChatMessage } from '../providers/types';
 import { checkInput } from '../guardrails/inputGuards';
 import { renderPrompt } from '../registry/render';
-import { FULL_WEIGHT_BP } from '../routing/weights';
+import { FULL_WEIGHT_BP } from '../model/weights';
 import { fallbackChain } from '../routing/fallbackChain';
 import type { PromptRoute } from '../routing/routingTable';
 import { endSpan, type GatewayTracing } from '../telemetry/tracing';

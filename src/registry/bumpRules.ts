@@ -1,5 +1,6 @@
 import { canonicalJson } from './contentHash';
-import type { PromptSpec, VariableSpec } from './promptFile';
+import type { PromptSpec } from './promptFile';
+import type { VariableSpec } from './variableSpec';
 import { bumpKind, compareSemVer, formatSemVer, nextVersion, parseSemVer, type BumpKind } from './semver';
 
 const RANK: Record<BumpKind, number> = { patch: 0, minor: 1, major: 2 };

@@ -3,9 +3,10 @@ import { parseDocument } from 'yaml';
 import { unstorableReason } from '../util/storableText';
 import { z } from 'zod';
 import { InputError, describeZodIssues } from '../errors';
-import { parseDuration, parseSteps } from '../release/rolloutSteps';
+import { parseDuration, parseSteps } from '../model/rolloutSteps';
 import { isSemVer } from './semver';
 import { placeholders } from './template';
+import { variableSchema } from './variableSpec';
 
 /** A template larger than this is almost certainly a mistake (a pasted document), not a prompt. */
 export const MAX_TEMPLATE_CHARS = 32_768;
@@ -18,33 +19,6 @@ const variableName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name: letters, digits and "_", not starting with a digit');
 
-const common = { description: z.string().optional(), required: z.boolean().default(true) };
-
-export const variableSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('string'),
-    ...common,
-    default: z.string().optional(),
-    min_length: z.number().int().nonnegative().optional(),
-    max_length: z.number().int().positive().optional(),
-  }),
-  z.strictObject({
-    type: z.literal('number'),
-    ...common,
-    default: z.number().optional(),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    integer: z.boolean().optional(),
-  }),
-  z.strictObject({ type: z.literal('boolean'), ...common, default: z.boolean().optional() }),
-  z.strictObject({
-    type: z.literal('enum'),
-    ...common,
-    values: z.array(z.string()).min(1, 'an enum needs at least one value'),
-    default: z.string().optional(),
-  }),
-]);
-export type VariableSpec = z.infer<typeof variableSchema>;
 
 const paramsSchema = z
   .strictObject({

@@ -1,5 +1,5 @@
 import { InputError } from '../errors';
-import type { VariableSpec } from './promptFile';
+import type { VariableSpec } from './variableSpec';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 

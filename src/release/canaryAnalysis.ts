@@ -1,4 +1,5 @@
-import { DEFAULT_RULES, SHADOW_RULES, judgeWindow, type MetricVerdict, type Verdict } from '../analysis/canaryJudge';
+import { DEFAULT_RULES, SHADOW_RULES, judgeWindow } from '../analysis/canaryJudge';
+import type { AnalysisOutcome, MetricVerdict, Verdict } from '../model/canaryVerdict';
 import type { Pool } from '../db/pool';
 import type { Judge } from '../evals/judge';
 import { leadingCandidateTenants, readCanaryWindow, type WindowQuery } from './canaryWindow';
@@ -16,15 +17,6 @@ export interface AnalysisRequest {
   to: string;
   /** Live answers per side the judge scores in this interval. */
   judgeSamples: number;
-}
-
-export interface AnalysisOutcome {
-  verdict: Verdict;
-  canaryRequests: number;
-  baselineRequests: number;
-  metrics: MetricVerdict[];
-  /** Why the analysis could not run, or why its verdict is not what the metrics alone say (the workflow counts both as inconclusive). */
-  error?: string;
 }
 
 interface StoredAnalysis {

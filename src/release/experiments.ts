@@ -2,7 +2,7 @@ import { abReport, type AbLine } from '../analysis/abReport';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { InputError, NotFoundError } from '../errors';
 import { PRODUCTION } from '../registry/labels';
-import { FULL_WEIGHT_BP } from '../routing/weights';
+import { FULL_WEIGHT_BP } from '../model/weights';
 import { TIERS } from '../routing/cohorts';
 import { hasLiveCandidate, setRouteWithin } from '../routing/routeStore';
 import type { Judge } from '../evals/judge';

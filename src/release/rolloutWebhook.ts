@@ -1,13 +1,5 @@
 import { z } from 'zod';
-
-export interface RolloutEvent {
-  kind: 'start' | 'step' | 'pause' | 'resume' | 'abort' | 'complete' | 'supersede';
-  prompt: string;
-  version: string;
-  /** One line for people: what happened and why. */
-  text: string;
-  workflowId: string;
-}
+import type { RolloutEvent } from '../model/rolloutEvent';
 
 const slackMessage = z.object({ text: z.string().min(1) });
 

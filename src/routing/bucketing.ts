@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { FULL_WEIGHT_BP } from './weights';
+import { FULL_WEIGHT_BP } from '../model/weights';
 
 /**
  * A stable bucket in [0, 10000) for a subject (user or tenant) within an experiment. A subject is

@@ -2,7 +2,7 @@ import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { InputError } from '../errors';
 import { PRODUCTION } from '../registry/labels';
 import type { PromptSpec } from '../registry/promptFile';
-import { FULL_WEIGHT_BP } from './weights';
+import { FULL_WEIGHT_BP } from '../model/weights';
 import { TIERS, type Tier } from './cohorts';
 import { defaultExperimentId, type PromptRoute } from './routingTable';
 

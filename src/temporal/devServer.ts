@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { FLIGHTDECK_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { FLIGHTDECK_SEARCH_ATTRIBUTES } from '../model/searchAttributes';
 import { withTemporalTool, type FoundTool } from './binaries';
 
 export interface DevServerOptions {

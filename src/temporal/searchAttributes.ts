@@ -1,6 +1,6 @@
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { FLIGHTDECK_SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { FLIGHTDECK_SEARCH_ATTRIBUTES } from '../model/searchAttributes';
 
 const INDEXED_TYPE = {
   KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,

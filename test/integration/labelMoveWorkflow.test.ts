@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { pushPrompts, resolvePrompt } from '../../src/registry/registry';
 import { labelMoveWorkflow } from '../../workflows/labelMove';
-import { FlightdeckPrompt, FlightdeckStage } from '../../workflows/searchAttributes';
+import { FlightdeckPrompt, FlightdeckStage } from '../../src/model/searchAttributes';
 import { tinyPrompt } from '../fixtures/prompts';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { simulatorProviders } from '../harness/providers';

@@ -6,7 +6,7 @@ import { resolvePrompt } from '../../src/registry/registry';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server';
 import { TASK_QUEUE } from '../../src/temporal/connection';
 import { scheduledEvalWorkflow } from '../../workflows/scheduledEval';
-import { FlightdeckStage, FlightdeckWeight } from '../../workflows/searchAttributes';
+import { FlightdeckStage, FlightdeckWeight } from '../../src/model/searchAttributes';
 import { runCli } from '../harness/cli';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { harnessValue } from '../harness/harnessEnv';

@@ -1,5 +1,5 @@
 import { loadEnv } from '../../src/config/env';
-import { DEFAULT_JUDGE_MODEL } from '../../src/evals/defaults';
+import { DEFAULT_JUDGE_MODEL } from '../../src/model/evalDefaults';
 import { Judge } from '../../src/evals/judge';
 import { defaultProviderConfig } from '../../src/providers/config';
 import { ProviderDirectory } from '../../src/providers/directory';

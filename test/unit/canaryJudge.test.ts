@@ -1,4 +1,5 @@
-import { judgeWindow, type VariantWindow } from '../../src/analysis/canaryJudge';
+import { DEFAULT_RULES, judgeWindow, SHADOW_RULES, type VariantWindow } from '../../src/analysis/canaryJudge';
+import { window } from '../fixtures/canaryWindows';
 import { Random } from '../../src/simulator/random';
 
 interface Shape {
@@ -72,5 +73,30 @@ describe('canary judge (one analysis window)', () => {
     let fails = 0;
     for (let i = 0; i < 100; i++) if (judgeWindow(windowOf({ n: 500 }, 100 + 2 * i), windowOf({ n: 500 }, 101 + 2 * i)).verdict === 'fail') fails++;
     expect(fails).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('canary judge: optional metrics and the shadow rules', () => {
+  it('passes a healthy window with no feedback, no judge samples and no streams (optional metrics do not hold it)', () => {
+    const verdict = judgeWindow(window(500, 1), window(500, 2));
+    expect(verdict.verdict).toBe('pass');
+    expect(verdict.metrics.find((m) => m.metric === 'judge_score')?.verdict).toBe('inconclusive');
+    expect(verdict.metrics.find((m) => m.metric === 'ttft')?.verdict).toBe('inconclusive');
+  });
+
+  it('still fails an optional metric whose data says worse', () => {
+    const verdict = judgeWindow(window(500, 3, { judge: 0.6 }), window(500, 4, { judge: 0.8 }));
+    expect(verdict.verdict).toBe('fail');
+    expect(verdict.metrics.filter((m) => m.verdict === 'fail').map((m) => m.metric)).toEqual(['judge_score']);
+  });
+
+  it('shadow rules flag answers much shorter or much longer, but not a similar length', () => {
+    const stable = window(300, 5);
+    const failing = (w: VariantWindow) => judgeWindow(w, stable, SHADOW_RULES).metrics.filter((m) => m.verdict === 'fail').map((m) => m.metric);
+    expect(failing(window(300, 6, { length: 150 }))).toEqual(['output_length']);
+    expect(failing(window(300, 7, { length: 600 }))).toEqual(['output_length']);
+    expect(failing(window(300, 8, { length: 310 }))).toEqual([]);
+    expect(SHADOW_RULES.map((r) => r.metric)).not.toContain('negative_feedback_rate');
+    expect(DEFAULT_RULES.filter((r) => !r.optional).map((r) => r.metric)).toEqual(['error_rate', 'refusal_rate', 'guardrail_block_rate', 'latency_p50', 'cost_per_request']);
   });
 });

@@ -1,6 +1,4 @@
-import { promotionDetails, type PromotionStatus } from '../../src/release/promotionStatus';
-import { chunked } from '../../src/evals/defaults';
-import { retryDelayMs } from '../../src/providers/retry';
+import { promotionDetails, type PromotionStatus } from '../../src/model/promotionStatus';
 
 const status: PromotionStatus = {
   workflowId: 'promotion/faq/1.1.0',
@@ -38,17 +36,5 @@ describe('promotion status for the UI', () => {
       gate: { passed: false, checks: [{ metric: 'pass_rate', kind: 'floor', limit: 0.8, actual: 0.4, passed: false }, { metric: 'pass_rate', kind: 'regression', limit: -0.05, actual: -0.5, passed: false }] },
     });
     expect(twice).toContain('| gate | ❌ failed: pass_rate |');
-  });
-});
-
-describe('small helpers', () => {
-  it('chunks lists', () => {
-    expect(chunked([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
-  });
-  it('backs off with jitter, honouring Retry-After', () => {
-    const policy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 1000 };
-    expect(retryDelayMs(3, policy, undefined, () => 1)).toBe(800);
-    expect(retryDelayMs(5, policy, undefined, () => 1)).toBe(1000);
-    expect(retryDelayMs(0, policy, 300)).toBe(300);
   });
 });

@@ -1,7 +1,7 @@
 import { InputError } from '../../src/errors';
 import { MAX_TEMPLATE_CHARS, parsePromptFile } from '../../src/registry/promptFile';
 import { contentHash } from '../../src/registry/contentHash';
-import { isModelAlias } from '../../src/registry/modelPinning';
+import { parseDuration } from '../../src/model/rolloutSteps';
 
 const valid = `
 name: support-answer
@@ -70,14 +70,14 @@ describe('prompt files', () => {
   });
 });
 
-describe('model aliases', () => {
-  it.each([
-    ['gpt-4o', true],
-    ['gpt-4o-latest', true],
-    ['claude-3-5-sonnet-latest', true],
-    ['gpt-4o-mini-2024-07-18', false],
-    ['claude-sonnet-4-5-20250929', false],
-  ])('%s is an alias: %s', (model, alias) => {
-    expect(isModelAlias(model)).toBe(alias);
+describe('a prompt file\'s rollout policy', () => {
+  it('reads durations and a prompt file\'s rollout policy, which is not part of the content hash', () => {
+    expect(['30s', '10m', '1.5h', '2d', '10', 'm'].map(parseDuration)).toEqual([30_000, 600_000, 5_400_000, 172_800_000, undefined, undefined]);
+    const base = 'name: p\nversion: 1.0.0\nowner: t\nmodel: gpt-4o-mini-2024-07-18\ntemplate: { user: hi }\n';
+    const withPolicy = parsePromptFile(`${base}rollout: { steps: "1:10m,50:approve,100", analysis_interval: 30s }\n`, 'p.yaml');
+    expect(withPolicy.spec.rollout).toEqual({ steps: '1:10m,50:approve,100', analysis_interval: '30s' });
+    expect(contentHash(withPolicy.spec)).toBe(contentHash(parsePromptFile(base, 'p.yaml').spec));
+    expect(() => parsePromptFile(`${base}rollout: { steps: "5:1m,1:1m,100" }\n`, 'p.yaml')).toThrow(/rollout.steps.*weights must grow/s);
+    expect(() => parsePromptFile(`${base}rollout: { analysis_interval: 10 }\n`, 'p.yaml')).toThrow(/analysis_interval/);
   });
 });

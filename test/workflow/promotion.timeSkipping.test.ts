@@ -6,8 +6,8 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/serve
 import { promotionWorkflow, type PromotionInput } from '../../workflows/promotion';
 import { cancelSignal } from '../../workflows/promotionMessages';
 import { rollbackSignal, rolloutStatusQuery } from '../../workflows/rolloutMessages';
-import { DEFAULT_ROLLOUT_OPTIONS } from '../../src/release/rolloutOptions';
-import { parseSteps } from '../../src/release/rolloutSteps';
+import { DEFAULT_ROLLOUT_OPTIONS } from '../../src/model/rolloutOptions';
+import { parseSteps } from '../../src/model/rolloutSteps';
 import { createFlightdeckWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { simulatorProviders } from '../harness/providers';

@@ -1,17 +1,17 @@
 import { Context } from '@temporalio/activity';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import type { Verdict } from '../../src/analysis/canaryJudge';
-import { DEFAULT_LIMITS } from '../../src/release/analysisPolicy';
-import type { AnalysisOutcome, AnalysisRequest } from '../../src/release/canaryAnalysis';
-import type { RolloutStatus } from '../../src/release/rolloutStatus';
-import { parseSteps } from '../../src/release/rolloutSteps';
+import type { AnalysisOutcome, Verdict } from '../../src/model/canaryVerdict';
+import { DEFAULT_LIMITS } from '../../src/model/analysisPolicy';
+import type { AnalysisRequest } from '../../src/release/canaryAnalysis';
+import type { RolloutStatus } from '../../src/model/rolloutStatus';
+import { parseSteps } from '../../src/model/rolloutSteps';
 import { pushPrompts, resolvePrompt } from '../../src/registry/registry';
 import { loadRoutes } from '../../src/routing/routeStore';
 import { promotionWorkflow, type PromotionInput } from '../../workflows/promotion';
 import { rolloutWorkflow, type RolloutInput } from '../../workflows/rollout';
-import { approveSignal, pauseSignal, promoteFullUpdate, promoteUpdate, resumeSignal, rollbackSignal, rolloutStatusQuery } from '../../workflows/rolloutMessages';
-import { FlightdeckStage, FlightdeckWeight } from '../../workflows/searchAttributes';
+import { approveSignal, pauseSignal, finishNowUpdate, skipStepUpdate, resumeSignal, rollbackSignal, rolloutStatusQuery } from '../../workflows/rolloutMessages';
+import { FlightdeckStage, FlightdeckWeight } from '../../src/model/searchAttributes';
 import { createFlightdeckWorker, flightdeckActivities } from '../../workers/worker';
 import { tinyPrompt } from '../fixtures/prompts';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
@@ -164,19 +164,19 @@ describe('the rollout workflow (time skipping)', () => {
   it('promote skips to the next step at once; promoteFull finishes now, audited', async () => {
     const handle = await start('ts-promote', '1:1h,5:1h,25:1h,100');
     await waitFor(handle, (s) => s.stage === 'canary');
-    const next = await handle.executeUpdate(promoteUpdate, { args: [{ actor: 'lead', reason: 'hotfix confidence' }] });
+    const next = await handle.executeUpdate(skipStepUpdate, { args: [{ actor: 'lead', reason: 'hotfix confidence' }] });
     expect(next.stepIndex).toBe(1);
     expect(next.steps[0]!.state).toBe('skipped');
     await waitFor(handle, (s) => s.weightBp === 500);
 
-    const full = await handle.executeUpdate(promoteFullUpdate, { args: [{ actor: 'lead', reason: 'ship it' }] });
+    const full = await handle.executeUpdate(finishNowUpdate, { args: [{ actor: 'lead', reason: 'ship it' }] });
     expect(full.stage).toBe('completed');
     expect(full.decisions.at(-1)).toMatchObject({ kind: 'promote-full', by: 'lead', reason: 'ship it' });
     expect((await resolvePrompt(db.pool, 'ts-promote')).version).toBe('1.1.0');
     const audit = await db.pool.query(`SELECT actor, reason FROM audit_log WHERE action = 'label.move' AND subject = 'ts-promote' AND to_value = '1.1.0'`);
     expect(audit.rows).toEqual([{ actor: 'lead', reason: 'ship it' }]);
     // A finished rollout refuses further updates.
-    await expect(handle.executeUpdate(promoteUpdate, { args: [{ actor: 'lead' }] })).rejects.toThrow();
+    await expect(handle.executeUpdate(skipStepUpdate, { args: [{ actor: 'lead' }] })).rejects.toThrow();
   });
 
   it('aborts on a failed analysis: 100% back on stable, the numbers recorded, the candidate kept', async () => {
@@ -247,7 +247,7 @@ describe('the rollout workflow (time skipping)', () => {
     const first = await env.client.workflow.start(promotionWorkflow, { taskQueue: 'rollout', workflowId: 'promotion/ts-new/1.1.0', args: [promotion('1.1.0')] });
     const rollout = env.client.workflow.getHandle('rollout/ts-new');
     await waitFor(rollout, (s) => s.stage === 'canary');
-    await rollout.executeUpdate(promoteUpdate, { args: [{ actor: 'dev' }] });
+    await rollout.executeUpdate(skipStepUpdate, { args: [{ actor: 'dev' }] });
 
     const second = await env.client.workflow.start(promotionWorkflow, { taskQueue: 'rollout', workflowId: 'promotion/ts-new/1.2.0', args: [promotion('1.2.0')] });
     const superseded = await first.result();
@@ -299,8 +299,8 @@ describe('the rollout workflow (time skipping)', () => {
     const resumed = await waitFor(handle, (s) => s.stage === 'canary');
     expect(resumed.decisions.at(-1)!.reason).toHaveLength(500);
     // An update with no actor is refused before it does anything.
-    await expect(handle.executeUpdate(promoteUpdate, { args: [{} as never] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/actor is required/) } });
-    await expect(handle.executeUpdate(promoteFullUpdate, { args: [{ actor: 'lead', reason: 'y'.repeat(501) }] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/reason is at most 500/) } });
+    await expect(handle.executeUpdate(skipStepUpdate, { args: [{} as never] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/actor is required/) } });
+    await expect(handle.executeUpdate(finishNowUpdate, { args: [{ actor: 'lead', reason: 'y'.repeat(501) }] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/reason is at most 500/) } });
     expect((await handle.query(rolloutStatusQuery)).stepIndex).toBe(0);
     // A rollback with an empty payload still rolls back (defaulted actor), and a later proper one is not needed.
     await handle.signal(rollbackSignal, {} as never);

@@ -4,7 +4,7 @@ import { FlightdeckError, InputError } from '../../errors';
 import { DEFAULT_AGREEMENT_FLOOR, calibrate, judgeRefusal, loadLabels } from '../../evals/calibration';
 import { needsJudge } from '../../evals/caseEvaluator';
 import { loadDataset } from '../../evals/dataset';
-import { DEFAULT_JUDGE_MODEL } from '../../evals/defaults';
+import { DEFAULT_JUDGE_MODEL } from '../../model/evalDefaults';
 import { Judge, assertKnownJudgeModel } from '../../evals/judge';
 import { markdownReport } from '../../evals/report';
 import { concludeRun, executeCases, prepareRun, validateCases, type CallCounters, type EvalServices } from '../../evals/runner';

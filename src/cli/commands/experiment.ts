@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { InputError } from '../../errors';
-import { DEFAULT_JUDGE_MODEL } from '../../evals/defaults';
+import { DEFAULT_JUDGE_MODEL } from '../../model/evalDefaults';
 import type { AbLine } from '../../analysis/abReport';
 import type { Pool } from '../../db/pool';
 import { experimentReport, startExperiment, stopExperiment, type Experiment } from '../../release/experiments';

@@ -134,7 +134,7 @@ export function registerPromptCommands(program: Command): void {
       if (opts.at) {
         const at = opts.at;
         const { withTemporalClient }: typeof import('../../temporal/connection') = require('../../temporal/connection');
-        const { scheduleLabelMove }: typeof import('../scheduleLabelMove') = require('../scheduleLabelMove');
+        const { scheduleLabelMove }: typeof import('../../control/scheduleLabelMove') = require('../../control/scheduleLabelMove');
         const scheduled = await withTemporalClient(loadEnv(), (client) => scheduleLabelMove(client, { name, ref: version, label, reason: opts.reason, at, actor: currentActor() }));
         emit(opts.json, scheduled, () => `Scheduled: ${name} ${label} -> ${version} at ${opts.at} (workflow ${scheduled.workflowId}; see it in the Temporal UI)`);
         return;

@@ -21,7 +21,7 @@ export function registerRollbackCommand(program: Command): void {
         // Only a live canary needs Temporal: the rollout records the rollback and ends. When the
         // rollout is gone, stuck or unreachable, the route is written here instead (audited).
         const { connectClient } = require('../../temporal/connection') as typeof import('../../temporal/connection');
-        const { rollbackCandidate } = require('../../release/rolloutControl') as typeof import('../../release/rolloutControl');
+        const { rollbackCandidate } = require('../../control/rolloutControl') as typeof import('../../control/rolloutControl');
         const env = loadEnv();
         let connection: { close(): Promise<void> } | undefined;
         const result = await withDatabase((db) =>

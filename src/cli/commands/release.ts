@@ -1,18 +1,18 @@
 import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { loadDataset } from '../../evals/dataset';
-import { DEFAULT_EVAL_CONCURRENCY, DEFAULT_JUDGE_MODEL } from '../../evals/defaults';
+import { DEFAULT_EVAL_CONCURRENCY, DEFAULT_JUDGE_MODEL } from '../../model/evalDefaults';
 import { parsePromptReference } from '../../registry/reference';
-import type { PromotionStatus } from '../../release/promotionStatus';
-import type { ReleaseView } from '../../release/rolloutControl';
-import { describeSteps, formatMetric, rolloutSummaryLine, stepLabel, type RolloutStatus } from '../../release/rolloutStatus';
+import type { PromotionStatus } from '../../model/promotionStatus';
+import type { ReleaseView } from '../../control/rolloutControl';
+import { describeSteps, formatMetric, rolloutSummaryLine, stepLabel, type RolloutStatus } from '../../model/rolloutStatus';
 import { withDatabase } from '../context';
 import { positiveInt, wholeNumber } from '../options';
 import { emit, formatTime } from '../output';
 
 // The Temporal client is required lazily: it takes most of a second to load.
 const temporal = () => require('../../temporal/connection') as typeof import('../../temporal/connection');
-const control = () => require('../../release/rolloutControl') as typeof import('../../release/rolloutControl');
+const control = () => require('../../control/rolloutControl') as typeof import('../../control/rolloutControl');
 
 function formatPromotion(s: PromotionStatus): string[] {
   const lines = [`${s.prompt}@${s.version}: ${s.stage}   (workflow ${s.workflowId})`];
@@ -99,7 +99,7 @@ export function registerReleaseCommands(program: Command): void {
         forceJudge: opts.forceJudge,
         actor: currentActor(),
       };
-      const { preparePromotion, startPromotion } = require('../../release/startPromotion') as typeof import('../../release/startPromotion');
+      const { preparePromotion, startPromotion } = require('../../control/startPromotion') as typeof import('../../control/startPromotion');
       const input = await withDatabase((db) => preparePromotion(db.pool, request));
       const started = await temporal().withTemporalClient(loadEnv(), (client) => withDatabase((db) => startPromotion(client, db.pool, input, dataset)));
       const result = { ...started, prompt: input.prompt, version: input.version, datasetHash: input.datasetHash ?? null, skipEval: input.skipEval === true, steps: input.rollout.steps };
@@ -148,7 +148,7 @@ export function registerReleaseCommands(program: Command): void {
     .requiredOption('--reason <text>', 'why, for the audit trail')
     .option('--json', 'machine-readable output')
     .action(async (name: string, opts: { full?: boolean; reason: string; json?: boolean }) => {
-      const status = await temporal().withTemporalClient(loadEnv(), (client) => control().promoteRollout(client, name, opts.full === true, decision(opts.reason)));
+      const status = await temporal().withTemporalClient(loadEnv(), (client) => control().skipStepOrFinishNow(client, name, opts.full === true, decision(opts.reason)));
       emit(opts.json, status, () => formatRollout(status).join('\n'));
     });
   rollout

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
-import type { PromotionStatus } from '../release/promotionStatus';
-import { formatMetric, percent } from '../release/rolloutStatus';
+import type { PromotionStatus } from '../model/promotionStatus';
+import { formatMetric, percent } from '../model/rolloutStatus';
 import { statusQuery } from '../../workflows/promotionMessages';
 import { rolloutStatusQuery, rolloutWorkflowId } from '../../workflows/rolloutMessages';
 

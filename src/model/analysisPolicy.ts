@@ -1,4 +1,4 @@
-import type { Verdict } from '../analysis/canaryJudge';
+import type { Verdict } from './canaryVerdict';
 
 export interface AnalysisLimits {
   /** Failed windows in a step that abort the rollout. */
@@ -9,7 +9,8 @@ export interface AnalysisLimits {
 
 export const DEFAULT_LIMITS: AnalysisLimits = { failureLimit: 1, inconclusiveLimit: 3 };
 
-export type StepDecision = 'continue' | 'advance' | 'abort' | 'pause';
+/** What a step does after an analysis. */
+export type StepOutcome = 'continue' | 'advance' | 'abort' | 'pause';
 
 export interface StepTally {
   failures: number;
@@ -31,7 +32,7 @@ export function tally(previous: StepTally, verdict: Verdict): StepTally {
  * pause past the inconclusive limit, advance only once the hold is over and the last analysis
  * passed, else keep holding.
  */
-export function decideStep(state: StepTally, holdOver: boolean, limits: AnalysisLimits = DEFAULT_LIMITS): StepDecision {
+export function stepOutcome(state: StepTally, holdOver: boolean, limits: AnalysisLimits = DEFAULT_LIMITS): StepOutcome {
   if (state.failures >= limits.failureLimit) return 'abort';
   if (state.inconclusiveInARow > limits.inconclusiveLimit) return 'pause';
   if (holdOver && state.last === 'pass') return 'advance';

@@ -1,5 +1,5 @@
 import { InputError } from '../errors';
-import { FULL_WEIGHT_BP } from '../routing/weights';
+import { FULL_WEIGHT_BP } from './weights';
 
 /** One step of a rollout: the candidate's weight in basis points, held this long (null: until `approve`). */
 export interface RolloutStep {

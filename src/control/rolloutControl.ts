@@ -2,13 +2,14 @@ import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@tempor
 import type { Pool } from '../db/pool';
 import { InputError, NotFoundError } from '../errors';
 import { hasLiveCandidate } from '../routing/routeStore';
-import { liveExperiment } from './experiments';
-import { cancelSignal, statusQuery, type Decision } from '../../workflows/promotionMessages';
-import { approveSignal, pauseSignal, promoteFullUpdate, promoteUpdate, resumeSignal, rollbackSignal, rolloutStatusQuery, rolloutWorkflowId } from '../../workflows/rolloutMessages';
-import type { PromotionStatus } from './promotionStatus';
-import { latestRelease } from './releaseStore';
-import { restoreStable } from './rolloutRouting';
-import { isFinished, type RolloutStatus } from './rolloutStatus';
+import { liveExperiment } from '../release/experiments';
+import type { Attribution } from '../model/attribution';
+import { cancelSignal, statusQuery } from '../../workflows/promotionMessages';
+import { approveSignal, pauseSignal, finishNowUpdate, skipStepUpdate, resumeSignal, rollbackSignal, rolloutStatusQuery, rolloutWorkflowId } from '../../workflows/rolloutMessages';
+import type { PromotionStatus } from '../model/promotionStatus';
+import { latestRelease } from '../release/releaseStore';
+import { restoreStable } from '../release/rolloutRouting';
+import { isFinished, type RolloutStatus } from '../model/rolloutStatus';
 
 /**
  * What `rollout …` and `rollback` do through Temporal: read a release's state, and send the
@@ -79,7 +80,7 @@ async function settled(handle: WorkflowHandle, before: RolloutStatus): Promise<R
   return handle.query(rolloutStatusQuery);
 }
 
-export async function pauseOrResume(client: Client, prompt: string, action: 'pause' | 'resume', by: Decision): Promise<RolloutStatus> {
+export async function pauseOrResume(client: Client, prompt: string, action: 'pause' | 'resume', by: Attribution): Promise<RolloutStatus> {
   const handle = await liveRollout(client, prompt);
   const before = await handle.query(rolloutStatusQuery);
   if (action === 'pause' && before.paused) throw new InputError(`The rollout of ${prompt}@${before.version} is already paused; \`flightdeck rollout resume ${prompt}\` continues it.`);
@@ -88,7 +89,7 @@ export async function pauseOrResume(client: Client, prompt: string, action: 'pau
   return settled(handle, before);
 }
 
-export async function approveStep(client: Client, prompt: string, by: Decision): Promise<RolloutStatus> {
+export async function approveStep(client: Client, prompt: string, by: Attribution): Promise<RolloutStatus> {
   const handle = await liveRollout(client, prompt);
   const before = await handle.query(rolloutStatusQuery);
   if (before.stage !== 'awaiting-approval') {
@@ -98,17 +99,17 @@ export async function approveStep(client: Client, prompt: string, by: Decision):
   return settled(handle, before);
 }
 
-/** `promote` (next step) or `promoteFull` (production now): updates, so a refusal comes back as an error. */
-export async function promoteRollout(client: Client, prompt: string, full: boolean, by: Decision): Promise<RolloutStatus> {
+/** `rollout promote` skips the current step, `--full` finishes now: updates, so a refusal comes back as an error. */
+export async function skipStepOrFinishNow(client: Client, prompt: string, full: boolean, by: Attribution): Promise<RolloutStatus> {
   const handle = await liveRollout(client, prompt);
-  return handle.executeUpdate(full ? promoteFullUpdate : promoteUpdate, { args: [by] });
+  return handle.executeUpdate(full ? finishNowUpdate : skipStepUpdate, { args: [by] });
 }
 
 /**
  * Stop the prompt's release: a live canary rolls back (100% on stable, candidate kept for a
  * retry); a promotion still evaluating is cancelled.
  */
-export async function abortRelease(client: Client, pool: Pool, prompt: string, by: Decision): Promise<ReleaseView> {
+export async function abortRelease(client: Client, pool: Pool, prompt: string, by: Attribution): Promise<ReleaseView> {
   if (await isRunning(client.workflow.getHandle(rolloutWorkflowId(prompt)))) {
     await rollbackCanary(client, prompt, by);
     return releaseStatus(client, pool, prompt);
@@ -126,7 +127,7 @@ const ROLLBACK_WAIT_MS = 10_000;
 class RolloutUnresponsive extends Error {}
 
 /** `flightdeck rollback` during a canary: the rollout's `rollback` signal (one routing write, recorded by the workflow). */
-export async function rollbackCanary(client: Client, prompt: string, by: Decision, waitMs = ROLLBACK_WAIT_MS): Promise<RolloutStatus> {
+export async function rollbackCanary(client: Client, prompt: string, by: Attribution, waitMs = ROLLBACK_WAIT_MS): Promise<RolloutStatus> {
   const handle = await liveRollout(client, prompt);
   await handle.signal(rollbackSignal, by);
   let timer: NodeJS.Timeout | undefined;
@@ -147,7 +148,7 @@ export type CandidateRollback = { kind: 'canary-aborted'; rollout: RolloutStatus
  * else (no workflow, a stuck one, or Temporal unreachable) by writing the route directly, audited
  * with why. On-call's rollback never depends on the control plane being healthy.
  */
-export async function rollbackCandidate(connect: () => Promise<Client>, pool: Pool, prompt: string, by: Decision): Promise<CandidateRollback> {
+export async function rollbackCandidate(connect: () => Promise<Client>, pool: Pool, prompt: string, by: Attribution): Promise<CandidateRollback> {
   let why: string;
   try {
     return { kind: 'canary-aborted', rollout: await rollbackCanary(await connect(), prompt, by) };

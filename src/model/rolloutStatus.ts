@@ -1,4 +1,4 @@
-import type { MetricVerdict, Verdict } from '../analysis/canaryJudge';
+import type { MetricVerdict, Verdict } from './canaryVerdict';
 import type { StepTally } from './analysisPolicy';
 import type { RolloutStep } from './rolloutSteps';
 

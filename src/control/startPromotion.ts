@@ -4,7 +4,7 @@ import { InputError } from '../errors';
 import { judgeRefusal } from '../evals/calibration';
 import { needsJudge } from '../evals/caseEvaluator';
 import type { Dataset } from '../evals/dataset';
-import { DEFAULT_EVAL_CHUNK_SIZE } from '../evals/defaults';
+import { DEFAULT_EVAL_CHUNK_SIZE } from '../model/evalDefaults';
 import { assertKnownJudgeModel } from '../evals/judge';
 import { validateCases } from '../evals/runner';
 import { storeDataset } from '../evals/runStore';
@@ -13,11 +13,11 @@ import { resolvePrompt } from '../registry/registry';
 import { TASK_QUEUE } from '../temporal/connection';
 import type { PromotionInput } from '../../workflows/promotion';
 import { promotionWorkflowId } from '../../workflows/promotionMessages';
-import { FlightdeckPrompt, FlightdeckStage } from '../../workflows/searchAttributes';
-import { liveExperiment } from './experiments';
-import { recordRelease } from './releaseStore';
-import { DEFAULT_ROLLOUT_OPTIONS, type RolloutOptions } from './rolloutOptions';
-import { parseDuration, parseSteps } from './rolloutSteps';
+import { FlightdeckPrompt, FlightdeckStage } from '../model/searchAttributes';
+import { liveExperiment } from '../release/experiments';
+import { recordRelease } from '../release/releaseStore';
+import { DEFAULT_ROLLOUT_OPTIONS, type RolloutOptions } from '../model/rolloutOptions';
+import { parseDuration, parseSteps } from '../model/rolloutSteps';
 
 export interface PromotionRequest {
   ref: PromptReference;

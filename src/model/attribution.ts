@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import type { Decision } from '../../workflows/promotionMessages';
+
+/** Who sent an on-call message (a signal or an update) and why; kept in the rollout's history. */
+export interface Attribution {
+  actor: string;
+  reason?: string;
+}
 
 /** Longest actor and reason a rollout keeps: its state rides through continue-as-new, which Temporal caps at 2 MB. */
 const MAX_ACTOR_CHARS = 100;
@@ -9,7 +14,7 @@ const MAX_REASON_CHARS = 500;
 const UNKNOWN_ACTOR = 'unknown (no actor given)';
 
 /** An update's payload: who and why, strictly (an update can refuse, so it does). */
-const decisionSchema = z.strictObject({
+const attributionSchema = z.strictObject({
   actor: z
     .string({ error: 'actor is required: who sends this (e.g. "alice")' })
     .trim()
@@ -19,8 +24,8 @@ const decisionSchema = z.strictObject({
 });
 
 /** An update's payload, or the message that says what is wrong with it. */
-export function parseDecision(raw: unknown): Decision {
-  const parsed = decisionSchema.safeParse(raw);
+export function parseAttribution(raw: unknown): Attribution {
+  const parsed = attributionSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   throw new Error(`Invalid payload ${issue.path.length ? `at ${issue.path.join('.')}` : ''}: ${issue.message}. Send {"actor": "<who>", "reason": "<why>"}.`);
@@ -37,7 +42,7 @@ const lenientSchema = z.union([
  * actor gets UNKNOWN_ACTOR and over-long text is cut. Undefined when it is not a payload at all (a
  * string, a number): the workflow records that and ignores the signal.
  */
-export function normaliseSignalDecision(raw: unknown): Decision | undefined {
+export function normaliseSignalAttribution(raw: unknown): Attribution | undefined {
   const parsed = lenientSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const value = parsed.data ?? {};

@@ -4,15 +4,12 @@ import { cost } from '../providers/pricing';
 import { withRetries } from '../providers/retry';
 import type { PromptSpec } from '../registry/promptFile';
 import { renderPrompt } from '../registry/render';
-import { GRADED_TYPES, type Assertion, type CheckType, type GradedType } from './assertionSpec';
-import { runCheck, type Verdict } from './checks';
+import type { Assertion } from './assertionSpec';
+import { DEFAULT_GRADED_THRESHOLD, isGradedType, runCheck, type CheckResult, type CheckType, type GradedAssertionType } from './assertionTypes';
 import type { EvalCase } from './dataset';
 import type { Judge } from './judge';
 
-/** Model-graded assertions pass at this score unless they set their own threshold. */
-export const DEFAULT_GRADED_THRESHOLD = 0.7;
-
-export interface AssertionOutcome extends Verdict {
+export interface AssertionOutcome extends CheckResult {
   type: string;
   metric: string;
   weight: number;
@@ -33,13 +30,14 @@ export interface CaseResult {
   outputTokens: number;
 }
 
-const isGraded = (a: Assertion): a is Assertion & { type: GradedType } => (GRADED_TYPES as readonly string[]).includes(a.type);
+const isGraded = (a: Assertion): a is Assertion & { type: GradedAssertionType } => isGradedType(a.type);
+const isCheck = (a: Assertion): a is Assertion & { type: CheckType } => !isGradedType(a.type);
 
 function text(value: unknown): string {
   return value === undefined || value === null ? '' : String(value);
 }
 
-async function gradeWithJudge(assertion: Assertion & { type: GradedType }, output: string, c: EvalCase, judge: Judge, samples: number): Promise<Verdict & { samples: number[] }> {
+async function gradeWithJudge(assertion: Assertion & { type: GradedAssertionType }, output: string, c: EvalCase, judge: Judge, samples: number): Promise<CheckResult & { samples: number[] }> {
   const question = text(c.vars.question) || (assertion.type === 'answer-relevance' ? text(assertion.value) : '');
   const context = assertion.type === 'faithfulness' && assertion.value !== undefined ? text(assertion.value) : text(c.vars.context);
   const scores: number[] = [];
@@ -97,8 +95,8 @@ export async function evaluateCase(spec: PromptSpec, c: EvalCase, providers: Pro
     if (isGraded(assertion)) {
       if (!judge) throw new Error('a model-graded assertion needs a judge');
       assertions.push({ ...base, ...(await gradeWithJudge(assertion, completion.text, c, judge, judgeSamples)) });
-    } else {
-      assertions.push({ ...base, ...runCheck(assertion as Assertion & { type: CheckType }, observed) });
+    } else if (isCheck(assertion)) {
+      assertions.push({ ...base, ...runCheck(assertion, observed) });
     }
   }
   return {

@@ -4,8 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError, describeZodIssues } from '../errors';
 import { canonicalJson } from '../registry/contentHash';
-import { rawAssertionSchema, resolveAssertionType, valueProblem, type Assertion, type RawAssertion } from './assertionSpec';
-import { schemaProblem } from '../guardrails/jsonSchema';
+import { ALIASES, rawAssertionSchema, resolveAssertionType, type Assertion, type RawAssertion } from './assertionSpec';
+import { ASSERTION_TYPES, type AssertionTypeEntry } from './assertionTypes';
 
 export interface EvalCase {
   id: string;
@@ -59,12 +59,21 @@ function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
 }
 
+/** Every type with its promptfoo aliases, for the message that names them. */
+const KNOWN_TYPES = Object.keys(ASSERTION_TYPES)
+  .map((type) => {
+    const aliases = Object.keys(ALIASES).filter((alias) => ALIASES[alias] === type);
+    return aliases.length ? `${type} (${aliases.join(', ')})` : type;
+  })
+  .join(', ');
+
 function toAssertion(raw: RawAssertion, expected: string | undefined, where: string): Assertion {
   const resolved = resolveAssertionType(raw.type);
-  if (!resolved) throw new InputError(`${where}.type: unknown assertion type "${raw.type}"; use one of equals, contains, icontains, contains-any, contains-all, starts-with, regex, is-json, json-schema, length, is-refusal, latency, cost, similarity, rubric (llm-rubric), faithfulness, answer-relevance, each optionally prefixed with not-`);
+  if (!resolved) throw new InputError(`${where}.type: unknown assertion type "${raw.type}"; use one of ${KNOWN_TYPES}, each optionally prefixed with not-`);
+  const entry: AssertionTypeEntry = ASSERTION_TYPES[resolved.type];
   // Text assertions without a value compare against the case's `expected`.
-  const value = raw.value ?? (['equals', 'contains', 'icontains', 'similarity', 'starts-with'].includes(resolved.type) ? expected : undefined);
-  const problem = valueProblem(resolved.type, value) ?? ((resolved.type === 'json-schema' || resolved.type === 'is-json') && value ? schemaProblem(value as object) : undefined);
+  const value = raw.value ?? (entry.usesExpected ? expected : undefined);
+  const problem = entry.valueProblem(value);
   if (problem) throw new InputError(`${where}.value: ${problem}`);
   return { ...resolved, value, threshold: raw.threshold, weight: raw.weight, metric: raw.metric ?? `${resolved.negated ? 'not-' : ''}${resolved.type}` };
 }

@@ -4,13 +4,13 @@ import { InputError } from '../errors';
 import type { ProviderDirectory } from '../providers/directory';
 import { priceFor } from '../providers/pricing';
 import { withRetries } from '../providers/retry';
-import type { GradedType } from './assertionSpec';
+import type { GradedAssertionType } from './assertionTypes';
 import { DEFAULT_JUDGE_MODEL } from '../model/evalDefaults';
 import { JUDGE_PROMPT_HASH, criterionFor, parseJudgeAnswer, renderJudgePrompt } from './judgePrompt';
 
 
 export interface JudgeRequest {
-  kind: GradedType;
+  kind: GradedAssertionType;
   rubric?: string;
   question: string;
   context: string;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { GradedType } from './assertionSpec';
+import type { GradedAssertionType } from './assertionTypes';
 
 /**
  * The judge prompt is versioned like any prompt: changing its wording changes its hash, which
@@ -16,7 +16,7 @@ export const JUDGE_PROMPT = {
 export const JUDGE_PROMPT_HASH = createHash('sha256').update(`${JUDGE_PROMPT.version}\n${JUDGE_PROMPT.system}\n${JUDGE_PROMPT.user}`).digest('hex');
 
 /** The criterion each model-graded assertion asks the judge about. */
-export function criterionFor(kind: GradedType, rubric: string | undefined): string {
+export function criterionFor(kind: GradedAssertionType, rubric: string | undefined): string {
   if (kind === 'faithfulness') return 'Every claim in the output is supported by the context; nothing is invented.';
   if (kind === 'answer-relevance') return 'The output directly answers the question that was asked.';
   return rubric ?? '';

@@ -1,4 +1,5 @@
 import { meanEstimate, pairedComparison, proportionEstimate, type Estimate, type PairedComparison } from '../analysis/stats';
+import { DEFAULT_GRADED_THRESHOLD } from './assertionTypes';
 import type { CaseResult } from './caseEvaluator';
 
 export interface JudgeAgreement {
@@ -41,7 +42,7 @@ function clampToUnit(e: Estimate): Estimate {
 function judgeAgreement(results: CaseResult[]): JudgeAgreement | undefined {
   const judged = results.flatMap((r) => r.assertions.filter((a) => a.samples && a.samples.length > 1));
   if (!judged.length) return undefined;
-  const agreeing = judged.filter((a) => new Set(a.samples!.map((s) => s >= 0.7)).size === 1).length;
+  const agreeing = judged.filter((a) => new Set(a.samples!.map((s) => s >= DEFAULT_GRADED_THRESHOLD)).size === 1).length;
   const spreads = judged.map((a) => Math.max(...a.samples!) - Math.min(...a.samples!));
   return { samples: judged[0]!.samples!.length, agreement: agreeing / judged.length, meanSpread: spreads.reduce((s, v) => s + v, 0) / spreads.length };
 }

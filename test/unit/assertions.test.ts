@@ -1,5 +1,5 @@
-import { resolveAssertionType, type Assertion, type CheckType } from '../../src/evals/assertionSpec';
-import { runCheck } from '../../src/evals/checks';
+import { resolveAssertionType, type Assertion } from '../../src/evals/assertionSpec';
+import { runCheck, type CheckType } from '../../src/evals/assertionTypes';
 import { combine } from '../../src/evals/caseEvaluator';
 import { similarity } from '../../src/evals/editDistance';
 import { isRefusal } from '../../src/guardrails/refusal';

@@ -1,0 +1,40 @@
+import type { Pool } from '../db/pool';
+import type { GatewayMetrics } from '../telemetry/gatewayMetrics';
+import type { RequestLogWriter } from '../telemetry/requestLogWriter';
+import { chatCompletions, runPrompt, type StreamPolicy } from './completionEndpoints';
+import { sendJson } from './gatewayError';
+import type { LiveState } from './liveState';
+import type { RequestPipeline } from './pipeline';
+import { getRequest, recordFeedback } from './requestsApi';
+import type { Route } from './routeTable';
+
+export interface RouteDeps {
+  pool: Pool;
+  state: LiveState;
+  log: RequestLogWriter;
+  metrics: GatewayMetrics;
+  pipeline: RequestPipeline;
+  streams: StreamPolicy;
+}
+
+/** Every endpoint of the gateway, in one table (the README's gateway section lists the same). */
+export function gatewayRoutes({ pool, state, log, metrics, pipeline, streams }: RouteDeps): Route[] {
+  return [
+    { method: 'POST', path: '/v1/chat/completions', tenant: true, logRow: true, body: true, serve: ({ ctx, req, res, body }) => chatCompletions(pipeline, ctx, req, res, body, streams) },
+    { method: 'POST', path: '/v1/prompts/:name/run', tenant: true, logRow: true, body: true, serve: ({ ctx, req, res, params, body }) => runPrompt(pipeline, ctx, req, res, params.name, body) },
+    { method: 'POST', path: '/v1/feedback', tenant: true, logRow: false, body: true, serve: async ({ ctx, res, body }) => sendJson(res, 201, await recordFeedback(pool, log, ctx.tenant, body)) },
+    { method: 'GET', path: '/v1/requests/:id', tenant: true, logRow: false, body: false, serve: async ({ ctx, res, params }) => sendJson(res, 200, await getRequest(pool, log, ctx.tenant, params.id)) },
+    { method: 'GET', path: '/healthz', tenant: false, serve: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
+    { method: 'GET', path: '/readyz', tenant: false, serve: (_req, res) => sendJson(res, 200, { status: state.degraded ? 'degraded' : 'ready', prompts: state.routes.size, logBufferDepth: log.depth() }) },
+    {
+      method: 'GET',
+      path: '/metrics',
+      tenant: false,
+      serve: async (_req, res) => {
+        const text = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(text);
+      },
+    },
+  ];
+}

@@ -1,0 +1,71 @@
+import type { Context, Span } from '@opentelemetry/api';
+import type { GuardrailRecord } from '../guardrails/decision';
+import type { Usage } from '../providers/types';
+import type { GatewayMetrics } from './gatewayMetrics';
+import type { RequestLogWriter } from './requestLogWriter';
+import type { LogEntry } from './requestRecord';
+import { endSpan, type GatewayTracing } from './tracing';
+
+/** What the recorder reads of a finished request (the gateway's RequestContext has it all). */
+export interface FinishedRequest {
+  readonly span: Span;
+  readonly traceContext: Context;
+  readonly requestId: string;
+  readonly guardrails: readonly GuardrailRecord[];
+  readonly usage: Usage;
+  model: string | null;
+  provider: string | null;
+  promptName: string | null;
+  promptVersion: string | null;
+  variant: string | null;
+  tenant?: { id: string };
+  costUsd: number;
+  fallbackUsed: boolean;
+  cacheHit: boolean;
+  toLogEntry(status: number, errorClass: string | null): LogEntry;
+}
+
+/**
+ * The one place a request becomes telemetry: its log row, its metrics, its span (GenAI attributes,
+ * a child per guardrail). Calls that never got a tenant are counted and their span ended, no row.
+ */
+export class RequestRecorder {
+  constructor(
+    private readonly log: RequestLogWriter,
+    private readonly metrics: GatewayMetrics,
+    private readonly tracing: GatewayTracing,
+  ) {}
+
+  record(request: FinishedRequest, status: number, errorClass: string | null): void {
+    const entry = request.toLogEntry(status, errorClass);
+    this.log.write(entry);
+    this.metrics.observe(entry.record);
+    const { span } = request;
+    span.updateName(`chat ${request.model ?? ''}`.trim());
+    span.setAttributes({
+      'gen_ai.provider.name': request.provider ?? '',
+      'gen_ai.request.model': request.model ?? '',
+      'gen_ai.usage.input_tokens': request.usage.inputTokens,
+      'gen_ai.usage.output_tokens': request.usage.outputTokens,
+      'flightdeck.request_id': request.requestId,
+      'flightdeck.prompt.name': request.promptName ?? '',
+      'flightdeck.prompt.version': request.promptVersion ?? '',
+      'flightdeck.variant': request.variant ?? '',
+      'flightdeck.tenant.id': request.tenant?.id ?? '',
+      'flightdeck.cost_usd': request.costUsd,
+      'flightdeck.fallback_used': request.fallbackUsed,
+      'flightdeck.cache_hit': request.cacheHit,
+      'http.response.status_code': status,
+    });
+    for (const guard of request.guardrails) {
+      this.tracing.child(request.traceContext, `guardrail ${guard.id}`, { 'flightdeck.guardrail.id': guard.id, 'flightdeck.guardrail.decision': guard.decision, 'flightdeck.guardrail.ms': guard.ms }).end();
+    }
+    endSpan(span, status >= 400 ? (errorClass ?? String(status)) : undefined);
+  }
+
+  /** A call without a log row: refused before it had a tenant, or an endpoint that keeps no row. */
+  finishUnlogged(span: Span, status: number, errorClass: string | null, authenticated: boolean): void {
+    if (!authenticated) this.metrics.observeRefused(status);
+    endSpan(span, status >= 400 ? (errorClass ?? undefined) : undefined);
+  }
+}

@@ -9,7 +9,7 @@ import type { ProviderDirectory } from '../src/providers/directory';
 import { rejectVersion } from '../src/registry/rejection';
 import { resolvePrompt } from '../src/registry/registry';
 import { failFastOnBadInput } from './failures';
-import type { GateLine } from '../src/model/promotionStatus';
+import type { GateCheck } from '../src/model/gateResult';
 
 export interface PrepareEvalInput {
   prompt: string;
@@ -32,7 +32,7 @@ export interface ConcludedEval {
   version: string;
   passed: boolean;
   passRate: number;
-  checks: GateLine[];
+  checks: GateCheck[];
   report: string;
 }
 

@@ -1,23 +1,10 @@
 import type { PairedComparison } from '../analysis/stats';
+import type { GateCheck, GateResult } from '../model/gateResult';
 import { PASS_RATE, SCORE, type EvalSummary } from './summary';
 
 export interface GateSettings {
   floors: Record<string, number>;
   maxRegression: number;
-}
-
-export interface GateCheck {
-  metric: string;
-  kind: 'floor' | 'regression';
-  /** The floor, or the lowest allowed difference against the baseline. */
-  limit: number;
-  actual: number;
-  passed: boolean;
-}
-
-export interface GateVerdict {
-  passed: boolean;
-  checks: GateCheck[];
 }
 
 /** Used when neither the dataset nor the prompt sets a floor: a gate that checks nothing protects nothing. */
@@ -33,7 +20,7 @@ export function gateSettings(dataset: GateSettings, promptFloors: Record<string,
  * Every floor must hold on the metric's mean, and, with a baseline, no gated metric (the floored
  * ones plus pass_rate and score) may drop by more than maxRegression.
  */
-export function applyGate(summary: EvalSummary, settings: GateSettings, comparison?: Record<string, PairedComparison>): GateVerdict {
+export function applyGate(summary: EvalSummary, settings: GateSettings, comparison?: Record<string, PairedComparison>): GateResult {
   const checks: GateCheck[] = [];
   for (const [metric, floor] of Object.entries(settings.floors)) {
     const actual = summary.metrics[metric]?.mean ?? Number.NaN;

@@ -8,7 +8,8 @@ import { bindVariables } from '../registry/template';
 import { evaluateCase, needsJudge } from './caseEvaluator';
 import { mapWithConcurrency } from './concurrency';
 import type { Dataset } from './dataset';
-import { applyGate, gateSettings, type GateVerdict } from './gate';
+import type { GateResult } from '../model/gateResult';
+import { applyGate, gateSettings } from './gate';
 import { Judge } from './judge';
 import { createRun, finishRun, loadCaseResults, storeCaseResult, storeDataset, storedCaseIds, type RunRecord } from './runStore';
 import { compareRuns, summarize, type EvalSummary } from './summary';
@@ -30,7 +31,7 @@ export interface EvalOutcome {
   summary: EvalSummary;
   baseline?: { run: RunRecord; summary: EvalSummary };
   comparison?: Record<string, PairedComparison>;
-  gate: GateVerdict;
+  gate: GateResult;
 }
 
 /** Every case must render against the prompt: a missing or wrong variable is named with its case. */

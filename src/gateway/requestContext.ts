@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Span } from '@opentelemetry/api';
 import type { BudgetTicket } from '../budgets/budgetLeases';
 import type { Settlement } from '../budgets/settlement';
-import { overallDecision, type GuardrailRecord } from '../guardrails/decision';
+import { mostSevereAction, type GuardrailRecord } from '../guardrails/decision';
 import type { ChatMessage, Usage } from '../providers/types';
 import type { Tenant } from '../tenants/tenantStore';
 import type { AttemptRecord, LogEntry } from '../telemetry/requestRecord';
@@ -77,7 +77,7 @@ export class RequestContext {
         ttft_ms: this.ttftMs === null ? null : Number(this.ttftMs.toFixed(3)),
         status,
         error_class: errorClass,
-        guardrail_decision: overallDecision(this.guardrails),
+        guardrail_decision: mostSevereAction(this.guardrails),
         guardrails: this.guardrails,
         cache_hit: this.cacheHit,
         output_chars: this.output?.length ?? 0,

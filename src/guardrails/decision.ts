@@ -11,7 +11,7 @@ export interface GuardrailRecord {
 const SEVERITY: Record<GuardrailAction, number> = { allow: 0, flag: 1, redact: 2, block: 3 };
 
 /** The request's overall decision: the most severe of its guardrails'. */
-export function overallDecision(records: readonly GuardrailRecord[]): GuardrailAction {
+export function mostSevereAction(records: readonly GuardrailRecord[]): GuardrailAction {
   let worst: GuardrailAction = 'allow';
   for (const record of records) if (SEVERITY[record.decision] > SEVERITY[worst]) worst = record.decision;
   return worst;

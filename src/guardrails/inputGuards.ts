@@ -8,7 +8,7 @@ export interface InputPolicy {
   injection: 'flag' | 'block';
 }
 
-export interface InputVerdict {
+export interface InputGuardResult {
   /** What the provider gets: redacted when the policy says so. */
   messages: ChatMessage[];
   records: GuardrailRecord[];
@@ -16,7 +16,7 @@ export interface InputVerdict {
 }
 
 /** Before the call: PII (redact or block per tenant) and injection patterns (flag or block). */
-export function checkInput(messages: ChatMessage[], policy: InputPolicy): InputVerdict {
+export function checkInput(messages: ChatMessage[], policy: InputPolicy): InputGuardResult {
   const records: GuardrailRecord[] = [];
   let out = messages;
   const pii = timed('input.pii', records, () => {

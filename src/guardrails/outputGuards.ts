@@ -14,15 +14,15 @@ function patternsOf(rule: OutputRule): RegExp[] {
   return patterns;
 }
 
-export interface OutputVerdict {
+export interface OutputGuardResult {
   records: GuardrailRecord[];
   blocked?: { id: string; message: string };
 }
 
 /** After the call: banned categories by rule, JSON-schema validity when the prompt declares one, refusals. */
-export function checkOutput(text: string, rules: readonly OutputRule[], schema: object | undefined): OutputVerdict {
+export function checkOutput(text: string, rules: readonly OutputRule[], schema: object | undefined): OutputGuardResult {
   const records: GuardrailRecord[] = [];
-  let blocked: OutputVerdict['blocked'];
+  let blocked: OutputGuardResult['blocked'];
   timed('output.policy', records, () => {
     const rule = rules.find((r) => patternsOf(r).some((p) => p.test(text)));
     if (!rule) return { decision: 'allow' as const };

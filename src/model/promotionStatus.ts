@@ -3,6 +3,7 @@
  * prints it. Pure, so the workflow can keep it and plain unit tests can reach it.
  */
 
+import type { GateResult } from './gateResult';
 import { percent, type RolloutStatus } from './rolloutStatus';
 
 export type PromotionStage =
@@ -15,14 +16,6 @@ export type PromotionStage =
   | 'rolled-back'
   | 'superseded';
 
-export interface GateLine {
-  metric: string;
-  kind: 'floor' | 'regression';
-  limit: number;
-  actual: number;
-  passed: boolean;
-}
-
 export interface PromotionStatus {
   workflowId: string;
   prompt: string;
@@ -33,7 +26,7 @@ export interface PromotionStatus {
   skipEval?: boolean;
   stage: PromotionStage;
   passRate?: number;
-  gate?: { passed: boolean; checks: GateLine[] };
+  gate?: GateResult;
   candidateRunId?: string;
   baselineRunId?: string;
   decidedBy?: string;

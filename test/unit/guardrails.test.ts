@@ -1,5 +1,5 @@
 import { DEFAULT_OUTPUT_RULES } from '../../src/config/gatewayConfig';
-import { overallDecision } from '../../src/guardrails/decision';
+import { mostSevereAction } from '../../src/guardrails/decision';
 import { detectInjection } from '../../src/guardrails/injection';
 import { checkInput } from '../../src/guardrails/inputGuards';
 import { checkOutput } from '../../src/guardrails/outputGuards';
@@ -60,7 +60,7 @@ describe('input and output guardrails', () => {
       ['input.injection', 'flag'],
     ]);
     expect(redacted.records.every((r) => r.ms >= 0)).toBe(true);
-    expect(overallDecision(redacted.records)).toBe('redact');
+    expect(mostSevereAction(redacted.records)).toBe('redact');
     expect(checkInput(messages, { pii: 'block', injection: 'flag' }).blocked?.id).toBe('input.pii');
     expect(checkInput(messages, { pii: 'allow', injection: 'block' }).blocked?.id).toBe('input.injection');
   });

@@ -8,7 +8,6 @@ import { writeAlert } from '../src/telemetry/alerts';
 import type { ProviderDirectory } from '../src/providers/directory';
 import { rejectVersion } from '../src/registry/rejection';
 import { resolvePrompt } from '../src/registry/registry';
-import { failFastOnBadInput } from './failures';
 import type { GateCheck } from '../src/model/gateResult';
 
 export interface PrepareEvalInput {
@@ -40,12 +39,10 @@ export interface ConcludedEval {
 export function createEvalActivities(pool: Pool, providers: ProviderDirectory) {
   return {
     async prepareEvalRun(input: PrepareEvalInput): Promise<PreparedEval> {
-      return failFastOnBadInput(async () => {
-        const prompt = await resolvePrompt(pool, input.prompt, input.ref);
-        const dataset = await loadStoredDataset(pool, input.datasetHash);
-        await prepareRun({ pool, providers, judgeModel: input.judgeModel }, prompt, dataset, { repeat: input.repeat, id: input.runId });
-        return { runId: input.runId, version: prompt.version, caseIds: dataset.cases.map((c) => c.id) };
-      });
+      const prompt = await resolvePrompt(pool, input.prompt, input.ref);
+      const dataset = await loadStoredDataset(pool, input.datasetHash);
+      await prepareRun({ pool, providers, judgeModel: input.judgeModel }, prompt, dataset, { repeat: input.repeat, id: input.runId });
+      return { runId: input.runId, version: prompt.version, caseIds: dataset.cases.map((c) => c.id) };
     },
 
     /** Safe to retry: stored cases are skipped and judge scores are cached, so a killed worker loses little. */
@@ -78,7 +75,7 @@ export function createEvalActivities(pool: Pool, providers: ProviderDirectory) {
     },
 
     async rejectPromptVersion(input: { prompt: string; version: string; reason: string; actor: string; report?: string }): Promise<void> {
-      await failFastOnBadInput(() => rejectVersion(pool, input.prompt, input.version, { reason: input.reason, actor: input.actor, report: input.report }));
+      await rejectVersion(pool, input.prompt, input.version, { reason: input.reason, actor: input.actor, report: input.report });
     },
 
     async listScheduledEvals(): Promise<Array<{ prompt: string; hash: string }>> {

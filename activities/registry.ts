@@ -1,7 +1,6 @@
 import type { Pool } from '../src/db/pool';
 import { moveLabel, type LabelMoveResult } from '../src/registry/labels';
 import { resolvePrompt } from '../src/registry/registry';
-import { failFastOnBadInput } from './failures';
 
 export interface ResolvedVersion {
   name: string;
@@ -10,17 +9,15 @@ export interface ResolvedVersion {
   model: string;
 }
 
-/** Registry activities: thin wrappers over src/registry, bound to the worker's pool. */
+/** Registry activities: thin wrappers over src/registry, bound to the worker's pool (bad input fails fast: workers/failFastOnBadInput). */
 export function createRegistryActivities(pool: Pool) {
   return {
     async resolvePromptVersion(name: string, ref: string): Promise<ResolvedVersion> {
-      return failFastOnBadInput(async () => {
-        const found = await resolvePrompt(pool, name, ref);
-        return { name: found.name, version: found.version, contentHash: found.contentHash, model: found.spec.model };
-      });
+      const found = await resolvePrompt(pool, name, ref);
+      return { name: found.name, version: found.version, contentHash: found.contentHash, model: found.spec.model };
     },
     async moveLabel(input: { name: string; label: string; version: string; actor: string; reason: string }): Promise<LabelMoveResult> {
-      return failFastOnBadInput(() => moveLabel(pool, input));
+      return moveLabel(pool, input);
     },
   };
 }

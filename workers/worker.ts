@@ -5,6 +5,7 @@ import { createRolloutActivities } from '../activities/rollout';
 import type { Pool } from '../src/db/pool';
 import type { ProviderDirectory } from '../src/providers/directory';
 import { TASK_QUEUE } from '../src/temporal/connection';
+import { failFastOnBadInput } from './failFastOnBadInput';
 
 export interface FlightdeckWorkerOptions {
   connection: NativeConnection;
@@ -39,6 +40,7 @@ export function createFlightdeckWorker(options: FlightdeckWorkerOptions): Promis
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     workflowBundle: options.workflowBundle,
     activities: options.activities ?? flightdeckActivities(options),
+    interceptors: { activity: [failFastOnBadInput] },
     // A small machine: keep the sticky cache and concurrency modest.
     maxCachedWorkflows: 100,
     maxConcurrentActivityTaskExecutions: 20,

@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/auditLog';
 import { withTransaction, type Pool } from '../db/pool';
 import { InputError, NotFoundError } from '../errors';
 import { TENANTS_CHANNEL } from '../tenants/tenantStore';
@@ -32,7 +33,7 @@ export async function setBudget(pool: Pool, limits: BudgetLimits, actor: string)
        ON CONFLICT (tenant_id, feature) DO UPDATE SET rpm_soft = $3, rpm_hard = $4, usd_day_soft = $5, usd_day_hard = $6, on_hard = $7, downgrade_model = $8`,
       [limits.tenantId, limits.feature, limits.rpmSoft ?? null, limits.rpmHard ?? null, limits.usdDaySoft ?? null, limits.usdDayHard ?? null, limits.onHard, limits.downgradeModel ?? null],
     );
-    await client.query(`INSERT INTO audit_log (actor, action, subject, details) VALUES ($1, 'budget.set', $2, $3)`, [actor, limits.tenantId, JSON.stringify(limits)]);
+    await recordAudit(client, { actor, action: 'budget.set', subject: limits.tenantId, details: limits });
     await client.query('SELECT pg_notify($1, $2)', [TENANTS_CHANNEL, limits.tenantId]);
   });
 }

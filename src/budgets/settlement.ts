@@ -43,3 +43,8 @@ export async function settleBudgets(db: { query(text: string, values: unknown[])
     );
   }
 }
+
+/** Settle what stored request-log entries carry (their day is a string once read back from a spill file). */
+export function settleStored(db: { query(text: string, values: unknown[]): Promise<unknown> }, entries: ReadonlyArray<{ settlement?: Settlement }>): Promise<void> {
+  return settleBudgets(db, entries.flatMap((entry) => (entry.settlement ? [{ ...entry.settlement, day: new Date(entry.settlement.day) }] : [])));
+}

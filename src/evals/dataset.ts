@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError, describeZodIssues } from '../errors';
-import { canonicalJson } from '../registry/contentHash';
+import { canonicalJson } from '../util/canonicalJson';
 import { ALIASES, rawAssertionSchema, resolveAssertionType, type Assertion, type RawAssertion } from './assertionSpec';
 import { ASSERTION_TYPES, type AssertionTypeEntry } from './assertionTypes';
 

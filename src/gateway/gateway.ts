@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { BudgetLeases } from '../budgets/budgetLeases';
+import { settleStored } from '../budgets/settlement';
 import type { GatewayConfig } from '../config/gatewayConfig';
 import { createPool, type Pool } from '../db/pool';
 import type { ProviderConfig } from '../providers/config';
@@ -78,6 +79,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     maxBuffer: options.config.log_max_buffered_rows,
     onSpill: (count) => metrics.spilled.inc(count),
     onSetAside: (count) => metrics.logSetAside.inc(count),
+    withinStore: settleStored,
   });
   const fallback = new FallbackCaller(options.providers, circuits, tracing, (target) => targetKey({ ...target, model: known.label(target.model) }));
 

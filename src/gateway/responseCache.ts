@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Pool } from '../db/pool';
 import type { ChatMessage, Completion } from '../providers/types';
 import { scanPii } from '../guardrails/pii';
-import { canonicalJson } from '../registry/contentHash';
+import { canonicalJson } from '../util/canonicalJson';
 
 export interface CacheKeyParts {
   /** Answers are never shared between tenants: a hit would tell one what another asked. */

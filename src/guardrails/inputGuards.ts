@@ -1,3 +1,4 @@
+import { GUARDRAIL_IDS } from './guardrailIds';
 import type { ChatMessage } from '../providers/types';
 import { timed, type GuardrailRecord } from './decision';
 import { detectInjection } from './injection';
@@ -19,7 +20,7 @@ export interface InputGuardResult {
 export function checkInput(messages: ChatMessage[], policy: InputPolicy): InputGuardResult {
   const records: GuardrailRecord[] = [];
   let out = messages;
-  const pii = timed('input.pii', records, () => {
+  const pii = timed(GUARDRAIL_IDS.inputPii, records, () => {
     if (policy.pii === 'allow') return { decision: 'allow' as const };
     const scans = messages.map((m) => scanPii(m.content));
     const found = [...new Set(scans.flatMap((s) => s.found))];
@@ -29,16 +30,16 @@ export function checkInput(messages: ChatMessage[], policy: InputPolicy): InputG
     return { decision: 'redact' as const, detail: found.join(',') };
   });
   if (pii.decision === 'block') {
-    return { messages, records, blocked: { id: 'input.pii', message: `The request contains personal data (${pii.detail}) and this tenant's policy blocks it; remove it or ask for the redact policy` } };
+    return { messages, records, blocked: { id: GUARDRAIL_IDS.inputPii, message: `The request contains personal data (${pii.detail}) and this tenant's policy blocks it; remove it or ask for the redact policy` } };
   }
-  const injection = timed('input.injection', records, () => {
+  const injection = timed(GUARDRAIL_IDS.inputInjection, records, () => {
     const users = out.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
     const hit = detectInjection(users);
     if (!hit) return { decision: 'allow' as const };
     return { decision: policy.injection === 'block' ? ('block' as const) : ('flag' as const), detail: hit };
   });
   if (injection.decision === 'block') {
-    return { messages: out, records, blocked: { id: 'input.injection', message: `The request looks like a prompt injection (${injection.detail}) and this tenant's policy blocks it` } };
+    return { messages: out, records, blocked: { id: GUARDRAIL_IDS.inputInjection, message: `The request looks like a prompt injection (${injection.detail}) and this tenant's policy blocks it` } };
   }
   return { messages: out, records };
 }

@@ -1,3 +1,4 @@
+import { GUARDRAIL_IDS } from './guardrailIds';
 import type { OutputRule } from '../config/gatewayConfig';
 import { timed, type GuardrailRecord } from './decision';
 import { validateJsonSchema } from './jsonSchema';
@@ -30,7 +31,7 @@ export function checkOutput(text: string, rules: readonly OutputRule[], schema: 
     return { decision: rule.action, detail: `${rule.id}: ${rule.category}` };
   });
   if (schema) {
-    timed('output.json_schema', records, () => {
+    timed(GUARDRAIL_IDS.outputJsonSchema, records, () => {
       let value: unknown;
       try {
         value = JSON.parse(text);
@@ -41,6 +42,6 @@ export function checkOutput(text: string, rules: readonly OutputRule[], schema: 
       return result.valid ? { decision: 'allow' as const } : { decision: 'flag' as const, detail: result.errors.slice(0, 3).join('; ') };
     });
   }
-  timed('output.refusal', records, () => (isRefusal(text) ? { decision: 'flag' as const, detail: 'refusal' } : { decision: 'allow' as const }));
+  timed(GUARDRAIL_IDS.outputRefusal, records, () => (isRefusal(text) ? { decision: 'flag' as const, detail: 'refusal' } : { decision: 'allow' as const }));
   return { records, blocked };
 }

@@ -1,4 +1,4 @@
-import { canonicalJson } from './contentHash';
+import { canonicalJson } from '../util/canonicalJson';
 import type { PromptSpec } from './promptFile';
 import type { VariableSpec } from './variableSpec';
 import { bumpKind, compareSemVer, formatSemVer, nextVersion, parseSemVer, type BumpKind } from './semver';

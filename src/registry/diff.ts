@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import { canonicalJson } from './contentHash';
+import { canonicalJson } from '../util/canonicalJson';
 import type { PromptVersion } from './registry';
 
 export interface PromptDiff {

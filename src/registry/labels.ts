@@ -1,3 +1,4 @@
+import { labelMoves, recordAudit } from '../audit/auditLog';
 import { InputError, NotFoundError } from '../errors';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { isModelAlias } from './modelPinning';
@@ -65,10 +66,7 @@ export async function moveLabelWithin(client: PoolClient, move: LabelMove): Prom
      ON CONFLICT (prompt_name, label) DO UPDATE SET version = EXCLUDED.version, updated_at = now()`,
     [move.name, move.label, move.version],
   );
-  await client.query(
-    `INSERT INTO audit_log (actor, action, subject, from_value, to_value, reason, details) VALUES ($1, 'label.move', $2, $3, $4, $5, $6)`,
-    [move.actor, move.name, from, move.version, move.reason ?? null, JSON.stringify({ label: move.label, rollback: move.rollback ?? false })],
-  );
+  await recordAudit(client, { actor: move.actor, action: 'label.move', subject: move.name, fromValue: from, toValue: move.version, reason: move.reason, details: { label: move.label, rollback: move.rollback ?? false } });
   const notification: LabelNotification = { prompt: move.name, label: move.label, from, to: move.version };
   await client.query('SELECT pg_notify($1, $2)', [LABEL_CHANNEL, JSON.stringify(notification)]);
   return { name: move.name, label: move.label, from, to: move.version, changed: true };
@@ -89,15 +87,18 @@ export interface RollbackRequest {
 /** Put `production` back on the previous production version (or on `to`) in one transaction. */
 export function rollbackProduction(pool: Pool, request: RollbackRequest): Promise<LabelMoveResult> {
   return withTransaction(pool, async (client) => {
-    const moves = await client.query<{ to_value: string; details: { rollback?: boolean } }>(
-      `SELECT to_value, details FROM audit_log WHERE subject = $1 AND action = 'label.move' AND details->>'label' = $2 ORDER BY id`,
-      [request.name, PRODUCTION],
-    );
-    if (!moves.rowCount) throw new NotFoundError(`Prompt "${request.name}" has no production version to roll back. Run \`flightdeck prompt list\` to see registered prompts.`);
-    const target = request.to ?? rollbackTarget(moves.rows.map((row) => ({ to: row.to_value, rollback: row.details.rollback === true })));
+    const moves = await labelMoves(client, request.name, PRODUCTION);
+    if (!moves.length) throw new NotFoundError(`Prompt "${request.name}" has no production version to roll back. Run \`flightdeck prompt list\` to see registered prompts.`);
+    const target = request.to ?? rollbackTarget(moves);
     if (!target) {
       throw new InputError(`${request.name} has had only one production version, so there is nothing to roll back to; name a version with --to`);
     }
     return moveLabelWithin(client, { name: request.name, label: PRODUCTION, version: target, actor: request.actor, reason: request.reason, rollback: true });
   });
+}
+
+/** The version a label points at, locked until the transaction ends so nobody moves it meanwhile. */
+export async function lockLabel(client: PoolClient, prompt: string, label: string): Promise<string | undefined> {
+  const { rows } = await client.query<{ version: string }>('SELECT version FROM prompt_labels WHERE prompt_name = $1 AND label = $2 FOR UPDATE', [prompt, label]);
+  return rows[0]?.version;
 }

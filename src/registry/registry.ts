@@ -1,3 +1,4 @@
+import { labelMoves, recordAudit } from '../audit/auditLog';
 import { InputError, NotFoundError } from '../errors';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { bumpViolation } from './bumpRules';
@@ -83,10 +84,7 @@ async function pushOne(client: PoolClient, file: PromptFile, actor: string): Pro
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [spec.name, spec.version, v.major, v.minor, v.patch, hash, JSON.stringify(spec), file.source, actor],
   );
-  await client.query(
-    `INSERT INTO audit_log (actor, action, subject, to_value, details) VALUES ($1, 'prompt.push', $2, $3, $4)`,
-    [actor, spec.name, spec.version, JSON.stringify({ contentHash: hash, file: file.path })],
-  );
+  await recordAudit(client, { actor, action: 'prompt.push', subject: spec.name, toValue: spec.version, details: { contentHash: hash, file: file.path } });
   // The first version goes straight to production: there is nothing yet to protect.
   if (!latest) {
     await moveLabelWithin(client, { name: spec.name, label: PRODUCTION, version: spec.version, actor, reason: 'first version of the prompt' }).catch((error: unknown) => {
@@ -174,10 +172,7 @@ export async function promptHistory(pool: Pool, name: string): Promise<PromptHis
      WHERE v.prompt_name = $1 GROUP BY v.prompt_name, v.version ORDER BY v.major, v.minor, v.patch`,
     [name],
   );
-  const moves = await pool.query<{ ts: Date; actor: string; details: { label: string }; from_value: string | null; to_value: string; reason: string | null }>(
-    `SELECT ts, actor, details, from_value, to_value, reason FROM audit_log WHERE subject = $1 AND action = 'label.move' ORDER BY id`,
-    [name],
-  );
+  const moves = await labelMoves(pool, name);
   return {
     name,
     versions: versions.rows.map((row) => ({
@@ -188,8 +183,14 @@ export async function promptHistory(pool: Pool, name: string): Promise<PromptHis
       createdAt: row.created_at,
       labels: row.labels,
     })),
-    labelMoves: moves.rows.map((row) => ({ ts: row.ts, actor: row.actor, label: row.details.label, from: row.from_value, to: row.to_value, reason: row.reason })),
+    labelMoves: moves.map(({ rollback: _, ...move }) => move),
   };
+}
+
+/** A version's status (`registered`, `rejected`), or undefined when the prompt has no such version. */
+export async function versionStatus(db: Pool | PoolClient, prompt: string, version: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ status: string }>('SELECT status FROM prompt_versions WHERE prompt_name = $1 AND version = $2', [prompt, version]);
+  return rows[0]?.status;
 }
 
 async function assertPromptExists(db: Pool | PoolClient, name: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/auditLog';
 import { withTransaction, type Pool } from '../db/pool';
 import { NotFoundError } from '../errors';
 
@@ -23,6 +24,6 @@ export function rejectVersion(pool: Pool, name: string, version: string, rejecti
       if (!exists.rowCount) throw new NotFoundError(`Prompt "${name}" has no version "${version}"`);
       return;
     }
-    await client.query(`INSERT INTO audit_log (actor, action, subject, to_value, reason) VALUES ($1, 'prompt.reject', $2, $3, $4)`, [rejection.actor, name, version, rejection.reason]);
+    await recordAudit(client, { actor: rejection.actor, action: 'prompt.reject', subject: name, toValue: version, reason: rejection.reason });
   });
 }

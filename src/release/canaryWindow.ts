@@ -1,3 +1,5 @@
+import type { GuardrailAction } from '../guardrails/decision';
+import { GUARDRAIL_IDS } from '../guardrails/guardrailIds';
 import type { VariantWindow } from '../analysis/canaryJudge';
 import type { Pool } from '../db/pool';
 
@@ -74,6 +76,9 @@ const empty = (): VariantWindow => ({
   invalidJson: 0,
 });
 
+/** SQL: the request's guardrail records hold this guardrail (with this decision). Ids are our constants, never input. */
+const guardrailRan = (id: string, decision?: GuardrailAction) => `r.guardrails @> '${JSON.stringify([decision ? { id, decision } : { id }])}'`;
+
 /**
  * What the candidate and the stable version of a prompt did in the same window, from the request
  * log, feedback and judge samples: the input of one canary analysis. Server errors count as errors;
@@ -86,10 +91,9 @@ export async function readCanaryWindow(pool: Pool, query: WindowQuery): Promise<
      SELECT s.side,
             count(*) AS requests,
             count(*) FILTER (WHERE r.status >= 500) AS errors,
-            count(*) FILTER (WHERE r.guardrails @> '[{"id": "output.refusal", "decision": "flag"}]') AS refusals,
+            count(*) FILTER (WHERE ${guardrailRan(GUARDRAIL_IDS.outputRefusal, 'flag')}) AS refusals,
             count(*) FILTER (WHERE r.guardrail_decision = 'block') AS blocks,
-            count(*) FILTER (WHERE r.guardrails @> '[{"id": "output.json_schema"}]'
-                             AND NOT r.guardrails @> '[{"id": "output.json_schema", "decision": "allow"}]') AS invalid_json,
+            count(*) FILTER (WHERE ${guardrailRan(GUARDRAIL_IDS.outputJsonSchema)} AND NOT ${guardrailRan(GUARDRAIL_IDS.outputJsonSchema, 'allow')}) AS invalid_json,
             count(f.request_id) FILTER (WHERE f.score < 0) AS negative,
             count(f.request_id) AS feedback,
             array_agg(r.latency_ms_total) FILTER (WHERE r.status = 200 AND s.rn <= $5) AS latencies,

@@ -1,7 +1,8 @@
 import { abReport, type AbLine } from '../analysis/abReport';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { InputError, NotFoundError } from '../errors';
-import { PRODUCTION } from '../registry/labels';
+import { lockLabel, PRODUCTION } from '../registry/labels';
+import { versionStatus } from '../registry/registry';
 import { FULL_WEIGHT_BP } from '../model/weights';
 import { TIERS } from '../routing/cohorts';
 import { hasLiveCandidate, setRouteWithin } from '../routing/routeStore';
@@ -68,14 +69,13 @@ export function startExperiment(pool: Pool, start: ExperimentStart): Promise<{ e
       if (found.version_a === start.versionA && found.version_b === start.versionB && found.split_bp === start.splitBp) return { experiment: fromRow(found), created: false };
       throw new InputError(`${start.prompt} already runs an experiment (${found.version_a} vs ${found.version_b}, ${found.split_bp / 100}% on B); stop it with \`flightdeck experiment stop ${start.prompt}\` first.`);
     }
-    const production = await client.query<{ version: string }>('SELECT version FROM prompt_labels WHERE prompt_name = $1 AND label = $2 FOR UPDATE', [start.prompt, PRODUCTION]);
-    const stable = production.rows[0]?.version;
+    const stable = await lockLabel(client, start.prompt, PRODUCTION);
     if (!stable) throw new NotFoundError(`Prompt "${start.prompt}" has no production version; push it first.`);
     if (stable !== start.versionA) throw new InputError(`Version A must be what production serves (${start.prompt}@${stable}); B (${start.versionB}) gets the split. To compare other versions, move production first.`);
     if (await hasLiveCandidate(client, start.prompt)) throw new InputError(`${start.prompt} has a live canary; let it finish or \`flightdeck rollout abort ${start.prompt}\` first.`);
-    const b = await client.query<{ status: string }>('SELECT status FROM prompt_versions WHERE prompt_name = $1 AND version = $2', [start.prompt, start.versionB]);
-    if (!b.rows[0]) throw new NotFoundError(`${start.prompt} has no version ${start.versionB}; see \`flightdeck prompt history ${start.prompt}\`.`);
-    if (b.rows[0].status === 'rejected') throw new InputError(`${start.prompt}@${start.versionB} was rejected and cannot be served.`);
+    const statusOfB = await versionStatus(client, start.prompt, start.versionB);
+    if (!statusOfB) throw new NotFoundError(`${start.prompt} has no version ${start.versionB}; see \`flightdeck prompt history ${start.prompt}\`.`);
+    if (statusOfB === 'rejected') throw new InputError(`${start.prompt}@${start.versionB} was rejected and cannot be served.`);
     const key = bucketingKey(start, new Date());
     const inserted = await client.query<ExperimentRow>(
       `INSERT INTO experiments (prompt_name, version_a, version_b, split_bp, experiment_id, started_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,

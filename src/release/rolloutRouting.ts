@@ -1,7 +1,7 @@
-import { withTransaction, type Pool, type PoolClient } from '../db/pool';
+import { withTransaction, type Pool } from '../db/pool';
 import { moveLabelWithin, PRODUCTION } from '../registry/labels';
 import { TIERS, type Tier } from '../routing/cohorts';
-import { setRouteWithin, type RouteChange } from '../routing/routeStore';
+import { ensureRouteWithin, type RouteChange } from '../routing/routeStore';
 
 export interface StepRoute {
   prompt: string;
@@ -15,15 +15,6 @@ export interface StepRoute {
   bucketSalt?: string;
 }
 
-interface CurrentRoute {
-  candidate_version: string | null;
-  candidate_weight_bp: number;
-  cohorts: Tier[];
-  shadow_version: string | null;
-  shadow_sample_bp: number;
-  updated_at: Date;
-}
-
 /**
  * Who may get the candidate at a weight: free tenants first, smb from 5%, enterprise tenants that
  * opted in from 25% (an enterprise tenant that did not opt in never does; see `inCohort`).
@@ -32,29 +23,6 @@ export function cohortsFor(weightBp: number): Tier[] {
   if (weightBp < 500) return ['free'];
   if (weightBp < 2500) return ['free', 'smb'];
   return [...TIERS];
-}
-
-const sameRoute = (current: CurrentRoute | undefined, change: RouteChange) =>
-  current !== undefined &&
-  current.candidate_version === change.candidateVersion &&
-  current.candidate_weight_bp === change.weightBp &&
-  current.shadow_version === change.shadowVersion &&
-  current.shadow_sample_bp === change.shadowSampleBp &&
-  (change.cohorts === undefined || current.cohorts.join() === change.cohorts.join());
-
-/**
- * Write a route unless it already is what is asked (a retried activity writes, audits and notifies
- * once); returns when the route took effect: the commit time of the write that made it so.
- */
-async function ensureRoute(client: PoolClient, change: RouteChange): Promise<{ effectiveAt: string; changed: boolean }> {
-  const { rows } = await client.query<CurrentRoute>(
-    'SELECT candidate_version, candidate_weight_bp, cohorts, shadow_version, shadow_sample_bp, updated_at FROM routes WHERE prompt_name = $1 FOR UPDATE',
-    [change.prompt],
-  );
-  if (sameRoute(rows[0], change)) return { effectiveAt: rows[0]!.updated_at.toISOString(), changed: false };
-  await setRouteWithin(client, change);
-  const after = await client.query<{ updated_at: Date }>('SELECT updated_at FROM routes WHERE prompt_name = $1', [change.prompt]);
-  return { effectiveAt: after.rows[0]!.updated_at.toISOString(), changed: true };
 }
 
 /** Route one rollout step: the candidate at its weight for its cohorts, or (a shadow step) mirrored only. */
@@ -72,7 +40,7 @@ export function applyStepRoute(pool: Pool, step: StepRoute): Promise<{ effective
         actor: step.actor,
         reason: step.reason,
       };
-  return withTransaction(pool, (client) => ensureRoute(client, change));
+  return withTransaction(pool, (client) => ensureRouteWithin(client, change));
 }
 
 export interface RestoreRequest {
@@ -96,7 +64,7 @@ const stableOnly = (request: RestoreRequest): RouteChange => ({
 
 /** Abort: 100% back on stable in one routing write (audited with why); the candidate stays registered for a retry. */
 export function restoreStable(pool: Pool, request: RestoreRequest): Promise<{ effectiveAt: string; changed: boolean }> {
-  return withTransaction(pool, (client) => ensureRoute(client, stableOnly(request)));
+  return withTransaction(pool, (client) => ensureRouteWithin(client, stableOnly(request)));
 }
 
 /**
@@ -106,7 +74,7 @@ export function restoreStable(pool: Pool, request: RestoreRequest): Promise<{ ef
 export function promoteToProduction(pool: Pool, request: RestoreRequest & { version: string }): Promise<{ effectiveAt: string; changed: boolean }> {
   return withTransaction(pool, async (client) => {
     const moved = await moveLabelWithin(client, { name: request.prompt, label: PRODUCTION, version: request.version, actor: request.actor, reason: request.reason });
-    const cleared = await ensureRoute(client, stableOnly(request));
+    const cleared = await ensureRouteWithin(client, stableOnly(request));
     return { effectiveAt: cleared.effectiveAt, changed: moved.changed };
   });
 }

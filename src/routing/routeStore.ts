@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/auditLog';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { InputError } from '../errors';
 import { PRODUCTION } from '../registry/labels';
@@ -112,12 +113,7 @@ export async function setRouteWithin(client: PoolClient, change: RouteChange): P
     if (error.code === '23503') throw new InputError(`Prompt "${change.prompt}" has no such version; run \`flightdeck prompt history ${change.prompt}\``);
     throw error;
   });
-  await client.query(`INSERT INTO audit_log (actor, action, subject, reason, details) VALUES ($1, 'route.set', $2, $3, $4)`, [
-    change.actor,
-    change.prompt,
-    change.reason ?? null,
-    JSON.stringify({ ...change, actor: undefined }),
-  ]);
+  await recordAudit(client, { actor: change.actor, action: 'route.set', subject: change.prompt, reason: change.reason, details: { ...change, actor: undefined } });
   await client.query('SELECT pg_notify($1, $2)', [ROUTES_CHANNEL, change.prompt]);
   const route = (await loadRoutes(client, change.prompt)).get(change.prompt);
   if (!route) throw new InputError(`Prompt "${change.prompt}" has no production version yet, so it cannot be routed`);
@@ -128,4 +124,36 @@ export async function setRouteWithin(client: PoolClient, change: RouteChange): P
 export async function hasLiveCandidate(db: Pool | PoolClient, prompt: string): Promise<boolean> {
   const { rows } = await db.query('SELECT 1 FROM routes WHERE prompt_name = $1 AND (candidate_weight_bp > 0 OR shadow_sample_bp > 0)', [prompt]);
   return rows.length > 0;
+}
+
+interface CurrentRoute {
+  candidate_version: string | null;
+  candidate_weight_bp: number;
+  cohorts: Tier[];
+  shadow_version: string | null;
+  shadow_sample_bp: number;
+  updated_at: Date;
+}
+
+const sameRoute = (current: CurrentRoute | undefined, change: RouteChange) =>
+  current !== undefined &&
+  current.candidate_version === change.candidateVersion &&
+  current.candidate_weight_bp === change.weightBp &&
+  current.shadow_version === change.shadowVersion &&
+  current.shadow_sample_bp === change.shadowSampleBp &&
+  (change.cohorts === undefined || current.cohorts.join() === change.cohorts.join());
+
+/**
+ * Write a route unless it already is what is asked (a retried activity writes, audits and notifies
+ * once); returns when the route took effect: the commit time of the write that made it so.
+ */
+export async function ensureRouteWithin(client: PoolClient, change: RouteChange): Promise<{ effectiveAt: string; changed: boolean }> {
+  const { rows } = await client.query<CurrentRoute>(
+    'SELECT candidate_version, candidate_weight_bp, cohorts, shadow_version, shadow_sample_bp, updated_at FROM routes WHERE prompt_name = $1 FOR UPDATE',
+    [change.prompt],
+  );
+  if (sameRoute(rows[0], change)) return { effectiveAt: rows[0]!.updated_at.toISOString(), changed: false };
+  await setRouteWithin(client, change);
+  const after = await client.query<{ updated_at: Date }>('SELECT updated_at FROM routes WHERE prompt_name = $1', [change.prompt]);
+  return { effectiveAt: after.rows[0]!.updated_at.toISOString(), changed: true };
 }

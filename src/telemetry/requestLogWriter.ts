@@ -1,6 +1,5 @@
 import type { Writable } from 'node:stream';
-import { settleBudgets, type Settlement } from '../budgets/settlement';
-import { withTransaction, type Pool } from '../db/pool';
+import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { scanPii } from '../guardrails/pii';
 import type { LogEntry } from './requestRecord';
@@ -23,11 +22,13 @@ export interface RequestLogOptions {
   onSpill?: (count: number) => void;
   /** Rows Postgres refused on their own (bad data): set aside under spill/rejected, never retried forever. */
   onSetAside?: (count: number) => void;
+  /** Runs inside the storing transaction with the entries newly stored (a replayed spill file does not repeat them). */
+  withinStore?: (client: PoolClient, stored: readonly LogEntry[]) => Promise<void>;
 }
 
 /**
  * Writes request rows off the hot path: `write` only appends to a buffer; a timer stores batches in
- * one transaction (rows, bodies, budget settlements). When Postgres is away a batch goes to a spill
+ * one transaction (rows, bodies, and what the owner adds: the gateway settles budgets). When Postgres is away a batch goes to a spill
  * file and is replayed later. A batch Postgres refuses for its data is stored row by row, so one bad
  * row is set aside instead of its batch. When neither Postgres nor the disk takes rows, they stay in
  * memory (printed once) and `accepting()` turns false: the gateway then refuses new requests (503)
@@ -174,7 +175,7 @@ export class RequestLogWriter {
     this.hasSpilled = (await this.spill.pending()).length > 0;
   }
 
-  /** One transaction: rows (idempotent by request id), bodies, and settlements of the rows newly stored. */
+  /** One transaction: rows (idempotent by request id), bodies, and `withinStore` for the rows newly stored. */
   private async store(entries: readonly LogEntry[], records: string[] = entries.map((e) => JSON.stringify(e.record))): Promise<void> {
     const retentionMs = this.options.bodyRetentionDays * 86_400_000;
     await withTransaction(this.options.pool, async (client) => {
@@ -195,10 +196,10 @@ export class RequestLogWriter {
       if (bodies.length) {
         await client.query(`INSERT INTO request_bodies SELECT * FROM json_populate_recordset(NULL::request_bodies, $1) ON CONFLICT DO NOTHING`, [JSON.stringify(bodies)]);
       }
-      const settlements: Settlement[] = entries
-        .filter((e) => e.settlement && fresh.has(e.record.request_id))
-        .map((e) => ({ ...e.settlement!, day: new Date(e.settlement!.day) }));
-      await settleBudgets(client, settlements);
+      await this.options.withinStore?.(
+        client,
+        entries.filter((e) => fresh.has(e.record.request_id)),
+      );
     });
   }
 }

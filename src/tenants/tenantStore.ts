@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/auditLog';
 import { z } from 'zod';
 import { withTransaction, type Pool } from '../db/pool';
 import { InputError, NotFoundError } from '../errors';
@@ -77,7 +78,7 @@ export async function createTenant(pool: Pool, input: NewTenant): Promise<{ tena
       [input.id, input.tier, input.experimentsOptIn, hashApiKey(apiKey), keyPrefix(apiKey), input.piiPolicy ?? 'redact', input.injectionPolicy ?? 'flag'],
     );
     if (!rows[0]) throw new InputError(`Tenant "${input.id}" already exists; its key was shown when it was created. Run \`flightdeck tenant list\` to see tenants.`);
-    await client.query(`INSERT INTO audit_log (actor, action, subject, to_value) VALUES ($1, 'tenant.create', $2, $3)`, [input.actor, input.id, input.tier]);
+    await recordAudit(client, { actor: input.actor, action: 'tenant.create', subject: input.id, toValue: input.tier });
     await client.query('SELECT pg_notify($1, $2)', [TENANTS_CHANNEL, input.id]);
     return { tenant: toTenant(rows[0]), apiKey };
   });
@@ -101,7 +102,7 @@ export async function setTenantStatus(pool: Pool, id: string, status: TenantStat
     if (!current.rows[0]) throw new NotFoundError(`No tenant "${id}". Run \`flightdeck tenant list\` to see tenants.`);
     const from = current.rows[0].status;
     await client.query('UPDATE tenants SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1', [id, status, reason]);
-    await client.query(`INSERT INTO audit_log (actor, action, subject, from_value, to_value, reason) VALUES ($1, 'tenant.status', $2, $3, $4, $5)`, [actor, id, from, status, reason]);
+    await recordAudit(client, { actor, action: 'tenant.status', subject: id, fromValue: from, toValue: status, reason });
     await client.query('SELECT pg_notify($1, $2)', [TENANTS_CHANNEL, id]);
     return { from, to: status };
   });

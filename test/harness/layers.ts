@@ -154,3 +154,24 @@ export function importCycles(edges: ImportEdge[]): string[][] {
   for (const node of graph.keys()) if (!state.has(node)) visit(node);
   return [...cycles.values()];
 }
+
+/** `require()` calls outside `lazy(() => require(...))`, the one sanctioned way to load a module late. */
+export function bareRequires(file: string): string[] {
+  const text = readFileSync(join(ROOT, file), 'utf8');
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+  const found: string[] = [];
+  const insideLazy = (node: ts.Node): boolean => {
+    for (let at = node.parent; at; at = at.parent) {
+      if (ts.isCallExpression(at) && ts.isIdentifier(at.expression) && at.expression.text === 'lazy') return true;
+    }
+    return false;
+  };
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'require' && !insideLazy(node)) {
+      found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}

@@ -1,6 +1,7 @@
-import { importCycles, importsOf, layerViolations, sourceFiles } from '../harness/layers';
+import { bareRequires, importCycles, importsOf, layerViolations, sourceFiles } from '../harness/layers';
 
-const edges = sourceFiles(['src', 'workflows', 'activities', 'workers']).flatMap(importsOf);
+const files = sourceFiles(['src', 'workflows', 'activities', 'workers']);
+const edges = files.flatMap(importsOf);
 
 describe('layering (DESIGN §2)', () => {
   it('no import runs back up the layers', () => {
@@ -9,6 +10,10 @@ describe('layering (DESIGN §2)', () => {
 
   it('no import circles', () => {
     expect(importCycles(edges)).toEqual([]);
+  });
+
+  it('modules load late only through lazy() (src/util/lazy.ts)', () => {
+    expect(files.flatMap(bareRequires)).toEqual([]);
   });
 
   it('the workflow-safe folder exists and workflows use it', () => {

@@ -1,3 +1,4 @@
+import { lazy } from '../../util/lazy';
 import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { InputError } from '../../errors';
@@ -9,11 +10,16 @@ import { withDatabase } from '../context';
 import { emit, formatTime, table } from '../output';
 import { wholeNumber } from '../options';
 
+// Loaded on first use: the Temporal SDK and the services take most of a second to load.
+const judges = lazy(() => require('../../evals/judge') as typeof import('../../evals/judge'));
+const providerConfig = lazy(() => require('../../providers/config') as typeof import('../../providers/config'));
+const providerDirectory = lazy(() => require('../../providers/directory') as typeof import('../../providers/directory'));
+
 /** A judge on the configured providers; loaded only when asked for (the SDKs take a while to load). */
 function liveJudge(pool: Pool, model: string) {
-  const { Judge } = require('../../evals/judge') as typeof import('../../evals/judge');
-  const { loadProviderConfig } = require('../../providers/config') as typeof import('../../providers/config');
-  const { ProviderDirectory } = require('../../providers/directory') as typeof import('../../providers/directory');
+  const { Judge } = judges();
+  const { loadProviderConfig } = providerConfig();
+  const { ProviderDirectory } = providerDirectory();
   const env = loadEnv();
   return new Judge(pool, new ProviderDirectory(loadProviderConfig(env), env), model);
 }

@@ -1,8 +1,12 @@
+import { lazy } from '../../util/lazy';
 import type { Command } from 'commander';
 import { loadEnv } from '../../config/env';
 import { openDatabase } from '../../db/database';
 import { positiveInt } from '../options';
 import { waitForShutdownSignal } from '../waitForSignal';
+
+// Loaded on first use: the Temporal SDK and the services take most of a second to load.
+const gatewayFromEnv = lazy(() => require('../../gateway/gatewayFromEnv') as typeof import('../../gateway/gatewayFromEnv'));
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -14,7 +18,7 @@ export function registerGatewayCommand(program: Command): void {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--no-request-lines', 'do not print one JSON line per request on stdout')
     .action(async (opts: { port?: string; host: string; requestLines: boolean }) => {
-      const { startGatewayFromEnv }: typeof import('../../gateway/gatewayFromEnv') = require('../../gateway/gatewayFromEnv');
+      const { startGatewayFromEnv } = gatewayFromEnv();
       const env = loadEnv();
       const db = await openDatabase(env);
       const gateway = await startGatewayFromEnv(env, db.url, {

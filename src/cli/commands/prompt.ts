@@ -1,3 +1,4 @@
+import { lazy } from '../../util/lazy';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
@@ -10,6 +11,10 @@ import { listPrompts, promptHistory, pushPrompts, resolvePrompt } from '../../re
 import { renderPrompt } from '../../registry/render';
 import { withDatabase } from '../context';
 import { emit, formatTime, table } from '../output';
+
+// Loaded on first use: the Temporal SDK and the services take most of a second to load.
+const temporal = lazy(() => require('../../temporal/connection') as typeof import('../../temporal/connection'));
+const labelMoves = lazy(() => require('../../control/scheduleLabelMove') as typeof import('../../control/scheduleLabelMove'));
 
 function parseVars(text: string | undefined, file: string | undefined): Record<string, unknown> {
   const source = file ? readFileSync(file, 'utf8') : (text ?? '{}');
@@ -133,8 +138,8 @@ export function registerPromptCommands(program: Command): void {
     .action(async (name: string, version: string, label: string, opts: { reason: string; at?: string; json?: boolean }) => {
       if (opts.at) {
         const at = opts.at;
-        const { withTemporalClient }: typeof import('../../temporal/connection') = require('../../temporal/connection');
-        const { scheduleLabelMove }: typeof import('../../control/scheduleLabelMove') = require('../../control/scheduleLabelMove');
+        const { withTemporalClient } = temporal();
+        const { scheduleLabelMove } = labelMoves();
         const scheduled = await withTemporalClient(loadEnv(), (client) => scheduleLabelMove(client, { name, ref: version, label, reason: opts.reason, at, actor: currentActor() }));
         emit(opts.json, scheduled, () => `Scheduled: ${name} ${label} -> ${version} at ${opts.at} (workflow ${scheduled.workflowId}; see it in the Temporal UI)`);
         return;

@@ -1,3 +1,4 @@
+import { lazy } from '../../util/lazy';
 import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { migrate } from '../../db/migrate';
@@ -5,6 +6,10 @@ import { rollbackProduction } from '../../registry/labels';
 import { hasLiveCandidate } from '../../routing/routeStore';
 import { withDatabase } from '../context';
 import { emit } from '../output';
+
+// Loaded on first use: the Temporal SDK and the services take most of a second to load.
+const temporal = lazy(() => require('../../temporal/connection') as typeof import('../../temporal/connection'));
+const control = lazy(() => require('../../control/rolloutControl') as typeof import('../../control/rolloutControl'));
 
 export function registerRollbackCommand(program: Command): void {
   program
@@ -20,8 +25,8 @@ export function registerRollbackCommand(program: Command): void {
       if (canary) {
         // Only a live canary needs Temporal: the rollout records the rollback and ends. When the
         // rollout is gone, stuck or unreachable, the route is written here instead (audited).
-        const { connectClient } = require('../../temporal/connection') as typeof import('../../temporal/connection');
-        const { rollbackCandidate } = require('../../control/rolloutControl') as typeof import('../../control/rolloutControl');
+        const { connectClient } = temporal();
+        const { rollbackCandidate } = control();
         const env = loadEnv();
         let connection: { close(): Promise<void> } | undefined;
         const result = await withDatabase((db) =>

@@ -1,3 +1,4 @@
+import { lazy } from '../../util/lazy';
 import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { loadDataset } from '../../evals/dataset';
@@ -10,9 +11,10 @@ import { withDatabase } from '../context';
 import { positiveInt, wholeNumber } from '../options';
 import { emit, formatTime } from '../output';
 
-// The Temporal client is required lazily: it takes most of a second to load.
-const temporal = () => require('../../temporal/connection') as typeof import('../../temporal/connection');
-const control = () => require('../../control/rolloutControl') as typeof import('../../control/rolloutControl');
+// Loaded on first use: the Temporal SDK and the services take most of a second to load.
+const temporal = lazy(() => require('../../temporal/connection') as typeof import('../../temporal/connection'));
+const control = lazy(() => require('../../control/rolloutControl') as typeof import('../../control/rolloutControl'));
+const promotions = lazy(() => require('../../control/startPromotion') as typeof import('../../control/startPromotion'));
 
 function formatPromotion(s: PromotionStatus): string[] {
   const lines = [`${s.prompt}@${s.version}: ${s.stage}   (workflow ${s.workflowId})`];
@@ -99,7 +101,7 @@ export function registerReleaseCommands(program: Command): void {
         forceJudge: opts.forceJudge,
         actor: currentActor(),
       };
-      const { preparePromotion, startPromotion } = require('../../control/startPromotion') as typeof import('../../control/startPromotion');
+      const { preparePromotion, startPromotion } = promotions();
       const input = await withDatabase((db) => preparePromotion(db.pool, request));
       const started = await temporal().withTemporalClient(loadEnv(), (client) => withDatabase((db) => startPromotion(client, db.pool, input, dataset)));
       const result = { ...started, prompt: input.prompt, version: input.version, datasetHash: input.datasetHash ?? null, skipEval: input.skipEval === true, steps: input.rollout.steps };

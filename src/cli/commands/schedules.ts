@@ -1,10 +1,11 @@
+import { lazy } from '../../util/lazy';
 import type { Command } from 'commander';
 import { loadEnv } from '../../config/env';
 import { emit, table } from '../output';
 
-// The Temporal client is required lazily: it takes most of a second to load.
-const temporal = () => require('../../temporal/connection') as typeof import('../../temporal/connection');
-const schedules = () => require('../../temporal/schedules') as typeof import('../../temporal/schedules');
+// Loaded on first use: the Temporal SDK and the services take most of a second to load.
+const temporal = lazy(() => require('../../temporal/connection') as typeof import('../../temporal/connection'));
+const schedules = lazy(() => require('../../temporal/schedules') as typeof import('../../temporal/schedules'));
 
 export function registerScheduleCommands(program: Command): void {
   const command = program.command('schedules').description('The periodic jobs, as Temporal schedules');

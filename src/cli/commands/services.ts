@@ -1,3 +1,4 @@
+import { lazy } from '../../util/lazy';
 import type { Command } from 'commander';
 import { loadEnv } from '../../config/env';
 import { openDatabase } from '../../db/database';
@@ -7,8 +8,14 @@ import { startSimulator } from '../../simulator/server';
 import { table } from '../output';
 import { waitForShutdownSignal } from '../waitForSignal';
 
-// Temporal's SDK takes most of a second to load, so commands that need it require it when they run
-// (require, not import(): the CLI runs under tsx's CommonJS hook).
+// Loaded on first use: the Temporal SDK and the services take most of a second to load.
+const workerConnection = lazy(() => require('../../temporal/workerConnection') as typeof import('../../temporal/workerConnection'));
+const bundle = lazy(() => require('../../../workers/bundle') as typeof import('../../../workers/bundle'));
+const workerModule = lazy(() => require('../../../workers/worker') as typeof import('../../../workers/worker'));
+const runtime = lazy(() => require('../../../workers/runtime') as typeof import('../../../workers/runtime'));
+const stackModule = lazy(() => require('../stack') as typeof import('../stack'));
+const demo = lazy(() => require('./demo') as typeof import('./demo'));
+
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -30,10 +37,10 @@ export function registerServiceCommands(program: Command): void {
     .command('worker')
     .description('Run the Temporal worker (task queue "flightdeck") against TEMPORAL_ADDRESS')
     .action(async () => {
-      const { connectWorker }: typeof import('../../temporal/workerConnection') = require('../../temporal/workerConnection');
-      const { bundleWorkflows }: typeof import('../../../workers/bundle') = require('../../../workers/bundle');
-      const { createFlightdeckWorker }: typeof import('../../../workers/worker') = require('../../../workers/worker');
-      const { installWorkerRuntime }: typeof import('../../../workers/runtime') = require('../../../workers/runtime');
+      const { connectWorker } = workerConnection();
+      const { bundleWorkflows } = bundle();
+      const { createFlightdeckWorker } = workerModule();
+      const { installWorkerRuntime } = runtime();
       installWorkerRuntime('INFO');
       const env = loadEnv();
       const db = await openDatabase(env);
@@ -53,7 +60,7 @@ export function registerServiceCommands(program: Command): void {
     .command('dev')
     .description('Start everything that is missing (Postgres, Temporal with its UI, simulator, worker) and keep it running')
     .action(async () => {
-      const { startStack }: typeof import('../stack') = require('../stack');
+      const { startStack } = stackModule();
       const stack = await startStack(loadEnv(), log);
       log(`\nFlightdeck dev stack is up:\n${table(['SERVICE', 'WHERE'], stack.urls)}\n\nCtrl-C to stop everything.`);
       await waitForShutdownSignal();
@@ -65,5 +72,5 @@ export function registerServiceCommands(program: Command): void {
     .command('demo')
     .description('Bring the stack up and walk through the registry story with the example prompts')
     .option('--exit', 'stop the stack when the demo is done instead of keeping it up')
-    .action(async (opts: { exit?: boolean }) => (require('./demo') as typeof import('./demo')).runDemo(opts));
+    .action(async (opts: { exit?: boolean }) => demo().runDemo(opts));
 }

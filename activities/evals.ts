@@ -41,7 +41,10 @@ export function createEvalActivities(pool: Pool, providers: ProviderDirectory) {
     async prepareEvalRun(input: PrepareEvalInput): Promise<PreparedEval> {
       const prompt = await resolvePrompt(pool, input.prompt, input.ref);
       const dataset = await loadStoredDataset(pool, input.datasetHash);
-      await prepareRun({ pool, providers, judgeModel: input.judgeModel }, prompt, dataset, { repeat: input.repeat, id: input.runId });
+      await prepareRun({ pool, providers, judgeModel: input.judgeModel }, prompt, dataset, {
+        repeat: input.repeat,
+        id: input.runId,
+      });
       return { runId: input.runId, version: prompt.version, caseIds: dataset.cases.map((c) => c.id) };
     },
 
@@ -74,8 +77,18 @@ export function createEvalActivities(pool: Pool, providers: ProviderDirectory) {
       };
     },
 
-    async rejectPromptVersion(input: { prompt: string; version: string; reason: string; actor: string; report?: string }): Promise<void> {
-      await rejectVersion(pool, input.prompt, input.version, { reason: input.reason, actor: input.actor, report: input.report });
+    async rejectPromptVersion(input: {
+      prompt: string;
+      version: string;
+      reason: string;
+      actor: string;
+      report?: string;
+    }): Promise<void> {
+      await rejectVersion(pool, input.prompt, input.version, {
+        reason: input.reason,
+        actor: input.actor,
+        report: input.report,
+      });
     },
 
     async listScheduledEvals(): Promise<Array<{ prompt: string; hash: string }>> {
@@ -95,7 +108,13 @@ export function createEvalActivities(pool: Pool, providers: ProviderDirectory) {
         kind: 'eval.drop',
         subject: run.prompt,
         message: `${run.prompt}@${run.version}: ${drop.metric} dropped by ${(drop.drop * 100).toFixed(1)} points against the last passing run (tolerance ${(dataset.tolerance * 100).toFixed(1)}); the provider may have changed the model under it`,
-        details: { runId: run.id, previousRunId: previous.id, previousVersion: previous.version, drop, tolerance: dataset.tolerance },
+        details: {
+          runId: run.id,
+          previousRunId: previous.id,
+          previousVersion: previous.version,
+          drop,
+          tolerance: dataset.tolerance,
+        },
       });
       return { alerted: true, drop };
     },

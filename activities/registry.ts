@@ -16,7 +16,13 @@ export function createRegistryActivities(pool: Pool) {
       const found = await resolvePrompt(pool, name, ref);
       return { name: found.name, version: found.version, contentHash: found.contentHash, model: found.spec.model };
     },
-    async moveLabel(input: { name: string; label: string; version: string; actor: string; reason: string }): Promise<LabelMoveResult> {
+    async moveLabel(input: {
+      name: string;
+      label: string;
+      version: string;
+      actor: string;
+      reason: string;
+    }): Promise<LabelMoveResult> {
       return moveLabel(pool, input);
     },
   };

@@ -5,7 +5,13 @@ import { recordAudit, type AuditEntry } from '../src/audit/auditLog';
 import type { ProviderDirectory } from '../src/providers/directory';
 import type { AnalysisOutcome } from '../src/model/canaryVerdict';
 import { analyseCanary, type AnalysisRequest } from '../src/release/canaryAnalysis';
-import { applyStepRoute, promoteToProduction, restoreStable, type RestoreRequest, type StepRoute } from '../src/release/rolloutRouting';
+import {
+  applyStepRoute,
+  promoteToProduction,
+  restoreStable,
+  type RestoreRequest,
+  type StepRoute,
+} from '../src/release/rolloutRouting';
 import type { RolloutEvent } from '../src/model/rolloutEvent';
 import { postWebhook } from '../src/release/rolloutWebhook';
 
@@ -26,13 +32,23 @@ export interface RolloutActivityOptions {
 }
 
 /** Rollout activities: routing writes, one analysis interval, notifications. Thin wrappers over src/release. */
-export function createRolloutActivities(pool: Pool, providers: ProviderDirectory, options: RolloutActivityOptions = {}) {
+export function createRolloutActivities(
+  pool: Pool,
+  providers: ProviderDirectory,
+  options: RolloutActivityOptions = {},
+) {
   return {
     applyStepRoute: (step: StepRoute) => applyStepRoute(pool, step),
     restoreStable: (request: RestoreRequest) => restoreStable(pool, request),
     promoteToProduction: (request: RestoreRequest & { version: string }) => promoteToProduction(pool, request),
     analyseCanary: (request: AnalysisRequest & { judgeModel: string }): Promise<AnalysisOutcome> =>
-      heartbeating(() => analyseCanary(pool, request.judgeSamples > 0 ? new Judge(pool, providers, request.judgeModel) : undefined, request)),
+      heartbeating(() =>
+        analyseCanary(
+          pool,
+          request.judgeSamples > 0 ? new Judge(pool, providers, request.judgeModel) : undefined,
+          request,
+        ),
+      ),
     async notifyRollout(event: RolloutEvent): Promise<void> {
       if (!options.webhookUrl) return;
       await postWebhook(options.webhookUrl, event);

@@ -26,12 +26,27 @@ for (const c of dataset.cases.filter((c) => c.id !== 'unknown-answer')) {
     ['right', right, 0.95],
     ['right-reworded', `Good question! ${right}`, 0.85],
     ['off-topic', wrong, 0.2],
-    ['invented', right.replace(/\d+/g, (d) => String(Number(d) * 3 + 7)).replace(/\.$/, ' and you also get a $499 voucher.'), 0.1],
+    [
+      'invented',
+      right.replace(/\d+/g, (d) => String(Number(d) * 3 + 7)).replace(/\.$/, ' and you also get a $499 voucher.'),
+      0.1,
+    ],
     ['refusal', "I'm sorry, but I can't help with that request.", 0.0],
     ['truncated', right.split(' ').slice(0, 3).join(' '), 0.3],
   ];
   for (const [kind, output, score] of examples) {
-    lines.push(JSON.stringify({ id: `${c.id}-${kind}`, kind: 'rubric', rubric, question, context, output, human_score: score, human_pass: score >= 0.5 }));
+    lines.push(
+      JSON.stringify({
+        id: `${c.id}-${kind}`,
+        kind: 'rubric',
+        rubric,
+        question,
+        context,
+        output,
+        human_score: score,
+        human_pass: score >= 0.5,
+      }),
+    );
   }
 }
 const out = path.join(ROOT, 'examples', 'labels', 'support-judge-labels.jsonl');

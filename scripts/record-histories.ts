@@ -23,7 +23,13 @@ import { tinyPrompt } from '../test/fixtures/prompts';
 import { labelMoveWorkflow, type LabelMoveInput } from '../workflows/labelMove';
 import { promotionWorkflow, type PromotionInput } from '../workflows/promotion';
 import { rolloutWorkflow } from '../workflows/rollout';
-import { pauseSignal, skipStepUpdate, resumeSignal, rollbackSignal, rolloutStatusQuery } from '../workflows/rolloutMessages';
+import {
+  pauseSignal,
+  skipStepUpdate,
+  resumeSignal,
+  rollbackSignal,
+  rolloutStatusQuery,
+} from '../workflows/rolloutMessages';
 import { DEFAULT_ROLLOUT_OPTIONS, type RolloutOptions } from '../src/model/rolloutOptions';
 import { parseSteps } from '../src/model/rolloutSteps';
 import { scheduledEvalWorkflow } from '../workflows/scheduledEval';
@@ -45,41 +51,99 @@ async function main(): Promise<void> {
   const server = await startDevServer(findTemporalTool('cli', env), { port: 7299 });
   try {
     await migrate(pool);
-    await pushPrompts(pool, [tinyPrompt('replay-fixture', '1.0.0', 'Hi {{who}}'), tinyPrompt('replay-fixture', '1.1.0', 'Hello {{who}}')], 'recorder');
+    await pushPrompts(
+      pool,
+      [tinyPrompt('replay-fixture', '1.0.0', 'Hi {{who}}'), tinyPrompt('replay-fixture', '1.1.0', 'Hello {{who}}')],
+      'recorder',
+    );
     const simulator = await startSimulator({ port: 0 });
     await fastSimulator(simulator);
     await pushSupportAnswer(pool);
     const dataset = exampleDataset();
     await storeDataset(pool, dataset);
     const workerConnection = await NativeConnection.connect({ address: server.address });
-    const providers = new ProviderDirectory(defaultProviderConfig({ ...env, FLIGHTDECK_SIMULATOR_PORT: simulator.port }), env);
-    const worker = await createFlightdeckWorker({ connection: workerConnection, namespace: 'default', pool, providers, taskQueue: 'record', workflowBundle: await bundleWorkflows() });
+    const providers = new ProviderDirectory(
+      defaultProviderConfig({ ...env, FLIGHTDECK_SIMULATOR_PORT: simulator.port }),
+      env,
+    );
+    const worker = await createFlightdeckWorker({
+      connection: workerConnection,
+      namespace: 'default',
+      pool,
+      providers,
+      taskQueue: 'record',
+      workflowBundle: await bundleWorkflows(),
+    });
     const connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });
     // The file name is the workflow id ('/' as '~'): replay needs the id the history was made with.
     const save = async (workflowId: string) => {
       const file = `${workflowId.replaceAll('/', '~')}.json`;
-      writeFileSync(path.join(OUT, file), `${historyToJSON(await client.workflow.getHandle(workflowId).fetchHistory())}\n`);
+      writeFileSync(
+        path.join(OUT, file),
+        `${historyToJSON(await client.workflow.getHandle(workflowId).fetchHistory())}\n`,
+      );
       console.log(`recorded ${file}`);
     };
-    const rollout = (steps: string): RolloutOptions => ({ ...DEFAULT_ROLLOUT_OPTIONS, steps: parseSteps(steps), intervalMs: 1000, judgeSamples: 0, judgeModel: DEFAULT_JUDGE_MODEL });
-    const promotion = (version: string): PromotionInput => ({ prompt: 'support-answer', version, datasetHash: dataset.hash, actor: 'recorder', judgeModel: DEFAULT_JUDGE_MODEL, repeat: 1, concurrency: 4, chunkSize: 5, rollout: rollout('100') });
+    const rollout = (steps: string): RolloutOptions => ({
+      ...DEFAULT_ROLLOUT_OPTIONS,
+      steps: parseSteps(steps),
+      intervalMs: 1000,
+      judgeSamples: 0,
+      judgeModel: DEFAULT_JUDGE_MODEL,
+    });
+    const promotion = (version: string): PromotionInput => ({
+      prompt: 'support-answer',
+      version,
+      datasetHash: dataset.hash,
+      actor: 'recorder',
+      judgeModel: DEFAULT_JUDGE_MODEL,
+      repeat: 1,
+      concurrency: 4,
+      chunkSize: 5,
+      rollout: rollout('100'),
+    });
     mkdirSync(OUT, { recursive: true });
     await worker.runUntil(async () => {
       const labelMoves: Array<[string, LabelMoveInput]> = [
-        ['labelMove-immediate', { name: 'replay-fixture', ref: '1.1.0', label: 'staging', actor: 'recorder', reason: 'record' }],
-        ['labelMove-scheduled', { name: 'replay-fixture', ref: '1.1.0', label: 'production', actor: 'recorder', reason: 'record', notBefore: new Date(Date.now() + 1500).toISOString() }],
+        [
+          'labelMove-immediate',
+          { name: 'replay-fixture', ref: '1.1.0', label: 'staging', actor: 'recorder', reason: 'record' },
+        ],
+        [
+          'labelMove-scheduled',
+          {
+            name: 'replay-fixture',
+            ref: '1.1.0',
+            label: 'production',
+            actor: 'recorder',
+            reason: 'record',
+            notBefore: new Date(Date.now() + 1500).toISOString(),
+          },
+        ],
       ];
       for (const [file, input] of labelMoves) {
-        await client.workflow.execute(labelMoveWorkflow, { taskQueue: 'record', workflowId: `record/${file}`, args: [input] });
+        await client.workflow.execute(labelMoveWorkflow, {
+          taskQueue: 'record',
+          workflowId: `record/${file}`,
+          args: [input],
+        });
         await save(`record/${file}`);
       }
-      await client.workflow.execute(promotionWorkflow, { taskQueue: 'record', workflowId: 'record/promotion-released', args: [promotion('1.1.0')] });
+      await client.workflow.execute(promotionWorkflow, {
+        taskQueue: 'record',
+        workflowId: 'record/promotion-released',
+        args: [promotion('1.1.0')],
+      });
       await save('record/promotion-released');
       await save('record/promotion-released/eval-baseline');
       await save('rollout/support-answer');
       // A rollout that people steer: pause, resume, promote a step, then roll back (every handler on record).
-      const steered = await client.workflow.start(rolloutWorkflow, { taskQueue: 'record', workflowId: 'rollout/replay-fixture', args: [{ ...rollout('1:1h,5:1h,100'), prompt: 'replay-fixture', version: '1.1.0', actor: 'recorder' }] });
+      const steered = await client.workflow.start(rolloutWorkflow, {
+        taskQueue: 'record',
+        workflowId: 'rollout/replay-fixture',
+        args: [{ ...rollout('1:1h,5:1h,100'), prompt: 'replay-fixture', version: '1.1.0', actor: 'recorder' }],
+      });
       const reach = async (test: (stage: string, step: number) => boolean) => {
         for (;;) {
           const status = await steered.query(rolloutStatusQuery).catch(() => undefined);
@@ -97,9 +161,16 @@ async function main(): Promise<void> {
       await steered.signal(rollbackSignal, { actor: 'recorder', reason: 'record' });
       await steered.result();
       await save('rollout/replay-fixture');
-      await client.workflow.execute(promotionWorkflow, { taskQueue: 'record', workflowId: 'record/promotion-gate-failed', args: [promotion('1.2.0')] });
+      await client.workflow.execute(promotionWorkflow, {
+        taskQueue: 'record',
+        workflowId: 'record/promotion-gate-failed',
+        args: [promotion('1.2.0')],
+      });
       await save('record/promotion-gate-failed');
-      await client.workflow.execute(scheduledEvalWorkflow, { taskQueue: 'record', workflowId: 'record/scheduled-eval' });
+      await client.workflow.execute(scheduledEvalWorkflow, {
+        taskQueue: 'record',
+        workflowId: 'record/scheduled-eval',
+      });
       await save('record/scheduled-eval');
     });
     await simulator.close();

@@ -42,7 +42,11 @@ const longest = codeFiles
   .sort((a, b) => b.lines - a.lines)
   .slice(0, 5);
 const longLines = sourceFiles(ALL_FOLDERS).reduce(
-  (sum, file) => sum + readFileSync(file, 'utf8').split('\n').filter((line) => line.length > 120).length,
+  (sum, file) =>
+    sum +
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.length > 120).length,
   0,
 );
 const edges = codeFiles.flatMap(importsOf);

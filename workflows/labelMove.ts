@@ -1,4 +1,13 @@
-import { ApplicationFailure, log, type ActivityOptions, proxyActivities, setCurrentDetails, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  log,
+  type ActivityOptions,
+  proxyActivities,
+  setCurrentDetails,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { RegistryActivities } from '../activities/registry';
 import { FlightdeckPrompt, FlightdeckStage } from '../src/model/searchAttributes';
 
@@ -40,22 +49,29 @@ export async function labelMoveWorkflow(input: LabelMoveInput): Promise<LabelMov
     { key: FlightdeckPrompt, value: input.name },
     { key: FlightdeckStage, value: 'scheduled' },
   ]);
-  const target = await resolvePromptVersion.executeWithOptions({ ...activityOptions, summary: `resolve ${input.name}@${input.ref}` }, [input.name, input.ref]);
+  const target = await resolvePromptVersion.executeWithOptions(
+    { ...activityOptions, summary: `resolve ${input.name}@${input.ref}` },
+    [input.name, input.ref],
+  );
   const details = (state: string) =>
-    setCurrentDetails(`| prompt | label | version | state |\n|---|---|---|---|\n| ${input.name} | ${input.label} | ${target.version} | ${state} |`);
+    setCurrentDetails(
+      `| prompt | label | version | state |\n|---|---|---|---|\n| ${input.name} | ${input.label} | ${target.version} | ${state} |`,
+    );
 
   if (input.notBefore) {
     const waitMs = Date.parse(input.notBefore) - Date.now();
-    if (Number.isNaN(waitMs)) throw ApplicationFailure.nonRetryable(`notBefore "${input.notBefore}" is not an ISO time`, 'InputError');
+    if (Number.isNaN(waitMs))
+      throw ApplicationFailure.nonRetryable(`notBefore "${input.notBefore}" is not an ISO time`, 'InputError');
     if (waitMs > 0) {
       details(`waiting until ${input.notBefore}`);
       await sleep(waitMs, { summary: `until ${input.notBefore}` });
     }
   }
   details('moving');
-  const result = await moveLabel.executeWithOptions({ ...activityOptions, summary: `point ${input.label} at ${target.version}` }, [
-    { name: input.name, label: input.label, version: target.version, actor: input.actor, reason: input.reason },
-  ]);
+  const result = await moveLabel.executeWithOptions(
+    { ...activityOptions, summary: `point ${input.label} at ${target.version}` },
+    [{ name: input.name, label: input.label, version: target.version, actor: input.actor, reason: input.reason }],
+  );
   upsertSearchAttributes([{ key: FlightdeckStage, value: 'done' }]);
   details(result.changed ? `moved from ${result.from ?? '(none)'}` : 'already there');
   log.info('label moved', { workflowId: workflowInfo().workflowId, ...result });

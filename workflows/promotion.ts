@@ -50,7 +50,15 @@ const audit = proxyActivities<RolloutActivities>(options);
  */
 export async function promotionWorkflow(input: PromotionInput): Promise<PromotionStatus> {
   const info = workflowInfo();
-  const status: PromotionStatus = { workflowId: info.workflowId, prompt: input.prompt, version: input.version, datasetHash: input.datasetHash, skipEval: input.skipEval, stage: input.skipEval ? 'rolling-out' : 'evaluating-baseline', history: [] };
+  const status: PromotionStatus = {
+    workflowId: info.workflowId,
+    prompt: input.prompt,
+    version: input.version,
+    datasetHash: input.datasetHash,
+    skipEval: input.skipEval,
+    stage: input.skipEval ? 'rolling-out' : 'evaluating-baseline',
+    history: [],
+  };
   let cancelled: Attribution | undefined;
   setHandler(statusQuery, () => status);
   setHandler(cancelSignal, (by) => {
@@ -67,12 +75,21 @@ export async function promotionWorkflow(input: PromotionInput): Promise<Promotio
     setCurrentDetails(promotionDetails(status));
   };
 
-  const production = await registry.resolvePromptVersion.executeWithOptions({ ...options, summary: `resolve ${input.prompt} production` }, [input.prompt, 'production']);
+  const production = await registry.resolvePromptVersion.executeWithOptions(
+    { ...options, summary: `resolve ${input.prompt} production` },
+    [input.prompt, 'production'],
+  );
   status.baselineVersion = production.version;
 
   if (input.skipEval) {
     await audit.recordAudit.executeWithOptions({ ...options, summary: 'audit: eval skipped' }, [
-      { actor: input.actor, action: 'promotion.skip-eval', subject: input.prompt, reason: input.reason ?? 'emergency fix', details: { version: input.version, workflowId: info.workflowId } },
+      {
+        actor: input.actor,
+        action: 'promotion.skip-eval',
+        subject: input.prompt,
+        reason: input.reason ?? 'emergency fix',
+        details: { version: input.version, workflowId: info.workflowId },
+      },
     ]);
   } else {
     const evalInput = (ref: string, role: string, baselineRunId?: string): EvalWorkflowInput => ({
@@ -88,18 +105,30 @@ export async function promotionWorkflow(input: PromotionInput): Promise<Promotio
     });
 
     enter('evaluating-baseline', `production is ${production.version}`);
-    const baseline = await executeChild(evalWorkflow, { workflowId: `${info.workflowId}/eval-baseline`, args: [evalInput(production.version, 'baseline')] });
+    const baseline = await executeChild(evalWorkflow, {
+      workflowId: `${info.workflowId}/eval-baseline`,
+      args: [evalInput(production.version, 'baseline')],
+    });
     status.baselineRunId = baseline.runId;
 
     enter('evaluating');
-    const candidate = await executeChild(evalWorkflow, { workflowId: `${info.workflowId}/eval-candidate`, args: [evalInput(input.version, 'candidate', baseline.runId)] });
+    const candidate = await executeChild(evalWorkflow, {
+      workflowId: `${info.workflowId}/eval-candidate`,
+      args: [evalInput(input.version, 'candidate', baseline.runId)],
+    });
     status.candidateRunId = candidate.runId;
     status.passRate = candidate.passRate;
     status.gate = { passed: candidate.passed, checks: candidate.checks };
 
     if (!candidate.passed) {
       await evals.rejectPromptVersion.executeWithOptions({ ...options, summary: 'reject: the eval gate failed' }, [
-        { prompt: input.prompt, version: input.version, reason: 'eval gate failed', actor: 'promotion-workflow', report: candidate.report },
+        {
+          prompt: input.prompt,
+          version: input.version,
+          reason: 'eval gate failed',
+          actor: 'promotion-workflow',
+          report: candidate.report,
+        },
       ]);
       status.reason = 'eval gate failed';
       enter('rejected', 'eval gate failed');
@@ -112,7 +141,13 @@ export async function promotionWorkflow(input: PromotionInput): Promise<Promotio
       return status;
     }
     await registry.moveLabel.executeWithOptions({ ...options, summary: `staging → ${input.version}` }, [
-      { name: input.prompt, label: 'staging', version: input.version, actor: input.actor, reason: `eval gate passed (run ${candidate.runId})` },
+      {
+        name: input.prompt,
+        label: 'staging',
+        version: input.version,
+        actor: input.actor,
+        reason: `eval gate passed (run ${candidate.runId})`,
+      },
     ]);
   }
 
@@ -121,7 +156,10 @@ export async function promotionWorkflow(input: PromotionInput): Promise<Promotio
   status.rollout = rollout;
   status.reason = rollout.decisions.at(-1)?.reason;
   status.decidedBy = rollout.decisions.at(-1)?.by;
-  enter(rollout.stage === 'completed' ? 'promoted' : rollout.stage === 'superseded' ? 'superseded' : 'rolled-back', status.reason);
+  enter(
+    rollout.stage === 'completed' ? 'promoted' : rollout.stage === 'superseded' ? 'superseded' : 'rolled-back',
+    status.reason,
+  );
   return status;
 }
 
@@ -138,7 +176,9 @@ async function releaseThroughCanary(input: PromotionInput): Promise<RolloutStatu
     try {
       return await executeChild(rolloutWorkflow, {
         workflowId,
-        args: [{ ...input.rollout, prompt: input.prompt, version: input.version, actor: input.actor, reason: input.reason }],
+        args: [
+          { ...input.rollout, prompt: input.prompt, version: input.version, actor: input.actor, reason: input.reason },
+        ],
         staticSummary: `Canary of ${input.prompt}@${input.version}`,
         staticDetails: `Steps: ${describeSteps(input.rollout.steps)}. Signals: pause, resume, approve, rollback; updates: promote, promoteFull; query: status.`,
       });

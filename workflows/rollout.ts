@@ -19,9 +19,28 @@ import { analysisWindowStart } from '../src/model/rolloutHold';
 import { nextAction } from '../src/model/rolloutNextAction';
 import type { RolloutOptions } from '../src/model/rolloutOptions';
 import { RolloutState } from '../src/model/rolloutState';
-import { failureReason, initialRolloutStatus, isFinished, liveStage, percent, rolloutDetails, stepLabel, type RolloutStage, type RolloutStatus } from '../src/model/rolloutStatus';
+import {
+  failureReason,
+  initialRolloutStatus,
+  isFinished,
+  liveStage,
+  percent,
+  rolloutDetails,
+  stepLabel,
+  type RolloutStage,
+  type RolloutStatus,
+} from '../src/model/rolloutStatus';
 import { FlightdeckPrompt, FlightdeckStage, FlightdeckWeight } from '../src/model/searchAttributes';
-import { approveSignal, finishNowUpdate, pauseSignal, resumeSignal, rollbackSignal, rolloutStatusQuery, skipStepUpdate, supersedeSignal } from './rolloutMessages';
+import {
+  approveSignal,
+  finishNowUpdate,
+  pauseSignal,
+  resumeSignal,
+  rollbackSignal,
+  rolloutStatusQuery,
+  skipStepUpdate,
+  supersedeSignal,
+} from './rolloutMessages';
 
 export interface RolloutInput extends RolloutOptions {
   prompt: string;
@@ -44,8 +63,15 @@ const DEFAULT_HISTORY_LIMIT = 4000;
 // Routing writes retry for about two minutes, with a short timeout so a worker that died mid-write
 // is replaced quickly; past that the workflow fails loudly and `flightdeck rollback` writes the
 // route itself. The analysis heartbeats for the same reason.
-const ROUTING: ActivityOptions = { startToCloseTimeout: '10 seconds', retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 30 } };
-const ANALYSIS: ActivityOptions = { startToCloseTimeout: '3 minutes', heartbeatTimeout: '5 seconds', retry: { maximumAttempts: 5 } };
+const ROUTING: ActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 30 },
+};
+const ANALYSIS: ActivityOptions = {
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '5 seconds',
+  retry: { maximumAttempts: 5 },
+};
 const WEBHOOK: ActivityOptions = { startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } };
 const REGISTRY: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 10 } };
 const rollout = proxyActivities<RolloutActivities>(ROUTING);
@@ -60,7 +86,15 @@ const registry = proxyActivities<RegistryActivities>(REGISTRY);
 export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatus> {
   const bucketSalt = input.bucketSalt ?? uuid4();
   // Handlers must exist before the first await, so the state is built first and the baseline filled in after.
-  const status = input.state ?? initialRolloutStatus({ workflowId: workflowInfo().workflowId, prompt: input.prompt, version: input.version, baselineVersion: '', steps: input.steps });
+  const status =
+    input.state ??
+    initialRolloutStatus({
+      workflowId: workflowInfo().workflowId,
+      prompt: input.prompt,
+      version: input.version,
+      baselineVersion: '',
+      steps: input.steps,
+    });
   const state = new RolloutState(status, (stage) => show(status, stage));
   listen(state);
   const run = new RolloutRun(input, state, bucketSalt);
@@ -101,10 +135,22 @@ export async function rolloutWorkflow(input: RolloutInput): Promise<RolloutStatu
 /** The messages on-call sends; each is a method of the state. */
 function listen(state: RolloutState): void {
   setHandler(rolloutStatusQuery, () => state.status);
-  setHandler(pauseSignal, state.signal('pause', (by) => state.pause(by)));
-  setHandler(resumeSignal, state.signal('resume', (by) => state.resume(by)));
-  setHandler(approveSignal, state.signal('approve', (by) => state.approve(by)));
-  setHandler(rollbackSignal, state.signal('rollback', (by) => state.intend('abort', by)));
+  setHandler(
+    pauseSignal,
+    state.signal('pause', (by) => state.pause(by)),
+  );
+  setHandler(
+    resumeSignal,
+    state.signal('resume', (by) => state.resume(by)),
+  );
+  setHandler(
+    approveSignal,
+    state.signal('approve', (by) => state.approve(by)),
+  );
+  setHandler(
+    rollbackSignal,
+    state.signal('rollback', (by) => state.intend('abort', by)),
+  );
   setHandler(supersedeSignal, (raw) => state.supersede(raw));
   const validator = (raw: unknown) => state.assertLive(raw);
   setHandler(
@@ -139,7 +185,8 @@ function show(status: RolloutStatus, stage?: RolloutStage): void {
   setCurrentDetails(rolloutDetails(status));
 }
 
-const historyIsLong = (input: RolloutInput) => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+const historyIsLong = (input: RolloutInput) =>
+  workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? DEFAULT_HISTORY_LIMIT);
 
 /** The activities of each action, and what the state records after them. */
 class RolloutRun {
@@ -155,19 +202,39 @@ class RolloutRun {
 
   async start(): Promise<void> {
     const { input } = this;
-    const baseline = await registry.resolvePromptVersion.executeWithOptions({ ...REGISTRY, summary: `resolve ${input.prompt} production` }, [input.prompt, 'production']);
+    const baseline = await registry.resolvePromptVersion.executeWithOptions(
+      { ...REGISTRY, summary: `resolve ${input.prompt} production` },
+      [input.prompt, 'production'],
+    );
     this.state.started(baseline.version, input.actor, input.reason);
-    await this.notify('start', `rollout started by ${input.actor} over ${this.status.steps.length} steps (baseline ${this.status.baselineVersion})`);
+    await this.notify(
+      'start',
+      `rollout started by ${input.actor} over ${this.status.steps.length} steps (baseline ${this.status.baselineVersion})`,
+    );
   }
 
-  async backToStable(stage: 'aborted' | 'superseded', by: string, reason: string, details?: Record<string, unknown>): Promise<void> {
-    await rollout.restoreStable.executeWithOptions({ ...ROUTING, summary: `100% back on ${this.status.baselineVersion}` }, [{ prompt: this.status.prompt, actor: by, reason, details }]);
+  async backToStable(
+    stage: 'aborted' | 'superseded',
+    by: string,
+    reason: string,
+    details?: Record<string, unknown>,
+  ): Promise<void> {
+    await rollout.restoreStable.executeWithOptions(
+      { ...ROUTING, summary: `100% back on ${this.status.baselineVersion}` },
+      [{ prompt: this.status.prompt, actor: by, reason, details }],
+    );
     this.state.rolledBack(stage, by, reason);
-    await this.notify(stage === 'aborted' ? 'abort' : 'supersede', `rolled back to ${this.status.baselineVersion}: ${reason}`);
+    await this.notify(
+      stage === 'aborted' ? 'abort' : 'supersede',
+      `rolled back to ${this.status.baselineVersion}: ${reason}`,
+    );
   }
 
   async finish(how: 'complete' | 'finish-now', by: string, reason: string): Promise<void> {
-    await rollout.promoteToProduction.executeWithOptions({ ...ROUTING, summary: `production → ${this.status.version}` }, [{ prompt: this.status.prompt, version: this.status.version, actor: by, reason }]);
+    await rollout.promoteToProduction.executeWithOptions(
+      { ...ROUTING, summary: `production → ${this.status.version}` },
+      [{ prompt: this.status.prompt, version: this.status.version, actor: by, reason }],
+    );
     this.state.finished(how, by, reason);
     await this.notify('complete', `is production (${reason})`);
   }
@@ -176,11 +243,32 @@ class RolloutRun {
     const { input, status } = this;
     const step = this.state.enteringStep();
     const routed = await rollout.applyStepRoute.executeWithOptions(
-      { ...ROUTING, summary: step.shadow ? `shadow ${percent(input.shadowSampleBp)} of traffic` : `route ${percent(step.weightBp)} to ${status.version}` },
-      [{ prompt: status.prompt, version: status.version, weightBp: step.weightBp, shadow: step.shadow === true, shadowSampleBp: input.shadowSampleBp, actor: input.actor, reason: `rollout step ${status.stepIndex + 1}`, bucketSalt: this.bucketSalt }],
+      {
+        ...ROUTING,
+        summary: step.shadow
+          ? `shadow ${percent(input.shadowSampleBp)} of traffic`
+          : `route ${percent(step.weightBp)} to ${status.version}`,
+      },
+      [
+        {
+          prompt: status.prompt,
+          version: status.version,
+          weightBp: step.weightBp,
+          shadow: step.shadow === true,
+          shadowSampleBp: input.shadowSampleBp,
+          actor: input.actor,
+          reason: `rollout step ${status.stepIndex + 1}`,
+          bucketSalt: this.bucketSalt,
+        },
+      ],
     );
     this.state.stepEntered(routed.effectiveAt);
-    await this.notify('step', step.shadow ? `shadow step: ${percent(input.shadowSampleBp)} of requests mirrored` : `now serves ${percent(step.weightBp)} of traffic`);
+    await this.notify(
+      'step',
+      step.shadow
+        ? `shadow step: ${percent(input.shadowSampleBp)} of requests mirrored`
+        : `now serves ${percent(step.weightBp)} of traffic`,
+    );
   }
 
   async waitWhilePaused(): Promise<void> {
@@ -200,28 +288,40 @@ class RolloutRun {
     });
     if (interrupted()) return;
     const at = new Date().toISOString();
-    const outcome = await this.unlessInterrupted(() => rollout.analyseCanary.executeWithOptions({ ...ANALYSIS, summary: `analyse step ${status.stepIndex + 1}` }, [
-      {
-        workflowId: status.workflowId,
-        prompt: status.prompt,
-        candidateVersion: status.version,
-        stepIndex: status.stepIndex,
-        weightBp: step.weightBp,
-        shadow: step.shadow === true,
-        from: analysisWindowStart(step, this.input.intervalMs, Date.now()),
-        to: at,
-        judgeSamples: this.input.judgeSamples,
-        judgeModel: this.input.judgeModel,
-      },
-    ])).catch((error: Error): AnalysisOutcome => ({ verdict: 'inconclusive', canaryRequests: 0, baselineRequests: 0, metrics: [], error: `analysis failed: ${error.message.slice(0, 300)}` }));
+    const outcome = await this.unlessInterrupted(() =>
+      rollout.analyseCanary.executeWithOptions({ ...ANALYSIS, summary: `analyse step ${status.stepIndex + 1}` }, [
+        {
+          workflowId: status.workflowId,
+          prompt: status.prompt,
+          candidateVersion: status.version,
+          stepIndex: status.stepIndex,
+          weightBp: step.weightBp,
+          shadow: step.shadow === true,
+          from: analysisWindowStart(step, this.input.intervalMs, Date.now()),
+          to: at,
+          judgeSamples: this.input.judgeSamples,
+          judgeModel: this.input.judgeModel,
+        },
+      ]),
+    ).catch((error: Error): AnalysisOutcome => ({
+      verdict: 'inconclusive',
+      canaryRequests: 0,
+      baselineRequests: 0,
+      metrics: [],
+      error: `analysis failed: ${error.message.slice(0, 300)}`,
+    }));
     if (!outcome) return; // on-call asked for something: the loop acts on it now
     // An analysis that cannot run counts as inconclusive: enough of them pause the rollout for a human.
     const analysed = state.analysed(outcome, at, Date.now(), this.input.limits);
     switch (analysed.outcome) {
       case 'abort':
-        return this.backToStable('aborted', 'canary-analysis', failureReason(analysed.summary), { analysis: analysed.summary });
+        return this.backToStable('aborted', 'canary-analysis', failureReason(analysed.summary), {
+          analysis: analysed.summary,
+        });
       case 'pause':
-        return state.pausedByAnalysis(`more than ${this.input.limits.inconclusiveLimit} inconclusive analyses in a row (too little traffic?); look at the numbers, then resume or abort`);
+        return state.pausedByAnalysis(
+          `more than ${this.input.limits.inconclusiveLimit} inconclusive analyses in a row (too little traffic?); look at the numbers, then resume or abort`,
+        );
       case 'advance':
         return state.stepLeft('advance', 'canary-analysis', 'hold over, last analysis passed');
       case 'continue':
@@ -248,7 +348,9 @@ class RolloutRun {
   private async notify(kind: RolloutEvent['kind'], text: string): Promise<void> {
     // A webhook that is down must never hold up or fail a rollout, nor delay a rollback.
     await this.unlessInterrupted(() =>
-      rollout.notifyRollout.executeWithOptions({ ...WEBHOOK, summary: `webhook: ${kind}` }, [{ kind, prompt: this.status.prompt, version: this.status.version, text, workflowId: this.status.workflowId }]),
+      rollout.notifyRollout.executeWithOptions({ ...WEBHOOK, summary: `webhook: ${kind}` }, [
+        { kind, prompt: this.status.prompt, version: this.status.version, text, workflowId: this.status.workflowId },
+      ]),
     ).catch(() => undefined);
   }
 }

@@ -3,7 +3,10 @@ import type { EvalActivities } from '../activities/evals';
 import { DEFAULT_EVAL_CHUNK_SIZE, DEFAULT_EVAL_CONCURRENCY, DEFAULT_JUDGE_MODEL } from '../src/model/evalDefaults';
 import { evalWorkflow } from './evalRun';
 
-const { listScheduledEvals, checkForEvalDrop } = proxyActivities<EvalActivities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
+const { listScheduledEvals, checkForEvalDrop } = proxyActivities<EvalActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5 },
+});
 
 export interface ScheduledEvalResult {
   prompt: string;
@@ -26,7 +29,18 @@ export async function scheduledEvalWorkflow(): Promise<ScheduledEvalResult[]> {
     try {
       const run = await executeChild(evalWorkflow, {
         workflowId: `scheduled-eval/${prompt}/${day}/${info.runId}`,
-        args: [{ prompt, ref: 'production', datasetHash: hash, runId: `scheduled/${prompt}/${info.runId}`, repeat: 1, judgeModel: DEFAULT_JUDGE_MODEL, chunkSize: DEFAULT_EVAL_CHUNK_SIZE, concurrency: DEFAULT_EVAL_CONCURRENCY }],
+        args: [
+          {
+            prompt,
+            ref: 'production',
+            datasetHash: hash,
+            runId: `scheduled/${prompt}/${info.runId}`,
+            repeat: 1,
+            judgeModel: DEFAULT_JUDGE_MODEL,
+            chunkSize: DEFAULT_EVAL_CHUNK_SIZE,
+            concurrency: DEFAULT_EVAL_CONCURRENCY,
+          },
+        ],
       });
       const drop = await checkForEvalDrop({ runId: run.runId });
       results.push({ prompt, runId: run.runId, passed: run.passed, alerted: drop.alerted });
@@ -35,6 +49,8 @@ export async function scheduledEvalWorkflow(): Promise<ScheduledEvalResult[]> {
       results.push({ prompt, error: (error as Error).message });
     }
   }
-  setCurrentDetails(`Scheduled eval ${day}: ${results.length} prompts, ${results.filter((r) => r.alerted).length} alerts`);
+  setCurrentDetails(
+    `Scheduled eval ${day}: ${results.length} prompts, ${results.filter((r) => r.alerted).length} alerts`,
+  );
   return results;
 }

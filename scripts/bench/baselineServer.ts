@@ -9,7 +9,13 @@ const body = JSON.stringify({
   object: 'chat.completion',
   created: 0,
   model: 'baseline',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Items can be returned within 30 days of delivery.' }, finish_reason: 'stop' }],
+  choices: [
+    {
+      index: 0,
+      message: { role: 'assistant', content: 'Items can be returned within 30 days of delivery.' },
+      finish_reason: 'stop',
+    },
+  ],
   usage: { prompt_tokens: 40, completion_tokens: 10, total_tokens: 50 },
 });
 

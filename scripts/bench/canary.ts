@@ -18,7 +18,13 @@ import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { scratchDatabaseFor } from '../../src/db/scratchDatabase';
 import { measureLive, type LiveResult } from './canaryLive';
-import { HEALTHY, simulateCanary, type CanaryOutcome, type SimulationSettings, type TrafficShape } from './canarySimulation';
+import {
+  HEALTHY,
+  simulateCanary,
+  type CanaryOutcome,
+  type SimulationSettings,
+  type TrafficShape,
+} from './canarySimulation';
 import { numberFlag } from './flags';
 
 const CANARIES = numberFlag('canaries', 200);
@@ -48,12 +54,18 @@ const median = (values: number[]) => {
   return sorted.length ? sorted[Math.floor(sorted.length / 2)]! : NaN;
 };
 const pct = (part: number, whole: number) => `${((part / whole) * 100).toFixed(1)}%`;
-const ms = (values: number[]) => ({ n: values.length, medianMs: Math.round(median(values)), maxMs: Math.round(Math.max(...values)) });
+const ms = (values: number[]) => ({
+  n: values.length,
+  medianMs: Math.round(median(values)),
+  maxMs: Math.round(Math.max(...values)),
+});
 
 async function main(): Promise<void> {
   log(`Simulating canaries at ${RATE} req/s: steps 1/5/25/50% with 10-minute holds, analysis every minute…`);
   const simulated = SCENARIOS.map(([name, shape, count]) => {
-    const outcomes: CanaryOutcome[] = Array.from({ length: count }, (_, i) => simulateCanary(shape, SETTINGS, 7919 * (i + 1)));
+    const outcomes: CanaryOutcome[] = Array.from({ length: count }, (_, i) =>
+      simulateCanary(shape, SETTINGS, 7919 * (i + 1)),
+    );
     log(`  ${name}: ${count} canaries`);
     return { name, count, outcomes };
   });
@@ -75,11 +87,29 @@ async function main(): Promise<void> {
   console.log(`\nSimulated canaries (the real judge and policy; ${RATE} req/s; default rules and limits)\n`);
   console.log(
     table(
-      ['SCENARIO', 'CANARIES', 'ABORTED', 'PAUSED', 'COMPLETED', 'MEDIAN MIN TO ABORT', 'MEDIAN CANARY REQS TO ABORT', 'FAILING METRICS'],
+      [
+        'SCENARIO',
+        'CANARIES',
+        'ABORTED',
+        'PAUSED',
+        'COMPLETED',
+        'MEDIAN MIN TO ABORT',
+        'MEDIAN CANARY REQS TO ABORT',
+        'FAILING METRICS',
+      ],
       simulated.map(({ name, count, outcomes }) => {
         const aborted = outcomes.filter((o) => o.outcome === 'aborted');
         const metrics = [...new Set(aborted.flatMap((o) => o.failedMetrics))].join(', ') || '-';
-        return [name, count, pct(aborted.length, count), pct(outcomes.filter((o) => o.outcome === 'paused').length, count), pct(outcomes.filter((o) => o.outcome === 'completed').length, count), aborted.length ? median(aborted.map((o) => o.minutes)) : '-', aborted.length ? median(aborted.map((o) => o.candidateRequests)) : '-', metrics];
+        return [
+          name,
+          count,
+          pct(aborted.length, count),
+          pct(outcomes.filter((o) => o.outcome === 'paused').length, count),
+          pct(outcomes.filter((o) => o.outcome === 'completed').length, count),
+          aborted.length ? median(aborted.map((o) => o.minutes)) : '-',
+          aborted.length ? median(aborted.map((o) => o.candidateRequests)) : '-',
+          metrics,
+        ];
       }),
     ),
   );
@@ -88,9 +118,17 @@ async function main(): Promise<void> {
     const rows = [
       ['injected regression → 100% on stable (goal ≤ 30 s)', ms(live.regressionToStableMs)],
       ['rollback signal in a hold → last gateway on stable (goal ≤ 1 s)', ms(live.signalToStableMs)],
-      ['rollback signal during a slow-judge analysis → last gateway on stable (goal ≤ 1 s)', ms(live.signalDuringSlowAnalysisMs)],
+      [
+        'rollback signal during a slow-judge analysis → last gateway on stable (goal ≤ 1 s)',
+        ms(live.signalDuringSlowAnalysisMs),
+      ],
     ] as const;
-    console.log(table(['FROM → TO', 'TRIALS', 'MEDIAN MS', 'MAX MS'], rows.map(([name, r]) => [name, r.n, r.medianMs, r.maxMs])));
+    console.log(
+      table(
+        ['FROM → TO', 'TRIALS', 'MEDIAN MS', 'MAX MS'],
+        rows.map(([name, r]) => [name, r.n, r.medianMs, r.maxMs]),
+      ),
+    );
   }
 
   const out = path.join(REPO, 'bench-results', 'canary.json');
@@ -101,7 +139,9 @@ async function main(): Promise<void> {
     abortRate: outcomes.filter((o) => o.outcome === 'aborted').length / count,
     pauseRate: outcomes.filter((o) => o.outcome === 'paused').length / count,
     medianMinutesToAbort: median(outcomes.filter((o) => o.outcome === 'aborted').map((o) => o.minutes)),
-    medianCanaryRequestsToAbort: median(outcomes.filter((o) => o.outcome === 'aborted').map((o) => o.candidateRequests)),
+    medianCanaryRequestsToAbort: median(
+      outcomes.filter((o) => o.outcome === 'aborted').map((o) => o.candidateRequests),
+    ),
   }));
   writeFileSync(out, `${JSON.stringify({ settings: SETTINGS, simulated: summary, live }, null, 2)}\n`);
   console.log(`\nWrote ${path.relative(REPO, out)}`);

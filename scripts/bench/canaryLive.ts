@@ -27,7 +27,10 @@ const PORTS = { temporal: 17233, ui: 18233, simulator: 18798, gateway: 18797, ga
 const REPO = path.join(__dirname, '..', '..');
 
 const version = (v: string, model: string) =>
-  parsePromptFile(`name: ${PROMPT}\nversion: ${v}\nowner: bench\nmodel: ${model}\nvariables: { q: { type: string } }\ntemplate: { user: "{{q}}" }\n`, `${PROMPT}-${v}.yaml`);
+  parsePromptFile(
+    `name: ${PROMPT}\nversion: ${v}\nowner: bench\nmodel: ${model}\nvariables: { q: { type: string } }\ntemplate: { user: "{{q}}" }\n`,
+    `${PROMPT}-${v}.yaml`,
+  );
 
 export interface LiveResult {
   requestsPerSecond: number;
@@ -49,7 +52,11 @@ function paceTraffic(urls: string[], key: string, perSecond: number): () => Prom
   const timer = setInterval(() => {
     for (let i = 0; i < perSecond / 100; i++) {
       const url = urls[sent % urls.length]!;
-      const call = fetch(`${url}/v1/prompts/${PROMPT}/run`, { method: 'POST', body: JSON.stringify({ variables: { q: 'Is shipping free?' }, user: `app-${sent++}` }), headers: { authorization: `Bearer ${key}` } })
+      const call = fetch(`${url}/v1/prompts/${PROMPT}/run`, {
+        method: 'POST',
+        body: JSON.stringify({ variables: { q: 'Is shipping free?' }, user: `app-${sent++}` }),
+        headers: { authorization: `Bearer ${key}` },
+      })
         .then((res) => res.arrayBuffer())
         .catch(() => undefined);
       inFlight.add(call);
@@ -68,31 +75,49 @@ function paceTraffic(urls: string[], key: string, perSecond: number): () => Prom
  * Bucketing is salted with a secret of each rollout, so the operator's side (Postgres) is asked for it.
  */
 async function candidateUser(pool: Pool, weightBp: number): Promise<string> {
-  const { rows } = await pool.query<{ experiment_id: string }>('SELECT experiment_id FROM routes WHERE prompt_name = $1', [PROMPT]);
+  const { rows } = await pool.query<{ experiment_id: string }>(
+    'SELECT experiment_id FROM routes WHERE prompt_name = $1',
+    [PROMPT],
+  );
   const experimentId = rows[0]!.experiment_id;
   for (let i = 0; ; i++) if (inCandidateBucket(experimentId, `probe-${i}`, weightBp)) return `probe-${i}`;
 }
 
 async function servedVersion(url: string, key: string, user: string): Promise<string | null> {
-  const res = await fetch(`${url}/v1/prompts/${PROMPT}/run`, { method: 'POST', body: JSON.stringify({ variables: { q: 'probe' }, user }), headers: { authorization: `Bearer ${key}` } });
+  const res = await fetch(`${url}/v1/prompts/${PROMPT}/run`, {
+    method: 'POST',
+    body: JSON.stringify({ variables: { q: 'probe' }, user }),
+    headers: { authorization: `Bearer ${key}` },
+  });
   await res.arrayBuffer();
   return res.status === 200 ? res.headers.get('x-flightdeck-prompt-version') : null;
 }
 
 /** Poll every gateway until each serves `stable` to the candidate's user; the time the last one did. */
-async function allServe(urls: string[], key: string, user: string, stable: string, deadlineMs = 120_000): Promise<number> {
+async function allServe(
+  urls: string[],
+  key: string,
+  user: string,
+  stable: string,
+  deadlineMs = 120_000,
+): Promise<number> {
   const started = performance.now();
   await Promise.all(
     urls.map(async (url) => {
       while ((await servedVersion(url, key, user)) !== stable) {
-        if (performance.now() - started > deadlineMs) throw new Error(`${url} still serves the candidate after ${deadlineMs} ms`);
+        if (performance.now() - started > deadlineMs)
+          throw new Error(`${url} still serves the candidate after ${deadlineMs} ms`);
       }
     }),
   );
   return performance.now();
 }
 
-export async function measureLive(pool: Pool, databaseUrl: string, options: { perSecond: number; trials: number; log: (line: string) => void }): Promise<LiveResult> {
+export async function measureLive(
+  pool: Pool,
+  databaseUrl: string,
+  options: { perSecond: number; trials: number; log: (line: string) => void },
+): Promise<LiveResult> {
   const home = mkdtempSync(path.join(tmpdir(), 'fd-bench-canary-'));
   const env = {
     ...process.env,
@@ -110,7 +135,11 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
   const urls = [`http://127.0.0.1:${PORTS.gateway}`, `http://127.0.0.1:${PORTS.gateway2}`];
   options.log('Live: starting `flightdeck dev` (Temporal, simulator, gateway, worker) and a second gateway…');
   children.push(await startChildServer([bin, 'dev'], `${urls[0]}/healthz`, { env, timeoutMs: 180_000 }));
-  children.push(await startChildServer([bin, 'gateway'], `${urls[1]}/healthz`, { env: { ...env, FLIGHTDECK_GATEWAY_PORT: String(PORTS.gateway2) } }));
+  children.push(
+    await startChildServer([bin, 'gateway'], `${urls[1]}/healthz`, {
+      env: { ...env, FLIGHTDECK_GATEWAY_PORT: String(PORTS.gateway2) },
+    }),
+  );
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const client = new Client({ connection });
   try {
@@ -118,10 +147,24 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
     const sim = `http://127.0.0.1:${PORTS.simulator}/admin/profiles`;
     await fetch(`${sim}/default`, { method: 'PUT', body: JSON.stringify(quick) });
     // The candidate runs on its own (cheaper) model, so a fault there hits the candidate only.
-    await pushPrompts(pool, [version('1.0.0', 'gpt-4o-mini-2024-07-18'), version('1.1.0', 'gpt-4.1-nano-2025-04-14')], 'bench');
-    const { apiKey } = await createTenant(pool, { id: `bench-${Date.now().toString(36)}`, tier: 'free', experimentsOptIn: false, actor: 'bench' });
+    await pushPrompts(
+      pool,
+      [version('1.0.0', 'gpt-4o-mini-2024-07-18'), version('1.1.0', 'gpt-4.1-nano-2025-04-14')],
+      'bench',
+    );
+    const { apiKey } = await createTenant(pool, {
+      id: `bench-${Date.now().toString(36)}`,
+      tier: 'free',
+      experimentsOptIn: false,
+      actor: 'bench',
+    });
     const stopTraffic = paceTraffic(urls, apiKey, options.perSecond);
-    const result: LiveResult = { requestsPerSecond: options.perSecond, regressionToStableMs: [], signalToStableMs: [], signalDuringSlowAnalysisMs: [] };
+    const result: LiveResult = {
+      requestsPerSecond: options.perSecond,
+      regressionToStableMs: [],
+      signalToStableMs: [],
+      signalDuringSlowAnalysisMs: [],
+    };
 
     /**
      * A 5% canary, live and healthy (a passing analysis on record). Right after a trial the
@@ -131,7 +174,19 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
     const startCanary = async (judgeSamples = 0) => {
       for (;;) {
         await fetch(`${sim}/gpt-4.1-nano-2025-04-14`, { method: 'PUT', body: JSON.stringify(quick) });
-        const input = await preparePromotion(pool, { ref: { name: PROMPT, ref: '1.1.0' }, skipEval: true, reason: 'bench', steps: '5:1h,100', interval: '1s', judgeSamples, inconclusiveLimit: 1000, judgeModel: DEFAULT_JUDGE_MODEL, repeat: 1, concurrency: 1, actor: 'bench' });
+        const input = await preparePromotion(pool, {
+          ref: { name: PROMPT, ref: '1.1.0' },
+          skipEval: true,
+          reason: 'bench',
+          steps: '5:1h,100',
+          interval: '1s',
+          judgeSamples,
+          inconclusiveLimit: 1000,
+          judgeModel: DEFAULT_JUDGE_MODEL,
+          repeat: 1,
+          concurrency: 1,
+          actor: 'bench',
+        });
         const since = Date.now() - 1000;
         const promotion = client.workflow.getHandle((await startPromotion(client, pool, input)).workflowId);
         const rollout = client.workflow.getHandle(rolloutWorkflowId(PROMPT));
@@ -141,9 +196,12 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
             .query(rolloutStatusQuery)
             .then((s) => (Date.parse(s.decisions[0]?.at ?? '') >= since ? s : undefined))
             .catch(() => undefined);
-          if (status?.stage === 'canary' && status.analyses.some((a) => a.verdict === 'pass')) return { rollout, promotion, probe: await candidateUser(pool, 500) };
+          if (status?.stage === 'canary' && status.analyses.some((a) => a.verdict === 'pass'))
+            return { rollout, promotion, probe: await candidateUser(pool, 500) };
           if (status?.stage === 'aborted') {
-            options.log(`  (a fresh canary aborted before the trial: ${status.decisions.at(-1)?.reason}; starting again in 5 s)`);
+            options.log(
+              `  (a fresh canary aborted before the trial: ${status.decisions.at(-1)?.reason}; starting again in 5 s)`,
+            );
             await promotion.result();
             await new Promise((resolve) => setTimeout(resolve, 5000));
             break;
@@ -156,7 +214,10 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
     for (let trial = 0; trial < options.trials; trial++) {
       const { promotion, probe } = await startCanary();
       const injected = performance.now();
-      await fetch(`${sim}/gpt-4.1-nano-2025-04-14`, { method: 'PUT', body: JSON.stringify({ ...quick, errors: { server: 0.2 } }) });
+      await fetch(`${sim}/gpt-4.1-nano-2025-04-14`, {
+        method: 'PUT',
+        body: JSON.stringify({ ...quick, errors: { server: 0.2 } }),
+      });
       const stable = await allServe(urls, apiKey, probe, '1.0.0');
       result.regressionToStableMs.push(stable - injected);
       await promotion.result();
@@ -172,7 +233,10 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
       options.log(`  rollback-signal trial ${trial + 1}: ${(stable - signalled).toFixed(0)} ms to stable`);
     }
     // The judge model answers in 1.5 s: each analysis (judging live answers first) takes seconds.
-    await fetch(`${sim}/${DEFAULT_JUDGE_MODEL}`, { method: 'PUT', body: JSON.stringify({ ...quick, ttftMs: SLOW_JUDGE_MS, ttftSpreadMs: 0 }) });
+    await fetch(`${sim}/${DEFAULT_JUDGE_MODEL}`, {
+      method: 'PUT',
+      body: JSON.stringify({ ...quick, ttftMs: SLOW_JUDGE_MS, ttftSpreadMs: 0 }),
+    });
     for (let trial = 0; trial < options.trials; trial++) {
       const { rollout, promotion, probe } = await startCanary(4);
       // Wait until an analysis is in flight, then roll back in the middle of it.
@@ -186,7 +250,9 @@ export async function measureLive(pool: Pool, databaseUrl: string, options: { pe
       const stable = await allServe(urls, apiKey, probe, '1.0.0');
       result.signalDuringSlowAnalysisMs.push(stable - signalled);
       await promotion.result();
-      options.log(`  rollback-during-slow-analysis trial ${trial + 1}: ${(stable - signalled).toFixed(0)} ms to stable`);
+      options.log(
+        `  rollback-during-slow-analysis trial ${trial + 1}: ${(stable - signalled).toFixed(0)} ms to stable`,
+      );
     }
     await fetch(`${sim}/${DEFAULT_JUDGE_MODEL}`, { method: 'DELETE' });
     options.log(`  (app traffic: ${await stopTraffic()} requests)`);

@@ -41,7 +41,20 @@ const SIGMA = 0.5;
 const P90_MS = MEDIAN_MS * Math.exp(SIGMA * 1.2816);
 
 class Side {
-  readonly window: VariantWindow = { requests: 0, errors: 0, refusals: 0, guardrailBlocks: 0, negativeFeedback: 0, feedback: 0, latenciesMs: [], ttftsMs: [], costsUsd: [], judgeScores: [], outputChars: [], invalidJson: 0 };
+  readonly window: VariantWindow = {
+    requests: 0,
+    errors: 0,
+    refusals: 0,
+    guardrailBlocks: 0,
+    negativeFeedback: 0,
+    feedback: 0,
+    latenciesMs: [],
+    ttftsMs: [],
+    costsUsd: [],
+    judgeScores: [],
+    outputChars: [],
+    invalidJson: 0,
+  };
   private served = 0;
 
   constructor(
@@ -69,13 +82,17 @@ class Side {
       }
       if (this.random.next() < 0.01) w.refusals++;
       this.served++;
-      const slot = w.latenciesMs.length < DISTRIBUTION_SAMPLE_CAP ? w.latenciesMs.length : Math.floor(this.random.next() * this.served);
+      const slot =
+        w.latenciesMs.length < DISTRIBUTION_SAMPLE_CAP
+          ? w.latenciesMs.length
+          : Math.floor(this.random.next() * this.served);
       if (slot < DISTRIBUTION_SAMPLE_CAP) {
         w.latenciesMs[slot] = this.latency();
         w.costsUsd[slot] = 0.0005 + 0.0005 * this.random.next();
       }
     }
-    for (let i = 0; i < judged; i++) w.judgeScores.push(Math.min(1, Math.max(0, this.shape.judgeMean + 0.1 * this.normal())));
+    for (let i = 0; i < judged; i++)
+      w.judgeScores.push(Math.min(1, Math.max(0, this.shape.judgeMean + 0.1 * this.normal())));
   }
 }
 

@@ -10,8 +10,15 @@ export interface ChildServerOptions {
 }
 
 /** Start a server in its own process (so it does not share a core's event loop with the load) and wait until it answers. */
-export async function startChildServer(args: string[], healthUrl: string, options: ChildServerOptions = {}): Promise<ChildProcess> {
-  const child = spawn(options.command ?? process.execPath, args, { stdio: ['ignore', 'ignore', 'ignore'], env: options.env ?? process.env });
+export async function startChildServer(
+  args: string[],
+  healthUrl: string,
+  options: ChildServerOptions = {},
+): Promise<ChildProcess> {
+  const child = spawn(options.command ?? process.execPath, args, {
+    stdio: ['ignore', 'ignore', 'ignore'],
+    env: options.env ?? process.env,
+  });
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   while (Date.now() < deadline && child.exitCode === null) {
     try {

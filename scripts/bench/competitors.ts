@@ -23,7 +23,19 @@ export function installCompetitors(log: (line: string) => void): void {
   if (!existsSync(PORTKEY_ENTRY)) {
     log(`installing @portkey-ai/gateway@${PORTKEY_VERSION} into ${PORTKEY_DIR}…`);
     mkdirSync(PORTKEY_DIR, { recursive: true });
-    execFileSync('npm', ['install', '--prefix', PORTKEY_DIR, '--no-save', '--no-audit', '--no-fund', `@portkey-ai/gateway@${PORTKEY_VERSION}`], { stdio: 'inherit' });
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--prefix',
+        PORTKEY_DIR,
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        `@portkey-ai/gateway@${PORTKEY_VERSION}`,
+      ],
+      { stdio: 'inherit' },
+    );
   }
   if (!existsSync(LITELLM_BIN)) {
     log(`installing litellm[proxy] into ${LITELLM_VENV}…`);
@@ -48,7 +60,10 @@ export interface CompetitorSpec {
 const portkey: CompetitorSpec = {
   name: `portkey gateway ${PORTKEY_VERSION}`,
   async start(simulatorUrl, port) {
-    const child = await startChildServer([PORTKEY_ENTRY, `--port=${port}`, '--headless'], `http://127.0.0.1:${port}/v1/models`);
+    const child = await startChildServer(
+      [PORTKEY_ENTRY, `--port=${port}`, '--headless'],
+      `http://127.0.0.1:${port}/v1/models`,
+    );
     return {
       name: this.name,
       url: `http://127.0.0.1:${port}/v1/chat/completions`,
@@ -62,16 +77,28 @@ const litellm = (): CompetitorSpec => ({
   name: `litellm proxy ${litellmVersion()}`,
   async start(simulatorUrl, port) {
     const config = path.join(TOOLS, 'litellm-bench.yaml');
-    writeFileSync(config, `model_list:\n  - model_name: sim-instant\n    litellm_params: { model: openai/sim-instant, api_base: "${simulatorUrl}/v1", api_key: sim }\n`);
+    writeFileSync(
+      config,
+      `model_list:\n  - model_name: sim-instant\n    litellm_params: { model: openai/sim-instant, api_base: "${simulatorUrl}/v1", api_key: sim }\n`,
+    );
     // A master key is required to start; the local cost map avoids a download that fails offline;
     // DATABASE_URL is ours, not LiteLLM's (it would try to set up its own tables there).
     const { DATABASE_URL: _ours, ...env } = process.env;
-    const child = await startChildServer(['--config', config, '--port', String(port)], `http://127.0.0.1:${port}/health/liveliness`, {
-      command: LITELLM_BIN,
-      timeoutMs: 120_000,
-      env: { ...env, LITELLM_MASTER_KEY: 'sk-bench', LITELLM_LOCAL_MODEL_COST_MAP: 'True' },
-    });
-    return { name: this.name, url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: { authorization: 'Bearer sk-bench' }, child };
+    const child = await startChildServer(
+      ['--config', config, '--port', String(port)],
+      `http://127.0.0.1:${port}/health/liveliness`,
+      {
+        command: LITELLM_BIN,
+        timeoutMs: 120_000,
+        env: { ...env, LITELLM_MASTER_KEY: 'sk-bench', LITELLM_LOCAL_MODEL_COST_MAP: 'True' },
+      },
+    );
+    return {
+      name: this.name,
+      url: `http://127.0.0.1:${port}/v1/chat/completions`,
+      headers: { authorization: 'Bearer sk-bench' },
+      child,
+    };
   },
 });
 
@@ -88,7 +115,11 @@ export function competitorSpecs(): { installed: CompetitorSpec[]; missing: strin
 
 function litellmVersion(): string {
   try {
-    return execFileSync(path.join(LITELLM_VENV, 'bin', 'python'), ['-c', 'import importlib.metadata as m; print(m.version("litellm"))'], { encoding: 'utf8' }).trim();
+    return execFileSync(
+      path.join(LITELLM_VENV, 'bin', 'python'),
+      ['-c', 'import importlib.metadata as m; print(m.version("litellm"))'],
+      { encoding: 'utf8' },
+    ).trim();
   } catch {
     return '';
   }

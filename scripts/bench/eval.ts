@@ -29,9 +29,17 @@ const SIM_PORT = 18790;
 const REPO = path.join(__dirname, '..', '..');
 
 const CONTEXTS = [
-  ['How long do I have to return an item?', 'Items can be returned within 30 days of delivery. Shipping is free on orders over $50.', '30 days'],
+  [
+    'How long do I have to return an item?',
+    'Items can be returned within 30 days of delivery. Shipping is free on orders over $50.',
+    '30 days',
+  ],
   ['Where is your head office?', 'Our head office is in Berlin. Support is available Monday to Friday.', 'Berlin'],
-  ['How long is the laptop warranty?', 'All laptops come with a two-year warranty. Accidental damage is not covered.', 'two-year'],
+  [
+    'How long is the laptop warranty?',
+    'All laptops come with a two-year warranty. Accidental damage is not covered.',
+    'two-year',
+  ],
 ];
 
 function datasetYaml(): string {
@@ -46,15 +54,29 @@ async function main(): Promise<void> {
   const env = loadEnv();
   const scratch = await scratchDatabaseFor(env, 'fd_bench');
   const pool = createPool(scratch.url, 40);
-  const simulator = await startChildServer([path.join(REPO, 'bin/flightdeck.js'), 'simulator', '--port', String(SIM_PORT)], `http://127.0.0.1:${SIM_PORT}/healthz`);
+  const simulator = await startChildServer(
+    [path.join(REPO, 'bin/flightdeck.js'), 'simulator', '--port', String(SIM_PORT)],
+    `http://127.0.0.1:${SIM_PORT}/healthz`,
+  );
   try {
-    await fetch(`http://127.0.0.1:${SIM_PORT}/admin/profiles/default`, { method: 'PUT', body: JSON.stringify({ ttftMs: LATENCY_MS, ttftSpreadMs: 0, perTokenMs: 0, perTokenSpreadMs: 0 }) });
+    await fetch(`http://127.0.0.1:${SIM_PORT}/admin/profiles/default`, {
+      method: 'PUT',
+      body: JSON.stringify({ ttftMs: LATENCY_MS, ttftSpreadMs: 0, perTokenMs: 0, perTokenSpreadMs: 0 }),
+    });
     await migrate(pool);
-    await pushPrompts(pool, [readPromptFile(path.join(REPO, 'examples', 'prompts', 'support-answer.v1.0.0.yaml'))], 'bench');
+    await pushPrompts(
+      pool,
+      [readPromptFile(path.join(REPO, 'examples', 'prompts', 'support-answer.v1.0.0.yaml'))],
+      'bench',
+    );
     const prompt = await resolvePrompt(pool, 'support-answer', '1.0.0');
     const dataset = parseDataset(datasetYaml(), 'bench.yaml');
     const simEnv = { ...env, FLIGHTDECK_SIMULATOR_PORT: SIM_PORT };
-    const services = { pool, providers: new ProviderDirectory(defaultProviderConfig(simEnv), simEnv), judgeModel: DEFAULT_JUDGE_MODEL };
+    const services = {
+      pool,
+      providers: new ProviderDirectory(defaultProviderConfig(simEnv), simEnv),
+      judgeModel: DEFAULT_JUDGE_MODEL,
+    };
 
     const timed = async () => {
       const run = await prepareRun(services, prompt, dataset, { repeat: 1 });
@@ -69,19 +91,46 @@ async function main(): Promise<void> {
     const calls = cold.counters.candidateCalls + cold.counters.judgeCalls;
     const ideal = (calls * LATENCY_MS) / 1000 / CONCURRENCY;
     const warmIdeal = (warm.counters.candidateCalls * LATENCY_MS) / 1000 / CONCURRENCY;
-    console.log(`\n${CASES} cases × 2 assertions (one judged), ${LATENCY_MS} ms per simulated call, concurrency ${CONCURRENCY}\n`);
+    console.log(
+      `\n${CASES} cases × 2 assertions (one judged), ${LATENCY_MS} ms per simulated call, concurrency ${CONCURRENCY}\n`,
+    );
     console.log(
       table(
         ['RUN', 'WALL S', 'IDEAL S', 'VS IDEAL', 'CANDIDATE CALLS', 'JUDGE CALLS', 'JUDGE CACHE HITS', 'PASS RATE'],
         [
-          ['cold', cold.seconds.toFixed(2), ideal.toFixed(2), (cold.seconds / ideal).toFixed(2), cold.counters.candidateCalls, cold.counters.judgeCalls, cold.counters.judgeCacheHits, cold.passRate.toFixed(3)],
-          ['warm', warm.seconds.toFixed(2), warmIdeal.toFixed(2), (warm.seconds / warmIdeal).toFixed(2), warm.counters.candidateCalls, warm.counters.judgeCalls, warm.counters.judgeCacheHits, warm.passRate.toFixed(3)],
+          [
+            'cold',
+            cold.seconds.toFixed(2),
+            ideal.toFixed(2),
+            (cold.seconds / ideal).toFixed(2),
+            cold.counters.candidateCalls,
+            cold.counters.judgeCalls,
+            cold.counters.judgeCacheHits,
+            cold.passRate.toFixed(3),
+          ],
+          [
+            'warm',
+            warm.seconds.toFixed(2),
+            warmIdeal.toFixed(2),
+            (warm.seconds / warmIdeal).toFixed(2),
+            warm.counters.candidateCalls,
+            warm.counters.judgeCalls,
+            warm.counters.judgeCacheHits,
+            warm.passRate.toFixed(3),
+          ],
         ],
       ),
     );
     const out = path.join(REPO, 'bench-results', 'eval.json');
     mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(out, JSON.stringify({ cases: CASES, concurrency: CONCURRENCY, latencyMs: LATENCY_MS, idealSeconds: ideal, cold, warm }, null, 2));
+    writeFileSync(
+      out,
+      JSON.stringify(
+        { cases: CASES, concurrency: CONCURRENCY, latencyMs: LATENCY_MS, idealSeconds: ideal, cold, warm },
+        null,
+        2,
+      ),
+    );
     console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
   } finally {
     simulator.kill();

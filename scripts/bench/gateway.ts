@@ -39,7 +39,11 @@ const log = (line: string) => console.log(line);
 
 const messages = [
   { role: 'system', content: 'Answer from the context.' },
-  { role: 'user', content: 'Context: Items can be returned within 30 days of delivery. Shipping is free over $50.\n\nQuestion: How long do I have to return an item?' },
+  {
+    role: 'user',
+    content:
+      'Context: Items can be returned within 30 days of delivery. Shipping is free over $50.\n\nQuestion: How long do I have to return an item?',
+  },
 ];
 const chatBody = JSON.stringify({ model: 'sim-instant', messages });
 
@@ -58,7 +62,11 @@ function post(url: string, body: string, headers: Record<string, string>): () =>
 }
 
 async function servedVersion(gatewayUrl: string, key: string): Promise<string | null> {
-  const res = await fetch(`${gatewayUrl}/v1/prompts/flip/run`, { method: 'POST', body: '{"variables":{"q":"x"},"user":"probe"}', headers: { authorization: `Bearer ${key}` } });
+  const res = await fetch(`${gatewayUrl}/v1/prompts/flip/run`, {
+    method: 'POST',
+    body: '{"variables":{"q":"x"},"user":"probe"}',
+    headers: { authorization: `Bearer ${key}` },
+  });
   await res.arrayBuffer();
   return res.headers.get('x-flightdeck-prompt-version');
 }
@@ -67,7 +75,11 @@ async function servedVersion(gatewayUrl: string, key: string): Promise<string | 
  * Time from starting a routing write to both gateways serving the new version. Changes cycle through
  * candidate to 100%, candidate off, production label moved, and moved back.
  */
-async function measurePropagation(pool: Pool, urls: string[], key: string): Promise<{ weight: number[]; label: number[] }> {
+async function measurePropagation(
+  pool: Pool,
+  urls: string[],
+  key: string,
+): Promise<{ weight: number[]; label: number[] }> {
   const weight: number[] = [];
   const label: number[] = [];
   let stable = '1.0.0';
@@ -89,7 +101,8 @@ async function measurePropagation(pool: Pool, urls: string[], key: string): Prom
     await Promise.all(
       urls.map(async (url) => {
         while ((await servedVersion(url, key)) !== target) {
-          if (performance.now() - started > 10_000) throw new Error(`gateway ${url} did not serve ${target} within 10 s`);
+          if (performance.now() - started > 10_000)
+            throw new Error(`gateway ${url} did not serve ${target} within 10 s`);
         }
       }),
     );
@@ -100,8 +113,14 @@ async function measurePropagation(pool: Pool, urls: string[], key: string): Prom
 
 function quantiles(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0).toFixed(1));
-  return { n: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: Number((sorted[sorted.length - 1] ?? 0).toFixed(1)) };
+  const at = (p: number) =>
+    Number((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0).toFixed(1));
+  return {
+    n: sorted.length,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: Number((sorted[sorted.length - 1] ?? 0).toFixed(1)),
+  };
 }
 
 async function main(): Promise<void> {
@@ -112,13 +131,32 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     await migrate(pool);
-    await pushPrompts(pool, [promptYaml('bench', '1.0.0'), promptYaml('cached', '1.0.0', 'gateway: { cache: { ttl_seconds: 600 } }\n'), promptYaml('flip', '1.0.0'), promptYaml('flip', '1.0.1'), promptYaml('flip', '1.0.2')], 'bench');
+    await pushPrompts(
+      pool,
+      [
+        promptYaml('bench', '1.0.0'),
+        promptYaml('cached', '1.0.0', 'gateway: { cache: { ttl_seconds: 600 } }\n'),
+        promptYaml('flip', '1.0.0'),
+        promptYaml('flip', '1.0.1'),
+        promptYaml('flip', '1.0.2'),
+      ],
+      'bench',
+    );
     const { apiKey } = await createTenant(pool, { id: 'bench', tier: 'free', experimentsOptIn: false, actor: 'bench' });
     // Limits far above the load, so every request pays for the budget round trip but none is refused.
-    await setBudget(pool, { tenantId: 'bench', feature: '', rpmHard: 10_000_000, usdDayHard: 1_000_000, onHard: 'reject' }, 'bench');
+    await setBudget(
+      pool,
+      { tenantId: 'bench', feature: '', rpmHard: 10_000_000, usdDayHard: 1_000_000, onHard: 'reject' },
+      'bench',
+    );
 
     const simulatorUrl = `http://127.0.0.1:${PORTS.simulator}`;
-    children.push(await startChildServer([path.join(REPO, 'bin/flightdeck.js'), 'simulator', '--port', String(PORTS.simulator)], `${simulatorUrl}/healthz`));
+    children.push(
+      await startChildServer(
+        [path.join(REPO, 'bin/flightdeck.js'), 'simulator', '--port', String(PORTS.simulator)],
+        `${simulatorUrl}/healthz`,
+      ),
+    );
     const gatewayEnv = (port: number) => ({
       ...process.env,
       DATABASE_URL: scratch.url,
@@ -127,10 +165,16 @@ async function main(): Promise<void> {
       FLIGHTDECK_HOME: mkdtempSync(path.join(tmpdir(), 'fd-bench-gw-')),
     });
     // Request lines go to stdout as in production; the child's stdout is discarded.
-    const gateway = await startChildServer([path.join(REPO, 'bin/flightdeck.js'), 'gateway'], `http://127.0.0.1:${PORTS.gateway}/healthz`, { env: gatewayEnv(PORTS.gateway) });
+    const gateway = await startChildServer(
+      [path.join(REPO, 'bin/flightdeck.js'), 'gateway'],
+      `http://127.0.0.1:${PORTS.gateway}/healthz`,
+      { env: gatewayEnv(PORTS.gateway) },
+    );
     children.push(gateway);
     const gatewayUrl = `http://127.0.0.1:${PORTS.gateway}`;
-    const competitors = process.argv.includes('--skip-competitors') ? { installed: [], missing: [] } : competitorSpecs();
+    const competitors = process.argv.includes('--skip-competitors')
+      ? { installed: [], missing: [] }
+      : competitorSpecs();
 
     const auth = { authorization: `Bearer ${apiKey}` };
     const direct = post(`${simulatorUrl}/v1/chat/completions`, chatBody, { authorization: 'Bearer sim' });
@@ -138,7 +182,14 @@ async function main(): Promise<void> {
     const targets: Array<[string, () => Promise<void>]> = [
       ['direct to simulator', direct],
       ['flightdeck gateway (model id)', viaGateway],
-      ['flightdeck gateway (prompt:bench)', post(`${gatewayUrl}/v1/chat/completions`, JSON.stringify({ model: 'prompt:bench', messages: [], variables: { q: messages[1]!.content } }), auth)],
+      [
+        'flightdeck gateway (prompt:bench)',
+        post(
+          `${gatewayUrl}/v1/chat/completions`,
+          JSON.stringify({ model: 'prompt:bench', messages: [], variables: { q: messages[1]!.content } }),
+          auth,
+        ),
+      ],
     ];
 
     log('Warming up every target (a freshly started gateway is still compiling its hot path)…');
@@ -163,48 +214,106 @@ async function main(): Promise<void> {
 
     log(`Throughput: ${REQUESTS} requests, ${CONCURRENCY} concurrent (closed loop)…`);
     // Tagged with a feature, so the rows of this phase can be counted apart from the others.
-    const throughput = await runLoad(post(`${gatewayUrl}/v1/chat/completions`, chatBody, { ...auth, 'x-flightdeck-feature': 'throughput' }), REQUESTS, CONCURRENCY);
+    const throughput = await runLoad(
+      post(`${gatewayUrl}/v1/chat/completions`, chatBody, { ...auth, 'x-flightdeck-feature': 'throughput' }),
+      REQUESTS,
+      CONCURRENCY,
+    );
     const directThroughput = await runLoad(direct, REQUESTS, CONCURRENCY);
     let rowsStored = 0;
     for (let i = 0; i < 100 && rowsStored < REQUESTS - throughput.failures; i++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      rowsStored = Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM requests WHERE feature = 'throughput' AND status = 200`)).rows[0]!.n);
+      rowsStored = Number(
+        (
+          await pool.query<{ n: string }>(
+            `SELECT count(*) AS n FROM requests WHERE feature = 'throughput' AND status = 200`,
+          )
+        ).rows[0]!.n,
+      );
     }
     const rssAfterLoad = rssMiB(gateway.pid);
 
     log('Cache hits…');
-    const cachedCall = post(`${gatewayUrl}/v1/prompts/cached/run`, JSON.stringify({ variables: { q: 'same question every time' } }), auth);
+    const cachedCall = post(
+      `${gatewayUrl}/v1/prompts/cached/run`,
+      JSON.stringify({ variables: { q: 'same question every time' } }),
+      auth,
+    );
     await cachedCall();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const cacheHits = await runLoad(cachedCall, Math.min(REQUESTS, 5000), CONCURRENCY);
-    const hitRows = Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM requests WHERE prompt_name = 'cached' AND cache_hit`)).rows[0]!.n);
+    const hitRows = Number(
+      (await pool.query<{ n: string }>(`SELECT count(*) AS n FROM requests WHERE prompt_name = 'cached' AND cache_hit`))
+        .rows[0]!.n,
+    );
 
     log(`Routing propagation: ${FLIPS} changes, two gateways…`);
-    const second = await startChildServer([path.join(REPO, 'bin/flightdeck.js'), 'gateway'], `http://127.0.0.1:${PORTS.gateway2}/healthz`, { env: gatewayEnv(PORTS.gateway2) });
+    const second = await startChildServer(
+      [path.join(REPO, 'bin/flightdeck.js'), 'gateway'],
+      `http://127.0.0.1:${PORTS.gateway2}/healthz`,
+      { env: gatewayEnv(PORTS.gateway2) },
+    );
     children.push(second);
     const propagation = await measurePropagation(pool, [gatewayUrl, `http://127.0.0.1:${PORTS.gateway2}`], apiKey);
     const all = quantiles([...propagation.weight, ...propagation.label]);
 
-    console.log(`\nOverhead at ${RATE} req/s (open loop, ${SECONDS} s), same request, every server in its own process, 2 cores shared with the load generator\n`);
+    console.log(
+      `\nOverhead at ${RATE} req/s (open loop, ${SECONDS} s), same request, every server in its own process, 2 cores shared with the load generator\n`,
+    );
     console.log(
       table(
         ['TARGET', 'REQ/S', 'P50 MS', 'P99 MS', 'P50 OVERHEAD', 'P99 OVERHEAD', 'FAILED'],
-        paced.map(([name, r]) => [name, r.perSecond, r.p50Ms, r.p99Ms, (r.p50Ms - base.p50Ms).toFixed(2), (r.p99Ms - base.p99Ms).toFixed(2), r.failures]),
+        paced.map(([name, r]) => [
+          name,
+          r.perSecond,
+          r.p50Ms,
+          r.p99Ms,
+          (r.p50Ms - base.p50Ms).toFixed(2),
+          (r.p99Ms - base.p99Ms).toFixed(2),
+          r.failures,
+        ]),
       ),
     );
-    if (competitors.missing.length) console.log(`(not installed: ${competitors.missing.join(', ')}; add them with --install-competitors)`);
+    if (competitors.missing.length)
+      console.log(`(not installed: ${competitors.missing.join(', ')}; add them with --install-competitors)`);
     console.log(`\nThroughput, closed loop, ${CONCURRENCY} concurrent\n`);
     console.log(
       table(
         ['SCENARIO', 'REQ/S', 'P50 MS', 'P99 MS', 'FAILED', 'ROWS STORED', 'GATEWAY RSS MIB'],
         [
-          ['flightdeck gateway (model id)', throughput.perSecond, throughput.p50Ms, throughput.p99Ms, throughput.failures, `${rowsStored}/${REQUESTS - throughput.failures}`, rssAfterLoad],
-          ['direct to simulator', directThroughput.perSecond, directThroughput.p50Ms, directThroughput.p99Ms, directThroughput.failures, '-', '-'],
-          ['flightdeck gateway, cache hits', cacheHits.perSecond, cacheHits.p50Ms, cacheHits.p99Ms, cacheHits.failures, `${hitRows} hits`, rssMiB(gateway.pid)],
+          [
+            'flightdeck gateway (model id)',
+            throughput.perSecond,
+            throughput.p50Ms,
+            throughput.p99Ms,
+            throughput.failures,
+            `${rowsStored}/${REQUESTS - throughput.failures}`,
+            rssAfterLoad,
+          ],
+          [
+            'direct to simulator',
+            directThroughput.perSecond,
+            directThroughput.p50Ms,
+            directThroughput.p99Ms,
+            directThroughput.failures,
+            '-',
+            '-',
+          ],
+          [
+            'flightdeck gateway, cache hits',
+            cacheHits.perSecond,
+            cacheHits.p50Ms,
+            cacheHits.p99Ms,
+            cacheHits.failures,
+            `${hitRows} hits`,
+            rssMiB(gateway.pid),
+          ],
         ],
       ),
     );
-    console.log(`\nRouting propagation to the last of 2 gateways: p50 ${all.p50Ms} ms, p99 ${all.p99Ms} ms, max ${all.maxMs} ms (${all.n} changes; weight ${JSON.stringify(quantiles(propagation.weight))}, label ${JSON.stringify(quantiles(propagation.label))})`);
+    console.log(
+      `\nRouting propagation to the last of 2 gateways: p50 ${all.p50Ms} ms, p99 ${all.p99Ms} ms, max ${all.maxMs} ms (${all.n} changes; weight ${JSON.stringify(quantiles(propagation.weight))}, label ${JSON.stringify(quantiles(propagation.label))})`,
+    );
 
     const out = path.join(REPO, 'bench-results', 'gateway.json');
     mkdirSync(path.dirname(out), { recursive: true });
@@ -214,7 +323,12 @@ async function main(): Promise<void> {
         {
           rate: RATE,
           seconds: SECONDS,
-          overhead: Object.fromEntries(paced.map(([name, r]) => [name, { ...r, p50OverheadMs: r.p50Ms - base.p50Ms, p99OverheadMs: r.p99Ms - base.p99Ms }])),
+          overhead: Object.fromEntries(
+            paced.map(([name, r]) => [
+              name,
+              { ...r, p50OverheadMs: r.p50Ms - base.p50Ms, p99OverheadMs: r.p99Ms - base.p99Ms },
+            ]),
+          ),
           throughput: { gateway: throughput, direct: directThroughput, rowsStored, rssMiB: rssAfterLoad },
           cacheHits: { ...cacheHits, hitRows },
           propagation: { all, weight: quantiles(propagation.weight), label: quantiles(propagation.label) },

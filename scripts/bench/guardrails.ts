@@ -22,13 +22,13 @@ const BODIES: Record<string, string> = {
   'e-mail local part, no @': fill('a'),
   'dotted run, no @': fill('a.'),
   'many @, no domain': fill('a@'),
-  'digits': fill('4'),
+  digits: fill('4'),
   'digit groups': fill('4111 '),
   'blank lines': fill('\n '),
   'full-width digits': fill('４１１１'),
   'zero-width spaced digits': fill('4\u200b'),
-  'emoji': fill('\u{1F642}'),
-  'CJK': fill('\u4F60\u597D'),
+  emoji: fill('\u{1F642}'),
+  CJK: fill('\u4F60\u597D'),
   'injection words': fill('ignore all previous '),
 };
 
@@ -45,7 +45,12 @@ const rows = Object.entries(BODIES).map(([name, text]) => {
     // The log writer does not scan input the guard already redacted; it scans the answer (small here).
     times.push(performance.now() - started);
   }
-  return { body: name, bytes: Buffer.byteLength(text), medianMs: Number(median(times).toFixed(1)), maxMs: Number(Math.max(...times).toFixed(1)) };
+  return {
+    body: name,
+    bytes: Buffer.byteLength(text),
+    medianMs: Number(median(times).toFixed(1)),
+    maxMs: Number(Math.max(...times).toFixed(1)),
+  };
 });
 
 console.log(`| 1 MB body (${RUNS} runs) | median ms | max ms |`);

@@ -1,7 +1,14 @@
 import type { VariantWindow } from './canaryJudge';
 import { msprt, samplesNeeded, type ArmSummary } from './msprt';
 
-export type AbMetric = 'error_rate' | 'refusal_rate' | 'negative_feedback_rate' | 'latency_mean' | 'cost_per_request' | 'judge_score' | 'output_length';
+export type AbMetric =
+  | 'error_rate'
+  | 'refusal_rate'
+  | 'negative_feedback_rate'
+  | 'latency_mean'
+  | 'cost_per_request'
+  | 'judge_score'
+  | 'output_length';
 
 export interface AbLine {
   metric: AbMetric;
@@ -83,19 +90,42 @@ export function abReport(a: VariantWindow, b: VariantWindow, alpha = 0.05): AbLi
     const y = arms(metric, b);
     const base = { metric, a: { n: x.n, mean: x.n ? x.mean : null }, b: { n: y.n, mean: y.n ? y.mean : null } };
     if (x.n < MIN_PER_ARM || y.n < MIN_PER_ARM) {
-      return { ...base, effect: null, interval: null, pValue: null, verdict: 'too early', moreSamplesNeeded: MIN_PER_ARM - Math.min(x.n, y.n) };
+      return {
+        ...base,
+        effect: null,
+        interval: null,
+        pValue: null,
+        verdict: 'too early',
+        moreSamplesNeeded: MIN_PER_ARM - Math.min(x.n, y.n),
+      };
     }
     const tau = effectWorthFinding(x);
     const result = msprt(x, y, { tau, alpha });
     const direction = Math.sign(result.effect) * BETTER[metric];
     const equivalent = result.interval[0] > -tau && result.interval[1] < tau;
-    const verdict: AbLine['verdict'] = result.significant ? (direction > 0 ? 'B better' : direction < 0 ? 'B worse' : 'B differs') : equivalent ? 'no difference' : 'too early';
+    const verdict: AbLine['verdict'] = result.significant
+      ? direction > 0
+        ? 'B better'
+        : direction < 0
+          ? 'B worse'
+          : 'B differs'
+      : equivalent
+        ? 'no difference'
+        : 'too early';
     // Too early: the samples until the interval either excludes zero (the effect seen so far is
     // real) or fits inside ±tau (no effect worth finding), whichever comes first.
     const size = Math.abs(result.effect);
     const toCall = samplesNeeded(x.variance, y.variance, size, { tau, alpha });
-    const toRuleOut = size < tau ? samplesNeeded(x.variance, y.variance, tau - size, { tau, alpha }) : Number.POSITIVE_INFINITY;
+    const toRuleOut =
+      size < tau ? samplesNeeded(x.variance, y.variance, tau - size, { tau, alpha }) : Number.POSITIVE_INFINITY;
     const needed = verdict !== 'too early' ? null : Math.max(1, Math.min(toCall, toRuleOut) - Math.min(x.n, y.n));
-    return { ...base, effect: result.effect, interval: result.interval, pValue: result.pValue, verdict, moreSamplesNeeded: needed === Number.POSITIVE_INFINITY ? null : needed };
+    return {
+      ...base,
+      effect: result.effect,
+      interval: result.interval,
+      pValue: result.pValue,
+      verdict,
+      moreSamplesNeeded: needed === Number.POSITIVE_INFINITY ? null : needed,
+    };
   });
 }

@@ -21,7 +21,7 @@ export function cohensKappa(a: boolean[], b: boolean[]): number {
 export function averageRanks(values: number[]): number[] {
   const order = values.map((value, index) => ({ value, index })).sort((x, y) => x.value - y.value);
   const ranks = new Array<number>(values.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1]!.value === order[i]!.value) j += 1;
     const rank = (i + j) / 2 + 1;
@@ -48,6 +48,7 @@ function pearson(x: number[], y: number[]): number {
 
 /** Spearman's rank correlation: Pearson on average ranks, so ties are handled correctly. */
 export function spearman(x: number[], y: number[]): number {
-  if (x.length !== y.length || x.length < 2) throw new Error('spearman needs two equally long lists of at least 2 values');
+  if (x.length !== y.length || x.length < 2)
+    throw new Error('spearman needs two equally long lists of at least 2 values');
   return pearson(averageRanks(x), averageRanks(y));
 }

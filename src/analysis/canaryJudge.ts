@@ -84,13 +84,24 @@ function slowestTenth(values: readonly number[]): number[] {
 const mean = (values: readonly number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN);
 
 /** The samples a distribution metric compares, and which way is worse ('either' for length: too short and too long both are). */
-function distribution(metric: MetricName, w: VariantWindow): { values: number[]; worse: 'higher' | 'lower' | 'either'; summary: number } | undefined {
+function distribution(
+  metric: MetricName,
+  w: VariantWindow,
+): { values: number[]; worse: 'higher' | 'lower' | 'either'; summary: number } | undefined {
   switch (metric) {
     case 'latency_p50':
-      return { values: w.latenciesMs, worse: 'higher', summary: w.latenciesMs.length ? quantile(w.latenciesMs, 0.5) : NaN };
+      return {
+        values: w.latenciesMs,
+        worse: 'higher',
+        summary: w.latenciesMs.length ? quantile(w.latenciesMs, 0.5) : NaN,
+      };
     case 'latency_p99':
       // The tail is compared on each variant's slowest tenth, so a fat tail shows even when the median does not move.
-      return { values: slowestTenth(w.latenciesMs), worse: 'higher', summary: w.latenciesMs.length ? quantile(w.latenciesMs, 0.99) : NaN };
+      return {
+        values: slowestTenth(w.latenciesMs),
+        worse: 'higher',
+        summary: w.latenciesMs.length ? quantile(w.latenciesMs, 0.99) : NaN,
+      };
     case 'ttft':
       return { values: w.ttftsMs, worse: 'higher', summary: w.ttftsMs.length ? quantile(w.ttftsMs, 0.5) : NaN };
     case 'cost_per_request':
@@ -98,7 +109,11 @@ function distribution(metric: MetricName, w: VariantWindow): { values: number[];
     case 'judge_score':
       return { values: w.judgeScores, worse: 'lower', summary: mean(w.judgeScores) };
     case 'output_length':
-      return { values: w.outputChars, worse: 'either', summary: w.outputChars.length ? quantile(w.outputChars, 0.5) : NaN };
+      return {
+        values: w.outputChars,
+        worse: 'either',
+        summary: w.outputChars.length ? quantile(w.outputChars, 0.5) : NaN,
+      };
     default:
       return undefined;
   }
@@ -111,23 +126,64 @@ function judgeMetric(rule: MetricRule, canary: VariantWindow, baseline: VariantW
     const [bx, bn] = rate(baseline);
     const canaryRate = cn ? cx / cn : null;
     const base = { metric: rule.metric, canary: canaryRate, baseline: bn ? bx / bn : null };
-    if (rule.absoluteMax !== undefined && canaryRate !== null && cn >= Math.min(rule.minSamples, 20) && canaryRate > rule.absoluteMax) {
-      return { ...base, verdict: 'fail', pValue: null, reason: `canary ${rule.metric} ${canaryRate.toFixed(3)} is over the absolute limit ${rule.absoluteMax}` };
+    if (
+      rule.absoluteMax !== undefined &&
+      canaryRate !== null &&
+      cn >= Math.min(rule.minSamples, 20) &&
+      canaryRate > rule.absoluteMax
+    ) {
+      return {
+        ...base,
+        verdict: 'fail',
+        pValue: null,
+        reason: `canary ${rule.metric} ${canaryRate.toFixed(3)} is over the absolute limit ${rule.absoluteMax}`,
+      };
     }
-    if (cn < rule.minSamples || bn < rule.minSamples) return { ...base, verdict: 'inconclusive', pValue: null, reason: `too few samples (${cn} canary, ${bn} baseline; need ${rule.minSamples})` };
+    if (cn < rule.minSamples || bn < rule.minSamples)
+      return {
+        ...base,
+        verdict: 'inconclusive',
+        pValue: null,
+        reason: `too few samples (${cn} canary, ${bn} baseline; need ${rule.minSamples})`,
+      };
     const test = twoProportionTest(cx, cn, bx, bn, rule.tolerance);
     const worse = test.pValue < alpha;
-    return { ...base, verdict: worse ? 'fail' : 'pass', pValue: test.pValue, reason: worse ? `worse than baseline by more than ${rule.tolerance}` : 'within tolerance' };
+    return {
+      ...base,
+      verdict: worse ? 'fail' : 'pass',
+      pValue: test.pValue,
+      reason: worse ? `worse than baseline by more than ${rule.tolerance}` : 'within tolerance',
+    };
   }
   const c = distribution(rule.metric, canary)!;
   const b = distribution(rule.metric, baseline)!;
-  const base = { metric: rule.metric, canary: Number.isNaN(c.summary) ? null : c.summary, baseline: Number.isNaN(b.summary) ? null : b.summary };
-  if (rule.absoluteMax !== undefined && base.canary !== null && c.values.length >= Math.min(rule.minSamples, 20) && c.worse === 'higher' && base.canary > rule.absoluteMax) {
-    return { ...base, verdict: 'fail', pValue: null, reason: `canary ${rule.metric} ${base.canary} is over the absolute limit ${rule.absoluteMax}` };
+  const base = {
+    metric: rule.metric,
+    canary: Number.isNaN(c.summary) ? null : c.summary,
+    baseline: Number.isNaN(b.summary) ? null : b.summary,
+  };
+  if (
+    rule.absoluteMax !== undefined &&
+    base.canary !== null &&
+    c.values.length >= Math.min(rule.minSamples, 20) &&
+    c.worse === 'higher' &&
+    base.canary > rule.absoluteMax
+  ) {
+    return {
+      ...base,
+      verdict: 'fail',
+      pValue: null,
+      reason: `canary ${rule.metric} ${base.canary} is over the absolute limit ${rule.absoluteMax}`,
+    };
   }
   const needed = rule.metric === 'latency_p99' ? rule.minSamples / 10 : rule.minSamples;
   if (c.values.length < needed || b.values.length < needed) {
-    return { ...base, verdict: 'inconclusive', pValue: null, reason: `too few samples (${c.values.length} canary, ${b.values.length} baseline; need ${needed})` };
+    return {
+      ...base,
+      verdict: 'inconclusive',
+      pValue: null,
+      reason: `too few samples (${c.values.length} canary, ${b.values.length} baseline; need ${needed})`,
+    };
   }
   const directions: Array<'higher' | 'lower'> = c.worse === 'either' ? ['higher', 'lower'] : [c.worse];
   // The tolerance is applied by scaling the canary toward "better" first: only a difference beyond
@@ -139,14 +195,24 @@ function judgeMetric(rule: MetricRule, canary: VariantWindow, baseline: VariantW
     }),
   );
   const worse = pValue < alpha;
-  return { ...base, verdict: worse ? 'fail' : 'pass', pValue: Math.min(1, pValue), reason: worse ? `worse than baseline by more than ${rule.tolerance * 100}%` : 'within tolerance' };
+  return {
+    ...base,
+    verdict: worse ? 'fail' : 'pass',
+    pValue: Math.min(1, pValue),
+    reason: worse ? `worse than baseline by more than ${rule.tolerance * 100}%` : 'within tolerance',
+  };
 }
 
 /**
  * Canary against baseline in the same window: any failing metric fails the window; otherwise any
  * required metric without enough data makes it inconclusive (never a pass); otherwise it passes.
  */
-export function judgeWindow(canary: VariantWindow, baseline: VariantWindow, rules: readonly MetricRule[] = DEFAULT_RULES, alpha = 0.01): WindowVerdict {
+export function judgeWindow(
+  canary: VariantWindow,
+  baseline: VariantWindow,
+  rules: readonly MetricRule[] = DEFAULT_RULES,
+  alpha = 0.01,
+): WindowVerdict {
   const metrics = rules.map((rule) => judgeMetric(rule, canary, baseline, alpha));
   const holding = metrics.some((m, i) => m.verdict === 'inconclusive' && !rules[i]!.optional);
   const verdict: Verdict = metrics.some((m) => m.verdict === 'fail') ? 'fail' : holding ? 'inconclusive' : 'pass';

@@ -14,7 +14,11 @@ export interface MannWhitneyResult {
  * same numbers as scipy's `mannwhitneyu(method='asymptotic')`). `greater`: x tends to be larger.
  * Rank-based, so a few huge latencies cannot dominate it the way they dominate a mean.
  */
-export function mannWhitneyU(x: readonly number[], y: readonly number[], alternative: Alternative = 'two-sided'): MannWhitneyResult {
+export function mannWhitneyU(
+  x: readonly number[],
+  y: readonly number[],
+  alternative: Alternative = 'two-sided',
+): MannWhitneyResult {
   const n1 = x.length;
   const n2 = y.length;
   if (!n1 || !n2) throw new Error('Mann-Whitney U needs at least one value in each sample');
@@ -22,7 +26,7 @@ export function mannWhitneyU(x: readonly number[], y: readonly number[], alterna
   const n = all.length;
   let rankSumX = 0;
   let tieTerm = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && all[j + 1]!.v === all[i]!.v) j++;
     const rank = (i + j + 2) / 2; // ranks are 1-based; ties share their average

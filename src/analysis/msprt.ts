@@ -49,7 +49,12 @@ export function msprt(a: ArmSummary, b: ArmSummary, options: { tau: number; alph
  * Observations per arm after which an effect of `effect` would be significant, given the
  * per-observation variances seen so far (the "come back later" number when it is too early).
  */
-export function samplesNeeded(varianceA: number, varianceB: number, effect: number, options: { tau: number; alpha: number }): number {
+export function samplesNeeded(
+  varianceA: number,
+  varianceB: number,
+  effect: number,
+  options: { tau: number; alpha: number },
+): number {
   if (effect === 0) return Number.POSITIVE_INFINITY;
   let high = 2;
   while (sequentialHalfWidth((varianceA + varianceB) / high, options.tau, options.alpha) >= Math.abs(effect)) {

@@ -15,12 +15,21 @@ export interface TwoProportionResult {
  * (Wald). Pooling there lets the big baseline's low rate set the variance and calls a small canary
  * with a few unlucky errors worse (measured: 1% false aborts instead of ~0.1% in `bench:canary`).
  */
-export function twoProportionTest(successesA: number, nA: number, successesB: number, nB: number, margin = 0): TwoProportionResult {
+export function twoProportionTest(
+  successesA: number,
+  nA: number,
+  successesB: number,
+  nB: number,
+  margin = 0,
+): TwoProportionResult {
   if (nA <= 0 || nB <= 0) throw new Error('a two-proportion test needs observations in both groups');
   const rateA = successesA / nA;
   const rateB = successesB / nB;
   const pooled = (successesA + successesB) / (nA + nB);
-  const se = margin === 0 ? Math.sqrt(pooled * (1 - pooled) * (1 / nA + 1 / nB)) : Math.sqrt(waldVariance(successesA, nA) + waldVariance(successesB, nB));
+  const se =
+    margin === 0
+      ? Math.sqrt(pooled * (1 - pooled) * (1 / nA + 1 / nB))
+      : Math.sqrt(waldVariance(successesA, nA) + waldVariance(successesB, nB));
   if (se === 0) return { rateA, rateB, z: 0, pValue: 1 };
   const z = (rateA - rateB - margin) / se;
   return { rateA, rateB, z, pValue: normalUpperTail(z) };

@@ -24,15 +24,18 @@ export interface AuditEntry {
 
 /** One row of the audit trail (`audit_log` is written here only), inside the caller's transaction when it has one. */
 export async function recordAudit(db: Pool | PoolClient, entry: AuditEntry): Promise<void> {
-  await db.query('INSERT INTO audit_log (actor, action, subject, from_value, to_value, reason, details) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-    entry.actor,
-    entry.action,
-    entry.subject,
-    entry.fromValue ?? null,
-    entry.toValue ?? null,
-    entry.reason ?? null,
-    JSON.stringify(entry.details ?? {}),
-  ]);
+  await db.query(
+    'INSERT INTO audit_log (actor, action, subject, from_value, to_value, reason, details) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [
+      entry.actor,
+      entry.action,
+      entry.subject,
+      entry.fromValue ?? null,
+      entry.toValue ?? null,
+      entry.reason ?? null,
+      JSON.stringify(entry.details ?? {}),
+    ],
+  );
 }
 
 export interface LabelMoveRecord {
@@ -47,10 +50,25 @@ export interface LabelMoveRecord {
 
 /** A prompt's label moves, oldest first (optionally of one label only). */
 export async function labelMoves(db: Pool | PoolClient, prompt: string, label?: string): Promise<LabelMoveRecord[]> {
-  const rows = await db.query<{ ts: Date; actor: string; details: { label: string; rollback?: boolean }; from_value: string | null; to_value: string; reason: string | null }>(
+  const rows = await db.query<{
+    ts: Date;
+    actor: string;
+    details: { label: string; rollback?: boolean };
+    from_value: string | null;
+    to_value: string;
+    reason: string | null;
+  }>(
     `SELECT ts, actor, details, from_value, to_value, reason FROM audit_log
      WHERE subject = $1 AND action = 'label.move' AND ($2::text IS NULL OR details->>'label' = $2) ORDER BY id`,
     [prompt, label ?? null],
   );
-  return rows.rows.map((row) => ({ ts: row.ts, actor: row.actor, label: row.details.label, from: row.from_value, to: row.to_value, reason: row.reason, rollback: row.details.rollback === true }));
+  return rows.rows.map((row) => ({
+    ts: row.ts,
+    actor: row.actor,
+    label: row.details.label,
+    from: row.from_value,
+    to: row.to_value,
+    reason: row.reason,
+    rollback: row.details.rollback === true,
+  }));
 }

@@ -5,7 +5,13 @@ import type { HardLimits } from './budgetStore';
 import type { Settlement } from './settlement';
 
 const leaseSchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), requests: z.number(), usd: z.coerce.number(), minuteStart: z.string(), dayStart: z.string() }),
+  z.object({
+    ok: z.literal(true),
+    requests: z.number(),
+    usd: z.coerce.number(),
+    minuteStart: z.string(),
+    dayStart: z.string(),
+  }),
   z.object({
     ok: z.literal(false),
     scope: z.string(),
@@ -50,7 +56,13 @@ export interface LeaseOptions {
   offlineShare: number;
 }
 
-const DEFAULTS: LeaseOptions = { leaseRequests: 50, leaseEstimates: 50, idleMs: 2000, ttlMs: 60_000, offlineShare: 0.1 };
+const DEFAULTS: LeaseOptions = {
+  leaseRequests: 50,
+  leaseEstimates: 50,
+  idleMs: 2000,
+  ttlMs: 60_000,
+  offlineShare: 0.1,
+};
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
@@ -63,7 +75,10 @@ const DAY = 86_400_000;
 export class BudgetLeases {
   private readonly leases = new Map<string, Lease>();
   /** Spent without Postgres, per scope and window: what `admitOffline` counts against the local share. */
-  private readonly offline = new Map<string, { minuteStart: number; requests: number; dayStart: number; usd: number }>();
+  private readonly offline = new Map<
+    string,
+    { minuteStart: number; requests: number; dayStart: number; usd: number }
+  >();
   private readonly acquiring = new Map<string, Promise<BudgetRefusal | undefined>>();
   private readonly timer: NodeJS.Timeout;
   private readonly options: LeaseOptions;
@@ -74,7 +89,10 @@ export class BudgetLeases {
     private readonly now: () => number = Date.now,
   ) {
     this.options = { ...DEFAULTS, ...options };
-    this.timer = setInterval(() => void this.releaseIdle().then(() => this.renew()), Math.max(250, Math.min(this.options.idleMs / 2, this.options.ttlMs / 4)));
+    this.timer = setInterval(
+      () => void this.releaseIdle().then(() => this.renew()),
+      Math.max(250, Math.min(this.options.idleMs / 2, this.options.ttlMs / 4)),
+    );
     this.timer.unref();
   }
 
@@ -96,7 +114,12 @@ export class BudgetLeases {
    * already), then at most `offlineShare` of each hard limit per window, counted here. Hard limits
    * stay hard: every gateway adds at most its share until Postgres is back.
    */
-  admitOffline(tenantId: string, feature: string, estimateUsd: number, scopes: readonly HardLimits[]): BudgetTicket | BudgetRefusal {
+  admitOffline(
+    tenantId: string,
+    feature: string,
+    estimateUsd: number,
+    scopes: readonly HardLimits[],
+  ): BudgetTicket | BudgetRefusal {
     const lease = this.current(`${tenantId}\0${feature}`);
     if (lease && lease.requests >= 1 && lease.usd >= estimateUsd) return this.take(lease, estimateUsd);
     const now = this.now();
@@ -111,11 +134,28 @@ export class BudgetLeases {
       return { scope, used };
     });
     for (const { scope, used } of spent) {
-      if (scope.rpmHard !== undefined && used.requests + 1 > Math.max(1, Math.floor(scope.rpmHard * this.options.offlineShare))) {
-        return { ok: false, scope: scope.feature, limit: 'rpm', onHard: 'reject', downgradeModel: null, retryAfterS: Math.ceil((minuteStart + MINUTE - now) / 1000) };
+      if (
+        scope.rpmHard !== undefined &&
+        used.requests + 1 > Math.max(1, Math.floor(scope.rpmHard * this.options.offlineShare))
+      ) {
+        return {
+          ok: false,
+          scope: scope.feature,
+          limit: 'rpm',
+          onHard: 'reject',
+          downgradeModel: null,
+          retryAfterS: Math.ceil((minuteStart + MINUTE - now) / 1000),
+        };
       }
       if (scope.usdDayHard !== undefined && used.usd + estimateUsd > scope.usdDayHard * this.options.offlineShare) {
-        return { ok: false, scope: scope.feature, limit: 'usd_day', onHard: 'reject', downgradeModel: null, retryAfterS: 5 };
+        return {
+          ok: false,
+          scope: scope.feature,
+          limit: 'usd_day',
+          onHard: 'reject',
+          downgradeModel: null,
+          retryAfterS: 5,
+        };
       }
     }
     for (const { used } of spent) {
@@ -155,7 +195,13 @@ export class BudgetLeases {
     lease.lastUsed = this.now();
     return {
       settle: (actualUsd) => {
-        const settlement = { tenantId: lease.tenantId, feature: lease.feature, day: new Date(lease.dayStart), actualUsd, leaseId: lease.id };
+        const settlement = {
+          tenantId: lease.tenantId,
+          feature: lease.feature,
+          day: new Date(lease.dayStart),
+          actualUsd,
+          leaseId: lease.id,
+        };
         if (lease.released) return { ...settlement, reservedUsd: estimateUsd };
         // What the estimate held beyond the real cost goes back into the lease.
         lease.usd += estimateUsd - actualUsd;
@@ -165,33 +211,58 @@ export class BudgetLeases {
   }
 
   /** One lease request per key at a time; concurrent callers wait for it and then try the lease again. */
-  private acquire(key: string, tenantId: string, feature: string, estimateUsd: number): Promise<BudgetRefusal | undefined> {
+  private acquire(
+    key: string,
+    tenantId: string,
+    feature: string,
+    estimateUsd: number,
+  ): Promise<BudgetRefusal | undefined> {
     const running = this.acquiring.get(key);
-    if (running) return running.then((refusal) => (refusal ? this.acquire(key, tenantId, feature, estimateUsd) : undefined));
+    if (running)
+      return running.then((refusal) => (refusal ? this.acquire(key, tenantId, feature, estimateUsd) : undefined));
     const work = (async (): Promise<BudgetRefusal | undefined> => {
       const existing = this.leases.get(key);
       const leaseId = existing && !existing.released ? existing.id : randomUUID();
-      const { rows } = await this.pool.query<{ lease: unknown }>('SELECT budget_lease_expiring($1, $2, $3, $4, $5, $6, $7, $8) AS lease', [
-        leaseId,
-        tenantId,
-        feature,
-        this.options.leaseRequests,
-        estimateUsd * this.options.leaseEstimates,
-        estimateUsd,
-        new Date(this.now()),
-        this.options.ttlMs,
-      ]);
+      const { rows } = await this.pool.query<{ lease: unknown }>(
+        'SELECT budget_lease_expiring($1, $2, $3, $4, $5, $6, $7, $8) AS lease',
+        [
+          leaseId,
+          tenantId,
+          feature,
+          this.options.leaseRequests,
+          estimateUsd * this.options.leaseEstimates,
+          estimateUsd,
+          new Date(this.now()),
+          this.options.ttlMs,
+        ],
+      );
       const granted = leaseSchema.parse(rows[0]!.lease);
       if (!granted.ok) return granted;
       const minuteStart = Date.parse(granted.minuteStart);
       const dayStart = Date.parse(granted.dayStart);
-      if (existing && existing.id === leaseId && existing.minuteStart === minuteStart && existing.dayStart === dayStart) {
+      if (
+        existing &&
+        existing.id === leaseId &&
+        existing.minuteStart === minuteStart &&
+        existing.dayStart === dayStart
+      ) {
         existing.requests += granted.requests;
         existing.usd += granted.usd;
         existing.renewedAt = this.now();
       } else {
         if (existing) void this.release(existing).catch(() => undefined);
-        this.leases.set(key, { id: leaseId, renewedAt: this.now(), tenantId, feature, requests: granted.requests, usd: granted.usd, minuteStart, dayStart, lastUsed: this.now(), released: false });
+        this.leases.set(key, {
+          id: leaseId,
+          renewedAt: this.now(),
+          tenantId,
+          feature,
+          requests: granted.requests,
+          usd: granted.usd,
+          minuteStart,
+          dayStart,
+          lastUsed: this.now(),
+          released: false,
+        });
       }
       return undefined;
     })().finally(() => this.acquiring.delete(key));
@@ -217,7 +288,10 @@ export class BudgetLeases {
     const due = [...this.leases.values()].filter((lease) => now - lease.renewedAt >= this.options.ttlMs / 3);
     if (!due.length) return;
     await this.pool
-      .query('UPDATE budget_leases SET expires_at = $2::timestamptz + make_interval(secs => $3::float8 / 1000) WHERE lease_id = ANY($1)', [due.map((l) => l.id), new Date(now), this.options.ttlMs])
+      .query(
+        'UPDATE budget_leases SET expires_at = $2::timestamptz + make_interval(secs => $3::float8 / 1000) WHERE lease_id = ANY($1)',
+        [due.map((l) => l.id), new Date(now), this.options.ttlMs],
+      )
       .then(() => due.forEach((lease) => (lease.renewedAt = now)))
       .catch(() => undefined); // Postgres away: the lease may expire, which only gives budget back
   }

@@ -39,7 +39,8 @@ export function outputTokenBound(text: string): number {
 }
 
 /** The rates a budget must assume for a fallback chain: the highest input and output rates of any target. */
-export type ChainPrice = { kind: 'priced'; inputPerM: number; outputPerM: number } | { kind: 'unpriced'; model: string };
+export type ChainPrice =
+  { kind: 'priced'; inputPerM: number; outputPerM: number } | { kind: 'unpriced'; model: string };
 
 export function chainPrice(targets: readonly Target[], at: Date = new Date()): ChainPrice {
   let inputPerM = 0;
@@ -54,6 +55,10 @@ export function chainPrice(targets: readonly Target[], at: Date = new Date()): C
 }
 
 /** USD a call can cost at most: every input token uncached, every allowed output token used, at the chain's highest rates. */
-export function reservationUsd(price: Extract<ChainPrice, { kind: 'priced' }>, inputTokens: number, maxOutputTokens: number): number {
+export function reservationUsd(
+  price: Extract<ChainPrice, { kind: 'priced' }>,
+  inputTokens: number,
+  maxOutputTokens: number,
+): number {
   return (inputTokens * price.inputPerM + maxOutputTokens * price.outputPerM) / 1_000_000;
 }

@@ -14,7 +14,10 @@ export interface Settlement {
  * Settle many requests in one statement (from the request-log writer's batch). Grouped by target
  * row first: an UPDATE … FROM applies only one source row per target row.
  */
-export async function settleBudgets(db: { query(text: string, values: unknown[]): Promise<unknown> }, settlements: Settlement[]): Promise<void> {
+export async function settleBudgets(
+  db: { query(text: string, values: unknown[]): Promise<unknown> },
+  settlements: Settlement[],
+): Promise<void> {
   if (!settlements.length) return;
   await db.query(
     `UPDATE budget_usage u SET spent_usd = u.spent_usd + s.actual, reserved_usd = greatest(0, u.reserved_usd - s.reserved)
@@ -45,6 +48,14 @@ export async function settleBudgets(db: { query(text: string, values: unknown[])
 }
 
 /** Settle what stored request-log entries carry (their day is a string once read back from a spill file). */
-export function settleStored(db: { query(text: string, values: unknown[]): Promise<unknown> }, entries: ReadonlyArray<{ settlement?: Settlement }>): Promise<void> {
-  return settleBudgets(db, entries.flatMap((entry) => (entry.settlement ? [{ ...entry.settlement, day: new Date(entry.settlement.day) }] : [])));
+export function settleStored(
+  db: { query(text: string, values: unknown[]): Promise<unknown> },
+  entries: ReadonlyArray<{ settlement?: Settlement }>,
+): Promise<void> {
+  return settleBudgets(
+    db,
+    entries.flatMap((entry) =>
+      entry.settlement ? [{ ...entry.settlement, day: new Date(entry.settlement.day) }] : [],
+    ),
+  );
 }

@@ -2,7 +2,10 @@ import { loadEnv, type Env } from '../config/env';
 import { openDatabase, type Database } from '../db/database';
 
 /** Open the database (DATABASE_URL or embedded), run fn, and always close it. */
-export async function withDatabase<T>(fn: (db: Database, env: Env) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
+export async function withDatabase<T>(
+  fn: (db: Database, env: Env) => Promise<T>,
+  options: { migrate?: boolean } = {},
+): Promise<T> {
   const env = loadEnv();
   const db = await openDatabase(env, options);
   try {
@@ -11,4 +14,3 @@ export async function withDatabase<T>(fn: (db: Database, env: Env) => Promise<T>
     await db.close();
   }
 }
-

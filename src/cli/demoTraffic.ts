@@ -23,7 +23,13 @@ export interface TrafficSummary {
  * by name. Half-way, the primary model's provider starts failing (a simulator fault), and the
  * prompt's fallback takes over. Returns the traffic as the request log saw it.
  */
-export async function sendDemoTraffic(pool: Pool, gateway: RunningGateway, simulatorUrl: string, adminToken?: string, requests = 16): Promise<TrafficSummary> {
+export async function sendDemoTraffic(
+  pool: Pool,
+  gateway: RunningGateway,
+  simulatorUrl: string,
+  adminToken?: string,
+  requests = 16,
+): Promise<TrafficSummary> {
   const tenant = `demo-app-${Date.now().toString(36)}`;
   const { apiKey } = await createTenant(pool, { id: tenant, tier: 'free', experimentsOptIn: false, actor: 'demo' });
   const client = new OpenAI({ apiKey, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
@@ -35,7 +41,12 @@ export async function sendDemoTraffic(pool: Pool, gateway: RunningGateway, simul
         body: JSON.stringify({ kind: 'overloaded', model: 'gpt-4o-mini-2024-07-18', count: 3 }),
       });
     }
-    const body = { model: 'prompt:support-answer', messages: [], variables: { question: QUESTIONS[i % QUESTIONS.length], context: SUPPORT_CONTEXT }, user: `user-${i}` };
+    const body = {
+      model: 'prompt:support-answer',
+      messages: [],
+      variables: { question: QUESTIONS[i % QUESTIONS.length], context: SUPPORT_CONTEXT },
+      user: `user-${i}`,
+    };
     if (i % 4 === 3) {
       const stream = await client.chat.completions.create({ ...body, stream: true } as never);
       for await (const _chunk of stream as unknown as AsyncIterable<unknown>) void _chunk;
@@ -44,7 +55,15 @@ export async function sendDemoTraffic(pool: Pool, gateway: RunningGateway, simul
     }
   }
   await gateway.log.flush();
-  const { rows } = await pool.query<{ prompt_version: string; variant: string; model: string; fallback: boolean; n: string; cost: string; redacted: string }>(
+  const { rows } = await pool.query<{
+    prompt_version: string;
+    variant: string;
+    model: string;
+    fallback: boolean;
+    n: string;
+    cost: string;
+    redacted: string;
+  }>(
     `SELECT prompt_version, variant, model, fallback_used AS fallback, count(*) AS n, sum(cost_usd) AS cost,
             count(*) FILTER (WHERE guardrail_decision = 'redact') AS redacted
      FROM requests WHERE tenant_id = $1 GROUP BY 1, 2, 3, 4 ORDER BY 4, 3`,
@@ -53,7 +72,15 @@ export async function sendDemoTraffic(pool: Pool, gateway: RunningGateway, simul
   return {
     tenant,
     apiKey,
-    rows: rows.map((r) => [r.prompt_version, r.variant, r.model, r.fallback ? 'yes' : 'no', Number(r.n), `$${Number(r.cost).toFixed(6)}`, Number(r.redacted)]),
+    rows: rows.map((r) => [
+      r.prompt_version,
+      r.variant,
+      r.model,
+      r.fallback ? 'yes' : 'no',
+      Number(r.n),
+      `$${Number(r.cost).toFixed(6)}`,
+      Number(r.redacted),
+    ]),
   };
 }
 

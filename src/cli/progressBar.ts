@@ -17,7 +17,9 @@ export class ProgressBar {
     const filled = Math.round((done / total) * width);
     const elapsed = (now - this.started) / 1000;
     const eta = done > 0 ? Math.round((elapsed / done) * (total - done)) : 0;
-    this.stream.write(`\r${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${Math.round((done / total) * 100)}% ETA ${eta}s `);
+    this.stream.write(
+      `\r${this.label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${Math.round((done / total) * 100)}% ETA ${eta}s `,
+    );
     if (done === total) this.stream.write('\n');
   }
 }

@@ -15,7 +15,10 @@ export async function ensureSimulator(env: Env, log: (line: string) => void): Pr
     log(`Simulator: using the one already on port ${env.FLIGHTDECK_SIMULATOR_PORT}`);
     return undefined;
   }
-  const simulator = await startSimulator({ port: env.FLIGHTDECK_SIMULATOR_PORT, adminToken: env.FLIGHTDECK_SIMULATOR_ADMIN_TOKEN });
+  const simulator = await startSimulator({
+    port: env.FLIGHTDECK_SIMULATOR_PORT,
+    adminToken: env.FLIGHTDECK_SIMULATOR_ADMIN_TOKEN,
+  });
   log(`Simulator: started on ${simulator.url}`);
   return simulator;
 }

@@ -39,9 +39,14 @@ async function ensureTemporal(env: Env, log: (line: string) => void): Promise<Ru
     log(`Temporal: using the server already at ${env.TEMPORAL_ADDRESS}`);
     return undefined;
   }
-  const [host, port] = [env.TEMPORAL_ADDRESS.slice(0, env.TEMPORAL_ADDRESS.lastIndexOf(':')), Number(env.TEMPORAL_ADDRESS.split(':').pop())];
+  const [host, port] = [
+    env.TEMPORAL_ADDRESS.slice(0, env.TEMPORAL_ADDRESS.lastIndexOf(':')),
+    Number(env.TEMPORAL_ADDRESS.split(':').pop()),
+  ];
   if (!LOCAL_HOSTS.has(host) || !Number.isInteger(port)) {
-    throw new FlightdeckError(`TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS} does not answer and is not local, so \`dev\` cannot start it; check the address or unset it.`);
+    throw new FlightdeckError(
+      `TEMPORAL_ADDRESS=${env.TEMPORAL_ADDRESS} does not answer and is not local, so \`dev\` cannot start it; check the address or unset it.`,
+    );
   }
   const cli = findTemporalTool('cli', env);
   log(describeFound(cli));
@@ -66,7 +71,11 @@ export async function startStack(env: Env, log: (line: string) => void): Promise
     for (const fn of stops.reverse()) await fn().catch((error: Error) => log(`while stopping: ${error.message}`));
   };
   try {
-    log(env.DATABASE_URL ? 'Postgres: using DATABASE_URL' : `Postgres: starting the embedded server under ${env.flightdeckHome}…`);
+    log(
+      env.DATABASE_URL
+        ? 'Postgres: using DATABASE_URL'
+        : `Postgres: starting the embedded server under ${env.flightdeckHome}…`,
+    );
     const db = await openDatabase(env);
     stops.push(() => db.close());
 
@@ -90,7 +99,14 @@ export async function startStack(env: Env, log: (line: string) => void): Promise
     log('Worker: bundling workflows…');
     const connection = await connectWorker(env);
     const providers = new ProviderDirectory(loadProviderConfig(env), env);
-    const worker: Worker = await createFlightdeckWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, pool: db.pool, providers, workflowBundle: await bundleWorkflows(), webhookUrl: env.FLIGHTDECK_WEBHOOK_URL });
+    const worker: Worker = await createFlightdeckWorker({
+      connection,
+      namespace: env.TEMPORAL_NAMESPACE,
+      pool: db.pool,
+      providers,
+      workflowBundle: await bundleWorkflows(),
+      webhookUrl: env.FLIGHTDECK_WEBHOOK_URL,
+    });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();
@@ -102,8 +118,14 @@ export async function startStack(env: Env, log: (line: string) => void): Promise
     const urls: Array<[string, string]> = [
       ['Temporal UI', temporal?.uiUrl ?? `(the UI of the server at ${env.TEMPORAL_ADDRESS})`],
       ['Temporal gRPC', env.TEMPORAL_ADDRESS],
-      ['Gateway', `${gateway.url}/v1 (OpenAI-compatible; /metrics, /readyz; one JSON line per request in ${requestLines})`],
-      ['Simulator', `http://127.0.0.1:${env.FLIGHTDECK_SIMULATOR_PORT} (OpenAI: /v1, Anthropic: /v1/messages, admin: /admin/profiles)`],
+      [
+        'Gateway',
+        `${gateway.url}/v1 (OpenAI-compatible; /metrics, /readyz; one JSON line per request in ${requestLines})`,
+      ],
+      [
+        'Simulator',
+        `http://127.0.0.1:${env.FLIGHTDECK_SIMULATOR_PORT} (OpenAI: /v1, Anthropic: /v1/messages, admin: /admin/profiles)`,
+      ],
       ['Postgres', db.url.replace(/:[^:@/]+@/, ':***@')],
       ['Worker', `task queue flightdeck, namespace ${env.TEMPORAL_NAMESPACE}`],
     ];

@@ -15,9 +15,24 @@ export type OutputRule = z.infer<typeof outputRuleSchema>;
 
 /** Output categories refused or flagged out of the box; the gateway file replaces them. */
 export const DEFAULT_OUTPUT_RULES: OutputRule[] = [
-  { id: 'output.credentials', category: 'secret leak', patterns: ['\\bsk-[A-Za-z0-9]{20,}', '-----BEGIN [A-Z ]*PRIVATE KEY-----', '\\bAKIA[0-9A-Z]{16}\\b'], action: 'block' },
-  { id: 'output.weapons', category: 'weapons', patterns: ['\\b(build|make|assemble) (a |an )?(pipe )?bomb\\b', '\\bnerve agent synthesis\\b'], action: 'block' },
-  { id: 'output.self_harm', category: 'self-harm', patterns: ['\\bhow to (kill|hurt) (yourself|myself)\\b'], action: 'flag' },
+  {
+    id: 'output.credentials',
+    category: 'secret leak',
+    patterns: ['\\bsk-[A-Za-z0-9]{20,}', '-----BEGIN [A-Z ]*PRIVATE KEY-----', '\\bAKIA[0-9A-Z]{16}\\b'],
+    action: 'block',
+  },
+  {
+    id: 'output.weapons',
+    category: 'weapons',
+    patterns: ['\\b(build|make|assemble) (a |an )?(pipe )?bomb\\b', '\\bnerve agent synthesis\\b'],
+    action: 'block',
+  },
+  {
+    id: 'output.self_harm',
+    category: 'self-harm',
+    patterns: ['\\bhow to (kill|hurt) (yourself|myself)\\b'],
+    action: 'flag',
+  },
 ];
 
 const gatewayFileSchema = z.strictObject({
@@ -81,7 +96,9 @@ export function loadGatewayConfig(env: Pick<Env, 'FLIGHTDECK_GATEWAY_FILE'>): Ga
       try {
         new RegExp(pattern, 'i');
       } catch (error) {
-        throw new InputError(`Gateway file ${file}: rule ${rule.id} has an invalid pattern ${pattern}: ${(error as Error).message}`);
+        throw new InputError(
+          `Gateway file ${file}: rule ${rule.id} has an invalid pattern ${pattern}: ${(error as Error).message}`,
+        );
       }
     }
   }

@@ -5,7 +5,16 @@ import { hasLiveCandidate } from '../routing/routeStore';
 import { liveExperiment } from '../release/experiments';
 import type { Attribution } from '../model/attribution';
 import { cancelSignal, statusQuery } from '../../workflows/promotionMessages';
-import { approveSignal, pauseSignal, finishNowUpdate, skipStepUpdate, resumeSignal, rollbackSignal, rolloutStatusQuery, rolloutWorkflowId } from '../../workflows/rolloutMessages';
+import {
+  approveSignal,
+  pauseSignal,
+  finishNowUpdate,
+  skipStepUpdate,
+  resumeSignal,
+  rollbackSignal,
+  rolloutStatusQuery,
+  rolloutWorkflowId,
+} from '../../workflows/rolloutMessages';
 import type { PromotionStatus } from '../model/promotionStatus';
 import { latestRelease } from '../release/releaseStore';
 import { restoreStable } from '../release/rolloutRouting';
@@ -36,7 +45,10 @@ async function isRunning(handle: WorkflowHandle): Promise<boolean> {
 /** The prompt's live rollout, or an error that says what to do instead. */
 async function liveRollout(client: Client, prompt: string): Promise<WorkflowHandle> {
   const handle = client.workflow.getHandle(rolloutWorkflowId(prompt));
-  if (!(await isRunning(handle))) throw new InputError(`${prompt} has no live rollout (rollout/${prompt}). Start one with \`flightdeck promote ${prompt}@<version> --dataset <file>\`; see \`flightdeck rollout status ${prompt}\`.`);
+  if (!(await isRunning(handle)))
+    throw new InputError(
+      `${prompt} has no live rollout (rollout/${prompt}). Start one with \`flightdeck promote ${prompt}@<version> --dataset <file>\`; see \`flightdeck rollout status ${prompt}\`.`,
+    );
   return handle;
 }
 
@@ -63,11 +75,16 @@ export async function releaseStatus(client: Client, pool: Pool, prompt: string):
 async function latestReleaseStatus(client: Client, pool: Pool, prompt: string): Promise<ReleaseView> {
   const release = await latestRelease(pool, prompt);
   const handle = client.workflow.getHandle(release.workflowId);
-  const promotion: PromotionStatus = (await isRunning(handle)) ? await handle.query(statusQuery) : await handle.result();
+  const promotion: PromotionStatus = (await isRunning(handle))
+    ? await handle.query(statusQuery)
+    : await handle.result();
   if (promotion.rollout) return { promotion, rollout: promotion.rollout };
   if (promotion.stage !== 'rolling-out') return { promotion };
   const rollout = client.workflow.getHandle(rolloutWorkflowId(prompt));
-  return { promotion, rollout: (await isRunning(rollout)) ? await rollout.query(rolloutStatusQuery) : await rollout.result() };
+  return {
+    promotion,
+    rollout: (await isRunning(rollout)) ? await rollout.query(rolloutStatusQuery) : await rollout.result(),
+  };
 }
 
 /** Wait briefly until the workflow shows the signal's effect, so the caller prints the new state. */
@@ -80,11 +97,20 @@ async function settled(handle: WorkflowHandle, before: RolloutStatus): Promise<R
   return handle.query(rolloutStatusQuery);
 }
 
-export async function pauseOrResume(client: Client, prompt: string, action: 'pause' | 'resume', by: Attribution): Promise<RolloutStatus> {
+export async function pauseOrResume(
+  client: Client,
+  prompt: string,
+  action: 'pause' | 'resume',
+  by: Attribution,
+): Promise<RolloutStatus> {
   const handle = await liveRollout(client, prompt);
   const before = await handle.query(rolloutStatusQuery);
-  if (action === 'pause' && before.paused) throw new InputError(`The rollout of ${prompt}@${before.version} is already paused; \`flightdeck rollout resume ${prompt}\` continues it.`);
-  if (action === 'resume' && !before.paused) throw new InputError(`The rollout of ${prompt}@${before.version} is not paused (${before.stage}).`);
+  if (action === 'pause' && before.paused)
+    throw new InputError(
+      `The rollout of ${prompt}@${before.version} is already paused; \`flightdeck rollout resume ${prompt}\` continues it.`,
+    );
+  if (action === 'resume' && !before.paused)
+    throw new InputError(`The rollout of ${prompt}@${before.version} is not paused (${before.stage}).`);
   await handle.signal(action === 'pause' ? pauseSignal : resumeSignal, by);
   return settled(handle, before);
 }
@@ -93,14 +119,21 @@ export async function approveStep(client: Client, prompt: string, by: Attributio
   const handle = await liveRollout(client, prompt);
   const before = await handle.query(rolloutStatusQuery);
   if (before.stage !== 'awaiting-approval') {
-    throw new InputError(`The rollout of ${prompt}@${before.version} is not waiting for approval (${before.stage}); \`flightdeck rollout promote ${prompt}\` skips a timed hold.`);
+    throw new InputError(
+      `The rollout of ${prompt}@${before.version} is not waiting for approval (${before.stage}); \`flightdeck rollout promote ${prompt}\` skips a timed hold.`,
+    );
   }
   await handle.signal(approveSignal, by);
   return settled(handle, before);
 }
 
 /** `rollout promote` skips the current step, `--full` finishes now: updates, so a refusal comes back as an error. */
-export async function skipStepOrFinishNow(client: Client, prompt: string, full: boolean, by: Attribution): Promise<RolloutStatus> {
+export async function skipStepOrFinishNow(
+  client: Client,
+  prompt: string,
+  full: boolean,
+  by: Attribution,
+): Promise<RolloutStatus> {
   const handle = await liveRollout(client, prompt);
   return handle.executeUpdate(full ? finishNowUpdate : skipStepUpdate, { args: [by] });
 }
@@ -116,7 +149,10 @@ export async function abortRelease(client: Client, pool: Pool, prompt: string, b
   }
   const release = await latestRelease(pool, prompt);
   const promotion = client.workflow.getHandle(release.workflowId);
-  if (!(await isRunning(promotion))) throw new InputError(`${prompt} has no live release to abort (the latest, ${release.workflowId}, has ended). \`flightdeck rollback ${prompt}\` moves production back.`);
+  if (!(await isRunning(promotion)))
+    throw new InputError(
+      `${prompt} has no live release to abort (the latest, ${release.workflowId}, has ended). \`flightdeck rollback ${prompt}\` moves production back.`,
+    );
   await promotion.signal(cancelSignal, by);
   return releaseStatus(client, pool, prompt);
 }
@@ -127,12 +163,20 @@ const ROLLBACK_WAIT_MS = 10_000;
 class RolloutUnresponsive extends Error {}
 
 /** `flightdeck rollback` during a canary: the rollout's `rollback` signal (one routing write, recorded by the workflow). */
-export async function rollbackCanary(client: Client, prompt: string, by: Attribution, waitMs = ROLLBACK_WAIT_MS): Promise<RolloutStatus> {
+export async function rollbackCanary(
+  client: Client,
+  prompt: string,
+  by: Attribution,
+  waitMs = ROLLBACK_WAIT_MS,
+): Promise<RolloutStatus> {
   const handle = await liveRollout(client, prompt);
   await handle.signal(rollbackSignal, by);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RolloutUnresponsive(`rollout/${prompt} did not finish its rollback within ${waitMs / 1000} s`)), waitMs);
+    timer = setTimeout(
+      () => reject(new RolloutUnresponsive(`rollout/${prompt} did not finish its rollback within ${waitMs / 1000} s`)),
+      waitMs,
+    );
   });
   try {
     return await Promise.race([handle.result() as Promise<RolloutStatus>, timedOut]);
@@ -141,20 +185,31 @@ export async function rollbackCanary(client: Client, prompt: string, by: Attribu
   }
 }
 
-export type CandidateRollback = { kind: 'canary-aborted'; rollout: RolloutStatus } | { kind: 'route-restored'; why: string };
+export type CandidateRollback =
+  { kind: 'canary-aborted'; rollout: RolloutStatus } | { kind: 'route-restored'; why: string };
 
 /**
  * Put 100% back on stable whatever state the rollout is in: through the workflow when it answers,
  * else (no workflow, a stuck one, or Temporal unreachable) by writing the route directly, audited
  * with why. On-call's rollback never depends on the control plane being healthy.
  */
-export async function rollbackCandidate(connect: () => Promise<Client>, pool: Pool, prompt: string, by: Attribution): Promise<CandidateRollback> {
+export async function rollbackCandidate(
+  connect: () => Promise<Client>,
+  pool: Pool,
+  prompt: string,
+  by: Attribution,
+): Promise<CandidateRollback> {
   let why: string;
   try {
     return { kind: 'canary-aborted', rollout: await rollbackCanary(await connect(), prompt, by) };
   } catch (error) {
     why = error instanceof InputError ? `no live rollout/${prompt}` : (error as Error).message;
   }
-  await restoreStable(pool, { prompt, actor: by.actor, reason: by.reason ?? 'rollback', details: { forced: true, why } });
+  await restoreStable(pool, {
+    prompt,
+    actor: by.actor,
+    reason: by.reason ?? 'rollback',
+    details: { forced: true, why },
+  });
   return { kind: 'route-restored', why };
 }

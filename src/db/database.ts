@@ -16,7 +16,9 @@ export interface Database {
  * and bring the schema up to date (migrations are idempotent and lock against each other).
  */
 export async function openDatabase(env: Env = loadEnv(), options: { migrate?: boolean } = {}): Promise<Database> {
-  const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres(env.flightdeckHome, env.FLIGHTDECK_POSTGRES_PORT);
+  const embedded = env.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres(env.flightdeckHome, env.FLIGHTDECK_POSTGRES_PORT);
   const url = env.DATABASE_URL ?? embedded!.url;
   const pool = createPool(url);
   try {

@@ -104,7 +104,9 @@ export async function startEmbeddedPostgres(home: string, port: number): Promise
           `Make its parent folders traversable (chmod o+x), set FLIGHTDECK_HOME to a folder it can reach, or set DATABASE_URL.`,
       );
     }
-    throw new FlightdeckError(`The embedded Postgres did not start: ${message.split('\n')[0]}. Set DATABASE_URL to use another server.`);
+    throw new FlightdeckError(
+      `The embedded Postgres did not start: ${message.split('\n')[0]}. Set DATABASE_URL to use another server.`,
+    );
   }
   const admin = new pg.Client({ connectionString: embeddedUrl(port, 'postgres') });
   await admin.connect();

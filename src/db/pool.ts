@@ -4,7 +4,11 @@ export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
 /** A pg pool with an application name, so our connections are recognisable in pg_stat_activity. */
-export function createPool(connectionString: string, max = 10, options: Omit<pg.PoolConfig, 'connectionString' | 'max'> = {}): Pool {
+export function createPool(
+  connectionString: string,
+  max = 10,
+  options: Omit<pg.PoolConfig, 'connectionString' | 'max'> = {},
+): Pool {
   const pool = new pg.Pool({ connectionString, max, application_name: 'flightdeck', ...options });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);

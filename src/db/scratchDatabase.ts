@@ -25,12 +25,20 @@ export async function createScratchDatabase(adminUrl: string, prefix: string): P
   await onServer(adminUrl, (client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => onServer(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined) };
+  return {
+    url: url.toString(),
+    drop: () =>
+      onServer(adminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(
+        () => undefined,
+      ),
+  };
 }
 
 /** A scratch database on DATABASE_URL's server, or on the embedded Postgres when it is unset. */
 export async function scratchDatabaseFor(env: Env, prefix: string): Promise<ScratchDatabase> {
-  const embedded = env.DATABASE_URL ? undefined : await startEmbeddedPostgres(env.flightdeckHome, env.FLIGHTDECK_POSTGRES_PORT);
+  const embedded = env.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres(env.flightdeckHome, env.FLIGHTDECK_POSTGRES_PORT);
   const scratch = await createScratchDatabase(env.DATABASE_URL ?? embedded!.url, prefix);
   return {
     url: scratch.url,

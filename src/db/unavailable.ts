@@ -6,5 +6,8 @@
 export function isDatabaseUnavailable(error: unknown): boolean {
   const code = String((error as { code?: unknown }).code ?? '');
   const message = (error as Error)?.message ?? String(error);
-  return /^(08|53|57P)/.test(code) || /ECONNREFUSED|ECONNRESET|timeout|Connection terminated|connect ETIMEDOUT|the database system is/i.test(message);
+  return (
+    /^(08|53|57P)/.test(code) ||
+    /ECONNREFUSED|ECONNRESET|timeout|Connection terminated|connect ETIMEDOUT|the database system is/i.test(message)
+  );
 }

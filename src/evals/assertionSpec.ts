@@ -27,7 +27,10 @@ export const rawAssertionSchema = z.object({
   threshold: z.number().min(0).optional(),
   weight: z.number().positive().default(1),
   /** Name under which the score is reported and gated (default: the type). */
-  metric: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'expected a lowercase metric name').optional(),
+  metric: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*$/, 'expected a lowercase metric name')
+    .optional(),
 });
 export type RawAssertion = z.infer<typeof rawAssertionSchema>;
 

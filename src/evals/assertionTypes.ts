@@ -38,11 +38,13 @@ interface GradedType {
 }
 
 const result = (pass: boolean, reason: string): CheckResult => ({ pass, score: pass ? 1 : 0, reason });
-const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string');
+const isStringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string');
 
 const aString: ValueCheck = (value) => (typeof value === 'string' ? undefined : 'expected a string value');
 const aStringList: ValueCheck = (value) => (isStringList(value) ? undefined : 'expected a non-empty list of strings');
-const nothingOrText: ValueCheck = (value) => (value === undefined || typeof value === 'string' ? undefined : 'expected no value, or the text to judge against');
+const nothingOrText: ValueCheck = (value) =>
+  value === undefined || typeof value === 'string' ? undefined : 'expected no value, or the text to judge against';
 const aRegex: ValueCheck = (value) => {
   if (typeof value !== 'string') return 'expected a regular expression string';
   try {
@@ -52,12 +54,18 @@ const aRegex: ValueCheck = (value) => {
     return `invalid regular expression: ${(error as Error).message}`;
   }
 };
-const aMaximum = (unit: string): ValueCheck => (value) => (typeof value === 'number' && value >= 0 ? undefined : `expected the maximum ${unit} as a number`);
-const aSchema = (required: boolean): ValueCheck => (value) => {
-  if (value === undefined && !required) return undefined;
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return required ? 'expected a JSON schema object' : 'expected no value or a JSON schema object';
-  return schemaProblem(value);
-};
+const aMaximum =
+  (unit: string): ValueCheck =>
+  (value) =>
+    typeof value === 'number' && value >= 0 ? undefined : `expected the maximum ${unit} as a number`;
+const aSchema =
+  (required: boolean): ValueCheck =>
+  (value) => {
+    if (value === undefined && !required) return undefined;
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      return required ? 'expected a JSON schema object' : 'expected no value or a JSON schema object';
+    return schemaProblem(value);
+  };
 const lengthBounds: ValueCheck = (value) => {
   const bounds = value as { min?: unknown; max?: unknown } | undefined;
   const ok = bounds && typeof bounds === 'object' && (typeof bounds.min === 'number' || typeof bounds.max === 'number');
@@ -73,7 +81,10 @@ function jsonCheck(value: unknown, _threshold: number | undefined, { output }: O
   }
   if (!value) return result(true, 'output is JSON');
   const { valid, errors } = validateJsonSchema(value as object, parsed);
-  return result(valid, valid ? 'output matches the JSON schema' : `output breaks the JSON schema: ${errors.join('; ')}`);
+  return result(
+    valid,
+    valid ? 'output matches the JSON schema' : `output breaks the JSON schema: ${errors.join('; ')}`,
+  );
 }
 
 /**
@@ -81,28 +92,72 @@ function jsonCheck(value: unknown, _threshold: number | undefined, { output }: O
  * adding a type is one entry here. Graded types are scored by the judge (src/evals/judge.ts).
  */
 export const ASSERTION_TYPES = {
-  equals: { kind: 'check', valueProblem: aString, usesExpected: true, run: (value, _t, { output }) => result(output.trim() === String(value).trim(), 'output equals the expected text') },
-  contains: { kind: 'check', valueProblem: aString, usesExpected: true, run: (value, _t, { output }) => result(output.includes(String(value)), `output contains "${value}"`) },
+  equals: {
+    kind: 'check',
+    valueProblem: aString,
+    usesExpected: true,
+    run: (value, _t, { output }) => result(output.trim() === String(value).trim(), 'output equals the expected text'),
+  },
+  contains: {
+    kind: 'check',
+    valueProblem: aString,
+    usesExpected: true,
+    run: (value, _t, { output }) => result(output.includes(String(value)), `output contains "${value}"`),
+  },
   icontains: {
     kind: 'check',
     valueProblem: aString,
     usesExpected: true,
-    run: (value, _t, { output }) => result(output.toLowerCase().includes(String(value).toLowerCase()), `output contains "${value}" (any case)`),
+    run: (value, _t, { output }) =>
+      result(output.toLowerCase().includes(String(value).toLowerCase()), `output contains "${value}" (any case)`),
   },
-  'contains-any': { kind: 'check', valueProblem: aStringList, run: (value, _t, { output }) => result((value as string[]).some((v) => output.includes(v)), `output contains one of ${JSON.stringify(value)}`) },
-  'contains-all': { kind: 'check', valueProblem: aStringList, run: (value, _t, { output }) => result((value as string[]).every((v) => output.includes(v)), `output contains all of ${JSON.stringify(value)}`) },
+  'contains-any': {
+    kind: 'check',
+    valueProblem: aStringList,
+    run: (value, _t, { output }) =>
+      result(
+        (value as string[]).some((v) => output.includes(v)),
+        `output contains one of ${JSON.stringify(value)}`,
+      ),
+  },
+  'contains-all': {
+    kind: 'check',
+    valueProblem: aStringList,
+    run: (value, _t, { output }) =>
+      result(
+        (value as string[]).every((v) => output.includes(v)),
+        `output contains all of ${JSON.stringify(value)}`,
+      ),
+  },
   'icontains-any': {
     kind: 'check',
     valueProblem: aStringList,
-    run: (value, _t, { output }) => result((value as string[]).some((v) => output.toLowerCase().includes(v.toLowerCase())), `output contains one of ${JSON.stringify(value)} (any case)`),
+    run: (value, _t, { output }) =>
+      result(
+        (value as string[]).some((v) => output.toLowerCase().includes(v.toLowerCase())),
+        `output contains one of ${JSON.stringify(value)} (any case)`,
+      ),
   },
   'icontains-all': {
     kind: 'check',
     valueProblem: aStringList,
-    run: (value, _t, { output }) => result((value as string[]).every((v) => output.toLowerCase().includes(v.toLowerCase())), `output contains all of ${JSON.stringify(value)} (any case)`),
+    run: (value, _t, { output }) =>
+      result(
+        (value as string[]).every((v) => output.toLowerCase().includes(v.toLowerCase())),
+        `output contains all of ${JSON.stringify(value)} (any case)`,
+      ),
   },
-  'starts-with': { kind: 'check', valueProblem: aString, usesExpected: true, run: (value, _t, { output }) => result(output.startsWith(String(value)), `output starts with "${value}"`) },
-  regex: { kind: 'check', valueProblem: aRegex, run: (value, _t, { output }) => result(new RegExp(String(value)).test(output), `output matches /${value}/`) },
+  'starts-with': {
+    kind: 'check',
+    valueProblem: aString,
+    usesExpected: true,
+    run: (value, _t, { output }) => result(output.startsWith(String(value)), `output starts with "${value}"`),
+  },
+  regex: {
+    kind: 'check',
+    valueProblem: aRegex,
+    run: (value, _t, { output }) => result(new RegExp(String(value)).test(output), `output matches /${value}/`),
+  },
   'is-json': { kind: 'check', valueProblem: aSchema(false), run: jsonCheck },
   'json-schema': { kind: 'check', valueProblem: aSchema(true), run: jsonCheck },
   length: {
@@ -114,9 +169,21 @@ export const ASSERTION_TYPES = {
       return result(ok, `output length ${output.length} within [${min ?? 0}, ${max ?? '∞'}]`);
     },
   },
-  'is-refusal': { kind: 'check', valueProblem: () => undefined, run: (_v, _t, { output }) => result(isRefusal(output), 'output is a refusal') },
-  latency: { kind: 'check', valueProblem: aMaximum('milliseconds'), run: (value, _t, { latencyMs }) => result(latencyMs <= Number(value), `latency ${latencyMs} ms <= ${value} ms`) },
-  cost: { kind: 'check', valueProblem: aMaximum('USD'), run: (value, _t, { costUsd }) => result(costUsd <= Number(value), `cost $${costUsd.toFixed(6)} <= $${value}`) },
+  'is-refusal': {
+    kind: 'check',
+    valueProblem: () => undefined,
+    run: (_v, _t, { output }) => result(isRefusal(output), 'output is a refusal'),
+  },
+  latency: {
+    kind: 'check',
+    valueProblem: aMaximum('milliseconds'),
+    run: (value, _t, { latencyMs }) => result(latencyMs <= Number(value), `latency ${latencyMs} ms <= ${value} ms`),
+  },
+  cost: {
+    kind: 'check',
+    valueProblem: aMaximum('USD'),
+    run: (value, _t, { costUsd }) => result(costUsd <= Number(value), `cost $${costUsd.toFixed(6)} <= $${value}`),
+  },
   similarity: {
     kind: 'check',
     valueProblem: aString,
@@ -139,13 +206,20 @@ export type CheckType = { [K in AssertionType]: Table[K]['kind'] extends 'check'
 export type GradedAssertionType = Exclude<AssertionType, CheckType>;
 
 const entries = Object.entries(ASSERTION_TYPES) as Array<[AssertionType, AssertionTypeEntry]>;
-export const GRADED_TYPES = entries.filter(([, entry]) => entry.kind === 'graded').map(([type]) => type) as [GradedAssertionType, ...GradedAssertionType[]];
+export const GRADED_TYPES = entries.filter(([, entry]) => entry.kind === 'graded').map(([type]) => type) as [
+  GradedAssertionType,
+  ...GradedAssertionType[],
+];
 
 export const isAssertionType = (type: string): type is AssertionType => Object.hasOwn(ASSERTION_TYPES, type);
-export const isGradedType = (type: AssertionType): type is GradedAssertionType => ASSERTION_TYPES[type].kind === 'graded';
+export const isGradedType = (type: AssertionType): type is GradedAssertionType =>
+  ASSERTION_TYPES[type].kind === 'graded';
 
 /** Run a deterministic assertion, applying `not-`. */
-export function runCheck(assertion: { type: CheckType; negated: boolean; value?: unknown; threshold?: number }, observed: Observed): CheckResult {
+export function runCheck(
+  assertion: { type: CheckType; negated: boolean; value?: unknown; threshold?: number },
+  observed: Observed,
+): CheckResult {
   const entry: CheckedType = ASSERTION_TYPES[assertion.type];
   const checked = entry.run(assertion.value, assertion.threshold, observed);
   if (!assertion.negated) return checked;

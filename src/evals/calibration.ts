@@ -30,7 +30,9 @@ export function loadLabels(path: string): { labels: Label[]; hash: string } {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new InputError(`Cannot read labels ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new InputError(
+      `Cannot read labels ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   const labels = text
     .split('\n')
@@ -45,11 +47,14 @@ export function loadLabels(path: string): { labels: Label[]; hash: string } {
       }
       const parsed = labelSchema.safeParse(raw);
       if (!parsed.success) throw new InputError(describeZodIssues(`${path}:${i + 1}`, parsed.error.issues));
-      if (parsed.data.kind === 'rubric' && !parsed.data.rubric) throw new InputError(`${path}:${i + 1}: a rubric label needs "rubric"`);
+      if (parsed.data.kind === 'rubric' && !parsed.data.rubric)
+        throw new InputError(`${path}:${i + 1}: a rubric label needs "rubric"`);
       return parsed.data;
     });
   if (labels.length < MIN_LABELLED_EXAMPLES) {
-    throw new InputError(`${path} has ${labels.length} labelled examples; calibration needs at least ${MIN_LABELLED_EXAMPLES} for kappa and Spearman to mean anything`);
+    throw new InputError(
+      `${path} has ${labels.length} labelled examples; calibration needs at least ${MIN_LABELLED_EXAMPLES} for kappa and Spearman to mean anything`,
+    );
   }
   return { labels, hash: createHash('sha256').update(text).digest('hex') };
 }
@@ -65,9 +70,21 @@ export interface CalibrationResult {
 }
 
 /** Judge every labelled example (cached like any judge call) and measure agreement with the humans. */
-export async function calibrate(pool: Pool, judge: Judge, labels: Label[], labelsHash: string, concurrency = 8): Promise<CalibrationResult> {
+export async function calibrate(
+  pool: Pool,
+  judge: Judge,
+  labels: Label[],
+  labelsHash: string,
+  concurrency = 8,
+): Promise<CalibrationResult> {
   const judged = await mapWithConcurrency(labels, concurrency, (label) =>
-    judge.grade({ kind: label.kind, rubric: label.rubric, question: label.question, context: label.context, output: label.output }),
+    judge.grade({
+      kind: label.kind,
+      rubric: label.rubric,
+      question: label.question,
+      context: label.context,
+      output: label.output,
+    }),
   );
   const humanPass = labels.map((l) => l.human_pass ?? l.human_score >= 0.5);
   const judgePass = judged.map((j) => j.score >= DEFAULT_GRADED_THRESHOLD);
@@ -76,9 +93,14 @@ export async function calibrate(pool: Pool, judge: Judge, labels: Label[], label
     judgePromptHash: JUDGE_PROMPT_HASH,
     examples: labels.length,
     kappa: cohensKappa(humanPass, judgePass),
-    spearman: spearman(labels.map((l) => l.human_score), judged.map((j) => j.score)),
+    spearman: spearman(
+      labels.map((l) => l.human_score),
+      judged.map((j) => j.score),
+    ),
     agreement: humanPass.filter((p, i) => p === judgePass[i]).length / labels.length,
-    disagreements: labels.filter((_, i) => humanPass[i] !== judgePass[i]).map((l) => ({ id: l.id, human: l.human_score, judge: judged[labels.indexOf(l)]!.score })),
+    disagreements: labels
+      .filter((_, i) => humanPass[i] !== judgePass[i])
+      .map((l) => ({ id: l.id, human: l.human_score, judge: judged[labels.indexOf(l)]!.score })),
   };
   await pool.query(
     `INSERT INTO judge_calibrations (judge_model, judge_prompt_hash, labels_hash, examples, kappa, spearman) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -88,19 +110,29 @@ export async function calibrate(pool: Pool, judge: Judge, labels: Label[], label
 }
 
 /** The latest calibration of this judge model with the current judge prompt, if any. */
-export async function latestCalibration(pool: Pool, judgeModel: string): Promise<{ kappa: number; spearman: number; examples: number; createdAt: Date } | undefined> {
+export async function latestCalibration(
+  pool: Pool,
+  judgeModel: string,
+): Promise<{ kappa: number; spearman: number; examples: number; createdAt: Date } | undefined> {
   const { rows } = await pool.query(
     `SELECT kappa, spearman, examples, created_at FROM judge_calibrations WHERE judge_model = $1 AND judge_prompt_hash = $2 ORDER BY created_at DESC LIMIT 1`,
     [judgeModel, JUDGE_PROMPT_HASH],
   );
-  return rows[0] ? { kappa: rows[0].kappa, spearman: rows[0].spearman, examples: rows[0].examples, createdAt: rows[0].created_at } : undefined;
+  return rows[0]
+    ? { kappa: rows[0].kappa, spearman: rows[0].spearman, examples: rows[0].examples, createdAt: rows[0].created_at }
+    : undefined;
 }
 
 /** Why this judge may not gate a release, or undefined when it may. */
-export async function judgeRefusal(pool: Pool, judgeModel: string, floor = DEFAULT_AGREEMENT_FLOOR): Promise<string | undefined> {
+export async function judgeRefusal(
+  pool: Pool,
+  judgeModel: string,
+  floor = DEFAULT_AGREEMENT_FLOOR,
+): Promise<string | undefined> {
   const calibration = await latestCalibration(pool, judgeModel);
   const how = `run \`flightdeck eval calibrate --judge ${judgeModel} --labels <labels.jsonl>\`, or pass --force-judge`;
-  if (!calibration) return `Judge ${judgeModel} has not been calibrated against human labels with the current judge prompt; ${how}`;
+  if (!calibration)
+    return `Judge ${judgeModel} has not been calibrated against human labels with the current judge prompt; ${how}`;
   if (calibration.kappa < floor.kappa || calibration.spearman < floor.spearman) {
     return `Judge ${judgeModel} agrees too little with human labels (kappa ${calibration.kappa.toFixed(2)} < ${floor.kappa} or Spearman ${calibration.spearman.toFixed(2)} < ${floor.spearman}); ${how}`;
   }

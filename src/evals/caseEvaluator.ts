@@ -5,7 +5,14 @@ import { withRetries } from '../providers/retry';
 import type { PromptSpec } from '../registry/promptFile';
 import { renderPrompt } from '../registry/render';
 import type { Assertion } from './assertionSpec';
-import { DEFAULT_GRADED_THRESHOLD, isGradedType, runCheck, type CheckResult, type CheckType, type GradedAssertionType } from './assertionTypes';
+import {
+  DEFAULT_GRADED_THRESHOLD,
+  isGradedType,
+  runCheck,
+  type CheckResult,
+  type CheckType,
+  type GradedAssertionType,
+} from './assertionTypes';
 import type { EvalCase } from './dataset';
 import type { Judge } from './judge';
 
@@ -37,13 +44,29 @@ function text(value: unknown): string {
   return value === undefined || value === null ? '' : String(value);
 }
 
-async function gradeWithJudge(assertion: Assertion & { type: GradedAssertionType }, output: string, c: EvalCase, judge: Judge, samples: number): Promise<CheckResult & { samples: number[] }> {
+async function gradeWithJudge(
+  assertion: Assertion & { type: GradedAssertionType },
+  output: string,
+  c: EvalCase,
+  judge: Judge,
+  samples: number,
+): Promise<CheckResult & { samples: number[] }> {
   const question = text(c.vars.question) || (assertion.type === 'answer-relevance' ? text(assertion.value) : '');
-  const context = assertion.type === 'faithfulness' && assertion.value !== undefined ? text(assertion.value) : text(c.vars.context);
+  const context =
+    assertion.type === 'faithfulness' && assertion.value !== undefined ? text(assertion.value) : text(c.vars.context);
   const scores: number[] = [];
   let reason = '';
   for (let sample = 0; sample < samples; sample++) {
-    const graded = await judge.grade({ kind: assertion.type, rubric: assertion.type === 'rubric' ? text(assertion.value) : undefined, question, context, output }, sample);
+    const graded = await judge.grade(
+      {
+        kind: assertion.type,
+        rubric: assertion.type === 'rubric' ? text(assertion.value) : undefined,
+        question,
+        context,
+        output,
+      },
+      sample,
+    );
     scores.push(graded.score);
     reason ||= graded.reason;
   }
@@ -51,11 +74,19 @@ async function gradeWithJudge(assertion: Assertion & { type: GradedAssertionType
   const threshold = assertion.threshold ?? DEFAULT_GRADED_THRESHOLD;
   const score = assertion.negated ? 1 - raw : raw;
   const pass = assertion.negated ? raw < threshold : raw >= threshold;
-  return { pass, score, reason: `${assertion.negated ? 'not: ' : ''}judge ${raw.toFixed(2)} vs ${threshold}: ${reason}`, samples: scores };
+  return {
+    pass,
+    score,
+    reason: `${assertion.negated ? 'not: ' : ''}judge ${raw.toFixed(2)} vs ${threshold}: ${reason}`,
+    samples: scores,
+  };
 }
 
 /** Weighted score; pass when every assertion passes, or on the score when the case sets a threshold. */
-export function combine(outcomes: AssertionOutcome[], threshold: number | undefined): { score: number; passed: boolean } {
+export function combine(
+  outcomes: AssertionOutcome[],
+  threshold: number | undefined,
+): { score: number; passed: boolean } {
   const weight = outcomes.reduce((s, o) => s + o.weight, 0);
   const score = weight ? outcomes.reduce((s, o) => s + o.weight * o.score, 0) / weight : 0;
   return { score, passed: threshold === undefined ? outcomes.every((o) => o.pass) : score >= threshold };
@@ -65,7 +96,13 @@ export function combine(outcomes: AssertionOutcome[], threshold: number | undefi
  * One case: render with the case's variables, call the prompt's model (retrying retryable errors),
  * then score every assertion. A provider failure that retries cannot fix fails the case, with the error kept.
  */
-export async function evaluateCase(spec: PromptSpec, c: EvalCase, providers: ProviderDirectory, judge: Judge | undefined, judgeSamples: number): Promise<CaseResult> {
+export async function evaluateCase(
+  spec: PromptSpec,
+  c: EvalCase,
+  providers: ProviderDirectory,
+  judge: Judge | undefined,
+  judgeSamples: number,
+): Promise<CaseResult> {
   const rendered = renderPrompt(spec, c.vars);
   let completion;
   try {
@@ -84,14 +121,36 @@ export async function evaluateCase(spec: PromptSpec, c: EvalCase, providers: Pro
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
     const reason = `provider error (${error.kind}): ${error.message}`;
-    const assertions = c.assertions.map((a) => ({ type: a.type, metric: a.metric, weight: a.weight, pass: false, score: 0, reason }));
-    return { caseId: c.id, output: '', error: reason, score: 0, passed: false, assertions, latencyMs: 0, costUsd: 0, inputTokens: 0, outputTokens: 0 };
+    const assertions = c.assertions.map((a) => ({
+      type: a.type,
+      metric: a.metric,
+      weight: a.weight,
+      pass: false,
+      score: 0,
+      reason,
+    }));
+    return {
+      caseId: c.id,
+      output: '',
+      error: reason,
+      score: 0,
+      passed: false,
+      assertions,
+      latencyMs: 0,
+      costUsd: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+    };
   }
   const costUsd = cost(completion.model, completion.usage).usd;
   const observed = { output: completion.text, latencyMs: completion.latencyMs, costUsd };
   const assertions: AssertionOutcome[] = [];
   for (const assertion of c.assertions) {
-    const base = { type: `${assertion.negated ? 'not-' : ''}${assertion.type}`, metric: assertion.metric, weight: assertion.weight };
+    const base = {
+      type: `${assertion.negated ? 'not-' : ''}${assertion.type}`,
+      metric: assertion.metric,
+      weight: assertion.weight,
+    };
     if (isGraded(assertion)) {
       if (!judge) throw new Error('a model-graded assertion needs a judge');
       assertions.push({ ...base, ...(await gradeWithJudge(assertion, completion.text, c, judge, judgeSamples)) });

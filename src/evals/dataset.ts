@@ -33,7 +33,10 @@ export interface Dataset {
 }
 
 const caseSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected letters, digits, "-", "_", "." or ":"').optional(),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected letters, digits, "-", "_", "." or ":"')
+    .optional(),
   description: z.string().optional(),
   vars: z.record(z.string(), z.unknown()).default({}),
   expected: z.string().optional(),
@@ -51,12 +54,29 @@ const settingsSchema = {
   tolerance: z.number().min(0).max(1).default(0.05),
 };
 
-const nativeSchema = z.object({ ...settingsSchema, defaults: z.object({ assert: z.array(rawAssertionSchema).default([]) }).default({ assert: [] }), cases: z.array(z.unknown()).min(1, 'a dataset needs at least one case') });
+const nativeSchema = z.object({
+  ...settingsSchema,
+  defaults: z.object({ assert: z.array(rawAssertionSchema).default([]) }).default({ assert: [] }),
+  cases: z.array(z.unknown()).min(1, 'a dataset needs at least one case'),
+});
 // promptfoo's test files: `tests` plus `defaultTest`; their other keys (prompts, providers) are not ours to read.
-const promptfooSchema = z.object({ ...settingsSchema, defaultTest: z.object({ assert: z.array(rawAssertionSchema).default([]) }).loose().default({ assert: [] }), tests: z.array(z.unknown()).min(1, 'a dataset needs at least one test') }).loose();
+const promptfooSchema = z
+  .object({
+    ...settingsSchema,
+    defaultTest: z
+      .object({ assert: z.array(rawAssertionSchema).default([]) })
+      .loose()
+      .default({ assert: [] }),
+    tests: z.array(z.unknown()).min(1, 'a dataset needs at least one test'),
+  })
+  .loose();
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 60);
 }
 
 /** Every type with its promptfoo aliases, for the message that names them. */
@@ -69,27 +89,43 @@ const KNOWN_TYPES = Object.keys(ASSERTION_TYPES)
 
 function toAssertion(raw: RawAssertion, expected: string | undefined, where: string): Assertion {
   const resolved = resolveAssertionType(raw.type);
-  if (!resolved) throw new InputError(`${where}.type: unknown assertion type "${raw.type}"; use one of ${KNOWN_TYPES}, each optionally prefixed with not-`);
+  if (!resolved)
+    throw new InputError(
+      `${where}.type: unknown assertion type "${raw.type}"; use one of ${KNOWN_TYPES}, each optionally prefixed with not-`,
+    );
   const entry: AssertionTypeEntry = ASSERTION_TYPES[resolved.type];
   // Text assertions without a value compare against the case's `expected`.
   const value = raw.value ?? (entry.usesExpected ? expected : undefined);
   const problem = entry.valueProblem(value);
   if (problem) throw new InputError(`${where}.value: ${problem}`);
-  return { ...resolved, value, threshold: raw.threshold, weight: raw.weight, metric: raw.metric ?? `${resolved.negated ? 'not-' : ''}${resolved.type}` };
+  return {
+    ...resolved,
+    value,
+    threshold: raw.threshold,
+    weight: raw.weight,
+    metric: raw.metric ?? `${resolved.negated ? 'not-' : ''}${resolved.type}`,
+  };
 }
 
 function toCase(raw: unknown, index: number, defaults: RawAssertion[], origin: string, listName: string): EvalCase {
   const parsed = caseSchema.safeParse(raw);
-  const label = (c?: Partial<RawCase>) => `${origin}: case "${c?.id ?? (c?.description ? slug(c.description) : `#${index + 1}`)}" (${listName}[${index}])`;
+  const label = (c?: Partial<RawCase>) =>
+    `${origin}: case "${c?.id ?? (c?.description ? slug(c.description) : `#${index + 1}`)}" (${listName}[${index}])`;
   if (!parsed.success) throw new InputError(describeZodIssues(label(raw as Partial<RawCase>), parsed.error.issues));
   const c = parsed.data;
   const id = c.id ?? (c.description ? slug(c.description) : `case-${index + 1}`);
   const assertions = [...defaults, ...c.assert].map((a, i) => toAssertion(a, c.expected, `${label(c)} assert[${i}]`));
-  if (!assertions.length) throw new InputError(`${label(c)}: no assertions; add an assert list (or defaults.assert for every case)`);
+  if (!assertions.length)
+    throw new InputError(`${label(c)}: no assertions; add an assert list (or defaults.assert for every case)`);
   return { id, vars: c.vars, expected: c.expected, assertions, tags: c.tags, threshold: c.threshold };
 }
 
-function build(origin: string, settings: z.infer<z.ZodObject<typeof settingsSchema>>, cases: EvalCase[], fallbackName: string): Dataset {
+function build(
+  origin: string,
+  settings: z.infer<z.ZodObject<typeof settingsSchema>>,
+  cases: EvalCase[],
+  fallbackName: string,
+): Dataset {
   const seen = new Set<string>();
   for (const c of cases) {
     if (seen.has(c.id)) throw new InputError(`${origin}: case id "${c.id}" appears more than once; ids must be unique`);
@@ -97,14 +133,28 @@ function build(origin: string, settings: z.infer<z.ZodObject<typeof settingsSche
   }
   const gate = { floors: settings.floors, max_regression: settings.max_regression, tolerance: settings.tolerance };
   const hash = createHash('sha256').update(canonicalJson({ cases, gate })).digest('hex');
-  return { name: settings.name ?? fallbackName, prompt: settings.prompt, hash, floors: settings.floors, maxRegression: settings.max_regression, tolerance: settings.tolerance, cases };
+  return {
+    name: settings.name ?? fallbackName,
+    prompt: settings.prompt,
+    hash,
+    floors: settings.floors,
+    maxRegression: settings.max_regression,
+    tolerance: settings.tolerance,
+    cases,
+  };
 }
 
 /** Parse a dataset: JSONL (one case per line), our YAML (`cases:`), or a promptfoo test file (`tests:`). */
 export function parseDataset(text: string, origin: string): Dataset {
-  const fallbackName = origin.split('/').pop()!.replace(/\.(jsonl|ya?ml|json)$/, '');
+  const fallbackName = origin
+    .split('/')
+    .pop()!
+    .replace(/\.(jsonl|ya?ml|json)$/, '');
   if (origin.endsWith('.jsonl')) {
-    const lines = text.split('\n').map((line, i) => ({ line: line.trim(), i })).filter(({ line }) => line);
+    const lines = text
+      .split('\n')
+      .map((line, i) => ({ line: line.trim(), i }))
+      .filter(({ line }) => line);
     const cases = lines.map(({ line, i }, index) => {
       let raw: unknown;
       try {
@@ -140,7 +190,9 @@ export function loadDataset(path: string): Dataset {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new InputError(`Cannot read dataset ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new InputError(
+      `Cannot read dataset ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   return parseDataset(text, path);
 }

@@ -10,6 +10,9 @@ type Metrics = Record<string, { mean: number } | undefined>;
 
 /** The larger drop of pass rate and score between a previous run and this one. */
 export function worstDrop(previous: Metrics, current: Metrics): Drop {
-  const drops = [PASS_RATE, SCORE].map((metric) => ({ metric, drop: (previous[metric]?.mean ?? 0) - (current[metric]?.mean ?? 0) }));
+  const drops = [PASS_RATE, SCORE].map((metric) => ({
+    metric,
+    drop: (previous[metric]?.mean ?? 0) - (current[metric]?.mean ?? 0),
+  }));
   return drops.reduce((a, b) => (b.drop > a.drop ? b : a));
 }

@@ -20,7 +20,11 @@ export function gateSettings(dataset: GateSettings, promptFloors: Record<string,
  * Every floor must hold on the metric's mean, and, with a baseline, no gated metric (the floored
  * ones plus pass_rate and score) may drop by more than maxRegression.
  */
-export function applyGate(summary: EvalSummary, settings: GateSettings, comparison?: Record<string, PairedComparison>): GateResult {
+export function applyGate(
+  summary: EvalSummary,
+  settings: GateSettings,
+  comparison?: Record<string, PairedComparison>,
+): GateResult {
   const checks: GateCheck[] = [];
   for (const [metric, floor] of Object.entries(settings.floors)) {
     const actual = summary.metrics[metric]?.mean ?? Number.NaN;
@@ -31,7 +35,13 @@ export function applyGate(summary: EvalSummary, settings: GateSettings, comparis
     for (const metric of gated) {
       const diff = comparison[metric]?.difference.mean;
       if (diff === undefined || Number.isNaN(diff)) continue;
-      checks.push({ metric, kind: 'regression', limit: -settings.maxRegression, actual: diff, passed: diff >= -settings.maxRegression - 1e-12 });
+      checks.push({
+        metric,
+        kind: 'regression',
+        limit: -settings.maxRegression,
+        actual: diff,
+        passed: diff >= -settings.maxRegression - 1e-12,
+      });
     }
   }
   return { passed: checks.every((c) => c.passed), checks };

@@ -8,7 +8,6 @@ import type { GradedAssertionType } from './assertionTypes';
 import { DEFAULT_JUDGE_MODEL } from '../model/evalDefaults';
 import { JUDGE_PROMPT_HASH, criterionFor, parseJudgeAnswer, renderJudgePrompt } from './judgePrompt';
 
-
 export interface JudgeRequest {
   kind: GradedAssertionType;
   rubric?: string;
@@ -33,7 +32,9 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /** Refuse a judge model we cannot price (usually a typo), before anything is run or stored. */
 export function assertKnownJudgeModel(model: string): void {
   if (!priceFor(model)) {
-    throw new InputError(`Unknown judge model "${model}": it is not in the price table (src/providers/prices.json). Use a listed model such as ${DEFAULT_JUDGE_MODEL}, or add the model's price.`);
+    throw new InputError(
+      `Unknown judge model "${model}": it is not in the price table (src/providers/prices.json). Use a listed model such as ${DEFAULT_JUDGE_MODEL}, or add the model's price.`,
+    );
   }
 }
 
@@ -63,7 +64,12 @@ export class Judge {
       this.counters.judgeCacheHits += 1;
       return { ...cached.rows[0], cached: true };
     }
-    const prompt = renderJudgePrompt({ criterion, question: request.question, context: request.context, output: request.output });
+    const prompt = renderJudgePrompt({
+      criterion,
+      question: request.question,
+      context: request.context,
+      output: request.output,
+    });
     this.counters.judgeCalls += 1;
     const completion = await withRetries(() =>
       this.providers.forModel(this.model).complete({
@@ -78,7 +84,8 @@ export class Judge {
       }),
     );
     const parsed = parseJudgeAnswer(completion.text);
-    if (!parsed) throw new Error(`judge ${this.model} did not answer with {"score": 0..1}: ${completion.text.slice(0, 120)}`);
+    if (!parsed)
+      throw new Error(`judge ${this.model} did not answer with {"score": 0..1}: ${completion.text.slice(0, 120)}`);
     await this.pool.query(
       `INSERT INTO judge_cache (judge_model, judge_prompt_hash, rubric_hash, output_hash, sample, score, reason)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,

@@ -13,7 +13,9 @@ export const JUDGE_PROMPT = {
   user: '### Criterion\n{{criterion}}\n\n### Question\n{{question}}\n\n### Context\n{{context}}\n\n### Output\n{{output}}',
 };
 
-export const JUDGE_PROMPT_HASH = createHash('sha256').update(`${JUDGE_PROMPT.version}\n${JUDGE_PROMPT.system}\n${JUDGE_PROMPT.user}`).digest('hex');
+export const JUDGE_PROMPT_HASH = createHash('sha256')
+  .update(`${JUDGE_PROMPT.version}\n${JUDGE_PROMPT.system}\n${JUDGE_PROMPT.user}`)
+  .digest('hex');
 
 /** The criterion each model-graded assertion asks the judge about. */
 export function criterionFor(kind: GradedAssertionType, rubric: string | undefined): string {
@@ -22,8 +24,14 @@ export function criterionFor(kind: GradedAssertionType, rubric: string | undefin
   return rubric ?? '';
 }
 
-export function renderJudgePrompt(parts: { criterion: string; question: string; context: string; output: string }): { system: string; user: string } {
-  const user = JUDGE_PROMPT.user.replace(/\{\{(criterion|question|context|output)\}\}/g, (_, key: keyof typeof parts) => parts[key] || '(none)');
+export function renderJudgePrompt(parts: { criterion: string; question: string; context: string; output: string }): {
+  system: string;
+  user: string;
+} {
+  const user = JUDGE_PROMPT.user.replace(
+    /\{\{(criterion|question|context|output)\}\}/g,
+    (_, key: keyof typeof parts) => parts[key] || '(none)',
+  );
   return { system: JUDGE_PROMPT.system, user };
 }
 

@@ -21,7 +21,11 @@ function signed(metric: string, value: number): string {
 }
 
 /** A markdown report fit for a pull-request comment. */
-export function markdownReport(outcome: EvalOutcome, dataset: Dataset, counters?: { candidateCalls: number; judgeCalls: number; judgeCacheHits: number }): string {
+export function markdownReport(
+  outcome: EvalOutcome,
+  dataset: Dataset,
+  counters?: { candidateCalls: number; judgeCalls: number; judgeCacheHits: number },
+): string {
   const { run, summary, baseline, comparison, gate } = outcome;
   const lines: string[] = [];
   const against = baseline ? ` vs ${baseline.run.version}` : '';
@@ -38,21 +42,40 @@ export function markdownReport(outcome: EvalOutcome, dataset: Dataset, counters?
   lines.push(`|---|---|---|${baseline ? '---|---|' : ''}---|`);
   for (const [metric, estimate] of Object.entries(summary.metrics)) {
     const checks = gate.checks.filter((c) => c.metric === metric);
-    const verdict = checks.length ? checks.map((c) => `${c.passed ? '✅' : '❌'} ${c.kind === 'floor' ? `≥ ${fmt(metric, c.limit)}` : `Δ ≥ ${signed(metric, c.limit)}`}`).join(' ') : '';
+    const verdict = checks.length
+      ? checks
+          .map(
+            (c) =>
+              `${c.passed ? '✅' : '❌'} ${c.kind === 'floor' ? `≥ ${fmt(metric, c.limit)}` : `Δ ≥ ${signed(metric, c.limit)}`}`,
+          )
+          .join(' ')
+      : '';
     const base = baseline?.summary.metrics[metric];
     const diff = comparison?.[metric]?.difference;
-    const baselineCells = baseline ? `${base ? fmt(metric, base.mean) : '–'} | ${diff ? `${signed(metric, diff.mean)} (${interval(metric, diff)})` : '–'} | ` : '';
-    lines.push(`| ${metric} | ${fmt(metric, estimate.mean)} | ${interval(metric, estimate)} | ${baselineCells}${verdict} |`);
+    const baselineCells = baseline
+      ? `${base ? fmt(metric, base.mean) : '–'} | ${diff ? `${signed(metric, diff.mean)} (${interval(metric, diff)})` : '–'} | `
+      : '';
+    lines.push(
+      `| ${metric} | ${fmt(metric, estimate.mean)} | ${interval(metric, estimate)} | ${baselineCells}${verdict} |`,
+    );
   }
   if (summary.judgeAgreement) {
     const a = summary.judgeAgreement;
-    lines.push('', `Judge agreement over ${a.samples} samples: ${(a.agreement * 100).toFixed(1)}% of outputs got the same verdict every time (mean score spread ${a.meanSpread.toFixed(3)}).`);
+    lines.push(
+      '',
+      `Judge agreement over ${a.samples} samples: ${(a.agreement * 100).toFixed(1)}% of outputs got the same verdict every time (mean score spread ${a.meanSpread.toFixed(3)}).`,
+    );
   }
   if (summary.failures.length) {
     lines.push('', `### Failing cases (${summary.failures.length})`, '');
-    for (const failure of summary.failures.slice(0, 15)) lines.push(`- \`${failure.caseId}\`: ${failure.reasons.join('; ')}`);
+    for (const failure of summary.failures.slice(0, 15))
+      lines.push(`- \`${failure.caseId}\`: ${failure.reasons.join('; ')}`);
     if (summary.failures.length > 15) lines.push(`- … and ${summary.failures.length - 15} more`);
   }
-  if (counters) lines.push('', `Calls: ${counters.candidateCalls} candidate, ${counters.judgeCalls} judge, ${counters.judgeCacheHits} judge cache hits. Cost $${summary.totalCostUsd.toFixed(4)}.`);
+  if (counters)
+    lines.push(
+      '',
+      `Calls: ${counters.candidateCalls} candidate, ${counters.judgeCalls} judge, ${counters.judgeCacheHits} judge cache hits. Cost $${summary.totalCostUsd.toFixed(4)}.`,
+    );
   return `${lines.join('\n')}\n`;
 }

@@ -14,7 +14,10 @@ export async function storeDataset(pool: Pool, dataset: Dataset): Promise<void> 
 
 export async function loadStoredDataset(pool: Pool, hash: string): Promise<Dataset> {
   const { rows } = await pool.query<{ content: Dataset }>('SELECT content FROM eval_datasets WHERE hash = $1', [hash]);
-  if (!rows[0]) throw new NotFoundError(`No stored dataset with hash ${hash.slice(0, 12)}; run \`flightdeck eval run\` or \`promote\` with --dataset to store it.`);
+  if (!rows[0])
+    throw new NotFoundError(
+      `No stored dataset with hash ${hash.slice(0, 12)}; run \`flightdeck eval run\` or \`promote\` with --dataset to store it.`,
+    );
   return rows[0].content;
 }
 
@@ -41,7 +44,15 @@ export async function createRun(pool: Pool, run: Omit<RunRecord, 'id'> & { id?: 
   await pool.query(
     `INSERT INTO eval_runs (id, prompt_name, prompt_version, dataset_hash, judge_model, repeat, git_commit) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (id) DO NOTHING`,
-    [record.id, record.prompt, record.version, record.datasetHash, record.judgeModel ?? null, record.repeat, record.gitCommit ?? null],
+    [
+      record.id,
+      record.prompt,
+      record.version,
+      record.datasetHash,
+      record.judgeModel ?? null,
+      record.repeat,
+      record.gitCommit ?? null,
+    ],
   );
   return record;
 }
@@ -50,7 +61,15 @@ export async function loadRun(pool: Pool, id: string): Promise<RunRecord> {
   const { rows } = await pool.query('SELECT * FROM eval_runs WHERE id = $1', [id]);
   const row = rows[0];
   if (!row) throw new NotFoundError(`No eval run ${id}`);
-  return { id, prompt: row.prompt_name, version: row.prompt_version, datasetHash: row.dataset_hash, judgeModel: row.judge_model ?? undefined, repeat: row.repeat, gitCommit: row.git_commit ?? undefined };
+  return {
+    id,
+    prompt: row.prompt_name,
+    version: row.prompt_version,
+    datasetHash: row.dataset_hash,
+    judgeModel: row.judge_model ?? undefined,
+    repeat: row.repeat,
+    gitCommit: row.git_commit ?? undefined,
+  };
 }
 
 /** Idempotent: a case stored once is never overwritten, so a retried chunk cannot double-count. */
@@ -58,13 +77,27 @@ export async function storeCaseResult(pool: Pool, runId: string, r: CaseResult):
   await pool.query(
     `INSERT INTO eval_case_results (run_id, case_id, output, error, score, passed, assertions, latency_ms, cost_usd, input_tokens, output_tokens)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-    [runId, r.caseId, r.output, r.error ?? null, r.score, r.passed, JSON.stringify(r.assertions), r.latencyMs, r.costUsd, r.inputTokens, r.outputTokens],
+    [
+      runId,
+      r.caseId,
+      r.output,
+      r.error ?? null,
+      r.score,
+      r.passed,
+      JSON.stringify(r.assertions),
+      r.latencyMs,
+      r.costUsd,
+      r.inputTokens,
+      r.outputTokens,
+    ],
   );
 }
 
 /** Ids of the cases a run has stored: what a resumed chunk skips (without reading outputs back). */
 export async function storedCaseIds(pool: Pool, runId: string): Promise<Set<string>> {
-  const { rows } = await pool.query<{ case_id: string }>('SELECT case_id FROM eval_case_results WHERE run_id = $1', [runId]);
+  const { rows } = await pool.query<{ case_id: string }>('SELECT case_id FROM eval_case_results WHERE run_id = $1', [
+    runId,
+  ]);
   return new Set(rows.map((r) => r.case_id));
 }
 
@@ -85,7 +118,10 @@ export async function loadCaseResults(pool: Pool, runId: string): Promise<CaseRe
 }
 
 export async function finishRun(pool: Pool, id: string, summary: unknown): Promise<void> {
-  await pool.query(`UPDATE eval_runs SET status = 'finished', summary = $2, finished_at = now() WHERE id = $1`, [id, JSON.stringify(summary)]);
+  await pool.query(`UPDATE eval_runs SET status = 'finished', summary = $2, finished_at = now() WHERE id = $1`, [
+    id,
+    JSON.stringify(summary),
+  ]);
 }
 
 export interface StoredSummary {
@@ -94,12 +130,19 @@ export interface StoredSummary {
 }
 
 export async function loadRunSummary(pool: Pool, runId: string): Promise<StoredSummary | undefined> {
-  const { rows } = await pool.query<{ summary: StoredSummary | null }>('SELECT summary FROM eval_runs WHERE id = $1', [runId]);
+  const { rows } = await pool.query<{ summary: StoredSummary | null }>('SELECT summary FROM eval_runs WHERE id = $1', [
+    runId,
+  ]);
   return rows[0]?.summary ?? undefined;
 }
 
 /** The latest finished run of this prompt on this dataset whose gate passed (other than `excludeRunId`). */
-export async function lastPassingRun(pool: Pool, prompt: string, datasetHash: string, excludeRunId: string): Promise<{ id: string; version: string; summary: StoredSummary } | undefined> {
+export async function lastPassingRun(
+  pool: Pool,
+  prompt: string,
+  datasetHash: string,
+  excludeRunId: string,
+): Promise<{ id: string; version: string; summary: StoredSummary } | undefined> {
   const { rows } = await pool.query(
     `SELECT id, prompt_version, summary FROM eval_runs
      WHERE prompt_name = $1 AND dataset_hash = $2 AND status = 'finished' AND id <> $3 AND (summary->'gate'->>'passed')::boolean

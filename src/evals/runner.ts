@@ -11,7 +11,15 @@ import type { Dataset } from './dataset';
 import type { GateResult } from '../model/gateResult';
 import { applyGate, gateSettings } from './gate';
 import { Judge } from './judge';
-import { createRun, finishRun, loadCaseResults, storeCaseResult, storeDataset, storedCaseIds, type RunRecord } from './runStore';
+import {
+  createRun,
+  finishRun,
+  loadCaseResults,
+  storeCaseResult,
+  storeDataset,
+  storedCaseIds,
+  type RunRecord,
+} from './runStore';
 import { compareRuns, summarize, type EvalSummary } from './summary';
 
 export interface EvalServices {
@@ -40,21 +48,31 @@ export function validateCases(prompt: PromptVersion, dataset: Dataset): void {
     try {
       bindVariables(prompt.spec.variables, c.vars);
     } catch (error) {
-      throw new InputError(`Dataset ${dataset.name}, case "${c.id}" vars do not fit ${prompt.name}@${prompt.version}: ${(error as Error).message.replace(/^Cannot render: /, '')}`);
+      throw new InputError(
+        `Dataset ${dataset.name}, case "${c.id}" vars do not fit ${prompt.name}@${prompt.version}: ${(error as Error).message.replace(/^Cannot render: /, '')}`,
+      );
     }
   }
 }
 
 export function currentGitCommit(): string | undefined {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || undefined;
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() ||
+      undefined
+    );
   } catch {
     return undefined;
   }
 }
 
 /** Validate, store the dataset, and open a run record (idempotent for a given id). */
-export async function prepareRun(services: EvalServices, prompt: PromptVersion, dataset: Dataset, options: { repeat: number; id?: string }): Promise<RunRecord> {
+export async function prepareRun(
+  services: EvalServices,
+  prompt: PromptVersion,
+  dataset: Dataset,
+  options: { repeat: number; id?: string },
+): Promise<RunRecord> {
   validateCases(prompt, dataset);
   await storeDataset(services.pool, dataset);
   return createRun(services.pool, {
@@ -92,11 +110,21 @@ export async function executeCases(
     await storeCaseResult(services.pool, run.id, result);
     options.onCaseDone?.(++done, total);
   });
-  return { candidateCalls: pending.length, judgeCalls: judge?.counters.judgeCalls ?? 0, judgeCacheHits: judge?.counters.judgeCacheHits ?? 0 };
+  return {
+    candidateCalls: pending.length,
+    judgeCalls: judge?.counters.judgeCalls ?? 0,
+    judgeCacheHits: judge?.counters.judgeCacheHits ?? 0,
+  };
 }
 
 /** Summarise a finished run, compare it with the baseline run on the same cases, apply the gate, store it all. */
-export async function concludeRun(pool: Pool, run: RunRecord, dataset: Dataset, promptFloors: Record<string, number> | undefined, baseline?: RunRecord): Promise<EvalOutcome> {
+export async function concludeRun(
+  pool: Pool,
+  run: RunRecord,
+  dataset: Dataset,
+  promptFloors: Record<string, number> | undefined,
+  baseline?: RunRecord,
+): Promise<EvalOutcome> {
   const results = await loadCaseResults(pool, run.id);
   const summary = summarize(results);
   let baselineOutcome: EvalOutcome['baseline'];

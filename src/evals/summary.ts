@@ -1,4 +1,10 @@
-import { meanEstimate, pairedComparison, proportionEstimate, type Estimate, type PairedComparison } from '../analysis/stats';
+import {
+  meanEstimate,
+  pairedComparison,
+  proportionEstimate,
+  type Estimate,
+  type PairedComparison,
+} from '../analysis/stats';
 import { DEFAULT_GRADED_THRESHOLD } from './assertionTypes';
 import type { CaseResult } from './caseEvaluator';
 
@@ -42,9 +48,15 @@ function clampToUnit(e: Estimate): Estimate {
 function judgeAgreement(results: CaseResult[]): JudgeAgreement | undefined {
   const judged = results.flatMap((r) => r.assertions.filter((a) => a.samples && a.samples.length > 1));
   if (!judged.length) return undefined;
-  const agreeing = judged.filter((a) => new Set(a.samples!.map((s) => s >= DEFAULT_GRADED_THRESHOLD)).size === 1).length;
+  const agreeing = judged.filter(
+    (a) => new Set(a.samples!.map((s) => s >= DEFAULT_GRADED_THRESHOLD)).size === 1,
+  ).length;
   const spreads = judged.map((a) => Math.max(...a.samples!) - Math.min(...a.samples!));
-  return { samples: judged[0]!.samples!.length, agreement: agreeing / judged.length, meanSpread: spreads.reduce((s, v) => s + v, 0) / spreads.length };
+  return {
+    samples: judged[0]!.samples!.length,
+    agreement: agreeing / judged.length,
+    meanSpread: spreads.reduce((s, v) => s + v, 0) / spreads.length,
+  };
 }
 
 export function summarize(results: CaseResult[]): EvalSummary {
@@ -53,7 +65,10 @@ export function summarize(results: CaseResult[]): EvalSummary {
   const metrics: Record<string, Estimate> = {};
   for (const name of names) {
     const values = perCase.map((v) => v[name]).filter((v): v is number => v !== undefined);
-    metrics[name] = name === PASS_RATE ? proportionEstimate(values.filter((v) => v === 1).length, values.length) : clampToUnit(meanEstimate(values));
+    metrics[name] =
+      name === PASS_RATE
+        ? proportionEstimate(values.filter((v) => v === 1).length, values.length)
+        : clampToUnit(meanEstimate(values));
   }
   const answered = results.filter((r) => !r.error);
   metrics.latency_ms = meanEstimate(answered.map((r) => r.latencyMs));
@@ -65,7 +80,12 @@ export function summarize(results: CaseResult[]): EvalSummary {
     totalCostUsd: results.reduce((s, r) => s + r.costUsd, 0),
     errors: results.length - answered.length,
     judgeAgreement: judgeAgreement(results),
-    failures: results.filter((r) => !r.passed).map((r) => ({ caseId: r.caseId, reasons: r.assertions.filter((a) => !a.pass).map((a) => `${a.type}: ${a.reason}`) })),
+    failures: results
+      .filter((r) => !r.passed)
+      .map((r) => ({
+        caseId: r.caseId,
+        reasons: r.assertions.filter((a) => !a.pass).map((a) => `${a.type}: ${a.reason}`),
+      })),
   };
 }
 

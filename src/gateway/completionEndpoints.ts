@@ -6,7 +6,12 @@ import { chatCompletion, chunkEvent, DONE_EVENT } from './openaiFormat';
 import type { CompletionInput, RequestPipeline, StreamSink } from './pipeline';
 import type { RequestContext } from './requestContext';
 import { writeWithBackpressure, type StreamSlots } from './streamGuard';
-import { chatCompletionBodySchema, FEATURE_PATTERN, promptRunBodySchema, type ChatCompletionBody } from './requestSchemas';
+import {
+  chatCompletionBodySchema,
+  FEATURE_PATTERN,
+  promptRunBodySchema,
+  type ChatCompletionBody,
+} from './requestSchemas';
 
 const PROMPT_MODEL = /^prompt:(.+)$/;
 const PROMPT_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -17,7 +22,12 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** Feature (for per-feature budgets) and bucketing subject (user, else tenant) of a request. */
-function identify(ctx: RequestContext, req: IncomingMessage, bodyFeature: string | undefined, bodyUser: string | undefined): void {
+function identify(
+  ctx: RequestContext,
+  req: IncomingMessage,
+  bodyFeature: string | undefined,
+  bodyUser: string | undefined,
+): void {
   const feature = bodyFeature ?? header(req, 'x-flightdeck-feature');
   if (feature !== undefined && !FEATURE_PATTERN.test(feature)) {
     throw badRequest('The feature (x-flightdeck-feature) must be 1-63 letters, digits, ".", "_" or "-"', 'feature');
@@ -27,7 +37,12 @@ function identify(ctx: RequestContext, req: IncomingMessage, bodyFeature: string
 }
 
 function promptName(text: string): string {
-  if (!PROMPT_NAME.test(text)) throw badRequest(`"${text}" is not a prompt name (lowercase letters, digits, "-" or "_")`, 'model', 'invalid_prompt_name');
+  if (!PROMPT_NAME.test(text))
+    throw badRequest(
+      `"${text}" is not a prompt name (lowercase letters, digits, "-" or "_")`,
+      'model',
+      'invalid_prompt_name',
+    );
   return text;
 }
 
@@ -44,13 +59,15 @@ function toInput(body: ChatCompletionBody): CompletionInput {
     maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
     temperature: body.temperature ?? undefined,
     topP: body.top_p ?? undefined,
-    stop: body.stop === null || body.stop === undefined ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop],
+    stop:
+      body.stop === null || body.stop === undefined ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop],
     seed: body.seed ?? undefined,
     stream: body.stream ?? false,
   };
   const prompt = PROMPT_MODEL.exec(body.model);
   if (prompt) return { ...common, kind: 'prompt', prompt: promptName(prompt[1]!), variables: body.variables ?? {} };
-  if (body.variables !== undefined) throw badRequest('variables are for prompt models; use "model": "prompt:<name>"', 'variables');
+  if (body.variables !== undefined)
+    throw badRequest('variables are for prompt models; use "model": "prompt:<name>"', 'variables');
   if (!common.messages.length) throw badRequest('messages must hold at least one message', 'messages');
   return { ...common, kind: 'model', model: body.model };
 }
@@ -62,13 +79,31 @@ export interface StreamPolicy {
 }
 
 /** POST /v1/chat/completions: OpenAI's API, JSON or server-sent events. */
-export async function chatCompletions(pipeline: RequestPipeline, ctx: RequestContext, req: IncomingMessage, res: ServerResponse, body: unknown, streams: StreamPolicy): Promise<void> {
+export async function chatCompletions(
+  pipeline: RequestPipeline,
+  ctx: RequestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  streams: StreamPolicy,
+): Promise<void> {
   const parsed = parseBody(chatCompletionBodySchema, body);
   identify(ctx, req, undefined, parsed.user);
   const input = toInput(parsed);
   if (!input.stream) {
     const served = await pipeline.complete(ctx, input);
-    sendJson(res, 200, chatCompletion(ctx.requestId, served.completion.model, served.completion.text, served.completion.finishReason, served.completion.usage), served.headers);
+    sendJson(
+      res,
+      200,
+      chatCompletion(
+        ctx.requestId,
+        served.completion.model,
+        served.completion.text,
+        served.completion.finishReason,
+        served.completion.usage,
+      ),
+      served.headers,
+    );
     return;
   }
   const giveBack = streams.slots.take(ctx.tenant!.id);
@@ -76,10 +111,21 @@ export async function chatCompletions(pipeline: RequestPipeline, ctx: RequestCon
     const responseModel = () => ctx.model ?? parsed.model;
     const sink: StreamSink = {
       start(headers) {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', trailer: 'x-flightdeck-cost-usd', ...headers });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          trailer: 'x-flightdeck-cost-usd',
+          ...headers,
+        });
         res.write(chunkEvent(ctx.requestId, responseModel(), { role: 'assistant', content: '' }));
       },
-      delta: (text) => writeWithBackpressure(res, chunkEvent(ctx.requestId, responseModel(), { content: text }), streams.writeTimeoutMs),
+      delta: (text) =>
+        writeWithBackpressure(
+          res,
+          chunkEvent(ctx.requestId, responseModel(), { content: text }),
+          streams.writeTimeoutMs,
+        ),
     };
     const served = await pipeline.complete(ctx, input, sink);
     if (!res.headersSent) sink.start(served.headers); // an empty answer has no first token to send them with
@@ -105,10 +151,24 @@ export function failStream(res: ServerResponse, error: GatewayError): void {
 }
 
 /** POST /v1/prompts/{name}/run: the native form, variables in, answer and accounting out. */
-export async function runPrompt(pipeline: RequestPipeline, ctx: RequestContext, req: IncomingMessage, res: ServerResponse, name: string, body: unknown): Promise<void> {
+export async function runPrompt(
+  pipeline: RequestPipeline,
+  ctx: RequestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  name: string,
+  body: unknown,
+): Promise<void> {
   const parsed = parseBody(promptRunBodySchema, body);
   identify(ctx, req, parsed.feature, parsed.user);
-  const served = await pipeline.complete(ctx, { kind: 'prompt', prompt: promptName(name), variables: parsed.variables, messages: [], maxTokens: parsed.max_tokens, stream: false });
+  const served = await pipeline.complete(ctx, {
+    kind: 'prompt',
+    prompt: promptName(name),
+    variables: parsed.variables,
+    messages: [],
+    maxTokens: parsed.max_tokens,
+    stream: false,
+  });
   sendJson(
     res,
     200,
@@ -120,7 +180,11 @@ export async function runPrompt(pipeline: RequestPipeline, ctx: RequestContext, 
       model: ctx.model,
       output: served.completion.text,
       finish_reason: served.completion.finishReason,
-      usage: { input_tokens: ctx.usage.inputTokens, cached_tokens: ctx.usage.cachedInputTokens, output_tokens: ctx.usage.outputTokens },
+      usage: {
+        input_tokens: ctx.usage.inputTokens,
+        cached_tokens: ctx.usage.cachedInputTokens,
+        output_tokens: ctx.usage.outputTokens,
+      },
       cost_usd: ctx.costUsd,
       cache_hit: ctx.cacheHit,
       fallback_used: ctx.fallbackUsed,

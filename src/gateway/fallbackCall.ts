@@ -88,12 +88,29 @@ export class FallbackCaller {
         continue;
       }
       tried++;
-      if (tried > 1) await new Promise((resolve) => setTimeout(resolve, Math.min(retryDelayMs(tried - 2, BACKOFF), Math.max(0, remaining - 1))));
+      if (tried > 1)
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(retryDelayMs(tried - 2, BACKOFF), Math.max(0, remaining - 1))),
+        );
       const started = performance.now();
-      const span = this.tracing.child(context, `chat ${target.model}`, { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': target.provider, 'gen_ai.request.model': target.model }, SpanKind.CLIENT);
+      const span = this.tracing.child(
+        context,
+        `chat ${target.model}`,
+        {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': target.provider,
+          'gen_ai.request.model': target.model,
+        },
+        SpanKind.CLIENT,
+      );
       let committed = false;
       try {
-        const request: CompletionRequest = { ...call.request, model: target.model, timeoutMs: Math.min(call.deadline - Date.now(), call.attemptTimeoutMs), signal: call.signal };
+        const request: CompletionRequest = {
+          ...call.request,
+          model: target.model,
+          timeoutMs: Math.min(call.deadline - Date.now(), call.attemptTimeoutMs),
+          signal: call.signal,
+        };
         const completion = call.onDelta
           ? await this.streamOnce(target, request, (text) => {
               committed = true;
@@ -101,19 +118,41 @@ export class FallbackCaller {
             })
           : await this.providers.byName(target.provider).complete(request);
         breaker.onSuccess();
-        attempts.push({ provider: target.provider, model: target.model, ms: Math.round(performance.now() - started), outcome: 'ok' });
-        span.setAttributes({ 'gen_ai.response.model': completion.model, 'gen_ai.usage.input_tokens': completion.usage.inputTokens, 'gen_ai.usage.output_tokens': completion.usage.outputTokens });
+        attempts.push({
+          provider: target.provider,
+          model: target.model,
+          ms: Math.round(performance.now() - started),
+          outcome: 'ok',
+        });
+        span.setAttributes({
+          'gen_ai.response.model': completion.model,
+          'gen_ai.usage.input_tokens': completion.usage.inputTokens,
+          'gen_ai.usage.output_tokens': completion.usage.outputTokens,
+        });
         endSpan(span);
         return { completion, target, attempts, fallbackUsed: attempts.some((a) => a.outcome !== 'ok') };
       } catch (error) {
         if (call.signal?.aborted) {
-          attempts.push({ provider: target.provider, model: target.model, ms: Math.round(performance.now() - started), outcome: 'client_closed' });
+          attempts.push({
+            provider: target.provider,
+            model: target.model,
+            ms: Math.round(performance.now() - started),
+            outcome: 'client_closed',
+          });
           breaker.release();
           endSpan(span, 'client_closed');
           throw new ClientClosed(attempts);
         }
-        const failure = error instanceof ProviderError ? error : new ProviderError('bad_request', String((error as Error).message), target.provider);
-        attempts.push({ provider: target.provider, model: target.model, ms: Math.round(performance.now() - started), outcome: failure.kind });
+        const failure =
+          error instanceof ProviderError
+            ? error
+            : new ProviderError('bad_request', String((error as Error).message), target.provider);
+        attempts.push({
+          provider: target.provider,
+          model: target.model,
+          ms: Math.round(performance.now() - started),
+          outcome: failure.kind,
+        });
         endSpan(span, failure.kind);
         if (failure.retryable) breaker.onFailure();
         else breaker.onSuccess(); // the provider answered; the request was the problem
@@ -125,7 +164,11 @@ export class FallbackCaller {
     throw new FallbackExhausted(last, attempts, tried === 0 ? 'all_circuits_open' : 'failed');
   }
 
-  private async streamOnce(target: Target, request: CompletionRequest, onDelta: (text: string) => void | Promise<void>): Promise<Completion> {
+  private async streamOnce(
+    target: Target,
+    request: CompletionRequest,
+    onDelta: (text: string) => void | Promise<void>,
+  ): Promise<Completion> {
     for await (const event of this.providers.byName(target.provider).stream(request)) {
       if (event.type === 'delta') await onDelta(event.text);
       else return event.completion;

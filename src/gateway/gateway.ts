@@ -58,18 +58,29 @@ export interface RunningGateway {
 /** Start a gateway: load routing and tenants, listen for changes, serve HTTP. */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   // Hot-path queries fail fast when Postgres is away instead of queueing behind a dead connection.
-  const pool: Pool = createPool(options.databaseUrl, 20, { connectionTimeoutMillis: 1000, query_timeout: 5000, options: '-c synchronous_commit=off' });
+  const pool: Pool = createPool(options.databaseUrl, 20, {
+    connectionTimeoutMillis: 1000,
+    query_timeout: 5000,
+    options: '-c synchronous_commit=off',
+  });
   const state = new LiveState(pool, options.databaseUrl);
   await state.start().catch(async (error: Error) => {
     await pool.end();
     throw new GatewayError(503, 'api_error', `The gateway cannot load its routing from Postgres: ${error.message}`);
   });
-  const circuits = new CircuitBoard({ failures: options.config.circuit.failures, cooldownMs: options.config.circuit.cooldown_ms });
+  const circuits = new CircuitBoard({
+    failures: options.config.circuit.failures,
+    cooldownMs: options.config.circuit.cooldown_ms,
+  });
   const database = new DatabaseGuard();
   const tracing = new GatewayTracing({ otlpEndpoint: options.otlpEndpoint, exporter: options.spanExporter });
   // The metrics read the log's depth only when scraped, after both exist.
   const known = new KnownModels(options.config, state);
-  const metrics = new GatewayMetrics({ logBufferDepth: () => log.depth(), circuitStates: () => circuits.states(), modelLabel: (model) => known.label(model) });
+  const metrics = new GatewayMetrics({
+    logBufferDepth: () => log.depth(),
+    circuitStates: () => circuits.states(),
+    modelLabel: (model) => known.label(model),
+  });
   const log = new RequestLogWriter({
     pool,
     spillDir: path.join(options.home, 'spill'),
@@ -81,7 +92,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     onSetAside: (count) => metrics.logSetAside.inc(count),
     withinStore: settleStored,
   });
-  const fallback = new FallbackCaller(options.providers, circuits, tracing, (target) => targetKey({ ...target, model: known.label(target.model) }));
+  const fallback = new FallbackCaller(options.providers, circuits, tracing, (target) =>
+    targetKey({ ...target, model: known.label(target.model) }),
+  );
 
   const recorder = new RequestRecorder(log, metrics, tracing);
 
@@ -95,9 +108,24 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     record: (ctx, status, errorClass) => recorder.record(ctx, status, errorClass),
     onSkipped: () => metrics.shadowSkipped.inc(),
   });
-  const budgets = new BudgetLeases(pool, { offlineShare: options.config.budget_offline_share, ttlMs: options.config.budget_lease_ttl_ms });
-  const streams = { slots: new StreamSlots(options.config.max_streams_per_tenant), writeTimeoutMs: options.config.stream_write_timeout_ms };
-  const pipeline = new RequestPipeline({ state, providerConfig: options.providerConfig, config: options.config, fallback, cache: new ResponseCache(pool, options.config.cache_purge_interval_ms), budgets, shadow, database });
+  const budgets = new BudgetLeases(pool, {
+    offlineShare: options.config.budget_offline_share,
+    ttlMs: options.config.budget_lease_ttl_ms,
+  });
+  const streams = {
+    slots: new StreamSlots(options.config.max_streams_per_tenant),
+    writeTimeoutMs: options.config.stream_write_timeout_ms,
+  };
+  const pipeline = new RequestPipeline({
+    state,
+    providerConfig: options.providerConfig,
+    config: options.config,
+    fallback,
+    cache: new ResponseCache(pool, options.config.cache_purge_interval_ms),
+    budgets,
+    shadow,
+    database,
+  });
 
   const routes = gatewayRoutes({ pool, state, log, metrics, pipeline, streams });
   const runTenant = (route: TenantRoute, params: Record<string, string>, req: IncomingMessage, res: ServerResponse) =>

@@ -30,11 +30,21 @@ export class GatewayError extends Error {
   }
 }
 
-export const badRequest = (message: string, param: string | null = null, code = 'invalid_request') => new GatewayError(400, 'invalid_request_error', message, code, param);
+export const badRequest = (message: string, param: string | null = null, code = 'invalid_request') =>
+  new GatewayError(400, 'invalid_request_error', message, code, param);
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(payload),
+    ...headers,
+  });
   res.end(payload);
 }
 

@@ -6,7 +6,11 @@ import { ProviderDirectory } from '../providers/directory';
 import { startGateway, type RunningGateway } from './gateway';
 
 /** A gateway configured the usual way: providers file, gateway file, FLIGHTDECK_GATEWAY_PORT, OTEL endpoint. */
-export function startGatewayFromEnv(env: Env, databaseUrl: string, options: { port?: number; host?: string; jsonLines?: Writable | null } = {}): Promise<RunningGateway> {
+export function startGatewayFromEnv(
+  env: Env,
+  databaseUrl: string,
+  options: { port?: number; host?: string; jsonLines?: Writable | null } = {},
+): Promise<RunningGateway> {
   const providerConfig = loadProviderConfig(env);
   return startGateway({
     databaseUrl,

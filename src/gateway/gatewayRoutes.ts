@@ -20,12 +20,50 @@ export interface RouteDeps {
 /** Every endpoint of the gateway, in one table (the README's gateway section lists the same). */
 export function gatewayRoutes({ pool, state, log, metrics, pipeline, streams }: RouteDeps): Route[] {
   return [
-    { method: 'POST', path: '/v1/chat/completions', tenant: true, logRow: true, body: true, serve: ({ ctx, req, res, body }) => chatCompletions(pipeline, ctx, req, res, body, streams) },
-    { method: 'POST', path: '/v1/prompts/:name/run', tenant: true, logRow: true, body: true, serve: ({ ctx, req, res, params, body }) => runPrompt(pipeline, ctx, req, res, params.name, body) },
-    { method: 'POST', path: '/v1/feedback', tenant: true, logRow: false, body: true, serve: async ({ ctx, res, body }) => sendJson(res, 201, await recordFeedback(pool, log, ctx.tenant, body)) },
-    { method: 'GET', path: '/v1/requests/:id', tenant: true, logRow: false, body: false, serve: async ({ ctx, res, params }) => sendJson(res, 200, await getRequest(pool, log, ctx.tenant, params.id)) },
+    {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      tenant: true,
+      logRow: true,
+      body: true,
+      serve: ({ ctx, req, res, body }) => chatCompletions(pipeline, ctx, req, res, body, streams),
+    },
+    {
+      method: 'POST',
+      path: '/v1/prompts/:name/run',
+      tenant: true,
+      logRow: true,
+      body: true,
+      serve: ({ ctx, req, res, params, body }) => runPrompt(pipeline, ctx, req, res, params.name, body),
+    },
+    {
+      method: 'POST',
+      path: '/v1/feedback',
+      tenant: true,
+      logRow: false,
+      body: true,
+      serve: async ({ ctx, res, body }) => sendJson(res, 201, await recordFeedback(pool, log, ctx.tenant, body)),
+    },
+    {
+      method: 'GET',
+      path: '/v1/requests/:id',
+      tenant: true,
+      logRow: false,
+      body: false,
+      serve: async ({ ctx, res, params }) => sendJson(res, 200, await getRequest(pool, log, ctx.tenant, params.id)),
+    },
     { method: 'GET', path: '/healthz', tenant: false, serve: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
-    { method: 'GET', path: '/readyz', tenant: false, serve: (_req, res) => sendJson(res, 200, { status: state.degraded ? 'degraded' : 'ready', prompts: state.routes.size, logBufferDepth: log.depth() }) },
+    {
+      method: 'GET',
+      path: '/readyz',
+      tenant: false,
+      serve: (_req, res) =>
+        sendJson(res, 200, {
+          status: state.degraded ? 'degraded' : 'ready',
+          prompts: state.routes.size,
+          logBufferDepth: log.depth(),
+        }),
+    },
     {
       method: 'GET',
       path: '/metrics',

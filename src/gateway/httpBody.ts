@@ -17,7 +17,14 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
     if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
   }
   if (size > MAX_BODY_BYTES) {
-    throw new GatewayError(413, 'request_too_large', `The body is over ${MAX_BODY_BYTES} bytes; send less text per request`, 'body_too_large', null, { connection: 'close' });
+    throw new GatewayError(
+      413,
+      'request_too_large',
+      `The body is over ${MAX_BODY_BYTES} bytes; send less text per request`,
+      'body_too_large',
+      null,
+      { connection: 'close' },
+    );
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) throw badRequest('The body is empty; send a JSON object', null, 'invalid_json');

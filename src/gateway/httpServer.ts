@@ -20,7 +20,12 @@ type Limits = Pick<GatewayConfig, 'headers_timeout_ms' | 'request_timeout_ms' | 
  */
 export async function listenHttp(
   routes: readonly Route[],
-  runTenant: (route: TenantRoute, params: Record<string, string>, req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  runTenant: (
+    route: TenantRoute,
+    params: Record<string, string>,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) => Promise<void>,
   limits: Limits,
   port: number,
   host: string,
@@ -31,19 +36,30 @@ export async function listenHttp(
     const pathname = (req.url ?? '/').split('?', 1)[0]!;
     const found = findRoute(table, method, pathname);
     if (!found) {
-      return sendError(res, new GatewayError(404, 'not_found_error', `No endpoint ${method} ${pathname}; see the README's gateway section for the API`, 'unknown_endpoint'));
+      return sendError(
+        res,
+        new GatewayError(
+          404,
+          'not_found_error',
+          `No endpoint ${method} ${pathname}; see the README's gateway section for the API`,
+          'unknown_endpoint',
+        ),
+      );
     }
     const { route, params } = found;
     return route.tenant ? runTenant(route, params, req, res) : route.serve(req, res);
   };
 
-  const server = createServer({ connectionsCheckingInterval: Math.max(100, Math.min(1000, limits.headers_timeout_ms / 2)) }, (req, res) => {
-    req.socket.setTimeout(0); // it sent a request: from here keepAliveTimeout and the deadlines apply
-    dispatch(req, res).catch((error: Error) => {
-      if (!res.headersSent) sendError(res, internalError(error.stack ?? error.message));
-      else res.end();
-    });
-  });
+  const server = createServer(
+    { connectionsCheckingInterval: Math.max(100, Math.min(1000, limits.headers_timeout_ms / 2)) },
+    (req, res) => {
+      req.socket.setTimeout(0); // it sent a request: from here keepAliveTimeout and the deadlines apply
+      dispatch(req, res).catch((error: Error) => {
+        if (!res.headersSent) sendError(res, internalError(error.stack ?? error.message));
+        else res.end();
+      });
+    },
+  );
   server.keepAliveTimeout = 65_000;
   // Slow or silent clients must not hold sockets: headers and body have deadlines, sockets a cap.
   server.headersTimeout = limits.headers_timeout_ms;
@@ -53,7 +69,13 @@ export async function listenHttp(
   server.on('connection', (socket) => socket.setTimeout(limits.headers_timeout_ms));
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? new FlightdeckError(`Port ${port} is in use (another gateway?); stop it or set FLIGHTDECK_GATEWAY_PORT / --port`) : error);
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new FlightdeckError(
+              `Port ${port} is in use (another gateway?); stop it or set FLIGHTDECK_GATEWAY_PORT / --port`,
+            )
+          : error,
+      );
     });
     server.listen(port, host, () => resolve());
   });

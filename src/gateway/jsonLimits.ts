@@ -19,7 +19,12 @@ export function assertStorableJson(value: unknown): void {
       continue;
     }
     if (current === null || typeof current !== 'object') continue;
-    if (depth >= MAX_JSON_DEPTH) throw badRequest(`The body nests deeper than ${MAX_JSON_DEPTH} levels${path ? ` at ${path}` : ''}; flatten it`, path || null, 'too_deep');
+    if (depth >= MAX_JSON_DEPTH)
+      throw badRequest(
+        `The body nests deeper than ${MAX_JSON_DEPTH} levels${path ? ` at ${path}` : ''}; flatten it`,
+        path || null,
+        'too_deep',
+      );
     const entries = Array.isArray(current) ? current.map((v, i) => [String(i), v] as const) : Object.entries(current);
     for (const [key, child] of entries) {
       assertStorableText(key, path || 'body');

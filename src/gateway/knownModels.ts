@@ -18,7 +18,11 @@ export class KnownModels {
 
   has(model: string): boolean {
     if (priceFor(model)) return true;
-    if (model in this.config.model_fallbacks || Object.values(this.config.model_fallbacks).some((chain) => chain.includes(model))) return true;
+    if (
+      model in this.config.model_fallbacks ||
+      Object.values(this.config.model_fallbacks).some((chain) => chain.includes(model))
+    )
+      return true;
     for (const route of this.state.routes.values()) {
       for (const version of [route.stable, route.candidate, route.shadow]) {
         if (version && (version.spec.model === model || version.spec.fallbacks.includes(model))) return true;

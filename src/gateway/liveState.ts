@@ -107,7 +107,11 @@ export class LiveState {
   }
 
   private async listen(failLoudly = false): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: 'flightdeck-gateway-listen', connectionTimeoutMillis: 2000 });
+    const client = new pg.Client({
+      connectionString: this.url,
+      application_name: 'flightdeck-gateway-listen',
+      connectionTimeoutMillis: 2000,
+    });
     client.on('notification', (message) => {
       const part: Part = message.channel === TENANTS_CHANNEL ? 'tenants' : 'routes';
       void this.reload(part).catch(() => undefined);

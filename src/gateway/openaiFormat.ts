@@ -18,19 +18,34 @@ export function chatCompletion(id: string, model: string, text: string, finishRe
     object: 'chat.completion',
     created: createdNow(),
     model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: finishReason === 'other' ? 'stop' : finishReason }],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: text, refusal: null },
+        logprobs: null,
+        finish_reason: finishReason === 'other' ? 'stop' : finishReason,
+      },
+    ],
     usage: usageBody(usage),
   };
 }
 
 /** One server-sent event of a `chat.completion.chunk` stream. */
-export function chunkEvent(id: string, model: string, delta: { role?: 'assistant'; content?: string }, finishReason: FinishReason | null = null, usage?: Usage): string {
+export function chunkEvent(
+  id: string,
+  model: string,
+  delta: { role?: 'assistant'; content?: string },
+  finishReason: FinishReason | null = null,
+  usage?: Usage,
+): string {
   const chunk = {
     id,
     object: 'chat.completion.chunk',
     created: createdNow(),
     model,
-    choices: usage ? [] : [{ index: 0, delta, logprobs: null, finish_reason: finishReason === 'other' ? 'stop' : finishReason }],
+    choices: usage
+      ? []
+      : [{ index: 0, delta, logprobs: null, finish_reason: finishReason === 'other' ? 'stop' : finishReason }],
     ...(usage ? { usage: usageBody(usage) } : {}),
   };
   return `data: ${JSON.stringify(chunk)}\n\n`;

@@ -1,4 +1,11 @@
-import { BUDGETED_DEFAULT_MAX_TOKENS, chainPrice, inputTokenBound, outputTokenBound, reservationUsd, typicalTokenEstimate } from '../budgets/estimate';
+import {
+  BUDGETED_DEFAULT_MAX_TOKENS,
+  chainPrice,
+  inputTokenBound,
+  outputTokenBound,
+  reservationUsd,
+  typicalTokenEstimate,
+} from '../budgets/estimate';
 import { isRefusal, type BudgetLeases } from '../budgets/budgetLeases';
 import type { GatewayConfig } from '../config/gatewayConfig';
 import { FlightdeckError } from '../errors';
@@ -83,26 +90,50 @@ export class RequestPipeline {
     const cap = plan.spec?.gateway?.max_input_tokens ?? this.deps.config.max_input_tokens;
     const rawTokens = inputTokenBound(plan.messages.map((m) => m.content));
     if (rawTokens > cap) {
-      const where = ctx.promptName ? `gateway.max_input_tokens in the prompt file of ${ctx.promptName}` : 'max_input_tokens in flightdeck.gateway.yaml';
-      throw new GatewayError(413, 'request_too_large', `The input may be up to ${rawTokens} tokens (counted as UTF-8 bytes, an upper bound), over the limit of ${cap}; shorten it or raise ${where}`, 'input_too_large', 'messages');
+      const where = ctx.promptName
+        ? `gateway.max_input_tokens in the prompt file of ${ctx.promptName}`
+        : 'max_input_tokens in flightdeck.gateway.yaml';
+      throw new GatewayError(
+        413,
+        'request_too_large',
+        `The input may be up to ${rawTokens} tokens (counted as UTF-8 bytes, an upper bound), over the limit of ${cap}; shorten it or raise ${where}`,
+        'input_too_large',
+        'messages',
+      );
     }
 
     const guarded = checkInput(plan.messages, { pii: tenant.piiPolicy, injection: tenant.injectionPolicy });
     ctx.guardrails.push(...guarded.records);
     ctx.messages = guarded.messages;
     ctx.messagesRedacted = tenant.piiPolicy === 'redact' && !guarded.blocked;
-    if (guarded.blocked) throw new GatewayError(400, 'guardrail_error', guarded.blocked.message, 'input_blocked', guarded.blocked.id);
+    if (guarded.blocked)
+      throw new GatewayError(400, 'guardrail_error', guarded.blocked.message, 'input_blocked', guarded.blocked.id);
     const inputTokens = inputTokenBound(guarded.messages.map((m) => m.content));
 
     const routedBy = typicalTokenEstimate(guarded.messages.map((m) => m.content));
-    const chosen = (plan.spec?.gateway && costRoutedModel(plan.spec.gateway.cost_routing, routedBy, userText(guarded.messages))) || plan.model;
-    const targets = await this.reserve(ctx, plan, fallbackChain(chosen, plan.fallbacks, this.deps.providerConfig), inputTokens);
+    const chosen =
+      (plan.spec?.gateway && costRoutedModel(plan.spec.gateway.cost_routing, routedBy, userText(guarded.messages))) ||
+      plan.model;
+    const targets = await this.reserve(
+      ctx,
+      plan,
+      fallbackChain(chosen, plan.fallbacks, this.deps.providerConfig),
+      inputTokens,
+    );
     ctx.model = targets[0]!.model;
 
     const cacheTtl = plan.spec?.gateway?.cache?.ttl_seconds;
-    const cacheKey = cacheTtl && ctx.promptName
-      ? responseCacheKey({ tenant: tenant.id, prompt: ctx.promptName, version: ctx.promptVersion!, model: ctx.model, params: { ...plan.params }, messages: guarded.messages })
-      : undefined;
+    const cacheKey =
+      cacheTtl && ctx.promptName
+        ? responseCacheKey({
+            tenant: tenant.id,
+            prompt: ctx.promptName,
+            version: ctx.promptVersion!,
+            model: ctx.model,
+            params: { ...plan.params },
+            messages: guarded.messages,
+          })
+        : undefined;
     const cached = cacheKey ? await this.deps.database.run(() => this.deps.cache.get(cacheKey)) : undefined;
 
     const headers = this.headers(ctx);
@@ -118,32 +149,79 @@ export class RequestPipeline {
         await sink.delta(cached.text);
       }
     } else {
-      completion = await this.callProvider(ctx, plan, guarded.messages, targets, inputTokens, sink && { sink, headers });
-      if (cacheKey && cacheTtl) void this.deps.database.run(() => this.deps.cache.put(cacheKey, tenant.id, ctx.promptName!, completion, Math.min(cacheTtl, this.deps.config.body_retention_days * 86_400)));
+      completion = await this.callProvider(
+        ctx,
+        plan,
+        guarded.messages,
+        targets,
+        inputTokens,
+        sink && { sink, headers },
+      );
+      if (cacheKey && cacheTtl)
+        void this.deps.database.run(() =>
+          this.deps.cache.put(
+            cacheKey,
+            tenant.id,
+            ctx.promptName!,
+            completion,
+            Math.min(cacheTtl, this.deps.config.body_retention_days * 86_400),
+          ),
+        );
     }
     ctx.output = completion.text;
 
     const verdict = checkOutput(completion.text, this.deps.config.output_rules, plan.spec?.output?.schema);
     // A streamed answer is already with the caller: a blocking rule can only be recorded as a flag.
-    ctx.guardrails.push(...(sink ? verdict.records.map((r) => (r.decision === 'block' ? { ...r, decision: 'flag' as const, detail: `${r.detail} (streamed: already sent)` } : r)) : verdict.records));
-    if (verdict.blocked && !sink) throw new GatewayError(422, 'guardrail_error', verdict.blocked.message, 'output_blocked', verdict.blocked.id);
+    ctx.guardrails.push(
+      ...(sink
+        ? verdict.records.map((r) =>
+            r.decision === 'block'
+              ? { ...r, decision: 'flag' as const, detail: `${r.detail} (streamed: already sent)` }
+              : r,
+          )
+        : verdict.records),
+    );
+    if (verdict.blocked && !sink)
+      throw new GatewayError(422, 'guardrail_error', verdict.blocked.message, 'output_blocked', verdict.blocked.id);
 
     if (plan.route?.shadow && plan.variables) {
-      this.deps.shadow.maybeMirror(ctx, plan.route, plan.variables, guarded.messages.slice(plan.messages.length - input.messages.length));
+      this.deps.shadow.maybeMirror(
+        ctx,
+        plan.route,
+        plan.variables,
+        guarded.messages.slice(plan.messages.length - input.messages.length),
+      );
     }
     return { completion, headers: { ...headers, 'x-flightdeck-cost-usd': ctx.costUsd.toFixed(8) } };
   }
 
   /** Routing and rendering for a prompt, or the caller's messages for a model id. */
   private plan(ctx: RequestContext, input: CompletionInput): Plan {
-    const callerParams = { temperature: input.temperature, topP: input.topP, stop: input.stop, seed: input.seed, maxTokens: input.maxTokens };
+    const callerParams = {
+      temperature: input.temperature,
+      topP: input.topP,
+      stop: input.stop,
+      seed: input.seed,
+      maxTokens: input.maxTokens,
+    };
     if (input.kind === 'model') {
       ctx.variant = 'direct';
-      return { messages: input.messages, model: input.model, fallbacks: this.deps.config.model_fallbacks[input.model] ?? [], params: callerParams };
+      return {
+        messages: input.messages,
+        model: input.model,
+        fallbacks: this.deps.config.model_fallbacks[input.model] ?? [],
+        params: callerParams,
+      };
     }
     const route = this.deps.state.routes.get(input.prompt);
     if (!route) {
-      throw new GatewayError(404, 'not_found_error', `Prompt "${input.prompt}" has no production version on this gateway; push it with \`flightdeck prompt push\``, 'prompt_not_found', 'model');
+      throw new GatewayError(
+        404,
+        'not_found_error',
+        `Prompt "${input.prompt}" has no production version on this gateway; push it with \`flightdeck prompt push\``,
+        'prompt_not_found',
+        'model',
+      );
     }
     const choice = chooseVariant(route, ctx.tenant!, ctx.subject);
     const spec = choice.served.spec;
@@ -165,7 +243,13 @@ export class RequestPipeline {
       messages: [...rendered.messages, ...input.messages],
       model: spec.model,
       fallbacks: spec.fallbacks,
-      params: { temperature: spec.params.temperature, topP: spec.params.top_p, stop: spec.params.stop, seed: spec.params.seed, maxTokens },
+      params: {
+        temperature: spec.params.temperature,
+        topP: spec.params.top_p,
+        stop: spec.params.stop,
+        seed: spec.params.seed,
+        maxTokens,
+      },
       variables: rendered.variables,
     };
   }
@@ -193,13 +277,16 @@ export class RequestPipeline {
       );
     }
     const estimate = price.kind === 'priced' ? reservationUsd(price, inputTokens, plan.params.maxTokens) : 0;
-    const admission = (await this.deps.database.run(() => this.deps.budgets.admit(tenant.id, ctx.feature, estimate))) ?? this.deps.budgets.admitOffline(tenant.id, ctx.feature, estimate, applicable);
+    const admission =
+      (await this.deps.database.run(() => this.deps.budgets.admit(tenant.id, ctx.feature, estimate))) ??
+      this.deps.budgets.admitOffline(tenant.id, ctx.feature, estimate, applicable);
     if (!isRefusal(admission)) {
       ctx.budgetTicket = admission;
       return targets;
     }
     const verdict = admission;
-    if (verdict.onHard === 'downgrade' && verdict.downgradeModel) return fallbackChain(verdict.downgradeModel, [], this.deps.providerConfig);
+    if (verdict.onHard === 'downgrade' && verdict.downgradeModel)
+      return fallbackChain(verdict.downgradeModel, [], this.deps.providerConfig);
     const scope = verdict.scope ? ` (feature ${verdict.scope})` : '';
     const what = verdict.limit === 'rpm' ? 'requests per minute' : 'USD per day';
     throw new GatewayError(
@@ -213,7 +300,14 @@ export class RequestPipeline {
   }
 
   /** Streaming: the caller's headers go out with the first token, so a failure before it can still fall back. */
-  private async callProvider(ctx: RequestContext, plan: Plan, messages: ChatMessage[], targets: Target[], inputTokens: number, stream: { sink: StreamSink; headers: Record<string, string> } | undefined): Promise<Completion> {
+  private async callProvider(
+    ctx: RequestContext,
+    plan: Plan,
+    messages: ChatMessage[],
+    targets: Target[],
+    inputTokens: number,
+    stream: { sink: StreamSink; headers: Record<string, string> } | undefined,
+  ): Promise<Completion> {
     let committed = false;
     let streamed = '';
     const onDelta = stream
@@ -228,7 +322,17 @@ export class RequestPipeline {
         }
       : undefined;
     try {
-      const result = await this.deps.fallback.call({ targets, request: { messages, ...plan.params }, deadline: Date.now() + this.deps.config.deadline_ms, attemptTimeoutMs: this.deps.config.attempt_timeout_ms, onDelta, signal: ctx.abort.signal }, ctx.traceContext);
+      const result = await this.deps.fallback.call(
+        {
+          targets,
+          request: { messages, ...plan.params },
+          deadline: Date.now() + this.deps.config.deadline_ms,
+          attemptTimeoutMs: this.deps.config.attempt_timeout_ms,
+          onDelta,
+          signal: ctx.abort.signal,
+        },
+        ctx.traceContext,
+      );
       ctx.attempts = result.attempts;
       ctx.fallbackUsed = result.fallbackUsed;
       ctx.provider = result.target.provider;
@@ -250,17 +354,36 @@ export class RequestPipeline {
           ctx.costUsd = cost(last.model, ctx.usage).usd;
         }
         ctx.settle(ctx.costUsd);
-        throw new GatewayError(499, 'api_error', 'The client closed the connection before the answer was complete', 'client_closed');
+        throw new GatewayError(
+          499,
+          'api_error',
+          'The client closed the connection before the answer was complete',
+          'client_closed',
+        );
       }
       ctx.settle(0);
       if (error instanceof MidStreamFailure) {
         ctx.attempts = error.attempts;
-        operatorLog('provider_failure', { request_id: ctx.requestId, kind: error.cause.kind, detail: error.cause.message });
-        throw new GatewayError(502, 'upstream_error', `The provider failed mid-stream (${error.cause.kind}); retry the request`, error.cause.kind);
+        operatorLog('provider_failure', {
+          request_id: ctx.requestId,
+          kind: error.cause.kind,
+          detail: error.cause.message,
+        });
+        throw new GatewayError(
+          502,
+          'upstream_error',
+          `The provider failed mid-stream (${error.cause.kind}); retry the request`,
+          error.cause.kind,
+        );
       }
       if (error instanceof FallbackExhausted) {
         ctx.attempts = error.attempts;
-        if (error.last) operatorLog('provider_failure', { request_id: ctx.requestId, kind: error.last.kind, detail: error.last.message });
+        if (error.last)
+          operatorLog('provider_failure', {
+            request_id: ctx.requestId,
+            kind: error.last.kind,
+            detail: error.last.message,
+          });
         throw upstreamError(error);
       }
       throw error;
@@ -277,7 +400,10 @@ export class RequestPipeline {
 }
 
 function userText(messages: ChatMessage[]): string {
-  return messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+  return messages
+    .filter((m) => m.role === 'user')
+    .map((m) => m.content)
+    .join('\n');
 }
 
 /** What a tenant is told when the provider refused its request; the provider's own text goes to the operator log. */
@@ -289,11 +415,30 @@ const REFUSED: Record<string, string> = {
 
 /** Why no target answered, as the HTTP error the caller gets (never the provider's raw text). */
 function upstreamError(error: FallbackExhausted): GatewayError {
-  if (error.reason === 'deadline') return new GatewayError(504, 'upstream_error', 'No provider answered within the request deadline', 'deadline_exceeded');
-  if (error.reason === 'all_circuits_open') return new GatewayError(503, 'upstream_error', 'Every provider target for this model is failing (circuits open); retry shortly', 'circuits_open', null, { 'retry-after': '5' });
+  if (error.reason === 'deadline')
+    return new GatewayError(
+      504,
+      'upstream_error',
+      'No provider answered within the request deadline',
+      'deadline_exceeded',
+    );
+  if (error.reason === 'all_circuits_open')
+    return new GatewayError(
+      503,
+      'upstream_error',
+      'Every provider target for this model is failing (circuits open); retry shortly',
+      'circuits_open',
+      null,
+      { 'retry-after': '5' },
+    );
   const last = error.last;
   if (last && (last.kind === 'bad_request' || last.kind === 'context_length' || last.kind === 'not_found')) {
     return new GatewayError(400, 'invalid_request_error', REFUSED[last.kind]!, last.kind);
   }
-  return new GatewayError(502, 'upstream_error', `Every provider target failed (last: ${last?.kind ?? 'unknown'}); retry shortly`, last?.kind ?? 'upstream_failed');
+  return new GatewayError(
+    502,
+    'upstream_error',
+    `Every provider target failed (last: ${last?.kind ?? 'unknown'}); retry shortly`,
+    last?.kind ?? 'upstream_failed',
+  );
 }

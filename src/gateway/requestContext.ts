@@ -85,7 +85,13 @@ export class RequestContext {
         shadow_of: this.shadowOf,
         attempts: this.attempts,
       },
-      body: this.messages ? { messages: this.messages, output: this.output === null ? null : storableText(this.output), messagesRedacted: this.messagesRedacted } : undefined,
+      body: this.messages
+        ? {
+            messages: this.messages,
+            output: this.output === null ? null : storableText(this.output),
+            messagesRedacted: this.messagesRedacted,
+          }
+        : undefined,
       settlement: this.settlement,
     };
   }

@@ -14,7 +14,12 @@ const variablesSchema = z.record(z.string().max(128), z.unknown());
 
 /** The OpenAI Chat Completions body, as far as the gateway serves it; unknown fields are ignored. */
 export const chatCompletionBodySchema = z.object({
-  model: z.string().regex(/^[A-Za-z0-9][\w.:/@+-]{0,255}$/, 'expected a model id (letters, digits, ".", ":", "/", "@", "-", "_") or prompt:<name>'),
+  model: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][\w.:/@+-]{0,255}$/,
+      'expected a model id (letters, digits, ".", ":", "/", "@", "-", "_") or prompt:<name>',
+    ),
   messages: z.array(chatMessageSchema).max(1024).default([]),
   stream: z.boolean().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
@@ -43,7 +48,9 @@ export const promptRunBodySchema = z.strictObject({
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const feedbackBodySchema = z.strictObject({
-  request_id: z.string().regex(REQUEST_ID_PATTERN, 'expected a request id such as req_0123… (x-flightdeck-request-id of the answer)'),
+  request_id: z
+    .string()
+    .regex(REQUEST_ID_PATTERN, 'expected a request id such as req_0123… (x-flightdeck-request-id of the answer)'),
   /** -1 (bad) to 1 (good); negative counts as negative feedback. */
   score: z.number().min(-1).max(1),
   comment: z.string().max(4000).optional(),

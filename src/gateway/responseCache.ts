@@ -33,7 +33,10 @@ export class ResponseCache {
   ) {}
 
   async get(key: string): Promise<Completion | undefined> {
-    const { rows } = await this.pool.query<{ response: Completion }>('SELECT response FROM response_cache WHERE key = $1 AND expires_at > now()', [key]);
+    const { rows } = await this.pool.query<{ response: Completion }>(
+      'SELECT response FROM response_cache WHERE key = $1 AND expires_at > now()',
+      [key],
+    );
     return rows[0]?.response;
   }
 

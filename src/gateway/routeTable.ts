@@ -58,7 +58,11 @@ export function compileRoutes(routes: readonly Route[]): CompiledRoute[] {
   });
 }
 
-export function findRoute(routes: readonly CompiledRoute[], method: string, pathname: string): { route: Route; params: Record<string, string> } | undefined {
+export function findRoute(
+  routes: readonly CompiledRoute[],
+  method: string,
+  pathname: string,
+): { route: Route; params: Record<string, string> } | undefined {
   for (const compiled of routes) {
     if (compiled.route.method !== method) continue;
     const params = compiled.matches(pathname);

@@ -33,7 +33,12 @@ export class ShadowMirror {
 
   constructor(private readonly deps: ShadowDeps) {}
 
-  maybeMirror(served: RequestContext, route: PromptRoute, variables: Record<string, unknown>, extraMessages: ChatMessage[]): void {
+  maybeMirror(
+    served: RequestContext,
+    route: PromptRoute,
+    variables: Record<string, unknown>,
+    extraMessages: ChatMessage[],
+  ): void {
     const shadow = route.shadow;
     if (!shadow || Math.random() * FULL_WEIGHT_BP >= shadow.sampleBp) return;
     if (this.inFlight >= this.deps.maxInFlight) {
@@ -44,11 +49,29 @@ export class ShadowMirror {
     void this.mirror(served, route, variables, extraMessages).finally(() => this.inFlight--);
   }
 
-  private async mirror(served: RequestContext, route: PromptRoute, variables: Record<string, unknown>, extraMessages: ChatMessage[]): Promise<void> {
+  private async mirror(
+    served: RequestContext,
+    route: PromptRoute,
+    variables: Record<string, unknown>,
+    extraMessages: ChatMessage[],
+  ): Promise<void> {
     const shadow = route.shadow!;
-    const span = this.deps.tracing.child(served.traceContext, `shadow ${route.prompt}@${shadow.version}`, {}, SpanKind.INTERNAL);
+    const span = this.deps.tracing.child(
+      served.traceContext,
+      `shadow ${route.prompt}@${shadow.version}`,
+      {},
+      SpanKind.INTERNAL,
+    );
     const ctx = new RequestContext(span, served.traceContext);
-    Object.assign(ctx, { tenant: served.tenant, feature: served.feature, subject: served.subject, promptName: route.prompt, promptVersion: shadow.version, variant: 'shadow', shadowOf: served.requestId });
+    Object.assign(ctx, {
+      tenant: served.tenant,
+      feature: served.feature,
+      subject: served.subject,
+      promptName: route.prompt,
+      promptVersion: shadow.version,
+      variant: 'shadow',
+      shadowOf: served.requestId,
+    });
     let status = 200;
     let errorClass: string | null = null;
     try {
@@ -56,7 +79,10 @@ export class ShadowMirror {
       // The shadow's provider sees no more than the served one did: the tenant's input policy applies
       // to its own rendering too (the raw variables hold whatever the caller sent).
       const tenant = served.tenant!;
-      const guarded = checkInput([...rendered.messages, ...extraMessages], { pii: tenant.piiPolicy, injection: tenant.injectionPolicy });
+      const guarded = checkInput([...rendered.messages, ...extraMessages], {
+        pii: tenant.piiPolicy,
+        injection: tenant.injectionPolicy,
+      });
       if (guarded.blocked) {
         endSpan(span, 'input_blocked'); // the served request was blocked the same way: nothing to mirror
         return;
@@ -68,13 +94,28 @@ export class ShadowMirror {
       const result = await this.deps.fallback.call(
         {
           targets: fallbackChain(shadow.spec.model, shadow.spec.fallbacks, this.deps.providerConfig),
-          request: { messages: ctx.messages, temperature: p.temperature, topP: p.top_p, stop: p.stop, seed: p.seed, maxTokens: p.max_tokens },
+          request: {
+            messages: ctx.messages,
+            temperature: p.temperature,
+            topP: p.top_p,
+            stop: p.stop,
+            seed: p.seed,
+            maxTokens: p.max_tokens,
+          },
           deadline: Date.now() + this.deps.deadlineMs,
           attemptTimeoutMs: this.deps.attemptTimeoutMs,
         },
         served.traceContext,
       );
-      Object.assign(ctx, { provider: result.target.provider, model: result.target.model, attempts: result.attempts, fallbackUsed: result.fallbackUsed, usage: result.completion.usage, ttftMs: result.completion.ttftMs, output: result.completion.text });
+      Object.assign(ctx, {
+        provider: result.target.provider,
+        model: result.target.model,
+        attempts: result.attempts,
+        fallbackUsed: result.fallbackUsed,
+        usage: result.completion.usage,
+        ttftMs: result.completion.ttftMs,
+        output: result.completion.text,
+      });
       ctx.costUsd = cost(result.target.model, result.completion.usage).usd;
     } catch (error) {
       status = 502;

@@ -11,7 +11,14 @@ export class StreamSlots {
   take(tenantId: string): () => void {
     const held = this.open.get(tenantId) ?? 0;
     if (held >= this.perTenant) {
-      throw new GatewayError(429, 'rate_limit_error', `Tenant ${tenantId} already has ${held} streams open (the limit); finish or close one, then retry`, 'too_many_streams', null, { 'retry-after': '1' });
+      throw new GatewayError(
+        429,
+        'rate_limit_error',
+        `Tenant ${tenantId} already has ${held} streams open (the limit); finish or close one, then retry`,
+        'too_many_streams',
+        null,
+        { 'retry-after': '1' },
+      );
     }
     this.open.set(tenantId, held + 1);
     let given = false;

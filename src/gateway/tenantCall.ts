@@ -23,7 +23,13 @@ export interface TenantCallDeps {
  * Run a tenant route: trace, refuse while rows cannot be kept, authenticate, read the body, serve;
  * any failure becomes the error the caller gets, and the call is recorded whatever happened.
  */
-export async function runTenantRoute(deps: TenantCallDeps, route: TenantRoute, rawParams: Record<string, string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function runTenantRoute(
+  deps: TenantCallDeps,
+  route: TenantRoute,
+  rawParams: Record<string, string>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const { span, context } = deps.tracing.startRequest(req.headers);
   const ctx = new RequestContext(span, context);
   res.on('close', () => {
@@ -34,7 +40,14 @@ export async function runTenantRoute(deps: TenantCallDeps, route: TenantRoute, r
   try {
     if (!deps.log.accepting()) {
       // Neither Postgres nor the disk takes rows: acknowledge nothing we could lose.
-      throw new GatewayError(503, 'api_error', 'The gateway cannot record requests right now (request log full); retry shortly', 'log_unavailable', null, { 'retry-after': '5' });
+      throw new GatewayError(
+        503,
+        'api_error',
+        'The gateway cannot record requests right now (request log full); retry shortly',
+        'log_unavailable',
+        null,
+        { 'retry-after': '5' },
+      );
     }
     const tenant = await authenticate(req.headers, deps.state);
     ctx.tenant = tenant;
@@ -56,7 +69,14 @@ export async function runTenantRoute(deps: TenantCallDeps, route: TenantRoute, r
 /** Postgres being away is a 503 the caller can retry; anything else is our bug. */
 function databaseOrInternal(error: unknown, requestId: string): GatewayError {
   if (isDatabaseUnavailable(error)) {
-    return new GatewayError(503, 'api_error', 'The request store is unavailable right now; retry shortly', 'store_unavailable', null, { 'retry-after': '2' });
+    return new GatewayError(
+      503,
+      'api_error',
+      'The request store is unavailable right now; retry shortly',
+      'store_unavailable',
+      null,
+      { 'retry-after': '2' },
+    );
   }
   const message = (error as Error).message ?? String(error);
   return internalError((error as Error).stack ?? message, requestId);
@@ -65,5 +85,10 @@ function databaseOrInternal(error: unknown, requestId: string): GatewayError {
 /** A bug of ours: the caller gets an id to quote, the operator log gets the detail. */
 export function internalError(detail: string, requestId?: string): GatewayError {
   operatorLog('internal_error', { request_id: requestId, detail });
-  return new GatewayError(500, 'api_error', `Internal error${requestId ? ` (request ${requestId})` : ''}; the operator log has the detail`, 'internal_error');
+  return new GatewayError(
+    500,
+    'api_error',
+    `Internal error${requestId ? ` (request ${requestId})` : ''}; the operator log has the detail`,
+    'internal_error',
+  );
 }

@@ -18,9 +18,18 @@ export function mostSevereAction(records: readonly GuardrailRecord[]): Guardrail
 }
 
 /** Time one guardrail and record its decision. */
-export function timed<T extends { decision: GuardrailAction; detail?: string }>(id: string, records: GuardrailRecord[], check: () => T): T {
+export function timed<T extends { decision: GuardrailAction; detail?: string }>(
+  id: string,
+  records: GuardrailRecord[],
+  check: () => T,
+): T {
   const started = performance.now();
   const result = check();
-  records.push({ id, decision: result.decision, ms: Number((performance.now() - started).toFixed(3)), ...(result.detail ? { detail: result.detail } : {}) });
+  records.push({
+    id,
+    decision: result.decision,
+    ms: Number((performance.now() - started).toFixed(3)),
+    ...(result.detail ? { detail: result.detail } : {}),
+  });
   return result;
 }

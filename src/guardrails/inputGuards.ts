@@ -30,16 +30,33 @@ export function checkInput(messages: ChatMessage[], policy: InputPolicy): InputG
     return { decision: 'redact' as const, detail: found.join(',') };
   });
   if (pii.decision === 'block') {
-    return { messages, records, blocked: { id: GUARDRAIL_IDS.inputPii, message: `The request contains personal data (${pii.detail}) and this tenant's policy blocks it; remove it or ask for the redact policy` } };
+    return {
+      messages,
+      records,
+      blocked: {
+        id: GUARDRAIL_IDS.inputPii,
+        message: `The request contains personal data (${pii.detail}) and this tenant's policy blocks it; remove it or ask for the redact policy`,
+      },
+    };
   }
   const injection = timed(GUARDRAIL_IDS.inputInjection, records, () => {
-    const users = out.filter((m) => m.role === 'user').map((m) => m.content).join('\n');
+    const users = out
+      .filter((m) => m.role === 'user')
+      .map((m) => m.content)
+      .join('\n');
     const hit = detectInjection(users);
     if (!hit) return { decision: 'allow' as const };
     return { decision: policy.injection === 'block' ? ('block' as const) : ('flag' as const), detail: hit };
   });
   if (injection.decision === 'block') {
-    return { messages: out, records, blocked: { id: GUARDRAIL_IDS.inputInjection, message: `The request looks like a prompt injection (${injection.detail}) and this tenant's policy blocks it` } };
+    return {
+      messages: out,
+      records,
+      blocked: {
+        id: GUARDRAIL_IDS.inputInjection,
+        message: `The request looks like a prompt injection (${injection.detail}) and this tenant's policy blocks it`,
+      },
+    };
   }
   return { messages: out, records };
 }

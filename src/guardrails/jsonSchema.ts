@@ -13,7 +13,10 @@ export function validateJsonSchema(schema: object, value: unknown): { valid: boo
     compiled.set(key, validate);
   }
   const valid = validate(value) as boolean;
-  return { valid, errors: (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`) };
+  return {
+    valid,
+    errors: (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`),
+  };
 }
 
 /** A schema that ajv can compile, or the reason it cannot. */

@@ -27,7 +27,8 @@ export function checkOutput(text: string, rules: readonly OutputRule[], schema: 
   timed('output.policy', records, () => {
     const rule = rules.find((r) => patternsOf(r).some((p) => p.test(text)));
     if (!rule) return { decision: 'allow' as const };
-    if (rule.action === 'block') blocked = { id: rule.id, message: `The answer was withheld by output policy ${rule.id} (${rule.category})` };
+    if (rule.action === 'block')
+      blocked = { id: rule.id, message: `The answer was withheld by output policy ${rule.id} (${rule.category})` };
     return { decision: rule.action, detail: `${rule.id}: ${rule.category}` };
   });
   if (schema) {
@@ -39,9 +40,13 @@ export function checkOutput(text: string, rules: readonly OutputRule[], schema: 
         return { decision: 'flag' as const, detail: 'not JSON' };
       }
       const result = validateJsonSchema(schema, value);
-      return result.valid ? { decision: 'allow' as const } : { decision: 'flag' as const, detail: result.errors.slice(0, 3).join('; ') };
+      return result.valid
+        ? { decision: 'allow' as const }
+        : { decision: 'flag' as const, detail: result.errors.slice(0, 3).join('; ') };
     });
   }
-  timed(GUARDRAIL_IDS.outputRefusal, records, () => (isRefusal(text) ? { decision: 'flag' as const, detail: 'refusal' } : { decision: 'allow' as const }));
+  timed(GUARDRAIL_IDS.outputRefusal, records, () =>
+    isRefusal(text) ? { decision: 'flag' as const, detail: 'refusal' } : { decision: 'allow' as const },
+  );
   return { records, blocked };
 }

@@ -56,13 +56,22 @@ const DETECTORS: Detector[] = [
   // An SSN needs separators: nine bare digits are too often something else.
   {
     kind: 'ssn',
-    pattern: new RegExp(`(?<![\\d_])(?!000|666|9\\d\\d)\\d{3}[ ._\\-${INVISIBLE}]{1,3}(?!00)\\d{2}[ ._\\-${INVISIBLE}]{1,3}(?!0000)\\d{4}(?![\\d_])`, 'g'),
+    pattern: new RegExp(
+      `(?<![\\d_])(?!000|666|9\\d\\d)\\d{3}[ ._\\-${INVISIBLE}]{1,3}(?!00)\\d{2}[ ._\\-${INVISIBLE}]{1,3}(?!0000)\\d{4}(?![\\d_])`,
+      'g',
+    ),
   },
   {
     kind: 'email',
-    pattern: new RegExp(`(?<![A-Za-z0-9._%+\\-${INVISIBLE}])[A-Za-z0-9._%+\\-${INVISIBLE}]{1,64}@[A-Za-z0-9\\-${INVISIBLE}]{1,63}(?:\\.[A-Za-z0-9\\-${INVISIBLE}]{1,63}){0,8}\\.[A-Za-z]{2,24}(?![A-Za-z0-9-])`, 'g'),
+    pattern: new RegExp(
+      `(?<![A-Za-z0-9._%+\\-${INVISIBLE}])[A-Za-z0-9._%+\\-${INVISIBLE}]{1,64}@[A-Za-z0-9\\-${INVISIBLE}]{1,63}(?:\\.[A-Za-z0-9\\-${INVISIBLE}]{1,63}){0,8}\\.[A-Za-z]{2,24}(?![A-Za-z0-9-])`,
+      'g',
+    ),
   },
-  { kind: 'phone', pattern: new RegExp(`(?<![\\w+])(?:\\+\\d{1,3}${SEP})?(?:\\(\\d{3}\\)|\\d{3})${SEP}\\d{3}${SEP}\\d{4}\\b`, 'g') },
+  {
+    kind: 'phone',
+    pattern: new RegExp(`(?<![\\w+])(?:\\+\\d{1,3}${SEP})?(?:\\(\\d{3}\\)|\\d{3})${SEP}\\d{3}${SEP}\\d{4}\\b`, 'g'),
+  },
 ];
 
 /**

@@ -28,7 +28,9 @@ export function parseAttribution(raw: unknown): Attribution {
   const parsed = attributionSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  throw new Error(`Invalid payload ${issue.path.length ? `at ${issue.path.join('.')}` : ''}: ${issue.message}. Send {"actor": "<who>", "reason": "<why>"}.`);
+  throw new Error(
+    `Invalid payload ${issue.path.length ? `at ${issue.path.join('.')}` : ''}: ${issue.message}. Send {"actor": "<who>", "reason": "<why>"}.`,
+  );
 }
 
 const lenientSchema = z.union([
@@ -46,7 +48,10 @@ export function normaliseSignalAttribution(raw: unknown): Attribution | undefine
   const parsed = lenientSchema.safeParse(raw);
   if (!parsed.success) return undefined;
   const value = parsed.data ?? {};
-  const actor = typeof value.actor === 'string' && value.actor.trim() ? value.actor.trim().slice(0, MAX_ACTOR_CHARS) : UNKNOWN_ACTOR;
+  const actor =
+    typeof value.actor === 'string' && value.actor.trim()
+      ? value.actor.trim().slice(0, MAX_ACTOR_CHARS)
+      : UNKNOWN_ACTOR;
   const reason = typeof value.reason === 'string' && value.reason ? value.reason.slice(0, MAX_REASON_CHARS) : undefined;
   return { actor, reason };
 }

@@ -47,19 +47,54 @@ const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '�
 /** The short markdown table the Temporal UI shows as the workflow's current details. */
 export function promotionDetails(status: PromotionStatus): string {
   const reached = (stage: PromotionStage) => status.history.some((h) => h.stage === stage);
-  const floors = status.gate?.checks.filter((c) => c.kind === 'floor').map((c) => `${c.metric} ≥ ${c.limit}`).join(', ') ?? '';
-  const verdict = status.skipEval ? '⏭ skipped (emergency fix, audited)' : status.gate ? (status.gate.passed ? '✅ passed' : `❌ failed: ${failedMetrics(status).join(', ')}`) : '⏳';
+  const floors =
+    status.gate?.checks
+      .filter((c) => c.kind === 'floor')
+      .map((c) => `${c.metric} ≥ ${c.limit}`)
+      .join(', ') ?? '';
+  const verdict = status.skipEval
+    ? '⏭ skipped (emergency fix, audited)'
+    : status.gate
+      ? status.gate.passed
+        ? '✅ passed'
+        : `❌ failed: ${failedMetrics(status).join(', ')}`
+      : '⏳';
   const canary = status.rollout
     ? `${status.rollout.stage} at ${percent(status.rollout.weightBp)}`
     : reached('rolling-out')
       ? `⏳ live: \`flightdeck rollout status ${status.prompt}\``
       : '–';
   const rows: Array<[string, string]> = [
-    ['eval baseline', status.skipEval ? 'skipped' : status.baselineVersion ? `${status.baselineVersion}${reached('evaluating') ? ' ✅' : ' ⏳'}` : 'none'],
-    ['eval candidate', status.skipEval ? 'skipped' : `${status.version}: pass rate ${pct(status.passRate)}${floors ? ` (floors ${floors})` : ''}`],
+    [
+      'eval baseline',
+      status.skipEval
+        ? 'skipped'
+        : status.baselineVersion
+          ? `${status.baselineVersion}${reached('evaluating') ? ' ✅' : ' ⏳'}`
+          : 'none',
+    ],
+    [
+      'eval candidate',
+      status.skipEval
+        ? 'skipped'
+        : `${status.version}: pass rate ${pct(status.passRate)}${floors ? ` (floors ${floors})` : ''}`,
+    ],
     ['gate', verdict],
     ['canary', canary],
-    ['production', status.stage === 'promoted' ? `✅ ${status.version}` : status.stage === 'rolled-back' ? `↩ stays ${status.baselineVersion}` : '–'],
+    [
+      'production',
+      status.stage === 'promoted'
+        ? `✅ ${status.version}`
+        : status.stage === 'rolled-back'
+          ? `↩ stays ${status.baselineVersion}`
+          : '–',
+    ],
   ];
-  return [`**${status.prompt}@${status.version}: ${status.stage}**`, '', '| stage | state |', '|---|---|', ...rows.map(([a, b]) => `| ${a} | ${b} |`)].join('\n');
+  return [
+    `**${status.prompt}@${status.version}: ${status.stage}**`,
+    '',
+    '| stage | state |',
+    '|---|---|',
+    ...rows.map(([a, b]) => `| ${a} | ${b} |`),
+  ].join('\n');
 }

@@ -19,5 +19,7 @@ export function waitBeforeAnalysis(step: StepProgress, intervalMs: number, now: 
 
 /** Since the step's routing took effect, but at most the last ten intervals (a late regression is not diluted). */
 export function analysisWindowStart(step: StepProgress, intervalMs: number, now: number): string {
-  return new Date(Math.max(Date.parse(step.effectiveAt!), now - ANALYSIS_LOOKBACK_INTERVALS * intervalMs)).toISOString();
+  return new Date(
+    Math.max(Date.parse(step.effectiveAt!), now - ANALYSIS_LOOKBACK_INTERVALS * intervalMs),
+  ).toISOString();
 }

@@ -91,7 +91,10 @@ export class RolloutState {
   /** Validator of the updates: a proper payload, and a rollout that is still live. */
   assertLive(raw: unknown): void {
     parseAttribution(raw);
-    if (isFinished(this.status)) throw new Error(`The rollout of ${this.status.prompt}@${this.status.version} has already ended (${this.status.stage})`);
+    if (isFinished(this.status))
+      throw new Error(
+        `The rollout of ${this.status.prompt}@${this.status.version} has already ended (${this.status.stage})`,
+      );
   }
 
   // ---- what the workflow records after its activities ----
@@ -145,7 +148,12 @@ export class RolloutState {
   }
 
   /** Keep one analysis and say what the step does next; `now` is after the analysis ran. */
-  analysed(outcome: AnalysisOutcome, at: string, now: number, limits: AnalysisLimits): { summary: AnalysisSummary; outcome: StepOutcome } {
+  analysed(
+    outcome: AnalysisOutcome,
+    at: string,
+    now: number,
+    limits: AnalysisLimits,
+  ): { summary: AnalysisSummary; outcome: StepOutcome } {
     const summary: AnalysisSummary = {
       at,
       stepIndex: this.status.stepIndex,

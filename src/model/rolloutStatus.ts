@@ -7,7 +7,8 @@ import type { RolloutStep } from './rolloutSteps';
  * prints it and the Temporal UI shows it. Pure, so plain unit tests reach it.
  */
 
-export type RolloutStage = 'starting' | 'shadow' | 'canary' | 'awaiting-approval' | 'paused' | 'completed' | 'aborted' | 'superseded';
+export type RolloutStage =
+  'starting' | 'shadow' | 'canary' | 'awaiting-approval' | 'paused' | 'completed' | 'aborted' | 'superseded';
 
 export type StepState = 'pending' | 'holding' | 'passed' | 'skipped' | 'aborted';
 
@@ -35,7 +36,17 @@ export interface AnalysisSummary {
 
 export interface RolloutDecision {
   at: string;
-  kind: 'start' | 'advance' | 'pause' | 'resume' | 'approve' | 'promote' | 'promote-full' | 'abort' | 'complete' | 'supersede';
+  kind:
+    | 'start'
+    | 'advance'
+    | 'pause'
+    | 'resume'
+    | 'approve'
+    | 'promote'
+    | 'promote-full'
+    | 'abort'
+    | 'complete'
+    | 'supersede';
   by: string;
   reason?: string;
 }
@@ -64,13 +75,24 @@ export interface RolloutStatus {
 const KEPT_IGNORED_SIGNALS = 5;
 
 /** Record a signal the workflow could not use, so a person can see why nothing happened. */
-export function recordIgnoredSignal(status: RolloutStatus, signal: string, payload: string, at = new Date().toISOString()): void {
+export function recordIgnoredSignal(
+  status: RolloutStatus,
+  signal: string,
+  payload: string,
+  at = new Date().toISOString(),
+): void {
   status.ignoredSignals = [...(status.ignoredSignals ?? []), { at, signal, payload }].slice(-KEPT_IGNORED_SIGNALS);
 }
 
 export const KEPT_ANALYSES = 5;
 
-export function initialRolloutStatus(input: { workflowId: string; prompt: string; version: string; baselineVersion: string; steps: RolloutStep[] }): RolloutStatus {
+export function initialRolloutStatus(input: {
+  workflowId: string;
+  prompt: string;
+  version: string;
+  baselineVersion: string;
+  steps: RolloutStep[];
+}): RolloutStatus {
   return {
     workflowId: input.workflowId,
     prompt: input.prompt,
@@ -91,7 +113,13 @@ export function initialRolloutStatus(input: { workflowId: string; prompt: string
 /** Decisions kept in the workflow's state (every one is also in the history and the audit trail). */
 const KEPT_DECISIONS = 20;
 
-export function recordDecision(status: RolloutStatus, kind: RolloutDecision['kind'], by: string, reason?: string, at = new Date().toISOString()): void {
+export function recordDecision(
+  status: RolloutStatus,
+  kind: RolloutDecision['kind'],
+  by: string,
+  reason?: string,
+  at = new Date().toISOString(),
+): void {
   status.decisions = [...status.decisions, { at, kind, by, reason }].slice(-KEPT_DECISIONS);
 }
 
@@ -109,7 +137,8 @@ export function finishSteps(status: RolloutStatus, how: 'passed' | 'skipped'): v
   status.stepIndex = status.steps.length - 1;
 }
 
-export const isFinished = (status: RolloutStatus) => status.stage === 'completed' || status.stage === 'aborted' || status.stage === 'superseded';
+export const isFinished = (status: RolloutStatus) =>
+  status.stage === 'completed' || status.stage === 'aborted' || status.stage === 'superseded';
 
 /** Keep an analysis (bounded, so the workflow state stays small) and its verdict on its step. */
 export function recordAnalysis(status: RolloutStatus, analysis: AnalysisSummary): void {
@@ -131,7 +160,13 @@ function holdLabel(s: RolloutStep): string {
   return minutes >= 1 ? `${Number(minutes.toFixed(1))} min` : `${Math.round(s.holdMs / 1000)} s`;
 }
 
-const STATE_ICON: Record<StepState, string> = { pending: '·', holding: '⏳', passed: '✅', skipped: '⏭', aborted: '❌' };
+const STATE_ICON: Record<StepState, string> = {
+  pending: '·',
+  holding: '⏳',
+  passed: '✅',
+  skipped: '⏭',
+  aborted: '❌',
+};
 
 function verdictCounts(verdicts: Verdict[]): string {
   if (!verdicts.length) return '–';
@@ -152,7 +187,10 @@ export function formatMetric(m: MetricVerdict): string {
 
 /** The short markdown the Temporal UI shows as current details: steps, verdicts so far, the last decision. */
 export function rolloutDetails(status: RolloutStatus): string {
-  const rows = status.steps.map((s, i) => `| ${i + 1} | ${stepLabel(s)} | ${holdLabel(s)} | ${STATE_ICON[s.state]} ${s.state} | ${verdictCounts(s.verdicts)} |`);
+  const rows = status.steps.map(
+    (s, i) =>
+      `| ${i + 1} | ${stepLabel(s)} | ${holdLabel(s)} | ${STATE_ICON[s.state]} ${s.state} | ${verdictCounts(s.verdicts)} |`,
+  );
   const last = status.analyses.at(-1);
   const decision = status.decisions.at(-1);
   return [
@@ -162,7 +200,9 @@ export function rolloutDetails(status: RolloutStatus): string {
     '|---|---|---|---|---|',
     ...rows,
     '',
-    last ? `Last analysis: **${last.verdict}** on ${last.canaryRequests} canary / ${last.baselineRequests} baseline requests${last.error ? `; ${last.error}` : ''}${last.notable.length ? `; ${last.notable.map(formatMetric).join('; ')}` : ''}` : 'No analysis yet.',
+    last
+      ? `Last analysis: **${last.verdict}** on ${last.canaryRequests} canary / ${last.baselineRequests} baseline requests${last.error ? `; ${last.error}` : ''}${last.notable.length ? `; ${last.notable.map(formatMetric).join('; ')}` : ''}`
+      : 'No analysis yet.',
     decision ? `Last decision: ${decision.kind} by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}` : '',
   ].join('\n');
 }

@@ -29,7 +29,8 @@ export function parseDuration(text: string): number | undefined {
 function parseHold(text: string, step: string): number | null {
   if (text === 'approve' || text === 'null') return null;
   const ms = parseDuration(text);
-  if (ms === undefined) throw new InputError(`Step "${step}": hold "${text}" is not a duration like 30s, 10m, 2h or 1d, or "approve"`);
+  if (ms === undefined)
+    throw new InputError(`Step "${step}": hold "${text}" is not a duration like 30s, 10m, 2h or 1d, or "approve"`);
   return ms;
 }
 
@@ -38,7 +39,10 @@ function parseHold(text: string, step: string): number | null {
  * step. Weights must grow, stay within 0-100%, and end at 100%; a shadow step can only come first.
  */
 export function parseSteps(text: string): RolloutStep[] {
-  const parts = text.split(',').map((part) => part.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   if (!parts.length) throw new InputError('--steps is empty; give steps like "1:10m,5:10m,25:30m,50:30m,100"');
   const steps = parts.map((part, i): RolloutStep => {
     const [weightText, holdText] = part.split(':');
@@ -48,13 +52,18 @@ export function parseSteps(text: string): RolloutStep[] {
       return { weightBp: 0, holdMs, shadow: true };
     }
     const percent = Number(weightText);
-    if (!Number.isFinite(percent) || percent <= 0 || percent > 100) throw new InputError(`Step "${part}": the weight must be a percentage above 0 and at most 100`);
+    if (!Number.isFinite(percent) || percent <= 0 || percent > 100)
+      throw new InputError(`Step "${part}": the weight must be a percentage above 0 and at most 100`);
     return { weightBp: Math.round(percent * 100), holdMs };
   });
   const weighted = steps.filter((s) => !s.shadow);
   for (let i = 1; i < weighted.length; i++) {
-    if (weighted[i]!.weightBp <= weighted[i - 1]!.weightBp) throw new InputError(`--steps: weights must grow (${weighted[i - 1]!.weightBp / 100}% then ${weighted[i]!.weightBp / 100}%)`);
+    if (weighted[i]!.weightBp <= weighted[i - 1]!.weightBp)
+      throw new InputError(
+        `--steps: weights must grow (${weighted[i - 1]!.weightBp / 100}% then ${weighted[i]!.weightBp / 100}%)`,
+      );
   }
-  if (weighted.at(-1)?.weightBp !== FULL_WEIGHT_BP) throw new InputError('--steps must end at 100 (the candidate takes all traffic before it becomes production)');
+  if (weighted.at(-1)?.weightBp !== FULL_WEIGHT_BP)
+    throw new InputError('--steps must end at 100 (the candidate takes all traffic before it becomes production)');
   return steps;
 }

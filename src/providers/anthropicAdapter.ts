@@ -2,7 +2,17 @@ import Anthropic from '@anthropic-ai/sdk';
 import { classifyProviderError, ProviderError } from './errors';
 import { callOptions } from './requestOptions';
 import { Stopwatch } from './stopwatch';
-import { DEFAULT_SDK_TIMEOUT_MS, type AdapterOptions, type Completion, type CompletionRequest, type EmbeddingResult, type FinishReason, type ProviderAdapter, type StreamEvent, type Usage } from './types';
+import {
+  DEFAULT_SDK_TIMEOUT_MS,
+  type AdapterOptions,
+  type Completion,
+  type CompletionRequest,
+  type EmbeddingResult,
+  type FinishReason,
+  type ProviderAdapter,
+  type StreamEvent,
+  type Usage,
+} from './types';
 
 /** The Messages API requires max_tokens; this is what we send when the prompt sets none. */
 const DEFAULT_MAX_TOKENS = 1024;
@@ -40,11 +50,19 @@ export class AnthropicAdapter implements ProviderAdapter {
 
   constructor(options: AdapterOptions) {
     this.name = options.name;
-    this.client = new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? DEFAULT_SDK_TIMEOUT_MS });
+    this.client = new Anthropic({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      maxRetries: 0,
+      timeout: options.timeoutMs ?? DEFAULT_SDK_TIMEOUT_MS,
+    });
   }
 
   private params(request: CompletionRequest) {
-    const system = request.messages.filter((m) => m.role === 'system').map((m) => m.content).join('\n\n');
+    const system = request.messages
+      .filter((m) => m.role === 'system')
+      .map((m) => m.content)
+      .join('\n\n');
     return {
       model: request.model,
       max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
@@ -57,7 +75,6 @@ export class AnthropicAdapter implements ProviderAdapter {
       stop_sequences: request.stop,
     };
   }
-
 
   async complete(request: CompletionRequest): Promise<Completion> {
     const watch = new Stopwatch();
@@ -110,14 +127,27 @@ export class AnthropicAdapter implements ProviderAdapter {
     } catch (error) {
       throw classifyProviderError(error, this.name, { midStream: started, timedOut: call.timedOut() });
     }
-    if (!stopped) throw new ProviderError('stream_cut', `${this.name}: the stream ended before message_stop`, this.name);
+    if (!stopped)
+      throw new ProviderError('stream_cut', `${this.name}: the stream ended before message_stop`, this.name);
     yield {
       type: 'done',
-      completion: { text, usage: usageOf(usage), ttftMs: watch.ttftMs(), latencyMs: watch.elapsedMs(), model, provider: this.name, finishReason: reason },
+      completion: {
+        text,
+        usage: usageOf(usage),
+        ttftMs: watch.ttftMs(),
+        latencyMs: watch.elapsedMs(),
+        model,
+        provider: this.name,
+        finishReason: reason,
+      },
     };
   }
 
   async embed(model: string): Promise<EmbeddingResult> {
-    throw new ProviderError('unsupported', `${this.name}: Anthropic has no embeddings API; route ${model} to an OpenAI-compatible provider`, this.name);
+    throw new ProviderError(
+      'unsupported',
+      `${this.name}: Anthropic has no embeddings API; route ${model} to an OpenAI-compatible provider`,
+      this.name,
+    );
   }
 }

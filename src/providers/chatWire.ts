@@ -19,11 +19,17 @@ export interface OpenAIChunk {
 }
 
 export function finishReason(reason: string | null | undefined): FinishReason {
-  return reason === 'stop' || reason === 'length' || reason === 'content_filter' || reason === 'tool_calls' ? reason : 'other';
+  return reason === 'stop' || reason === 'length' || reason === 'content_filter' || reason === 'tool_calls'
+    ? reason
+    : 'other';
 }
 
 export function usageOf(usage: OpenAIUsage | null | undefined): Usage {
-  return { inputTokens: usage?.prompt_tokens ?? 0, cachedInputTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0, outputTokens: usage?.completion_tokens ?? 0 };
+  return {
+    inputTokens: usage?.prompt_tokens ?? 0,
+    cachedInputTokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+    outputTokens: usage?.completion_tokens ?? 0,
+  };
 }
 
 /** The request body fields, from our request. */
@@ -41,7 +47,11 @@ export function chatParams(request: CompletionRequest) {
 
 /** A whole (non-streamed) `chat.completion` as our Completion. */
 export function completionOf(
-  response: { model?: string; usage?: OpenAIUsage | null; choices?: Array<{ message?: { content?: string | null }; finish_reason?: string | null }> },
+  response: {
+    model?: string;
+    usage?: OpenAIUsage | null;
+    choices?: Array<{ message?: { content?: string | null }; finish_reason?: string | null }>;
+  },
   watch: Stopwatch,
   requestedModel: string,
   provider: string,
@@ -61,8 +71,16 @@ export function completionOf(
 
 /** Builds one Completion from a Chat Completions stream, whichever client read the chunks. */
 /** An OpenAI embeddings response, vectors in input order. */
-export function embeddingsOf(body: { data: Array<{ index: number; embedding: number[] }>; model: string; usage: { prompt_tokens: number } }, provider: string): EmbeddingResult {
-  return { vectors: [...body.data].sort((a, b) => a.index - b.index).map((d) => d.embedding), model: body.model, provider, inputTokens: body.usage.prompt_tokens };
+export function embeddingsOf(
+  body: { data: Array<{ index: number; embedding: number[] }>; model: string; usage: { prompt_tokens: number } },
+  provider: string,
+): EmbeddingResult {
+  return {
+    vectors: [...body.data].sort((a, b) => a.index - b.index).map((d) => d.embedding),
+    model: body.model,
+    provider,
+    inputTokens: body.usage.prompt_tokens,
+  };
 }
 
 export class ChatChunkAccumulator {
@@ -95,7 +113,8 @@ export class ChatChunkAccumulator {
 
   /** The whole completion; a stream that ended without a finish reason was cut. */
   finish(): Completion {
-    if (!this.sawFinish) throw new ProviderError('stream_cut', `${this.provider}: the stream ended before a finish reason`, this.provider);
+    if (!this.sawFinish)
+      throw new ProviderError('stream_cut', `${this.provider}: the stream ended before a finish reason`, this.provider);
     return {
       text: this.text,
       usage: this.usage ?? { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 },

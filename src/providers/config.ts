@@ -50,7 +50,8 @@ export function defaultProviderConfig(env: Env): ProviderConfig {
 /** Defaults, overlaid by the providers file (FLIGHTDECK_PROVIDERS_FILE, else ./flightdeck.providers.yaml if present). */
 export function loadProviderConfig(env: Env): ProviderConfig {
   const defaults = defaultProviderConfig(env);
-  const file = env.FLIGHTDECK_PROVIDERS_FILE ?? (existsSync(DEFAULT_PROVIDERS_FILE) ? DEFAULT_PROVIDERS_FILE : undefined);
+  const file =
+    env.FLIGHTDECK_PROVIDERS_FILE ?? (existsSync(DEFAULT_PROVIDERS_FILE) ? DEFAULT_PROVIDERS_FILE : undefined);
   if (!file) return defaults;
   let raw: unknown;
   try {
@@ -62,7 +63,10 @@ export function loadProviderConfig(env: Env): ProviderConfig {
   if (!parsed.success) throw new InputError(describeZodIssues(`Providers file ${file}`, parsed.error.issues));
   const providers = { ...defaults.providers, ...parsed.data.providers };
   for (const rule of parsed.data.models) {
-    if (!providers[rule.provider]) throw new InputError(`Providers file ${file}: model rule "${rule.match}" names unknown provider "${rule.provider}"`);
+    if (!providers[rule.provider])
+      throw new InputError(
+        `Providers file ${file}: model rule "${rule.match}" names unknown provider "${rule.provider}"`,
+      );
   }
   return { providers, models: [...parsed.data.models, ...defaults.models] };
 }
@@ -73,7 +77,12 @@ const compiledGlobs = new Map<string, RegExp>();
 function globToRegExp(glob: string): RegExp {
   let pattern = compiledGlobs.get(glob);
   if (!pattern) {
-    pattern = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    pattern = new RegExp(
+      `^${glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
     compiledGlobs.set(glob, pattern);
   }
   return pattern;
@@ -82,6 +91,7 @@ function globToRegExp(glob: string): RegExp {
 /** The provider name that serves a model id. */
 export function providerNameFor(config: ProviderConfig, model: string): string {
   const rule = config.models.find((r) => globToRegExp(r.match).test(model));
-  if (!rule) throw new InputError(`No provider serves model "${model}"; add a rule under models: in ${DEFAULT_PROVIDERS_FILE}`);
+  if (!rule)
+    throw new InputError(`No provider serves model "${model}"; add a rule under models: in ${DEFAULT_PROVIDERS_FILE}`);
   return rule.provider;
 }

@@ -35,8 +35,13 @@ export class ProviderDirectory {
     const existing = this.adapters.get(name);
     if (existing) return existing;
     const entry = this.config.providers[name];
-    if (!entry) throw new InputError(`Unknown provider "${name}"; configured: ${Object.keys(this.config.providers).join(', ')}`);
-    const apiKey = entry.api_key ?? (entry.api_key_env ? (this.env as Record<string, unknown>)[entry.api_key_env] ?? process.env[entry.api_key_env] : undefined);
+    if (!entry)
+      throw new InputError(`Unknown provider "${name}"; configured: ${Object.keys(this.config.providers).join(', ')}`);
+    const apiKey =
+      entry.api_key ??
+      (entry.api_key_env
+        ? ((this.env as Record<string, unknown>)[entry.api_key_env] ?? process.env[entry.api_key_env])
+        : undefined);
     // OpenAI-compatible local servers (vLLM, Ollama) often take any key; the SDK still wants a string.
     const key = typeof apiKey === 'string' && apiKey ? apiKey : 'none';
     const options = { name, apiKey: key, baseURL: entry.base_url, timeoutMs: entry.timeout_ms };

@@ -11,7 +11,14 @@ export type ProviderErrorKind =
   | 'not_found'
   | 'unsupported';
 
-const RETRYABLE: ReadonlySet<ProviderErrorKind> = new Set(['rate_limit', 'server', 'overloaded', 'timeout', 'connection', 'stream_cut']);
+const RETRYABLE: ReadonlySet<ProviderErrorKind> = new Set([
+  'rate_limit',
+  'server',
+  'overloaded',
+  'timeout',
+  'connection',
+  'stream_cut',
+]);
 
 /** A provider failure, classified so callers know whether another attempt or target can help. */
 export class ProviderError extends Error {
@@ -92,5 +99,11 @@ export function classifyProviderError(error: unknown, provider: string, context:
   const like = (error ?? {}) as SdkErrorLike;
   const kind = context.timedOut ? 'timeout' : kindOf(like, context.midStream ?? false);
   const status = like.status;
-  return new ProviderError(kind, `${provider}: ${like.message ?? String(error)}`, provider, status, retryAfterMs(like.headers));
+  return new ProviderError(
+    kind,
+    `${provider}: ${like.message ?? String(error)}`,
+    provider,
+    status,
+    retryAfterMs(like.headers),
+  );
 }

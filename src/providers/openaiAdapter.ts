@@ -3,7 +3,15 @@ import { ChatChunkAccumulator, chatParams, completionOf, embeddingsOf } from './
 import { classifyProviderError } from './errors';
 import { callOptions } from './requestOptions';
 import { Stopwatch } from './stopwatch';
-import { DEFAULT_SDK_TIMEOUT_MS, type AdapterOptions, type Completion, type CompletionRequest, type EmbeddingResult, type ProviderAdapter, type StreamEvent } from './types';
+import {
+  DEFAULT_SDK_TIMEOUT_MS,
+  type AdapterOptions,
+  type Completion,
+  type CompletionRequest,
+  type EmbeddingResult,
+  type ProviderAdapter,
+  type StreamEvent,
+} from './types';
 
 /** OpenAI Chat Completions, and any OpenAI-compatible server (vLLM, Ollama, the simulator) by base URL. */
 export class OpenAIAdapter implements ProviderAdapter {
@@ -14,9 +22,13 @@ export class OpenAIAdapter implements ProviderAdapter {
   constructor(options: AdapterOptions) {
     this.name = options.name;
     // Retries and fallback are the caller's policy (gateway, eval runner), so the SDK must not retry on its own.
-    this.client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? DEFAULT_SDK_TIMEOUT_MS });
+    this.client = new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: options.baseURL,
+      maxRetries: 0,
+      timeout: options.timeoutMs ?? DEFAULT_SDK_TIMEOUT_MS,
+    });
   }
-
 
   async complete(request: CompletionRequest): Promise<Completion> {
     const watch = new Stopwatch();

@@ -4,10 +4,21 @@ import { ChatChunkAccumulator, chatParams, completionOf, embeddingsOf, type Open
 import { classifyProviderError } from './errors';
 import { callOptions } from './requestOptions';
 import { Stopwatch } from './stopwatch';
-import type { AdapterOptions, Completion, CompletionRequest, EmbeddingResult, ProviderAdapter, StreamEvent } from './types';
+import type {
+  AdapterOptions,
+  Completion,
+  CompletionRequest,
+  EmbeddingResult,
+  ProviderAdapter,
+  StreamEvent,
+} from './types';
 
 interface WireResponse extends OpenAIChunk {
-  choices?: Array<{ message?: { content?: string | null }; delta?: { content?: string | null }; finish_reason?: string | null }>;
+  choices?: Array<{
+    message?: { content?: string | null };
+    delta?: { content?: string | null };
+    finish_reason?: string | null;
+  }>;
   error?: { message?: string; type?: string; code?: string | null };
 }
 
@@ -52,7 +63,11 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
           method: 'POST',
           agent: this.agent,
           signal,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${this.options.apiKey}` },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+            authorization: `Bearer ${this.options.apiKey}`,
+          },
         },
         (response) => {
           const status = response.statusCode ?? 0;
@@ -65,11 +80,19 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
               // not JSON: the status alone classifies it
             }
             const headers = Object.fromEntries(Object.entries(response.headers).map(([k, v]) => [k, String(v)]));
-            reject({ status, message: `${status} ${body.error?.message ?? text.slice(0, 200)}`, code: body.error?.code ?? null, error: body, headers });
+            reject({
+              status,
+              message: `${status} ${body.error?.message ?? text.slice(0, 200)}`,
+              code: body.error?.code ?? null,
+              error: body,
+              headers,
+            });
           }, reject);
         },
       );
-      request.on('error', (error) => reject(error.name === 'AbortError' ? error : new APIConnectionError(error.message)));
+      request.on('error', (error) =>
+        reject(error.name === 'AbortError' ? error : new APIConnectionError(error.message)),
+      );
       request.end(payload);
     });
   }
@@ -99,10 +122,15 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
         while ((boundary = buffered.indexOf('\n\n')) >= 0) {
           const event = buffered.slice(0, boundary);
           buffered = buffered.slice(boundary + 2);
-          const data = event.split('\n').filter((line) => line.startsWith('data:')).map((line) => line.slice(5).trimStart()).join('\n');
+          const data = event
+            .split('\n')
+            .filter((line) => line.startsWith('data:'))
+            .map((line) => line.slice(5).trimStart())
+            .join('\n');
           if (!data || data === '[DONE]') continue;
           const parsed = JSON.parse(data) as WireResponse;
-          if (parsed.error) throw { status: 500, message: parsed.error.message ?? 'error event in stream', error: parsed };
+          if (parsed.error)
+            throw { status: 500, message: parsed.error.message ?? 'error event in stream', error: parsed };
           const delta = chunks.add(parsed);
           if (delta) yield { type: 'delta', text: delta };
         }
@@ -115,7 +143,11 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
 
   async embed(model: string, input: string[]): Promise<EmbeddingResult> {
     try {
-      const response = await this.post(this.urls.embeddings, JSON.stringify({ model, input, encoding_format: 'float' }), undefined);
+      const response = await this.post(
+        this.urls.embeddings,
+        JSON.stringify({ model, input, encoding_format: 'float' }),
+        undefined,
+      );
       return embeddingsOf(JSON.parse(await readAll(response)) as Parameters<typeof embeddingsOf>[0], this.name);
     } catch (error) {
       throw classifyProviderError(error, this.name);

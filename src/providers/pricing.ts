@@ -49,6 +49,8 @@ export function cost(model: string, usage: Usage, at: Date = new Date(), table: 
   const price = priceFor(model, at, table);
   if (!price) return { usd: 0, priced: false };
   const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens);
-  const usd = (uncached * price.input + usage.cachedInputTokens * price.cached_input + usage.outputTokens * price.output) / 1_000_000;
+  const usd =
+    (uncached * price.input + usage.cachedInputTokens * price.cached_input + usage.outputTokens * price.output) /
+    1_000_000;
   return { usd: Number(usd.toFixed(10)), priced: true };
 }

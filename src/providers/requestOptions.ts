@@ -13,7 +13,8 @@ export interface CallOptions {
  * with their own globals (Jest) break.
  */
 export function callOptions(request: CompletionRequest): CallOptions {
-  const deadline = request.timeoutMs !== undefined ? AbortSignal.timeout(Math.max(1, Math.round(request.timeoutMs))) : undefined;
+  const deadline =
+    request.timeoutMs !== undefined ? AbortSignal.timeout(Math.max(1, Math.round(request.timeoutMs))) : undefined;
   const signals = [deadline, request.signal].filter((s): s is AbortSignal => s !== undefined);
   return {
     sdk: signals.length ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {},

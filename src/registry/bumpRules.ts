@@ -12,7 +12,11 @@ export interface RequiredBump {
 
 /** The part of a variable that callers depend on: its name, type, whether it is required, and enum values. */
 function variableShape(spec: VariableSpec): string {
-  return canonicalJson({ type: spec.type, required: spec.required, values: spec.type === 'enum' ? spec.values : undefined });
+  return canonicalJson({
+    type: spec.type,
+    required: spec.required,
+    values: spec.type === 'enum' ? spec.values : undefined,
+  });
 }
 
 /** Which bump the change from `previous` to `next` needs, and why (undefined: nothing that matters changed). */
@@ -31,8 +35,10 @@ export function requiredBump(previous: PromptSpec, next: PromptSpec): RequiredBu
   }
   if (previous.model !== next.model) minor.push(`model changed from ${previous.model} to ${next.model}`);
   if (canonicalJson(previous.params) !== canonicalJson(next.params)) minor.push('params changed');
-  if (canonicalJson(previous.output ?? null) !== canonicalJson(next.output ?? null)) minor.push('output schema changed');
-  if (canonicalJson(previous.gateway ?? null) !== canonicalJson(next.gateway ?? null)) minor.push('gateway settings changed');
+  if (canonicalJson(previous.output ?? null) !== canonicalJson(next.output ?? null))
+    minor.push('output schema changed');
+  if (canonicalJson(previous.gateway ?? null) !== canonicalJson(next.gateway ?? null))
+    minor.push('gateway settings changed');
   if (canonicalJson(previous.template) !== canonicalJson(next.template)) patch.push('template wording changed');
 
   if (major.length) return { kind: 'major', reasons: major };

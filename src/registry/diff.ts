@@ -12,7 +12,17 @@ export interface PromptDiff {
   changedFields: Array<{ field: string; from: unknown; to: unknown }>;
 }
 
-const COMPARED_FIELDS = ['model', 'params', 'variables', 'output', 'fallbacks', 'allow_alias', 'eval', 'description', 'owner'] as const;
+const COMPARED_FIELDS = [
+  'model',
+  'params',
+  'variables',
+  'output',
+  'fallbacks',
+  'allow_alias',
+  'eval',
+  'description',
+  'owner',
+] as const;
 
 function templateText(version: PromptVersion): string {
   const { system, user } = version.spec.template;
@@ -22,8 +32,13 @@ function templateText(version: PromptVersion): string {
 export function diffVersions(a: PromptVersion, b: PromptVersion): PromptDiff {
   const before = templateText(a);
   const after = templateText(b);
-  const templateDiff = before === after ? '' : createTwoFilesPatch(`${a.name}@${a.version}`, `${b.name}@${b.version}`, before, after, '', '', { context: 3 });
-  const changedFields = COMPARED_FIELDS.filter((field) => canonicalJson(a.spec[field] ?? null) !== canonicalJson(b.spec[field] ?? null)).map((field) => ({
+  const templateDiff =
+    before === after
+      ? ''
+      : createTwoFilesPatch(`${a.name}@${a.version}`, `${b.name}@${b.version}`, before, after, '', '', { context: 3 });
+  const changedFields = COMPARED_FIELDS.filter(
+    (field) => canonicalJson(a.spec[field] ?? null) !== canonicalJson(b.spec[field] ?? null),
+  ).map((field) => ({
     field,
     from: a.spec[field] ?? null,
     to: b.spec[field] ?? null,

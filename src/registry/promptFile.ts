@@ -13,12 +13,14 @@ export const MAX_TEMPLATE_CHARS = 32_768;
 
 const identifier = z
   .string()
-  .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'expected lowercase letters, digits, "-" or "_", starting with a letter (max 63 chars)');
+  .regex(
+    /^[a-z][a-z0-9_-]{0,62}$/,
+    'expected lowercase letters, digits, "-" or "_", starting with a letter (max 63 chars)',
+  );
 
 const variableName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name: letters, digits and "_", not starting with a digit');
-
 
 const paramsSchema = z
   .strictObject({
@@ -38,8 +40,14 @@ const costRouteSchema = z
     pattern: z.string().min(1).optional(),
     model: z.string().min(1),
   })
-  .refine((rule) => rule.max_input_tokens !== undefined || rule.pattern !== undefined, 'a cost route needs max_input_tokens or pattern')
-  .refine((rule) => rule.pattern === undefined || isValidPattern(rule.pattern), 'pattern is not a valid regular expression');
+  .refine(
+    (rule) => rule.max_input_tokens !== undefined || rule.pattern !== undefined,
+    'a cost route needs max_input_tokens or pattern',
+  )
+  .refine(
+    (rule) => rule.pattern === undefined || isValidPattern(rule.pattern),
+    'pattern is not a valid regular expression',
+  );
 
 function isValidPattern(pattern: string): boolean {
   try {
@@ -63,14 +71,17 @@ export type PromptGatewaySpec = z.infer<typeof gatewaySchema>;
 
 /** How this prompt's versions are released: the canary's steps and analysis cadence (`promote --steps` overrides). */
 const rolloutSchema = z.strictObject({
-  steps: z.string().optional().superRefine((text, ctx) => {
-    if (text === undefined) return;
-    try {
-      parseSteps(text);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    }
-  }),
+  steps: z
+    .string()
+    .optional()
+    .superRefine((text, ctx) => {
+      if (text === undefined) return;
+      try {
+        parseSteps(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
   analysis_interval: z
     .string()
     .refine((text) => (parseDuration(text) ?? 0) >= 1000, 'expected a duration of at least 1s, like 30s or 1m')
@@ -130,7 +141,10 @@ const MAX_YAML_ALIASES = 100;
 /** Parse YAML text; every problem names the file and the field. */
 export function parsePromptFile(source: string, origin: string): PromptFile {
   const bytes = Buffer.byteLength(source, 'utf8');
-  if (bytes > MAX_PROMPT_FILE_BYTES) throw new InputError(`${origin} is ${bytes} bytes; a prompt file may be at most ${MAX_PROMPT_FILE_BYTES} bytes. Move long reference text out of the template.`);
+  if (bytes > MAX_PROMPT_FILE_BYTES)
+    throw new InputError(
+      `${origin} is ${bytes} bytes; a prompt file may be at most ${MAX_PROMPT_FILE_BYTES} bytes. Move long reference text out of the template.`,
+    );
   const unstorable = unstorableReason(source);
   if (unstorable) throw new InputError(`${origin} contains ${unstorable}`);
   const doc = parseDocument(source, { prettyErrors: true });
@@ -142,7 +156,9 @@ export function parsePromptFile(source: string, origin: string): PromptFile {
   try {
     value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (error) {
-    throw new InputError(`${origin} cannot be read: ${(error as Error).message.split('\n')[0]} (at most ${MAX_YAML_ALIASES} alias expansions)`);
+    throw new InputError(
+      `${origin} cannot be read: ${(error as Error).message.split('\n')[0]} (at most ${MAX_YAML_ALIASES} alias expansions)`,
+    );
   }
   const parsed = promptSpecSchema.safeParse(value);
   if (!parsed.success) throw new InputError(describeZodIssues(origin, parsed.error.issues));
@@ -154,11 +170,16 @@ export function readPromptFile(path: string): PromptFile {
   try {
     // Refuse a huge file before reading it into memory.
     const { size } = statSync(path);
-    if (size > MAX_PROMPT_FILE_BYTES) throw new InputError(`${path} is ${size} bytes; a prompt file may be at most ${MAX_PROMPT_FILE_BYTES} bytes. Move long reference text out of the template.`);
+    if (size > MAX_PROMPT_FILE_BYTES)
+      throw new InputError(
+        `${path} is ${size} bytes; a prompt file may be at most ${MAX_PROMPT_FILE_BYTES} bytes. Move long reference text out of the template.`,
+      );
     source = readFileSync(path, 'utf8');
   } catch (error) {
     if (error instanceof InputError) throw error;
-    throw new InputError(`Cannot read prompt file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new InputError(
+      `Cannot read prompt file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   return parsePromptFile(source, path);
 }

@@ -11,7 +11,9 @@ export interface PromptReference {
 export function parsePromptReference(text: string): PromptReference {
   const [name, ref, ...rest] = text.split('@');
   if (!name || rest.length || ref === '') {
-    throw new InputError(`"${text}" is not a prompt reference; use <name>, <name>@<version> or <name>@<label>, e.g. support-answer@1.2.0`);
+    throw new InputError(
+      `"${text}" is not a prompt reference; use <name>, <name>@<version> or <name>@<label>, e.g. support-answer@1.2.0`,
+    );
   }
   return { name, ref: ref ?? 'production' };
 }

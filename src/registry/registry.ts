@@ -64,10 +64,19 @@ async function pushOne(client: PoolClient, file: PromptFile, actor: string): Pro
   await client.query('INSERT INTO prompts (name) VALUES ($1) ON CONFLICT DO NOTHING', [spec.name]);
   await client.query('SELECT 1 FROM prompts WHERE name = $1 FOR UPDATE', [spec.name]);
 
-  const existing = await client.query<VersionRow>('SELECT * FROM prompt_versions WHERE prompt_name = $1 AND version = $2', [spec.name, spec.version]);
+  const existing = await client.query<VersionRow>(
+    'SELECT * FROM prompt_versions WHERE prompt_name = $1 AND version = $2',
+    [spec.name, spec.version],
+  );
   if (existing.rows[0]) {
     if (existing.rows[0].content_hash === hash) {
-      return { name: spec.name, version: spec.version, contentHash: hash, outcome: 'unchanged', labels: await labelsOf(client, spec.name, spec.version) };
+      return {
+        name: spec.name,
+        version: spec.version,
+        contentHash: hash,
+        outcome: 'unchanged',
+        labels: await labelsOf(client, spec.name, spec.version),
+      };
     }
     throw new InputError(
       `${file.path}: ${spec.name}@${spec.version} is already registered with different content (versions are immutable); bump the version to register this change`,
@@ -84,18 +93,39 @@ async function pushOne(client: PoolClient, file: PromptFile, actor: string): Pro
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [spec.name, spec.version, v.major, v.minor, v.patch, hash, JSON.stringify(spec), file.source, actor],
   );
-  await recordAudit(client, { actor, action: 'prompt.push', subject: spec.name, toValue: spec.version, details: { contentHash: hash, file: file.path } });
+  await recordAudit(client, {
+    actor,
+    action: 'prompt.push',
+    subject: spec.name,
+    toValue: spec.version,
+    details: { contentHash: hash, file: file.path },
+  });
   // The first version goes straight to production: there is nothing yet to protect.
   if (!latest) {
-    await moveLabelWithin(client, { name: spec.name, label: PRODUCTION, version: spec.version, actor, reason: 'first version of the prompt' }).catch((error: unknown) => {
+    await moveLabelWithin(client, {
+      name: spec.name,
+      label: PRODUCTION,
+      version: spec.version,
+      actor,
+      reason: 'first version of the prompt',
+    }).catch((error: unknown) => {
       throw error instanceof InputError ? new InputError(`${file.path}: ${error.message}`) : error;
     });
   }
-  return { name: spec.name, version: spec.version, contentHash: hash, outcome: 'registered', labels: await labelsOf(client, spec.name, spec.version) };
+  return {
+    name: spec.name,
+    version: spec.version,
+    contentHash: hash,
+    outcome: 'registered',
+    labels: await labelsOf(client, spec.name, spec.version),
+  };
 }
 
 async function labelsOf(client: PoolClient | Pool, name: string, version: string): Promise<string[]> {
-  const { rows } = await client.query<{ label: string }>('SELECT label FROM prompt_labels WHERE prompt_name = $1 AND version = $2 ORDER BY label', [name, version]);
+  const { rows } = await client.query<{ label: string }>(
+    'SELECT label FROM prompt_labels WHERE prompt_name = $1 AND version = $2 ORDER BY label',
+    [name, version],
+  );
   return rows.map((row) => row.label);
 }
 
@@ -111,7 +141,8 @@ export async function pushPrompts(pool: Pool, files: PromptFile[], actor: string
   }
   // Push lower versions first so a push of 1.0.0 and 1.1.0 together checks bumps in order.
   const ordered = [...files].sort(
-    (a, b) => a.spec.name.localeCompare(b.spec.name) || compareSemVer(parseSemVer(a.spec.version), parseSemVer(b.spec.version)),
+    (a, b) =>
+      a.spec.name.localeCompare(b.spec.name) || compareSemVer(parseSemVer(a.spec.version), parseSemVer(b.spec.version)),
   );
   return withTransaction(pool, async (client) => {
     const results: PushResult[] = [];
@@ -133,7 +164,9 @@ export async function resolvePrompt(db: Pool | PoolClient, name: string, ref = P
   const { rows } = await query;
   if (!rows[0]) {
     const what = isVersionRef(ref) ? 'version' : 'label';
-    throw new NotFoundError(`Prompt "${name}" has no ${what} "${ref}". Run \`flightdeck prompt history ${name}\` to see its versions and labels.`);
+    throw new NotFoundError(
+      `Prompt "${name}" has no ${what} "${ref}". Run \`flightdeck prompt history ${name}\` to see its versions and labels.`,
+    );
   }
   return toVersion(rows[0]);
 }
@@ -147,7 +180,13 @@ export interface PromptSummary {
 }
 
 export async function listPrompts(pool: Pool): Promise<PromptSummary[]> {
-  const { rows } = await pool.query<{ name: string; latest: string; versions: string; labels: Record<string, string> | null; updated_at: Date }>(
+  const { rows } = await pool.query<{
+    name: string;
+    latest: string;
+    versions: string;
+    labels: Record<string, string> | null;
+    updated_at: Date;
+  }>(
     `SELECT p.name,
             (SELECT version FROM prompt_versions v WHERE v.prompt_name = p.name ORDER BY major DESC, minor DESC, patch DESC LIMIT 1) AS latest,
             (SELECT count(*) FROM prompt_versions v WHERE v.prompt_name = p.name) AS versions,
@@ -155,12 +194,25 @@ export async function listPrompts(pool: Pool): Promise<PromptSummary[]> {
             (SELECT max(created_at) FROM prompt_versions v WHERE v.prompt_name = p.name) AS updated_at
      FROM prompts p ORDER BY p.name`,
   );
-  return rows.map((row) => ({ name: row.name, latestVersion: row.latest, versions: Number(row.versions), labels: row.labels ?? {}, updatedAt: row.updated_at }));
+  return rows.map((row) => ({
+    name: row.name,
+    latestVersion: row.latest,
+    versions: Number(row.versions),
+    labels: row.labels ?? {},
+    updatedAt: row.updated_at,
+  }));
 }
 
 export interface PromptHistory {
   name: string;
-  versions: Array<{ version: string; contentHash: string; status: string; createdBy: string; createdAt: Date; labels: string[] }>;
+  versions: Array<{
+    version: string;
+    contentHash: string;
+    status: string;
+    createdBy: string;
+    createdAt: Date;
+    labels: string[];
+  }>;
   labelMoves: Array<{ ts: Date; actor: string; label: string; from: string | null; to: string; reason: string | null }>;
 }
 
@@ -188,14 +240,23 @@ export async function promptHistory(pool: Pool, name: string): Promise<PromptHis
 }
 
 /** A version's status (`registered`, `rejected`), or undefined when the prompt has no such version. */
-export async function versionStatus(db: Pool | PoolClient, prompt: string, version: string): Promise<string | undefined> {
-  const { rows } = await db.query<{ status: string }>('SELECT status FROM prompt_versions WHERE prompt_name = $1 AND version = $2', [prompt, version]);
+export async function versionStatus(
+  db: Pool | PoolClient,
+  prompt: string,
+  version: string,
+): Promise<string | undefined> {
+  const { rows } = await db.query<{ status: string }>(
+    'SELECT status FROM prompt_versions WHERE prompt_name = $1 AND version = $2',
+    [prompt, version],
+  );
   return rows[0]?.status;
 }
 
 async function assertPromptExists(db: Pool | PoolClient, name: string): Promise<void> {
   const known = await db.query('SELECT 1 FROM prompts WHERE name = $1', [name]);
   if (!known.rowCount) {
-    throw new NotFoundError(`Unknown prompt "${name}". Run \`flightdeck prompt list\` to see registered prompts, or \`flightdeck prompt push <file>\` to add one.`);
+    throw new NotFoundError(
+      `Unknown prompt "${name}". Run \`flightdeck prompt list\` to see registered prompts, or \`flightdeck prompt push <file>\` to add one.`,
+    );
   }
 }

@@ -20,10 +20,19 @@ export function rejectVersion(pool: Pool, name: string, version: string, rejecti
       [name, version, JSON.stringify({ ...rejection, at: new Date().toISOString() })],
     );
     if (!updated.rowCount) {
-      const exists = await client.query('SELECT 1 FROM prompt_versions WHERE prompt_name = $1 AND version = $2', [name, version]);
+      const exists = await client.query('SELECT 1 FROM prompt_versions WHERE prompt_name = $1 AND version = $2', [
+        name,
+        version,
+      ]);
       if (!exists.rowCount) throw new NotFoundError(`Prompt "${name}" has no version "${version}"`);
       return;
     }
-    await recordAudit(client, { actor: rejection.actor, action: 'prompt.reject', subject: name, toValue: version, reason: rejection.reason });
+    await recordAudit(client, {
+      actor: rejection.actor,
+      action: 'prompt.reject',
+      subject: name,
+      toValue: version,
+      reason: rejection.reason,
+    });
   });
 }

@@ -14,11 +14,14 @@ function checkValue(name: string, spec: VariableSpec, value: unknown): string | 
   switch (spec.type) {
     case 'string':
       if (typeof value !== 'string') return `"${name}" must be a string, got ${describe(value)}`;
-      if (spec.min_length !== undefined && value.length < spec.min_length) return `"${name}" must be at least ${spec.min_length} characters`;
-      if (spec.max_length !== undefined && value.length > spec.max_length) return `"${name}" must be at most ${spec.max_length} characters`;
+      if (spec.min_length !== undefined && value.length < spec.min_length)
+        return `"${name}" must be at least ${spec.min_length} characters`;
+      if (spec.max_length !== undefined && value.length > spec.max_length)
+        return `"${name}" must be at most ${spec.max_length} characters`;
       return undefined;
     case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value)) return `"${name}" must be a number, got ${describe(value)}`;
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        return `"${name}" must be a number, got ${describe(value)}`;
       if (spec.integer && !Number.isInteger(value)) return `"${name}" must be an integer`;
       if (spec.min !== undefined && value < spec.min) return `"${name}" must be >= ${spec.min}`;
       if (spec.max !== undefined && value > spec.max) return `"${name}" must be <= ${spec.max}`;
@@ -40,11 +43,15 @@ function describe(value: unknown): string {
  * Check supplied values against the declared variables: every missing, extra or wrong-typed
  * variable is reported at once, by name. Returns the values with defaults filled in.
  */
-export function bindVariables(declared: Record<string, VariableSpec>, supplied: Record<string, unknown>): Record<string, VariableValue> {
+export function bindVariables(
+  declared: Record<string, VariableSpec>,
+  supplied: Record<string, unknown>,
+): Record<string, VariableValue> {
   const problems: string[] = [];
   const bound: Record<string, VariableValue> = {};
   for (const name of Object.keys(supplied)) {
-    if (!(name in declared)) problems.push(`"${name}" is not a declared variable (declared: ${Object.keys(declared).join(', ') || 'none'})`);
+    if (!(name in declared))
+      problems.push(`"${name}" is not a declared variable (declared: ${Object.keys(declared).join(', ') || 'none'})`);
   }
   for (const [name, spec] of Object.entries(declared)) {
     const value = supplied[name] ?? spec.default;

@@ -26,7 +26,12 @@ interface StoredAnalysis {
   metrics: MetricVerdict[];
 }
 
-const fromRow = (row: StoredAnalysis): AnalysisOutcome => ({ verdict: row.verdict, canaryRequests: row.canary_requests, baselineRequests: row.baseline_requests, metrics: row.metrics });
+const fromRow = (row: StoredAnalysis): AnalysisOutcome => ({
+  verdict: row.verdict,
+  canaryRequests: row.canary_requests,
+  baselineRequests: row.baseline_requests,
+  metrics: row.metrics,
+});
 
 /**
  * A tenant without whose candidate requests the failure goes away, if any: such a window is
@@ -50,19 +55,34 @@ async function soleDecider(pool: Pool, query: WindowQuery, rules: typeof DEFAULT
  * the verdict with its numbers. Asked again for the same interval (a retry after a worker died),
  * it returns the stored verdict instead of deciding twice.
  */
-export async function analyseCanary(pool: Pool, judge: Judge | undefined, request: AnalysisRequest): Promise<AnalysisOutcome> {
+export async function analyseCanary(
+  pool: Pool,
+  judge: Judge | undefined,
+  request: AnalysisRequest,
+): Promise<AnalysisOutcome> {
   const stored = await pool.query<StoredAnalysis>(
     'SELECT verdict, canary_requests, baseline_requests, metrics FROM rollout_analyses WHERE workflow_id = $1 AND step_index = $2 AND window_to = $3',
     [request.workflowId, request.stepIndex, request.to],
   );
   if (stored.rows[0]) return fromRow(stored.rows[0]);
 
-  const query: WindowQuery = { prompt: request.prompt, candidateVersion: request.candidateVersion, from: new Date(request.from), to: new Date(request.to), shadow: request.shadow };
+  const query: WindowQuery = {
+    prompt: request.prompt,
+    candidateVersion: request.candidateVersion,
+    from: new Date(request.from),
+    to: new Date(request.to),
+    shadow: request.shadow,
+  };
   if (judge) await scoreSampledOutputs(pool, judge, query, request.judgeSamples);
   const rules = request.shadow ? SHADOW_RULES : DEFAULT_RULES;
   const window = await readCanaryWindow(pool, query);
   const judged = judgeWindow(window.candidate, window.stable, rules);
-  const outcome: AnalysisOutcome = { verdict: judged.verdict, canaryRequests: window.candidate.requests, baselineRequests: window.stable.requests, metrics: judged.metrics };
+  const outcome: AnalysisOutcome = {
+    verdict: judged.verdict,
+    canaryRequests: window.candidate.requests,
+    baselineRequests: window.stable.requests,
+    metrics: judged.metrics,
+  };
   if (judged.verdict === 'fail') {
     const decider = await soleDecider(pool, query, rules);
     if (decider) {
@@ -75,7 +95,20 @@ export async function analyseCanary(pool: Pool, judge: Judge | undefined, reques
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (workflow_id, step_index, window_to) DO NOTHING
      RETURNING verdict, canary_requests, baseline_requests, metrics`,
-    [request.workflowId, request.prompt, request.candidateVersion, request.stepIndex, request.weightBp, request.shadow, request.from, request.to, outcome.verdict, outcome.canaryRequests, outcome.baselineRequests, JSON.stringify(outcome.metrics)],
+    [
+      request.workflowId,
+      request.prompt,
+      request.candidateVersion,
+      request.stepIndex,
+      request.weightBp,
+      request.shadow,
+      request.from,
+      request.to,
+      outcome.verdict,
+      outcome.canaryRequests,
+      outcome.baselineRequests,
+      JSON.stringify(outcome.metrics),
+    ],
   );
   if (inserted.rows[0]) return outcome;
   // Another attempt stored this interval first: its verdict is the one on record.

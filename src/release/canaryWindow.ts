@@ -77,14 +77,18 @@ const empty = (): VariantWindow => ({
 });
 
 /** SQL: the request's guardrail records hold this guardrail (with this decision). Ids are our constants, never input. */
-const guardrailRan = (id: string, decision?: GuardrailAction) => `r.guardrails @> '${JSON.stringify([decision ? { id, decision } : { id }])}'`;
+const guardrailRan = (id: string, decision?: GuardrailAction) =>
+  `r.guardrails @> '${JSON.stringify([decision ? { id, decision } : { id }])}'`;
 
 /**
  * What the candidate and the stable version of a prompt did in the same window, from the request
  * log, feedback and judge samples: the input of one canary analysis. Server errors count as errors;
  * latency, TTFT, cost and length come from (a sample of) served requests only.
  */
-export async function readCanaryWindow(pool: Pool, query: WindowQuery): Promise<{ candidate: VariantWindow; stable: VariantWindow }> {
+export async function readCanaryWindow(
+  pool: Pool,
+  query: WindowQuery,
+): Promise<{ candidate: VariantWindow; stable: VariantWindow }> {
   const { rows } = await pool.query<WindowRow>(
     `WITH sample AS (${windowSample(query)}),
           ranked AS (SELECT request_id, side, row_number() OVER (PARTITION BY side ORDER BY random()) AS rn FROM sample)

@@ -5,7 +5,8 @@ import type { ChatMessage } from '../providers/types';
 import { windowSample, windowSampleParams, type WindowQuery } from './canaryWindow';
 
 /** What the judge is asked of a live answer: no dataset rubric exists for production traffic. */
-const LIVE_ANSWER_RUBRIC = 'The answer helps the user: it answers what was asked, is grounded in the instructions and context given, and invents nothing.';
+const LIVE_ANSWER_RUBRIC =
+  'The answer helps the user: it answers what was asked, is grounded in the instructions and context given, and invents nothing.';
 
 interface SampledOutput {
   request_id: string;
@@ -24,7 +25,12 @@ const contentOf = (messages: ChatMessage[], role: ChatMessage['role']) =>
  * side of the comparison; scores are stored per request, so later windows reuse them and a
  * request is never judged twice. Returns how many were scored now.
  */
-export async function scoreSampledOutputs(pool: Pool, judge: Judge, query: WindowQuery, perSide: number): Promise<number> {
+export async function scoreSampledOutputs(
+  pool: Pool,
+  judge: Judge,
+  query: WindowQuery,
+  perSide: number,
+): Promise<number> {
   if (perSide <= 0) return 0;
   const { rows } = await pool.query<SampledOutput>(
     `WITH sample AS (${windowSample(query)}),
@@ -39,8 +45,17 @@ export async function scoreSampledOutputs(pool: Pool, judge: Judge, query: Windo
     windowSampleParams(query, perSide),
   );
   await mapWithConcurrency(rows, 8, async (row) => {
-    const graded = await judge.grade({ kind: 'rubric', rubric: LIVE_ANSWER_RUBRIC, question: contentOf(row.messages, 'user'), context: contentOf(row.messages, 'system'), output: row.output });
-    await pool.query('INSERT INTO judge_samples (request_id, judge_model, score) VALUES ($1, $2, $3) ON CONFLICT (request_id) DO NOTHING', [row.request_id, judge.model, graded.score]);
+    const graded = await judge.grade({
+      kind: 'rubric',
+      rubric: LIVE_ANSWER_RUBRIC,
+      question: contentOf(row.messages, 'user'),
+      context: contentOf(row.messages, 'system'),
+      output: row.output,
+    });
+    await pool.query(
+      'INSERT INTO judge_samples (request_id, judge_model, score) VALUES ($1, $2, $3) ON CONFLICT (request_id) DO NOTHING',
+      [row.request_id, judge.model, graded.score],
+    );
   });
   return rows.length;
 }

@@ -28,7 +28,16 @@ export function cohortsFor(weightBp: number): Tier[] {
 /** Route one rollout step: the candidate at its weight for its cohorts, or (a shadow step) mirrored only. */
 export function applyStepRoute(pool: Pool, step: StepRoute): Promise<{ effectiveAt: string; changed: boolean }> {
   const change: RouteChange = step.shadow
-    ? { prompt: step.prompt, candidateVersion: null, weightBp: 0, shadowVersion: step.version, shadowSampleBp: step.shadowSampleBp, experimentId: null, actor: step.actor, reason: step.reason }
+    ? {
+        prompt: step.prompt,
+        candidateVersion: null,
+        weightBp: 0,
+        shadowVersion: step.version,
+        shadowSampleBp: step.shadowSampleBp,
+        experimentId: null,
+        actor: step.actor,
+        reason: step.reason,
+      }
     : {
         prompt: step.prompt,
         candidateVersion: step.version,
@@ -71,9 +80,18 @@ export function restoreStable(pool: Pool, request: RestoreRequest): Promise<{ ef
  * Finish: production moves to the candidate and the route is cleared in one transaction, so no
  * gateway ever sees the old version as stable with the candidate gone, or both at once.
  */
-export function promoteToProduction(pool: Pool, request: RestoreRequest & { version: string }): Promise<{ effectiveAt: string; changed: boolean }> {
+export function promoteToProduction(
+  pool: Pool,
+  request: RestoreRequest & { version: string },
+): Promise<{ effectiveAt: string; changed: boolean }> {
   return withTransaction(pool, async (client) => {
-    const moved = await moveLabelWithin(client, { name: request.prompt, label: PRODUCTION, version: request.version, actor: request.actor, reason: request.reason });
+    const moved = await moveLabelWithin(client, {
+      name: request.prompt,
+      label: PRODUCTION,
+      version: request.version,
+      actor: request.actor,
+      reason: request.reason,
+    });
     const cleared = await ensureRouteWithin(client, stableOnly(request));
     return { effectiveAt: cleared.effectiveAt, changed: moved.changed };
   });

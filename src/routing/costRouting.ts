@@ -15,7 +15,11 @@ function patternOf(source: string): RegExp {
  * The cheaper model a simple request should go to, if a rule matches: every condition a rule
  * states must hold (input size at most its bound, user text matching its pattern).
  */
-export function costRoutedModel(rules: PromptGatewaySpec['cost_routing'], inputTokens: number, userText: string): string | undefined {
+export function costRoutedModel(
+  rules: PromptGatewaySpec['cost_routing'],
+  inputTokens: number,
+  userText: string,
+): string | undefined {
   for (const rule of rules) {
     if (rule.max_input_tokens !== undefined && inputTokens > rule.max_input_tokens) continue;
     if (rule.pattern !== undefined && !patternOf(rule.pattern).test(userText)) continue;

@@ -16,7 +16,8 @@ export function targetKey(target: Target): string {
  */
 export function parseTarget(text: string, config: ProviderConfig): Target {
   const slash = text.indexOf('/');
-  if (slash > 0 && config.providers[text.slice(0, slash)]) return { provider: text.slice(0, slash), model: text.slice(slash + 1) };
+  if (slash > 0 && config.providers[text.slice(0, slash)])
+    return { provider: text.slice(0, slash), model: text.slice(slash + 1) };
   return { provider: providerNameFor(config, text), model: text };
 }
 

@@ -44,7 +44,8 @@ export async function loadRoutes(db: Pool | PoolClient, prompt?: string): Promis
       prompt: row.prompt_name,
       stable: { version: row.stable_version, spec: row.stable_spec },
       cohorts: row.cohorts ?? TIERS,
-      experimentId: row.experiment_id ?? defaultExperimentId(row.prompt_name, row.candidate_version ?? row.stable_version),
+      experimentId:
+        row.experiment_id ?? defaultExperimentId(row.prompt_name, row.candidate_version ?? row.stable_version),
     };
     if (row.candidate_version && row.candidate_spec && row.candidate_weight_bp) {
       route.candidate = { version: row.candidate_version, spec: row.candidate_spec, weightBp: row.candidate_weight_bp };
@@ -89,13 +90,18 @@ export function setRoute(pool: Pool, change: RouteChange): Promise<PromptRoute> 
 export async function setRouteWithin(client: PoolClient, change: RouteChange): Promise<PromptRoute> {
   checkWeight('weight', change.weightBp);
   checkWeight('shadow sample', change.shadowSampleBp);
-  await client.query(
-    `INSERT INTO routes (prompt_name, updated_by) VALUES ($1, $2) ON CONFLICT (prompt_name) DO NOTHING`,
-    [change.prompt, change.actor],
-  ).catch((error: { code?: string }) => {
-    if (error.code === '23503') throw new InputError(`Prompt "${change.prompt}" is not registered; push it first with \`flightdeck prompt push\``);
-    throw error;
-  });
+  await client
+    .query(`INSERT INTO routes (prompt_name, updated_by) VALUES ($1, $2) ON CONFLICT (prompt_name) DO NOTHING`, [
+      change.prompt,
+      change.actor,
+    ])
+    .catch((error: { code?: string }) => {
+      if (error.code === '23503')
+        throw new InputError(
+          `Prompt "${change.prompt}" is not registered; push it first with \`flightdeck prompt push\``,
+        );
+      throw error;
+    });
   const sets: string[] = ['updated_by = $2', 'updated_at = clock_timestamp()'];
   const values: unknown[] = [change.prompt, change.actor];
   const assign = (column: string, value: unknown) => {
@@ -109,11 +115,22 @@ export async function setRouteWithin(client: PoolClient, change: RouteChange): P
   assign('shadow_version', change.shadowVersion);
   assign('shadow_sample_bp', change.shadowSampleBp);
   assign('experiment_id', change.experimentId);
-  await client.query(`UPDATE routes SET ${sets.join(', ')} WHERE prompt_name = $1`, values).catch((error: { code?: string }) => {
-    if (error.code === '23503') throw new InputError(`Prompt "${change.prompt}" has no such version; run \`flightdeck prompt history ${change.prompt}\``);
-    throw error;
+  await client
+    .query(`UPDATE routes SET ${sets.join(', ')} WHERE prompt_name = $1`, values)
+    .catch((error: { code?: string }) => {
+      if (error.code === '23503')
+        throw new InputError(
+          `Prompt "${change.prompt}" has no such version; run \`flightdeck prompt history ${change.prompt}\``,
+        );
+      throw error;
+    });
+  await recordAudit(client, {
+    actor: change.actor,
+    action: 'route.set',
+    subject: change.prompt,
+    reason: change.reason,
+    details: { ...change, actor: undefined },
   });
-  await recordAudit(client, { actor: change.actor, action: 'route.set', subject: change.prompt, reason: change.reason, details: { ...change, actor: undefined } });
   await client.query('SELECT pg_notify($1, $2)', [ROUTES_CHANNEL, change.prompt]);
   const route = (await loadRoutes(client, change.prompt)).get(change.prompt);
   if (!route) throw new InputError(`Prompt "${change.prompt}" has no production version yet, so it cannot be routed`);
@@ -122,7 +139,10 @@ export async function setRouteWithin(client: PoolClient, change: RouteChange): P
 
 /** Whether the routing table sends any traffic (served or shadow) to a candidate of the prompt. */
 export async function hasLiveCandidate(db: Pool | PoolClient, prompt: string): Promise<boolean> {
-  const { rows } = await db.query('SELECT 1 FROM routes WHERE prompt_name = $1 AND (candidate_weight_bp > 0 OR shadow_sample_bp > 0)', [prompt]);
+  const { rows } = await db.query(
+    'SELECT 1 FROM routes WHERE prompt_name = $1 AND (candidate_weight_bp > 0 OR shadow_sample_bp > 0)',
+    [prompt],
+  );
   return rows.length > 0;
 }
 
@@ -147,13 +167,18 @@ const sameRoute = (current: CurrentRoute | undefined, change: RouteChange) =>
  * Write a route unless it already is what is asked (a retried activity writes, audits and notifies
  * once); returns when the route took effect: the commit time of the write that made it so.
  */
-export async function ensureRouteWithin(client: PoolClient, change: RouteChange): Promise<{ effectiveAt: string; changed: boolean }> {
+export async function ensureRouteWithin(
+  client: PoolClient,
+  change: RouteChange,
+): Promise<{ effectiveAt: string; changed: boolean }> {
   const { rows } = await client.query<CurrentRoute>(
     'SELECT candidate_version, candidate_weight_bp, cohorts, shadow_version, shadow_sample_bp, updated_at FROM routes WHERE prompt_name = $1 FOR UPDATE',
     [change.prompt],
   );
   if (sameRoute(rows[0], change)) return { effectiveAt: rows[0]!.updated_at.toISOString(), changed: false };
   await setRouteWithin(client, change);
-  const after = await client.query<{ updated_at: Date }>('SELECT updated_at FROM routes WHERE prompt_name = $1', [change.prompt]);
+  const after = await client.query<{ updated_at: Date }>('SELECT updated_at FROM routes WHERE prompt_name = $1', [
+    change.prompt,
+  ]);
   return { effectiveAt: after.rows[0]!.updated_at.toISOString(), changed: true };
 }

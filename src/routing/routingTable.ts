@@ -32,7 +32,11 @@ export function defaultExperimentId(prompt: string, candidateVersion: string): s
 /** Sticky choice of the version a request gets: candidate only inside the cohorts and the subject's bucket. */
 export function chooseVariant(route: PromptRoute, tenant: CohortMember, subject: string): RouteChoice {
   const candidate = route.candidate;
-  if (candidate && inCohort(tenant, route.cohorts) && inCandidateBucket(route.experimentId, subject, candidate.weightBp)) {
+  if (
+    candidate &&
+    inCohort(tenant, route.cohorts) &&
+    inCandidateBucket(route.experimentId, subject, candidate.weightBp)
+  ) {
     return { variant: 'candidate', served: candidate };
   }
   return { variant: 'stable', served: route.stable };

@@ -55,7 +55,13 @@ function truncateWords(text: string, maxWords: number): string {
  * Answer like a capable model: from the given context when there is one, as JSON when asked for
  * JSON. The profile's quality knobs add the flaws evals and canaries must catch.
  */
-export function composeAnswer(system: string, user: string, profile: Profile, random: Random, maxTokens: number): Answer {
+export function composeAnswer(
+  system: string,
+  user: string,
+  profile: Profile,
+  random: Random,
+  maxTokens: number,
+): Answer {
   const prompt = `${system}\n${user}`;
   const question = findQuestion(user) || findQuestion(prompt);
   const context = findContext(prompt, question);
@@ -87,7 +93,9 @@ export function composeAnswer(system: string, user: string, profile: Profile, ra
     body = truncateWords(body, 4);
   }
 
-  let text = /\bjson\b/i.test(prompt) ? JSON.stringify({ answer: body, sources: ranked.filter((r) => r.score > 0).length }) : body;
+  let text = /\bjson\b/i.test(prompt)
+    ? JSON.stringify({ answer: body, sources: ranked.filter((r) => r.score > 0).length })
+    : body;
   if (/\bjson\b/i.test(prompt) && random.chance(q.broken_json)) {
     flaws.push('broken_json');
     text = text.slice(0, Math.max(1, Math.floor(text.length * 0.6)));

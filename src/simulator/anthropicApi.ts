@@ -29,8 +29,19 @@ const ERRORS: Record<SimErrorKind, { status: number; type: string }> = {
 
 const STOP_REASON = { stop: 'end_turn', length: 'max_tokens' } as const;
 
-export function sendAnthropicError(res: ServerResponse, status: number, type: string, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, status, { type: 'error', error: { type, message } }, { 'request-id': `req_${randomUUID()}`, ...headers });
+export function sendAnthropicError(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  sendJson(
+    res,
+    status,
+    { type: 'error', error: { type, message } },
+    { 'request-id': `req_${randomUUID()}`, ...headers },
+  );
 }
 
 export async function messages(engine: SimulatorEngine, body: unknown, res: ServerResponse): Promise<void> {
@@ -53,10 +64,21 @@ export async function messages(engine: SimulatorEngine, body: unknown, res: Serv
   if (plan.kind === 'error') {
     const e = ERRORS[plan.error];
     const message = plan.error === 'context_length' ? `prompt is too long: ${plan.message}` : plan.message;
-    return sendAnthropicError(res, e.status, e.type, message, plan.error === 'rate_limit' ? { 'retry-after': String(plan.retryAfterSeconds) } : {});
+    return sendAnthropicError(
+      res,
+      e.status,
+      e.type,
+      message,
+      plan.error === 'rate_limit' ? { 'retry-after': String(plan.retryAfterSeconds) } : {},
+    );
   }
   const id = `msg_${randomUUID().replace(/-/g, '').slice(0, 24)}`;
-  const usage = { input_tokens: plan.inputTokens - plan.cachedInputTokens, cache_read_input_tokens: plan.cachedInputTokens, cache_creation_input_tokens: 0, output_tokens: plan.outputTokens };
+  const usage = {
+    input_tokens: plan.inputTokens - plan.cachedInputTokens,
+    cache_read_input_tokens: plan.cachedInputTokens,
+    cache_creation_input_tokens: 0,
+    output_tokens: plan.outputTokens,
+  };
   const stopReason = STOP_REASON[plan.answer.finishReason];
   if (!request.stream) {
     await sleep(plan.ttftMs + plan.perTokenMs * plan.outputTokens);
@@ -84,7 +106,16 @@ async function streamMessage(
   await sleep(plan.ttftMs);
   res.write(
     event('message_start', {
-      message: { id: meta.id, type: 'message', role: 'assistant', model: meta.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...meta.usage, output_tokens: 1 } },
+      message: {
+        id: meta.id,
+        type: 'message',
+        role: 'assistant',
+        model: meta.model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...meta.usage, output_tokens: 1 },
+      },
     }),
   );
   res.write(event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }));
@@ -99,6 +130,11 @@ async function streamMessage(
     res.write(event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }));
   }
   res.write(event('content_block_stop', { index: 0 }));
-  res.write(event('message_delta', { delta: { stop_reason: meta.stopReason, stop_sequence: null }, usage: { output_tokens: meta.usage.output_tokens } }));
+  res.write(
+    event('message_delta', {
+      delta: { stop_reason: meta.stopReason, stop_sequence: null },
+      usage: { output_tokens: meta.usage.output_tokens },
+    }),
+  );
   res.end(event('message_stop', {}));
 }

@@ -44,7 +44,14 @@ const RECENT_KEPT = 200;
 export class SimulatorEngine {
   readonly profiles = new ProfileBook();
   readonly faults = new FaultQueue();
-  readonly stats = { requests: 0, errors: 0, streams: 0, embeddings: 0, judgeRequests: 0, byModel: {} as Record<string, number> };
+  readonly stats = {
+    requests: 0,
+    errors: 0,
+    streams: 0,
+    embeddings: 0,
+    judgeRequests: 0,
+    byModel: {} as Record<string, number>,
+  };
   /** What the last few requests sent (GET /admin/requests): to check what a provider would have seen, e.g. no raw PII. */
   readonly recent: Array<{ model: string; system: string; conversation: string }> = [];
   private random: Random;
@@ -80,7 +87,11 @@ export class SimulatorEngine {
     const contentRandom = Random.fromText(`${request.model}\n${request.system}\n${request.conversation}`, this.seed);
     const maxTokens = request.maxTokens ?? profile.maxOutputTokens;
     const answer: Answer = isJudgeRequest(request.system)
-      ? { text: JSON.stringify(judgeScore(request.lastUser, profile.judgeNoise, this.random)), flaws: [], finishReason: 'stop' }
+      ? {
+          text: JSON.stringify(judgeScore(request.lastUser, profile.judgeNoise, this.random)),
+          flaws: [],
+          finishReason: 'stop',
+        }
       : composeAnswer(request.system, request.lastUser, profile, contentRandom, maxTokens);
     const pieces = streamPieces(answer.text);
     return {

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 
-export const faultKinds = ['rate_limit', 'server', 'overloaded', 'stream_cut', 'stream_cut_start', 'hang', 'auth', 'bad_request', 'context_length'] as const;
+export const faultKinds = [
+  'rate_limit',
+  'server',
+  'overloaded',
+  'stream_cut',
+  'stream_cut_start',
+  'hang',
+  'auth',
+  'bad_request',
+  'context_length',
+] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
 export const faultRequestSchema = z.strictObject({

@@ -30,7 +30,8 @@ export function judgeScore(user: string, noise: number, random: Random): { score
   const output = section(user, 'Output');
   const outputWords = words(output);
   if (!outputWords.length) return { score: 0, reason: 'The output is empty.' };
-  if (output.startsWith(REFUSAL_TEXT.slice(0, 12)) && !/refus|declin/i.test(criterion)) return { score: 0.05, reason: 'The output refuses to answer.' };
+  if (output.startsWith(REFUSAL_TEXT.slice(0, 12)) && !/refus|declin/i.test(criterion))
+    return { score: 0.05, reason: 'The output refuses to answer.' };
 
   const known = new Set(words(`${context} ${question} ${criterion}`));
   const support = fraction(outputWords, known);

@@ -7,7 +7,9 @@ import { HttpError, Pacer, sendJson, sleep, startSse } from './http';
 import { contentText, type Content } from './messages';
 import { countTokens } from './tokens';
 
-const content = z.union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() }).loose())]).nullable();
+const content = z
+  .union([z.string(), z.array(z.object({ type: z.string(), text: z.string().optional() }).loose())])
+  .nullable();
 
 const chatSchema = z
   .object({
@@ -42,7 +44,14 @@ const ERRORS: Record<SimErrorKind, { status: number; type: string; code: string 
   context_length: { status: 400, type: 'invalid_request_error', code: 'context_length_exceeded' },
 };
 
-export function sendOpenAIError(res: ServerResponse, status: number, message: string, type = 'invalid_request_error', code: string | null = null, headers: Record<string, string> = {}): void {
+export function sendOpenAIError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  type = 'invalid_request_error',
+  code: string | null = null,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { error: { message, type, param: null, code } }, headers);
 }
 
@@ -57,7 +66,10 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 
 export async function chatCompletions(engine: SimulatorEngine, body: unknown, res: ServerResponse): Promise<void> {
   const request = parse(chatSchema, body);
-  const system = request.messages.filter((m) => m.role === 'system' || m.role === 'developer').map((m) => contentText(m.content as Content)).join('\n');
+  const system = request.messages
+    .filter((m) => m.role === 'system' || m.role === 'developer')
+    .map((m) => contentText(m.content as Content))
+    .join('\n');
   const turns = request.messages.filter((m) => m.role !== 'system' && m.role !== 'developer');
   const lastUser = contentText([...turns].reverse().find((m) => m.role === 'user')?.content as Content);
   const plan = engine.plan({
@@ -73,7 +85,8 @@ export async function chatCompletions(engine: SimulatorEngine, body: unknown, re
   if (plan.kind === 'hang') return; // never answer: the client's timeout must fire
   if (plan.kind === 'error') {
     const e = ERRORS[plan.error];
-    const headers: Record<string, string> = plan.error === 'rate_limit' ? { 'retry-after': String(plan.retryAfterSeconds) } : {};
+    const headers: Record<string, string> =
+      plan.error === 'rate_limit' ? { 'retry-after': String(plan.retryAfterSeconds) } : {};
     return sendOpenAIError(res, e.status, plan.message, e.type, e.code, headers);
   }
   const usage = {
@@ -89,11 +102,24 @@ export async function chatCompletions(engine: SimulatorEngine, body: unknown, re
       object: 'chat.completion',
       created,
       model: request.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: plan.answer.text, refusal: null }, finish_reason: plan.answer.finishReason, logprobs: null }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: plan.answer.text, refusal: null },
+          finish_reason: plan.answer.finishReason,
+          logprobs: null,
+        },
+      ],
       usage,
     });
   }
-  await streamChat(res, plan, { id, created, model: request.model, includeUsage: Boolean(request.stream_options?.include_usage), usage });
+  await streamChat(res, plan, {
+    id,
+    created,
+    model: request.model,
+    includeUsage: Boolean(request.stream_options?.include_usage),
+    usage,
+  });
 }
 
 async function streamChat(
@@ -117,7 +143,9 @@ async function streamChat(
   }
   res.write(chunk({}, plan.answer.finishReason));
   if (meta.includeUsage) {
-    res.write(`data: ${JSON.stringify({ id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, choices: [], usage: meta.usage })}\n\n`);
+    res.write(
+      `data: ${JSON.stringify({ id: meta.id, object: 'chat.completion.chunk', created: meta.created, model: meta.model, choices: [], usage: meta.usage })}\n\n`,
+    );
   }
   res.end('data: [DONE]\n\n');
 }
@@ -132,7 +160,11 @@ export async function embeddings(engine: SimulatorEngine, body: unknown, res: Se
     model: request.model,
     data: inputs.map((text, index) => {
       const vector = embed(text);
-      return { object: 'embedding', index, embedding: request.encoding_format === 'base64' ? encodeBase64(vector) : vector };
+      return {
+        object: 'embedding',
+        index,
+        embedding: request.encoding_format === 'base64' ? encodeBase64(vector) : vector,
+      };
     }),
     usage: { prompt_tokens: tokens, total_tokens: tokens },
   });

@@ -33,7 +33,14 @@ function apiOf(path: string): Api {
 
 function sendError(res: ServerResponse, api: Api, status: number, message: string): void {
   if (api === 'anthropic') {
-    const type = status === 401 ? 'authentication_error' : status === 404 ? 'not_found_error' : status === 413 ? 'request_too_large' : 'invalid_request_error';
+    const type =
+      status === 401
+        ? 'authentication_error'
+        : status === 404
+          ? 'not_found_error'
+          : status === 413
+            ? 'request_too_large'
+            : 'invalid_request_error';
     sendAnthropicError(res, status, type, message);
   } else if (api === 'openai') {
     sendOpenAIError(res, status, message, 'invalid_request_error', status === 401 ? 'invalid_api_key' : null);
@@ -49,11 +56,17 @@ function hasKey(req: IncomingMessage, api: Api): boolean {
 
 function validated<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw new HttpError(400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   return parsed.data;
 }
 
-async function route(engine: SimulatorEngine, req: IncomingMessage, res: ServerResponse, adminToken: string | undefined): Promise<void> {
+async function route(
+  engine: SimulatorEngine,
+  req: IncomingMessage,
+  res: ServerResponse,
+  adminToken: string | undefined,
+): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://simulator').pathname;
   const api = apiOf(path);
   const method = req.method ?? 'GET';
@@ -63,7 +76,12 @@ async function route(engine: SimulatorEngine, req: IncomingMessage, res: ServerR
       return sendError(res, api, 401, 'The admin API needs `Authorization: Bearer <FLIGHTDECK_SIMULATOR_ADMIN_TOKEN>`');
     }
     if (api !== 'admin' && !hasKey(req, api)) {
-      return sendError(res, api, 401, api === 'anthropic' ? 'x-api-key header is required' : 'You didn\'t provide an API key.');
+      return sendError(
+        res,
+        api,
+        401,
+        api === 'anthropic' ? 'x-api-key header is required' : "You didn't provide an API key.",
+      );
     }
     const profileMatch = /^\/admin\/profiles\/(.+)$/.exec(path);
     switch (`${method} ${profileMatch ? '/admin/profiles/:model' : path}`) {
@@ -77,7 +95,10 @@ async function route(engine: SimulatorEngine, req: IncomingMessage, res: ServerR
         return sendJson(res, 200, engine.profiles.all());
       case 'PUT /admin/profiles/:model': {
         const model = decodeURIComponent(profileMatch![1]!);
-        return sendJson(res, 200, { model, profile: engine.profiles.set(model, validated(profileSchema, await readJson(req))) });
+        return sendJson(res, 200, {
+          model,
+          profile: engine.profiles.set(model, validated(profileSchema, await readJson(req))),
+        });
       }
       case 'DELETE /admin/profiles/:model':
         return sendJson(res, 200, { deleted: engine.profiles.delete(decodeURIComponent(profileMatch![1]!)) });

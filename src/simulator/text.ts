@@ -1,7 +1,9 @@
 /** Word-level helpers shared by the simulator's answering and judging. */
 
 const STOPWORDS = new Set(
-  'a an and are as at be by do does for from has have how i in is it its of on or that the this to was what when where which who why will with you your can our we us about please answer question context'.split(' '),
+  'a an and are as at be by do does for from has have how i in is it its of on or that the this to was what when where which who why will with you your can our we us about please answer question context'.split(
+    ' ',
+  ),
 );
 
 /** A crude stemmer: enough that "returned items" matches "return an item". */

@@ -41,18 +41,45 @@ export class GatewayMetrics {
     labelNames: ['kind', 'model'],
     registers: [this.registry],
   });
-  private readonly cost = new Counter({ name: 'flightdeck_gateway_cost_usd_total', help: 'Provider cost in USD', labelNames: ['prompt', 'model'], registers: [this.registry] });
+  private readonly cost = new Counter({
+    name: 'flightdeck_gateway_cost_usd_total',
+    help: 'Provider cost in USD',
+    labelNames: ['prompt', 'model'],
+    registers: [this.registry],
+  });
   private readonly guardrails = new Counter({
     name: 'flightdeck_gateway_guardrail_decisions_total',
     help: 'Guardrail decisions by guardrail and decision',
     labelNames: ['guardrail', 'decision'],
     registers: [this.registry],
   });
-  private readonly fallbacks = new Counter({ name: 'flightdeck_gateway_fallbacks_total', help: 'Requests served by a fallback target', labelNames: ['prompt', 'model'], registers: [this.registry] });
-  private readonly cacheHits = new Counter({ name: 'flightdeck_gateway_cache_hits_total', help: 'Requests answered from the response cache', labelNames: ['prompt'], registers: [this.registry] });
-  readonly spilled = new Counter({ name: 'flightdeck_gateway_log_spilled_total', help: 'Log entries written to the spill file while Postgres was away', registers: [this.registry] });
-  readonly logSetAside = new Counter({ name: 'flightdeck_gateway_log_rows_set_aside_total', help: 'Request rows Postgres refused for their data, kept under spill/rejected', registers: [this.registry] });
-  readonly shadowSkipped = new Counter({ name: 'flightdeck_gateway_shadow_skipped_total', help: 'Shadow mirrors skipped because too many were in flight', registers: [this.registry] });
+  private readonly fallbacks = new Counter({
+    name: 'flightdeck_gateway_fallbacks_total',
+    help: 'Requests served by a fallback target',
+    labelNames: ['prompt', 'model'],
+    registers: [this.registry],
+  });
+  private readonly cacheHits = new Counter({
+    name: 'flightdeck_gateway_cache_hits_total',
+    help: 'Requests answered from the response cache',
+    labelNames: ['prompt'],
+    registers: [this.registry],
+  });
+  readonly spilled = new Counter({
+    name: 'flightdeck_gateway_log_spilled_total',
+    help: 'Log entries written to the spill file while Postgres was away',
+    registers: [this.registry],
+  });
+  readonly logSetAside = new Counter({
+    name: 'flightdeck_gateway_log_rows_set_aside_total',
+    help: 'Request rows Postgres refused for their data, kept under spill/rejected',
+    registers: [this.registry],
+  });
+  readonly shadowSkipped = new Counter({
+    name: 'flightdeck_gateway_shadow_skipped_total',
+    help: 'Shadow mirrors skipped because too many were in flight',
+    registers: [this.registry],
+  });
 
   private readonly modelLabel: (model: string) => string;
 

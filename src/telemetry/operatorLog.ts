@@ -7,7 +7,11 @@
 const PER_SECOND = 20;
 const windows = new Map<string, { second: number; lines: number; suppressed: number }>();
 
-export function operatorLog(event: string, fields: Record<string, unknown>, sink: (line: string) => void = (line) => process.stderr.write(line)): void {
+export function operatorLog(
+  event: string,
+  fields: Record<string, unknown>,
+  sink: (line: string) => void = (line) => process.stderr.write(line),
+): void {
   if (process.env.FLIGHTDECK_OPERATOR_LOG === 'off') return;
   const second = Math.floor(Date.now() / 1000);
   let window = windows.get(event);

@@ -96,7 +96,8 @@ export class RequestLogWriter {
       // Each record is serialised once: the same text is the stdout line and the row for Postgres.
       const records = batch.map((e) => JSON.stringify(e.record));
       this.options.jsonLines?.write(`${records.join('\n')}\n`);
-      if (this.unwritten.length) this.unwritten.push(...batch); // Postgres and disk refused this round: hold, retry next flush
+      if (this.unwritten.length)
+        this.unwritten.push(...batch); // Postgres and disk refused this round: hold, retry next flush
       else await this.persist(batch, records);
     }
     if (Date.now() - this.lastExpiry >= EXPIRY_INTERVAL_MS) {
@@ -150,7 +151,8 @@ export class RequestLogWriter {
   private async setAside(entries: readonly LogEntry[]): Promise<void> {
     await this.spill.setAside(entries).catch(() => undefined);
     this.options.onSetAside?.(entries.length);
-    for (const entry of entries) operatorLog('log_row_set_aside', { request_id: entry.record.request_id, tenant_id: entry.record.tenant_id });
+    for (const entry of entries)
+      operatorLog('log_row_set_aside', { request_id: entry.record.request_id, tenant_id: entry.record.tenant_id });
   }
 
   private async spillOut(entries: LogEntry[]): Promise<void> {
@@ -165,7 +167,8 @@ export class RequestLogWriter {
       const claimed = await this.spill.claim(file);
       if (!claimed) continue;
       try {
-        for (let i = 0; i < claimed.entries.length; i += this.batchSize) await this.storeOrSetAside(claimed.entries.slice(i, i + this.batchSize));
+        for (let i = 0; i < claimed.entries.length; i += this.batchSize)
+          await this.storeOrSetAside(claimed.entries.slice(i, i + this.batchSize));
         await claimed.done();
       } catch {
         await claimed.release();
@@ -176,7 +179,10 @@ export class RequestLogWriter {
   }
 
   /** One transaction: rows (idempotent by request id), bodies, and `withinStore` for the rows newly stored. */
-  private async store(entries: readonly LogEntry[], records: string[] = entries.map((e) => JSON.stringify(e.record))): Promise<void> {
+  private async store(
+    entries: readonly LogEntry[],
+    records: string[] = entries.map((e) => JSON.stringify(e.record)),
+  ): Promise<void> {
     const retentionMs = this.options.bodyRetentionDays * 86_400_000;
     await withTransaction(this.options.pool, async (client) => {
       const inserted = await client.query<{ request_id: string }>(
@@ -194,7 +200,10 @@ export class RequestLogWriter {
           expires_at: new Date(Date.parse(e.record.ts) + retentionMs).toISOString(),
         }));
       if (bodies.length) {
-        await client.query(`INSERT INTO request_bodies SELECT * FROM json_populate_recordset(NULL::request_bodies, $1) ON CONFLICT DO NOTHING`, [JSON.stringify(bodies)]);
+        await client.query(
+          `INSERT INTO request_bodies SELECT * FROM json_populate_recordset(NULL::request_bodies, $1) ON CONFLICT DO NOTHING`,
+          [JSON.stringify(bodies)],
+        );
       }
       await this.options.withinStore?.(
         client,
@@ -220,7 +229,9 @@ function redactBody(entry: LogEntry): LogEntry {
     ...entry,
     body: {
       // Messages the input guard redacted are not scanned twice (a 1 MB body costs tens of ms a scan).
-      messages: entry.body.messagesRedacted ? entry.body.messages : entry.body.messages.map((m) => ({ ...m, content: scanPii(m.content).redacted })),
+      messages: entry.body.messagesRedacted
+        ? entry.body.messages
+        : entry.body.messages.map((m) => ({ ...m, content: scanPii(m.content).redacted })),
       output: entry.body.output === null ? null : scanPii(entry.body.output).redacted,
     },
   };

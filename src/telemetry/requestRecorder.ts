@@ -58,7 +58,13 @@ export class RequestRecorder {
       'http.response.status_code': status,
     });
     for (const guard of request.guardrails) {
-      this.tracing.child(request.traceContext, `guardrail ${guard.id}`, { 'flightdeck.guardrail.id': guard.id, 'flightdeck.guardrail.decision': guard.decision, 'flightdeck.guardrail.ms': guard.ms }).end();
+      this.tracing
+        .child(request.traceContext, `guardrail ${guard.id}`, {
+          'flightdeck.guardrail.id': guard.id,
+          'flightdeck.guardrail.decision': guard.decision,
+          'flightdeck.guardrail.ms': guard.ms,
+        })
+        .end();
     }
     endSpan(span, status >= 400 ? (errorClass ?? String(status)) : undefined);
   }

@@ -22,17 +22,24 @@ export class SpillFiles {
   async setAside(entries: readonly LogEntry[]): Promise<void> {
     const dir = path.join(this.dir, 'rejected');
     await mkdir(dir, { recursive: true });
-    await appendFile(path.join(dir, `rejected-${process.pid}.jsonl`), entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    await appendFile(
+      path.join(dir, `rejected-${process.pid}.jsonl`),
+      entries.map((e) => `${JSON.stringify(e)}\n`).join(''),
+    );
   }
 
   /** Files to replay: this process's own, and those left by processes that are gone. */
   async pending(): Promise<string[]> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
-    return names.filter((n) => n.endsWith('.jsonl') && !ownedByAnotherLiveProcess(n)).map((n) => path.join(this.dir, n));
+    return names
+      .filter((n) => n.endsWith('.jsonl') && !ownedByAnotherLiveProcess(n))
+      .map((n) => path.join(this.dir, n));
   }
 
   /** Take one file for replay: its entries, and a function that deletes it once they are stored. */
-  async claim(file: string): Promise<{ entries: LogEntry[]; done(): Promise<void>; release(): Promise<void> } | undefined> {
+  async claim(
+    file: string,
+  ): Promise<{ entries: LogEntry[]; done(): Promise<void>; release(): Promise<void> } | undefined> {
     const claimed = `${file}.replaying-${process.pid}`;
     try {
       await rename(file, claimed);
@@ -50,7 +57,11 @@ export class SpillFiles {
           return []; // a line cut short by a crash mid-write
         }
       });
-    return { entries, done: () => rm(claimed, { force: true }), release: () => rename(claimed, file).catch(() => undefined) };
+    return {
+      entries,
+      done: () => rm(claimed, { force: true }),
+      release: () => rename(claimed, file).catch(() => undefined),
+    };
   }
 }
 

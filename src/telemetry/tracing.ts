@@ -1,8 +1,22 @@
 import { lazy } from '../util/lazy';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace';
+import {
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export interface TracingOptions {
@@ -24,7 +38,9 @@ const headerGetter = {
  * per provider attempt. Without an exporter spans are still made (the trace id goes in the log).
  */
 // The OTLP exporter is loaded only when a collector is configured.
-const otlpHttp = lazy(() => require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http'));
+const otlpHttp = lazy(
+  () => require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http'),
+);
 
 export class GatewayTracing {
   readonly tracer: Tracer;
@@ -35,20 +51,36 @@ export class GatewayTracing {
     if (options.exporter) processors.push(new SimpleSpanProcessor({ exporter: options.exporter }));
     if (options.otlpEndpoint) {
       const { OTLPTraceExporter } = otlpHttp();
-      processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }) }));
+      processors.push(
+        new BatchSpanProcessor({
+          exporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
+        }),
+      );
     }
-    this.provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': 'flightdeck-gateway' }), spanProcessors: processors });
+    this.provider = new TracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'flightdeck-gateway' }),
+      spanProcessors: processors,
+    });
     this.tracer = this.provider.getTracer('flightdeck-gateway');
   }
 
   /** The request span, a child of the caller's trace when it sent a W3C traceparent. */
   startRequest(headers: IncomingHttpHeaders): { span: Span; context: Context } {
     const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
-    const span = this.tracer.startSpan('chat', { kind: SpanKind.SERVER, attributes: { 'gen_ai.operation.name': 'chat' } }, parent);
+    const span = this.tracer.startSpan(
+      'chat',
+      { kind: SpanKind.SERVER, attributes: { 'gen_ai.operation.name': 'chat' } },
+      parent,
+    );
     return { span, context: trace.setSpan(parent, span) };
   }
 
-  child(context: Context, name: string, attributes: Record<string, string | number | boolean> = {}, kind = SpanKind.INTERNAL): Span {
+  child(
+    context: Context,
+    name: string,
+    attributes: Record<string, string | number | boolean> = {},
+    kind = SpanKind.INTERNAL,
+  ): Span {
     return this.tracer.startSpan(name, { kind, attributes }, context);
   }
 

@@ -47,11 +47,16 @@ export function toolsFolder(env: Env): string {
  */
 function pipInstall(target: string): string | undefined {
   const packages = Object.values(PIP_PACKAGES);
-  const result = spawnSync('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--upgrade', '--target', target, ...packages], {
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    'python3',
+    ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--upgrade', '--target', target, ...packages],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (result.error) return `python3 could not run (${result.error.message})`;
-  if (result.status !== 0) return `pip install ${packages.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').pop()}`;
+  if (result.status !== 0)
+    return `pip install ${packages.join(' ')} failed: ${(result.stderr || result.stdout).trim().split('\n').pop()}`;
   return undefined;
 }
 
@@ -71,7 +76,8 @@ export function findTemporalTool(tool: TemporalTool, env: Env, options: FindOpti
   const tried: string[] = [];
   const explicit = env[ENV_VAR[tool]];
   if (explicit) {
-    if (isExecutable(explicit)) return { tool, executable: { type: 'existing-path', path: explicit }, source: 'env', tried };
+    if (isExecutable(explicit))
+      return { tool, executable: { type: 'existing-path', path: explicit }, source: 'env', tried };
     tried.push(`${ENV_VAR[tool]}=${explicit}: not an executable file`);
   } else {
     tried.push(`${ENV_VAR[tool]}: not set`);
@@ -79,22 +85,26 @@ export function findTemporalTool(tool: TemporalTool, env: Env, options: FindOpti
 
   for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
     const candidate = path.join(dir, BINARY[tool]);
-    if (isExecutable(candidate)) return { tool, executable: { type: 'existing-path', path: candidate }, source: 'PATH', tried };
+    if (isExecutable(candidate))
+      return { tool, executable: { type: 'existing-path', path: candidate }, source: 'PATH', tried };
   }
   tried.push(`PATH: no "${BINARY[tool]}"`);
 
   const folder = toolsFolder(env);
   const installed = path.join(folder, 'bin', BINARY[tool]);
-  if (isExecutable(installed)) return { tool, executable: { type: 'existing-path', path: installed }, source: 'tools-folder', tried };
+  if (isExecutable(installed))
+    return { tool, executable: { type: 'existing-path', path: installed }, source: 'tools-folder', tried };
   if (options.install ?? true) {
     const failure = pipInstall(folder);
-    if (!failure && isExecutable(installed)) return { tool, executable: { type: 'existing-path', path: installed }, source: 'pip-install', tried };
+    if (!failure && isExecutable(installed))
+      return { tool, executable: { type: 'existing-path', path: installed }, source: 'pip-install', tried };
     tried.push(`${folder}: ${failure ?? `pip finished but ${installed} is missing`}`);
   } else {
     tried.push(`${folder}: ${existsSync(folder) ? `no bin/${BINARY[tool]}` : 'not installed'}`);
   }
 
-  if (options.allowDownload ?? true) return { tool, executable: { type: 'cached-download' }, source: 'sdk-download', tried };
+  if (options.allowDownload ?? true)
+    return { tool, executable: { type: 'cached-download' }, source: 'sdk-download', tried };
   throw notFound(tool, tried);
 }
 
@@ -106,7 +116,10 @@ function notFound(tool: TemporalTool, tried: string[]): FlightdeckError {
 }
 
 /** Run fn with the tool; if the SDK download was the last resort and it fails, say everything we tried. */
-export async function withTemporalTool<T>(found: FoundTool, fn: (executable: ServerExecutable) => Promise<T>): Promise<T> {
+export async function withTemporalTool<T>(
+  found: FoundTool,
+  fn: (executable: ServerExecutable) => Promise<T>,
+): Promise<T> {
   try {
     return await fn(found.executable);
   } catch (error) {

@@ -6,8 +6,17 @@ export const SCHEDULES: ScheduleOptions[] = [
   {
     scheduleId: 'flightdeck-scheduled-eval',
     spec: { calendars: [{ hour: 6, minute: 0, comment: 'daily, 06:00 UTC' }] },
-    action: { type: 'startWorkflow', workflowType: 'scheduledEvalWorkflow', taskQueue: TASK_QUEUE, workflowId: 'scheduled-eval', args: [] },
-    memo: { description: 'Evaluate the production version of every prompt with a dataset; alert on a drop against the last passing run.' },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'scheduledEvalWorkflow',
+      taskQueue: TASK_QUEUE,
+      workflowId: 'scheduled-eval',
+      args: [],
+    },
+    memo: {
+      description:
+        'Evaluate the production version of every prompt with a dataset; alert on a drop against the last passing run.',
+    },
   },
 ];
 
@@ -25,7 +34,9 @@ export async function installSchedules(client: Client, schedules = SCHEDULES): P
       installed.push({ id: options.scheduleId, outcome: 'created' });
     } catch (error) {
       if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-      await client.schedule.getHandle(options.scheduleId).update((previous) => ({ ...previous, spec: options.spec, action: options.action as typeof previous.action }));
+      await client.schedule
+        .getHandle(options.scheduleId)
+        .update((previous) => ({ ...previous, spec: options.spec, action: options.action as typeof previous.action }));
       installed.push({ id: options.scheduleId, outcome: 'updated' });
     }
   }
@@ -45,9 +56,16 @@ export async function describeSchedules(client: Client, schedules = SCHEDULES): 
     schedules.map(async ({ scheduleId }) => {
       try {
         const d = await client.schedule.getHandle(scheduleId).describe();
-        return { id: scheduleId, installed: true, nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()), recentRuns: d.info.recentActions.length, paused: d.state.paused };
+        return {
+          id: scheduleId,
+          installed: true,
+          nextRuns: d.info.nextActionTimes.slice(0, 3).map((t) => t.toISOString()),
+          recentRuns: d.info.recentActions.length,
+          paused: d.state.paused,
+        };
       } catch (error) {
-        if (error instanceof ScheduleNotFoundError) return { id: scheduleId, installed: false, nextRuns: [], recentRuns: 0, paused: false };
+        if (error instanceof ScheduleNotFoundError)
+          return { id: scheduleId, installed: false, nextRuns: [], recentRuns: 0, paused: false };
         throw error;
       }
     }),

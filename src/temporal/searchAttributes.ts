@@ -17,7 +17,10 @@ const GRPC_ALREADY_EXISTS = 6;
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   for (const key of FLIGHTDECK_SEARCH_ATTRIBUTES) {
     try {
-      await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: { [key.name]: INDEXED_TYPE[key.type as keyof typeof INDEXED_TYPE] } });
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: { [key.name]: INDEXED_TYPE[key.type as keyof typeof INDEXED_TYPE] },
+      });
     } catch (error) {
       if ((error as { code?: number }).code !== GRPC_ALREADY_EXISTS) throw error;
     }

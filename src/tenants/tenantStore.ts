@@ -25,7 +25,9 @@ export interface Tenant {
   createdAt: Date;
 }
 
-const tenantIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a tenant id is lowercase letters, digits, ".", "_" or "-" (max 63)');
+const tenantIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a tenant id is lowercase letters, digits, ".", "_" or "-" (max 63)');
 
 interface TenantRow {
   id: string;
@@ -68,15 +70,27 @@ export interface NewTenant {
 export async function createTenant(pool: Pool, input: NewTenant): Promise<{ tenant: Tenant; apiKey: string }> {
   const id = tenantIdSchema.safeParse(input.id);
   if (!id.success) throw new InputError(`"${input.id}": ${id.error.issues[0]!.message}`);
-  if (!TIERS.includes(input.tier)) throw new InputError(`tier must be one of ${TIERS.join(', ')} (got "${input.tier}")`);
+  if (!TIERS.includes(input.tier))
+    throw new InputError(`tier must be one of ${TIERS.join(', ')} (got "${input.tier}")`);
   const apiKey = newApiKey();
   return withTransaction(pool, async (client) => {
     const { rows } = await client.query<TenantRow>(
       `INSERT INTO tenants (id, tier, experiments_opt_in, key_hash, key_prefix, pii_policy, injection_policy)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING *`,
-      [input.id, input.tier, input.experimentsOptIn, hashApiKey(apiKey), keyPrefix(apiKey), input.piiPolicy ?? 'redact', input.injectionPolicy ?? 'flag'],
+      [
+        input.id,
+        input.tier,
+        input.experimentsOptIn,
+        hashApiKey(apiKey),
+        keyPrefix(apiKey),
+        input.piiPolicy ?? 'redact',
+        input.injectionPolicy ?? 'flag',
+      ],
     );
-    if (!rows[0]) throw new InputError(`Tenant "${input.id}" already exists; its key was shown when it was created. Run \`flightdeck tenant list\` to see tenants.`);
+    if (!rows[0])
+      throw new InputError(
+        `Tenant "${input.id}" already exists; its key was shown when it was created. Run \`flightdeck tenant list\` to see tenants.`,
+      );
     await recordAudit(client, { actor: input.actor, action: 'tenant.create', subject: input.id, toValue: input.tier });
     await client.query('SELECT pg_notify($1, $2)', [TENANTS_CHANNEL, input.id]);
     return { tenant: toTenant(rows[0]), apiKey };
@@ -94,14 +108,34 @@ export async function findTenantByKeyHash(pool: Pool, keyHash: string): Promise<
 }
 
 /** throttle, kill or restore, with the reason in the audit trail; idempotent. */
-export async function setTenantStatus(pool: Pool, id: string, status: TenantStatus, reason: string, actor: string): Promise<{ from: TenantStatus; to: TenantStatus }> {
+export async function setTenantStatus(
+  pool: Pool,
+  id: string,
+  status: TenantStatus,
+  reason: string,
+  actor: string,
+): Promise<{ from: TenantStatus; to: TenantStatus }> {
   if (!reason.trim()) throw new InputError('Give a reason (--reason "…"): it goes into the audit trail');
   return withTransaction(pool, async (client) => {
-    const current = await client.query<{ status: TenantStatus }>('SELECT status FROM tenants WHERE id = $1 FOR UPDATE', [id]);
+    const current = await client.query<{ status: TenantStatus }>(
+      'SELECT status FROM tenants WHERE id = $1 FOR UPDATE',
+      [id],
+    );
     if (!current.rows[0]) throw new NotFoundError(`No tenant "${id}". Run \`flightdeck tenant list\` to see tenants.`);
     const from = current.rows[0].status;
-    await client.query('UPDATE tenants SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1', [id, status, reason]);
-    await recordAudit(client, { actor, action: 'tenant.status', subject: id, fromValue: from, toValue: status, reason });
+    await client.query('UPDATE tenants SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1', [
+      id,
+      status,
+      reason,
+    ]);
+    await recordAudit(client, {
+      actor,
+      action: 'tenant.status',
+      subject: id,
+      fromValue: from,
+      toValue: status,
+      reason,
+    });
     await client.query('SELECT pg_notify($1, $2)', [TENANTS_CHANNEL, id]);
     return { from, to: status };
   });

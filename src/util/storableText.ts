@@ -7,7 +7,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function unstorableReason(text: string): string | undefined {
   if (text.includes('\u0000')) return 'a NUL character (\\u0000), which cannot be stored; remove it';
-  if (LONE_SURROGATE.test(text)) return 'an unpaired UTF-16 surrogate (broken emoji or binary data); send valid Unicode text';
+  if (LONE_SURROGATE.test(text))
+    return 'an unpaired UTF-16 surrogate (broken emoji or binary data); send valid Unicode text';
   return undefined;
 }
 

@@ -10,7 +10,14 @@ import { harnessValue } from '../harness/harnessEnv';
 
 const REPO = path.join(__dirname, '..', '..');
 
-function start(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcessWithoutNullStreams; output: () => { stdout: string; stderr: string }; exit: Promise<number | null> } {
+function start(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): {
+  child: ChildProcessWithoutNullStreams;
+  output: () => { stdout: string; stderr: string };
+  exit: Promise<number | null>;
+} {
   const child = spawn(process.execPath, [path.join(REPO, 'bin', 'flightdeck.js'), ...args], { env, cwd: REPO });
   let stdout = '';
   let stderr = '';
@@ -86,9 +93,11 @@ describe('the README path on embedded defaults', () => {
     const env = await freshMachineEnv();
     const dev = start(['dev'], env);
     const deadline = Date.now() + 90_000;
-    while (!/dev stack is up/.test(dev.output().stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (!/dev stack is up/.test(dev.output().stderr) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
     const { stderr } = dev.output();
-    for (const service of ['Temporal UI', 'Temporal gRPC', 'Gateway', 'Simulator', 'Postgres', 'Worker']) expect(stderr).toMatch(new RegExp(`^${service}\\s`, 'm'));
+    for (const service of ['Temporal UI', 'Temporal gRPC', 'Gateway', 'Simulator', 'Postgres', 'Worker'])
+      expect(stderr).toMatch(new RegExp(`^${service}\\s`, 'm'));
     expect((await fetch(`http://127.0.0.1:${env.FLIGHTDECK_GATEWAY_PORT}/readyz`)).ok).toBe(true);
     expect(await temporalAnswers(env.TEMPORAL_ADDRESS!)).toBe(true);
     expect((await fetch(`http://127.0.0.1:${env.FLIGHTDECK_SIMULATOR_PORT}/healthz`)).ok).toBe(true);

@@ -22,14 +22,26 @@ it('runs the eval-gate CI example as written, from a clean checkout with nothing
   await git('config', 'user.name', 'ci');
   mkdirSync(path.join(project, 'prompts'));
   mkdirSync(path.join(project, 'datasets'));
-  copyFileSync(path.join(REPO, 'examples', 'prompts', 'support-answer.v1.0.0.yaml'), path.join(project, 'prompts', 'support-answer.v1.0.0.yaml'));
-  copyFileSync(path.join(REPO, 'examples', 'datasets', 'support-answer.yaml'), path.join(project, 'datasets', 'support-answer.yaml'));
-  copyFileSync(path.join(REPO, 'examples', 'labels', 'support-judge-labels.jsonl'), path.join(project, 'datasets', 'judge-labels.jsonl'));
+  copyFileSync(
+    path.join(REPO, 'examples', 'prompts', 'support-answer.v1.0.0.yaml'),
+    path.join(project, 'prompts', 'support-answer.v1.0.0.yaml'),
+  );
+  copyFileSync(
+    path.join(REPO, 'examples', 'datasets', 'support-answer.yaml'),
+    path.join(project, 'datasets', 'support-answer.yaml'),
+  );
+  copyFileSync(
+    path.join(REPO, 'examples', 'labels', 'support-judge-labels.jsonl'),
+    path.join(project, 'datasets', 'judge-labels.jsonl'),
+  );
   await git('add', '.');
   await git('commit', '-qm', 'base');
   const base = (await git('rev-parse', 'HEAD')).stdout.trim();
   // The pull request: a new version of the prompt.
-  copyFileSync(path.join(REPO, 'examples', 'prompts', 'support-answer.v1.1.0.yaml'), path.join(project, 'prompts', 'support-answer.v1.1.0.yaml'));
+  copyFileSync(
+    path.join(REPO, 'examples', 'prompts', 'support-answer.v1.1.0.yaml'),
+    path.join(project, 'prompts', 'support-answer.v1.1.0.yaml'),
+  );
   await git('add', '.');
   await git('commit', '-qm', 'pull request');
   // `npx flightdeck` resolves to this checkout, as it would to the installed package.
@@ -37,16 +49,32 @@ it('runs the eval-gate CI example as written, from a clean checkout with nothing
   symlinkSync(path.join(REPO, 'bin', 'flightdeck.js'), path.join(project, 'node_modules', '.bin', 'flightdeck'));
   writeFileSync(path.join(project, 'package.json'), '{"name":"app","private":true}\n');
 
-  const workflow = parse(readFileSync(path.join(REPO, 'examples', 'ci', 'eval-gate.yml'), 'utf8')) as { jobs: { eval: { steps: Array<{ name?: string; run?: string }> } } };
-  const steps = workflow.jobs.eval.steps.filter((s) => s.name && ['Register prompts', 'Calibrate the judge', 'Eval gate'].includes(s.name));
+  const workflow = parse(readFileSync(path.join(REPO, 'examples', 'ci', 'eval-gate.yml'), 'utf8')) as {
+    jobs: { eval: { steps: Array<{ name?: string; run?: string }> } };
+  };
+  const steps = workflow.jobs.eval.steps.filter(
+    (s) => s.name && ['Register prompts', 'Calibrate the judge', 'Eval gate'].includes(s.name),
+  );
   expect(steps.map((s) => s.name)).toEqual(['Register prompts', 'Calibrate the judge', 'Eval gate']);
 
   const worktree = path.join(mkdtempSync(path.join(tmpdir(), 'fd-ci-base-')), 'base');
-  const env: NodeJS.ProcessEnv = { ...process.env, FLIGHTDECK_HOME: path.join(project, '.flightdeck'), FLIGHTDECK_POSTGRES_PORT: String(await freePort()), FLIGHTDECK_SIMULATOR_PORT: String(await freePort()), FLIGHTDECK_ACTOR: 'ci:test' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    FLIGHTDECK_HOME: path.join(project, '.flightdeck'),
+    FLIGHTDECK_POSTGRES_PORT: String(await freePort()),
+    FLIGHTDECK_SIMULATOR_PORT: String(await freePort()),
+    FLIGHTDECK_ACTOR: 'ci:test',
+  };
   delete env.DATABASE_URL;
   for (const step of steps) {
-    const script = step.run!.replaceAll('${{ github.event.pull_request.base.sha }}', base).replaceAll('/tmp/base', worktree);
-    const result = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: project, env, maxBuffer: 32 * 1024 * 1024 }).catch((error: { code: number; stdout: string; stderr: string }) => {
+    const script = step
+      .run!.replaceAll('${{ github.event.pull_request.base.sha }}', base)
+      .replaceAll('/tmp/base', worktree);
+    const result = await run('bash', ['-euo', 'pipefail', '-c', script], {
+      cwd: project,
+      env,
+      maxBuffer: 32 * 1024 * 1024,
+    }).catch((error: { code: number; stdout: string; stderr: string }) => {
       throw new Error(`step "${step.name}" exited ${error.code}:\n${error.stdout}\n${error.stderr}`);
     });
     expect(result.stderr).not.toMatch(/TypeError|unhookEvent|at .*\.ts:\d+/);

@@ -4,8 +4,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
  * Spawn a TypeScript script under tsx and wait until a line of its output (stdout or stderr) matches
  * `ready`. One process (tsx's require hook, not its CLI, which forks a child that survives SIGKILL).
  */
-export function spawnTs(script: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; line: string }> {
-  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), script, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnTs(
+  script: string,
+  args: string[],
+  ready: RegExp,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), script, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return new Promise((resolve, reject) => {
     let out = '';
     let found = false;

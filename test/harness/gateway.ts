@@ -29,7 +29,14 @@ export interface GatewayHarness {
 }
 
 /** A real gateway on a fresh database, with every model served by a real simulator. */
-export async function startGatewayHarness(options: { config?: Partial<GatewayConfig>; spanExporter?: SpanExporter; jsonLines?: Writable; db?: TestDatabase } = {}): Promise<GatewayHarness> {
+export async function startGatewayHarness(
+  options: {
+    config?: Partial<GatewayConfig>;
+    spanExporter?: SpanExporter;
+    jsonLines?: Writable;
+    db?: TestDatabase;
+  } = {},
+): Promise<GatewayHarness> {
   const db = options.db ?? (await createTestDatabase());
   const sim = await startSimulator({ port: 0 });
   const env = loadEnv({ FLIGHTDECK_SIMULATOR_PORT: String(sim.port) });
@@ -54,8 +61,10 @@ export async function startGatewayHarness(options: { config?: Partial<GatewayCon
     push: async (...files) => {
       await pushPrompts(db.pool, files, 'test');
     },
-    tenant: async (id, extra = {}) => (await createTenant(db.pool, { id, tier: 'free', experimentsOptIn: false, actor: 'test', ...extra })).apiKey,
-    client: (apiKey, clientOptions = {}) => new OpenAI({ apiKey, baseURL: `${gateway.url}/v1`, maxRetries: clientOptions.maxRetries ?? 0 }),
+    tenant: async (id, extra = {}) =>
+      (await createTenant(db.pool, { id, tier: 'free', experimentsOptIn: false, actor: 'test', ...extra })).apiKey,
+    client: (apiKey, clientOptions = {}) =>
+      new OpenAI({ apiKey, baseURL: `${gateway.url}/v1`, maxRetries: clientOptions.maxRetries ?? 0 }),
     close: async () => {
       await gateway.close();
       await sim.close();
@@ -65,7 +74,10 @@ export async function startGatewayHarness(options: { config?: Partial<GatewayCon
 }
 
 /** Wait until a condition holds (a NOTIFY-driven reload, a flushed row), failing after `ms`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, ms = 5000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  ms = 5000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await check();

@@ -10,7 +10,6 @@ import { installWorkerRuntime } from '../../workers/runtime';
 import { freePort } from './freePort';
 import { HARNESS_ENV } from './harnessEnv';
 
-
 /**
  * Once per test run: a database server (DATABASE_URL, else embedded), one Temporal dev server,
  * the time-skipping test server's path, and one workflow bundle. Test files get them via env vars.

@@ -9,6 +9,9 @@ export const HARNESS_ENV = {
 
 export function harnessValue(key: keyof typeof HARNESS_ENV): string {
   const value = process.env[HARNESS_ENV[key]];
-  if (!value) throw new Error(`${HARNESS_ENV[key]} is not set: run tests with \`npm test\` so jest's globalSetup starts the services`);
+  if (!value)
+    throw new Error(
+      `${HARNESS_ENV[key]} is not set: run tests with \`npm test\` so jest's globalSetup starts the services`,
+    );
   return value;
 }

@@ -36,7 +36,15 @@ export async function connectDevServer(): Promise<DevServerHandles> {
   return {
     client: new Client({ connection }),
     workerConnection,
-    worker: (pool, taskQueue, providers) => createFlightdeckWorker({ connection: workerConnection, namespace: 'default', pool, taskQueue, providers, workflowBundle: workflowBundle() }),
+    worker: (pool, taskQueue, providers) =>
+      createFlightdeckWorker({
+        connection: workerConnection,
+        namespace: 'default',
+        pool,
+        taskQueue,
+        providers,
+        workflowBundle: workflowBundle(),
+      }),
     close: async () => {
       await workerConnection.close();
       await connection.close();

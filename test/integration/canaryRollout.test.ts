@@ -45,9 +45,14 @@ describe('the canary with real gateway traffic', () => {
   beforeAll(async () => {
     h = await startGatewayHarness();
     // 1.2.0 moves to another (cheaper) model, so a fault injected there hits the candidate only.
-    await h.push(version('1.0.0', 'gpt-4o-mini-2024-07-18'), version('1.1.0', 'gpt-4o-mini-2024-07-18'), version('1.2.0', 'gpt-4.1-nano-2025-04-14'));
+    await h.push(
+      version('1.0.0', 'gpt-4o-mini-2024-07-18'),
+      version('1.1.0', 'gpt-4o-mini-2024-07-18'),
+      version('1.2.0', 'gpt-4.1-nano-2025-04-14'),
+    );
     const quick = { ttftMs: 20, ttftSpreadMs: 5, perTokenMs: 1, perTokenSpreadMs: 0 };
-    for (const model of ['default', 'gpt-4.1-nano-2025-04-14']) await fetch(`${h.sim.url}/admin/profiles/${model}`, { method: 'PUT', body: JSON.stringify(quick) });
+    for (const model of ['default', 'gpt-4.1-nano-2025-04-14'])
+      await fetch(`${h.sim.url}/admin/profiles/${model}`, { method: 'PUT', body: JSON.stringify(quick) });
     webhook = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -90,9 +95,21 @@ describe('the canary with real gateway traffic', () => {
       repeat: 1,
       concurrency: 1,
       chunkSize: 5,
-      rollout: { ...DEFAULT_ROLLOUT_OPTIONS, steps: parseSteps(steps), shadowSampleBp, intervalMs: 1000, judgeSamples: 3, judgeModel: DEFAULT_JUDGE_MODEL, limits: { failureLimit: 1, inconclusiveLimit: 30 } },
+      rollout: {
+        ...DEFAULT_ROLLOUT_OPTIONS,
+        steps: parseSteps(steps),
+        shadowSampleBp,
+        intervalMs: 1000,
+        judgeSamples: 3,
+        judgeModel: DEFAULT_JUDGE_MODEL,
+        limits: { failureLimit: 1, inconclusiveLimit: 30 },
+      },
     };
-    return temporal.client.workflow.start(promotionWorkflow, { taskQueue, workflowId: `promotion/canary-it/${v}-${taskQueue}`, args: [input] });
+    return temporal.client.workflow.start(promotionWorkflow, {
+      taskQueue,
+      workflowId: `promotion/canary-it/${v}-${taskQueue}`,
+      args: [input],
+    });
   };
 
   it('ramps a healthy version to 100% on passing analyses', async () => {
@@ -101,7 +118,13 @@ describe('the canary with real gateway traffic', () => {
     expect(done.rollout!.steps.map((s) => s.state)).toEqual(['passed', 'passed', 'passed']);
     expect((await resolvePrompt(h.db.pool, 'canary-it')).version).toBe('1.1.0');
 
-    const { rows } = await h.db.pool.query<{ step_index: number; verdict: string; canary_requests: number; baseline_requests: number; metrics: Array<{ metric: string; verdict: string }> }>(
+    const { rows } = await h.db.pool.query<{
+      step_index: number;
+      verdict: string;
+      canary_requests: number;
+      baseline_requests: number;
+      metrics: Array<{ metric: string; verdict: string }>;
+    }>(
       `SELECT step_index, verdict, canary_requests, baseline_requests, metrics FROM rollout_analyses WHERE prompt_name = 'canary-it' AND candidate_version = '1.1.0' ORDER BY id`,
     );
     // Each step advanced on a passing analysis of real traffic on both sides.
@@ -129,21 +152,45 @@ describe('the canary with real gateway traffic', () => {
       const s = await rollout.query(rolloutStatusQuery).catch(() => undefined);
       return s?.version === '1.2.0' && s.analyses.some((a) => a.verdict === 'pass') ? s : undefined;
     }, 30_000);
-    expect((await h.gateway.state.routes.get('canary-it'))?.candidate).toMatchObject({ version: '1.2.0', weightBp: 500 });
+    expect((await h.gateway.state.routes.get('canary-it'))?.candidate).toMatchObject({
+      version: '1.2.0',
+      weightBp: 500,
+    });
 
     // The candidate's model starts failing a fifth of its calls. (How fast it is rolled back is measured by `npm run bench:canary`.)
-    await fetch(`${h.sim.url}/admin/profiles/gpt-4.1-nano-2025-04-14`, { method: 'PUT', body: JSON.stringify({ ttftMs: 20, ttftSpreadMs: 5, perTokenMs: 1, perTokenSpreadMs: 0, errors: { server: 0.2 } }) });
+    await fetch(`${h.sim.url}/admin/profiles/gpt-4.1-nano-2025-04-14`, {
+      method: 'PUT',
+      body: JSON.stringify({
+        ttftMs: 20,
+        ttftSpreadMs: 5,
+        perTokenMs: 1,
+        perTokenSpreadMs: 0,
+        errors: { server: 0.2 },
+      }),
+    });
     const done = await handle.result();
     await eventually(() => h.gateway.state.routes.get('canary-it')?.candidate === undefined, 5000);
 
     expect(done.stage).toBe('rolled-back');
     expect(done.rollout).toMatchObject({ stage: 'aborted', stepIndex: 0 });
-    expect(done.rollout!.decisions.at(-1)).toMatchObject({ kind: 'abort', by: 'canary-analysis', reason: expect.stringMatching(/error_rate fail/) });
+    expect(done.rollout!.decisions.at(-1)).toMatchObject({
+      kind: 'abort',
+      by: 'canary-analysis',
+      reason: expect.stringMatching(/error_rate fail/),
+    });
     expect((await resolvePrompt(h.db.pool, 'canary-it')).version).toBe('1.1.0');
     expect((await resolvePrompt(h.db.pool, 'canary-it', '1.2.0')).status).not.toBe('rejected');
-    const audit = await h.db.pool.query(`SELECT actor, details FROM audit_log WHERE action = 'route.set' AND subject = 'canary-it' ORDER BY id DESC LIMIT 1`);
-    expect(audit.rows[0]).toMatchObject({ actor: 'canary-analysis', details: { weightBp: 0, details: { analysis: { verdict: 'fail' } } } });
-    expect(posted.filter((p) => p.flightdeck.version === '1.2.0').at(-1)).toMatchObject({ flightdeck: { kind: 'abort' }, text: expect.stringMatching(/rolled back to 1\.1\.0: analysis failed/) });
+    const audit = await h.db.pool.query(
+      `SELECT actor, details FROM audit_log WHERE action = 'route.set' AND subject = 'canary-it' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(audit.rows[0]).toMatchObject({
+      actor: 'canary-analysis',
+      details: { weightBp: 0, details: { analysis: { verdict: 'fail' } } },
+    });
+    expect(posted.filter((p) => p.flightdeck.version === '1.2.0').at(-1)).toMatchObject({
+      flightdeck: { kind: 'abort' },
+      text: expect.stringMatching(/rolled back to 1\.1\.0: analysis failed/),
+    });
   }, 90_000);
 
   it('a shadow step compares the candidate on mirrored traffic it never serves, and stops a bad one there', async () => {
@@ -160,9 +207,20 @@ describe('the canary with real gateway traffic', () => {
     // Only shadow rows, each tied to the served request it mirrored: nobody was served 1.3.0.
     expect(rows).toEqual([{ variant: 'shadow', n: expect.any(Number), mirrored: expect.any(Number) }]);
     expect(rows[0]!.mirrored).toBe(rows[0]!.n);
-    const analysis = await h.db.pool.query<{ shadow: boolean; metrics: Array<{ metric: string }> }>(`SELECT shadow, metrics FROM rollout_analyses WHERE candidate_version = '1.3.0' ORDER BY id DESC LIMIT 1`);
+    const analysis = await h.db.pool.query<{ shadow: boolean; metrics: Array<{ metric: string }> }>(
+      `SELECT shadow, metrics FROM rollout_analyses WHERE candidate_version = '1.3.0' ORDER BY id DESC LIMIT 1`,
+    );
     expect(analysis.rows[0]!.shadow).toBe(true);
-    expect(analysis.rows[0]!.metrics.map((m) => m.metric)).toEqual(expect.arrayContaining(['judge_score', 'output_length', 'invalid_json_rate', 'refusal_rate', 'latency_p50', 'cost_per_request']));
+    expect(analysis.rows[0]!.metrics.map((m) => m.metric)).toEqual(
+      expect.arrayContaining([
+        'judge_score',
+        'output_length',
+        'invalid_json_rate',
+        'refusal_rate',
+        'latency_p50',
+        'cost_per_request',
+      ]),
+    );
     expect(h.gateway.state.routes.get('canary-it')?.shadow).toBeUndefined();
   }, 90_000);
 });

@@ -28,18 +28,37 @@ it('reads what the candidate and the stable version did in one window from the r
     Array.from({ length: sent }, (_, i) =>
       h
         .client(key)
-        .chat.completions.create({ model: 'prompt:greet', messages: [], variables: { who: `user ${i}` }, user: `user-${i}` } as never)
+        .chat.completions.create({
+          model: 'prompt:greet',
+          messages: [],
+          variables: { who: `user ${i}` },
+          user: `user-${i}`,
+        } as never)
         .withResponse()
-        .then(({ response }) => ({ id: response.headers.get('x-flightdeck-request-id')!, version: response.headers.get('x-flightdeck-prompt-version') }))
+        .then(({ response }) => ({
+          id: response.headers.get('x-flightdeck-request-id')!,
+          version: response.headers.get('x-flightdeck-prompt-version'),
+        }))
         .catch(() => undefined),
     ),
   );
   const rated = results.find((r) => r?.version === '1.1.0')!;
-  await fetch(`${h.gateway.url}/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: rated.id, score: -1 }) });
+  await fetch(`${h.gateway.url}/v1/feedback`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}` },
+    body: JSON.stringify({ request_id: rated.id, score: -1 }),
+  });
 
   const windows = await eventually(async () => {
-    const read = await readCanaryWindow(h.db.pool, { prompt: 'greet', candidateVersion: '1.1.0', from, to: new Date(Date.now() + 1000) });
-    return read.candidate.requests + read.stable.requests === sent && read.candidate.negativeFeedback === 1 ? read : undefined;
+    const read = await readCanaryWindow(h.db.pool, {
+      prompt: 'greet',
+      candidateVersion: '1.1.0',
+      from,
+      to: new Date(Date.now() + 1000),
+    });
+    return read.candidate.requests + read.stable.requests === sent && read.candidate.negativeFeedback === 1
+      ? read
+      : undefined;
   });
   expect(windows.candidate.requests).toBeGreaterThan(10);
   expect(windows.stable.requests).toBeGreaterThan(10);

@@ -12,7 +12,12 @@ describe('flightdeck eval', () => {
   let env: Record<string, string>;
   let dir: string;
   const cli = (...args: string[]) => runCli(args, env);
-  const stored = async () => (await db.pool.query('SELECT (SELECT count(*) FROM eval_runs)::int AS runs, (SELECT count(*) FROM eval_datasets)::int AS datasets')).rows[0];
+  const stored = async () =>
+    (
+      await db.pool.query(
+        'SELECT (SELECT count(*) FROM eval_runs)::int AS runs, (SELECT count(*) FROM eval_datasets)::int AS datasets',
+      )
+    ).rows[0];
   const write = (name: string, text: string) => {
     const file = path.join(dir, name);
     writeFileSync(file, text);
@@ -36,10 +41,22 @@ describe('flightdeck eval', () => {
     it.each([
       [['eval', 'run', 'nope@1.0.0', '--dataset', DATASET_PATH], /Unknown prompt "nope"/],
       [['eval', 'run', 'support-answer@9.9.9', '--dataset', DATASET_PATH], /has no version "9\.9\.9"/],
-      [['eval', 'run', 'support-answer@1.1.0', '--dataset', 'missing.yaml'], /Cannot read dataset missing\.yaml: ENOENT/],
-      [['eval', 'run', 'support-answer@1.1.0', '--dataset', DATASET_PATH, '--judge', 'gpt-5-imaginary'], /Unknown judge model "gpt-5-imaginary"/],
-      [['eval', 'run', 'support-answer@1.1.0', '--dataset', DATASET_PATH, '--concurrency', '0'], /--concurrency must be a whole number of at least 1/],
-      [['eval', 'run', 'support-answer@1.1.0', '--dataset', DATASET_PATH, '--gate'], /has not been calibrated against human labels.*eval calibrate/],
+      [
+        ['eval', 'run', 'support-answer@1.1.0', '--dataset', 'missing.yaml'],
+        /Cannot read dataset missing\.yaml: ENOENT/,
+      ],
+      [
+        ['eval', 'run', 'support-answer@1.1.0', '--dataset', DATASET_PATH, '--judge', 'gpt-5-imaginary'],
+        /Unknown judge model "gpt-5-imaginary"/,
+      ],
+      [
+        ['eval', 'run', 'support-answer@1.1.0', '--dataset', DATASET_PATH, '--concurrency', '0'],
+        /--concurrency must be a whole number of at least 1/,
+      ],
+      [
+        ['eval', 'run', 'support-answer@1.1.0', '--dataset', DATASET_PATH, '--gate'],
+        /has not been calibrated against human labels.*eval calibrate/,
+      ],
     ])('%j', async (args, message) => {
       const before = await stored();
       const result = await cli(...args);
@@ -50,8 +67,18 @@ describe('flightdeck eval', () => {
 
     it.each([
       ['a dataset that does not parse', 'bad.yaml', 'cases: [oops', /bad\.yaml is not valid YAML/],
-      ['an unknown assertion type', 'unknown.yaml', 'cases:\n  - id: c1\n    vars: { question: q, context: c }\n    assert: [{ type: javascript, value: "true" }]', /case "c1" \(cases\[0\]\) assert\[0\]\.type: unknown assertion type "javascript"/],
-      ['a case lacking a required variable', 'missing-var.yaml', 'cases:\n  - id: c1\n    vars: { context: c }\n    assert: [{ type: is-json }]', /case "c1" vars do not fit support-answer@1\.1\.0: "question" is required/],
+      [
+        'an unknown assertion type',
+        'unknown.yaml',
+        'cases:\n  - id: c1\n    vars: { question: q, context: c }\n    assert: [{ type: javascript, value: "true" }]',
+        /case "c1" \(cases\[0\]\) assert\[0\]\.type: unknown assertion type "javascript"/,
+      ],
+      [
+        'a case lacking a required variable',
+        'missing-var.yaml',
+        'cases:\n  - id: c1\n    vars: { context: c }\n    assert: [{ type: is-json }]',
+        /case "c1" vars do not fit support-answer@1\.1\.0: "question" is required/,
+      ],
     ])('%s', async (_name, file, text, message) => {
       const before = await stored();
       const result = await cli('eval', 'run', 'support-answer@1.1.0', '--dataset', write(file, text));
@@ -80,7 +107,19 @@ describe('flightdeck eval', () => {
 
   it('passes the gate for a good version, with a markdown report and call counts', async () => {
     const report = path.join(dir, 'report.md');
-    const result = await cli('eval', 'run', 'support-answer@1.1.0', '--dataset', DATASET_PATH, '--baseline', 'production', '--gate', '--report', report, '--json');
+    const result = await cli(
+      'eval',
+      'run',
+      'support-answer@1.1.0',
+      '--dataset',
+      DATASET_PATH,
+      '--baseline',
+      'production',
+      '--gate',
+      '--report',
+      report,
+      '--json',
+    );
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout);
     expect(json.gate.passed).toBe(true);
@@ -92,7 +131,16 @@ describe('flightdeck eval', () => {
   });
 
   it('exits 3 when the gate fails, and says why in the report', async () => {
-    const result = await cli('eval', 'run', 'support-answer@1.2.0', '--dataset', DATASET_PATH, '--baseline', '1.1.0', '--gate');
+    const result = await cli(
+      'eval',
+      'run',
+      'support-answer@1.2.0',
+      '--dataset',
+      DATASET_PATH,
+      '--baseline',
+      '1.1.0',
+      '--gate',
+    );
     expect(result.code).toBe(3);
     expect(result.stdout).toMatch(/❌ gate failed/);
     expect(result.stdout).toMatch(/### Failing cases/);

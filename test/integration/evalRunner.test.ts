@@ -42,8 +42,16 @@ describe('the eval runner against the simulator and a real Postgres', () => {
     expect(outcome.summary.metrics.pass_rate!.mean).toBeGreaterThanOrEqual(0.9);
     expect(counters).toEqual({ candidateCalls: 12, judgeCalls: 12, judgeCacheHits: 0 });
     expect(await loadCaseResults(db.pool, run.id)).toHaveLength(12);
-    const stored = await db.pool.query('SELECT prompt_version, dataset_hash, judge_model, status FROM eval_runs WHERE id = $1', [run.id]);
-    expect(stored.rows[0]).toEqual({ prompt_version: '1.1.0', dataset_hash: dataset.hash, judge_model: 'gpt-4.1-mini-2025-04-14', status: 'finished' });
+    const stored = await db.pool.query(
+      'SELECT prompt_version, dataset_hash, judge_model, status FROM eval_runs WHERE id = $1',
+      [run.id],
+    );
+    expect(stored.rows[0]).toEqual({
+      prompt_version: '1.1.0',
+      dataset_hash: dataset.hash,
+      judge_model: 'gpt-4.1-mini-2025-04-14',
+      status: 'finished',
+    });
   });
 
   it('re-judges nothing on unchanged outputs, and gives the same scores', async () => {
@@ -63,7 +71,10 @@ describe('the eval runner against the simulator and a real Postgres', () => {
   });
 
   it('judges each output several times with --repeat and reports agreement', async () => {
-    await fetch(`${sim.url}/admin/profiles/gpt-4.1-mini-2025-04-14`, { method: 'PUT', body: JSON.stringify({ ttftMs: 1, perTokenMs: 0, judgeNoise: 0.3 }) });
+    await fetch(`${sim.url}/admin/profiles/gpt-4.1-mini-2025-04-14`, {
+      method: 'PUT',
+      body: JSON.stringify({ ttftMs: 1, perTokenMs: 0, judgeNoise: 0.3 }),
+    });
     const { counters, outcome } = await evaluate('1.0.0', { repeat: 3 });
     expect(counters.judgeCalls + counters.judgeCacheHits).toBe(36);
     expect(outcome.summary.judgeAgreement).toMatchObject({ samples: 3 });
@@ -73,6 +84,8 @@ describe('the eval runner against the simulator and a real Postgres', () => {
   it('names the case and variable when a case does not fit the prompt', async () => {
     const prompt = await resolvePrompt(db.pool, 'support-answer', '1.1.0');
     const broken = { ...dataset, cases: [{ ...dataset.cases[0]!, id: 'no-question', vars: { context: 'c' } }] };
-    expect(() => validateCases(prompt, broken)).toThrow(/case "no-question" vars do not fit support-answer@1\.1\.0: "question" is required/);
+    expect(() => validateCases(prompt, broken)).toThrow(
+      /case "no-question" vars do not fit support-answer@1\.1\.0: "question" is required/,
+    );
   });
 });

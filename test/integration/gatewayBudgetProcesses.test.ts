@@ -27,8 +27,19 @@ beforeAll(async () => {
   const home = mkdtempSync(path.join(tmpdir(), 'fd-budget-'));
   for (let i = 0; i < 2; i++) {
     const port = await freePort();
-    const env = { ...process.env, DATABASE_URL: db.url, FLIGHTDECK_SIMULATOR_PORT: String(sim.port), FLIGHTDECK_HOME: home, FLIGHTDECK_GATEWAY_PORT: String(port) };
-    const { child } = await spawnTs(path.join(__dirname, '..', '..', 'bin', 'flightdeck.js'), ['gateway', '--no-request-lines'], /Gateway listening/, env);
+    const env = {
+      ...process.env,
+      DATABASE_URL: db.url,
+      FLIGHTDECK_SIMULATOR_PORT: String(sim.port),
+      FLIGHTDECK_HOME: home,
+      FLIGHTDECK_GATEWAY_PORT: String(port),
+    };
+    const { child } = await spawnTs(
+      path.join(__dirname, '..', '..', 'bin', 'flightdeck.js'),
+      ['gateway', '--no-request-lines'],
+      /Gateway listening/,
+      env,
+    );
     gateways.push({ child, url: `http://127.0.0.1:${port}` });
   }
 }, 60_000);
@@ -49,7 +60,11 @@ it('two gateway processes sharing a hard USD budget never spend past it by more 
   for (let wave = 0; wave < 40; wave++) {
     const results = await Promise.all(
       Array.from({ length: 16 }, (_, i) =>
-        clients[i % 2]!.chat.completions.create({ model: MODEL, max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: CONTENT }] }).then(
+        clients[i % 2]!.chat.completions.create({
+          model: MODEL,
+          max_tokens: MAX_TOKENS,
+          messages: [{ role: 'user', content: CONTENT }],
+        }).then(
           () => 200,
           (error: { status: number }) => error.status,
         ),
@@ -67,7 +82,9 @@ it('two gateway processes sharing a hard USD budget never spend past it by more 
   // Both processes' rows, once written: the real spend of everything served.
   let spent = 0;
   for (let i = 0; i < 100; i++) {
-    const { rows } = await db.pool.query<{ n: string; spent: string }>(`SELECT count(*) AS n, coalesce(sum(cost_usd), 0) AS spent FROM requests WHERE tenant_id = 'shared' AND status = 200`);
+    const { rows } = await db.pool.query<{ n: string; spent: string }>(
+      `SELECT count(*) AS n, coalesce(sum(cost_usd), 0) AS spent FROM requests WHERE tenant_id = 'shared' AND status = 200`,
+    );
     if (Number(rows[0]!.n) === statuses.filter((s) => s === 200).length) {
       spent = Number(rows[0]!.spent);
       break;
@@ -80,7 +97,9 @@ it('two gateway processes sharing a hard USD budget never spend past it by more 
   expect(spent).toBeLessThanOrEqual(LIMIT_USD + estimate);
   // Idle gateways give their unused leases back: in the end all that is held is what was spent.
   const usage = await eventually(async () => {
-    const { rows } = await db.pool.query<{ spent_usd: string; reserved_usd: string }>(`SELECT spent_usd, reserved_usd FROM budget_usage WHERE tenant_id = 'shared' AND window_kind = 'day'`);
+    const { rows } = await db.pool.query<{ spent_usd: string; reserved_usd: string }>(
+      `SELECT spent_usd, reserved_usd FROM budget_usage WHERE tenant_id = 'shared' AND window_kind = 'day'`,
+    );
     return Math.abs(Number(rows[0]!.reserved_usd)) < 1e-9 ? rows[0] : undefined;
   }, 10_000);
   expect(Number(usage.spent_usd)).toBeCloseTo(spent, 8);

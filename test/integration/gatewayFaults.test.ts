@@ -9,7 +9,9 @@ let h: GatewayHarness;
 let key: string;
 
 beforeAll(async () => {
-  h = await startGatewayHarness({ config: { attempt_timeout_ms: 400, deadline_ms: 5000, circuit: { failures: 3, cooldown_ms: 800 } } });
+  h = await startGatewayHarness({
+    config: { attempt_timeout_ms: 400, deadline_ms: 5000, circuit: { failures: 3, cooldown_ms: 800 } },
+  });
   await h.push(
     parsePromptFile(
       `
@@ -38,19 +40,29 @@ afterEach(async () => {
 });
 afterAll(() => h.close());
 
-const inject = (fault: Partial<FaultRequest> & { kind: FaultRequest['kind'] }) => h.sim.engine.faults.inject({ model: PRIMARY, count: 1, ...fault });
+const inject = (fault: Partial<FaultRequest> & { kind: FaultRequest['kind'] }) =>
+  h.sim.engine.faults.inject({ model: PRIMARY, count: 1, ...fault });
 
 async function ask(stream = false) {
   const client = h.client(key);
   const body = { model: 'prompt:answer', messages: [], variables: { q: 'Where is my parcel?' } } as never;
   if (!stream) {
     const { data, response } = await client.chat.completions.create(body).withResponse();
-    return { text: data.choices[0]!.message.content ?? '', model: data.model, requestId: response.headers.get('x-flightdeck-request-id')! };
+    return {
+      text: data.choices[0]!.message.content ?? '',
+      model: data.model,
+      requestId: response.headers.get('x-flightdeck-request-id')!,
+    };
   }
-  const { data, response } = await client.chat.completions.create({ ...(body as object), stream: true } as never).withResponse();
+  const { data, response } = await client.chat.completions
+    .create({ ...(body as object), stream: true } as never)
+    .withResponse();
   let text = '';
   let model = '';
-  for await (const chunk of data as unknown as AsyncIterable<{ model: string; choices: Array<{ delta?: { content?: string } }> }>) {
+  for await (const chunk of data as unknown as AsyncIterable<{
+    model: string;
+    choices: Array<{ delta?: { content?: string } }>;
+  }>) {
     text += chunk.choices[0]?.delta?.content ?? '';
     model = chunk.model;
   }
@@ -58,7 +70,9 @@ async function ask(stream = false) {
 }
 
 async function row(requestId: string) {
-  return eventually(async () => (await h.db.pool.query('SELECT * FROM requests WHERE request_id = $1', [requestId])).rows[0]);
+  return eventually(
+    async () => (await h.db.pool.query('SELECT * FROM requests WHERE request_id = $1', [requestId])).rows[0],
+  );
 }
 
 describe('fallback when the primary provider fails', () => {
@@ -73,8 +87,18 @@ describe('fallback when the primary provider fails', () => {
     const answer = await ask(stream);
     expect(answer.text.length).toBeGreaterThan(0);
     const logged = await row(answer.requestId);
-    expect(logged).toMatchObject({ status: 200, fallback_used: true, model: FALLBACK, provider: 'simulator-anthropic' });
-    expect(logged.attempts[0]).toMatchObject({ model: PRIMARY, outcome: { hang: 'timeout', stream_cut_start: expect.stringMatching(/^(stream_cut|connection)$/) }[kind as string] ?? kind });
+    expect(logged).toMatchObject({
+      status: 200,
+      fallback_used: true,
+      model: FALLBACK,
+      provider: 'simulator-anthropic',
+    });
+    expect(logged.attempts[0]).toMatchObject({
+      model: PRIMARY,
+      outcome:
+        { hang: 'timeout', stream_cut_start: expect.stringMatching(/^(stream_cut|connection)$/) }[kind as string] ??
+        kind,
+    });
     expect(logged.attempts[1]).toMatchObject({ model: FALLBACK, outcome: 'ok' });
   });
 
@@ -88,7 +112,13 @@ describe('fallback when the primary provider fails', () => {
     const served = [];
     for (let i = 0; i < 5; i++) served.push(await ask());
     expect(served.every((a) => a.text.length > 0)).toBe(true);
-    const circuit = () => fetch(`${h.gateway.url}/metrics`).then(async (r) => /flightdeck_gateway_circuit_state\{target="simulator\/gpt-4o-mini-2024-07-18"\} (\d)/.exec(await r.text())?.[1]);
+    const circuit = () =>
+      fetch(`${h.gateway.url}/metrics`).then(
+        async (r) =>
+          /flightdeck_gateway_circuit_state\{target="simulator\/gpt-4o-mini-2024-07-18"\} (\d)/.exec(
+            await r.text(),
+          )?.[1],
+      );
     expect(await circuit()).toBe('2');
     const skipped = await row(served[3]!.requestId);
     expect(skipped.attempts[0]).toMatchObject({ model: PRIMARY, outcome: 'skipped_open_circuit' });

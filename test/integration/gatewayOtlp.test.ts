@@ -19,7 +19,11 @@ function collector(): Promise<{ server: Server; url: string; received: Array<{ p
       res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received }),
+    ),
+  );
 }
 
 // The exporter loads node:http with a dynamic import, which Jest's module system cannot run, so the
@@ -29,14 +33,24 @@ it('exports the request spans over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is
   const db = await createTestDatabase();
   const sim = await startSimulator({ port: 0 });
   const port = await freePort();
-  const { apiKey } = await createTenant(db.pool, { id: 'traced', tier: 'free', experimentsOptIn: false, actor: 'test' });
-  const { child } = await spawnTs(path.join(__dirname, '..', '..', 'bin', 'flightdeck.js'), ['gateway', '--no-request-lines'], /Gateway listening/, {
-    ...process.env,
-    DATABASE_URL: db.url,
-    FLIGHTDECK_SIMULATOR_PORT: String(sim.port),
-    FLIGHTDECK_GATEWAY_PORT: String(port),
-    OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+  const { apiKey } = await createTenant(db.pool, {
+    id: 'traced',
+    tier: 'free',
+    experimentsOptIn: false,
+    actor: 'test',
   });
+  const { child } = await spawnTs(
+    path.join(__dirname, '..', '..', 'bin', 'flightdeck.js'),
+    ['gateway', '--no-request-lines'],
+    /Gateway listening/,
+    {
+      ...process.env,
+      DATABASE_URL: db.url,
+      FLIGHTDECK_SIMULATOR_PORT: String(sim.port),
+      FLIGHTDECK_GATEWAY_PORT: String(port),
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+    },
+  );
   try {
     const client = new OpenAI({ apiKey, baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 });
     await client.chat.completions.create({ model: 'sim-instant', messages: [{ role: 'user', content: 'hello' }] });
@@ -46,7 +60,10 @@ it('exports the request spans over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is
     await sim.close();
     await db.drop();
   }
-  const body = otlp.received.filter((r) => r.path === '/v1/traces').map((t) => t.body).join('\n');
+  const body = otlp.received
+    .filter((r) => r.path === '/v1/traces')
+    .map((t) => t.body)
+    .join('\n');
   expect(body).toContain('chat sim-instant');
   expect(body).toContain('gen_ai.usage.output_tokens');
   expect(body).toContain('flightdeck.tenant.id');

@@ -25,7 +25,10 @@ beforeAll(async () => {
   ({ child: postgres, line: url } = await startPostgres());
   const pool = createPool(url);
   await migrate(pool);
-  h = await startGatewayHarness({ db: { url, pool, drop: async () => pool.end() }, config: { log_max_buffered_rows: 50 } });
+  h = await startGatewayHarness({
+    db: { url, pool, drop: async () => pool.end() },
+    config: { log_max_buffered_rows: 50 },
+  });
   await h.push(tinyPrompt('greet', '1.0.0', 'Say hello to {{who}}'));
 }, 120_000);
 
@@ -67,7 +70,7 @@ it('keeps serving while Postgres is stopped for 10 s, and afterwards every reque
   await stopChild(postgres);
   const outageStart = served.length;
   await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS / 2));
-  readiness.push((await (await fetch(`${h.gateway.url}/readyz`)).json() as { status: string }).status);
+  readiness.push(((await (await fetch(`${h.gateway.url}/readyz`)).json()) as { status: string }).status);
   await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS / 2));
   const duringOutage = served.length - outageStart;
   ({ child: postgres } = await startPostgres());
@@ -82,7 +85,9 @@ it('keeps serving while Postgres is stopped for 10 s, and afterwards every reque
 
   // Spilled rows are replayed once Postgres answers: count them all.
   const stored = await eventually(async () => {
-    const { rows } = await h.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM requests WHERE request_id = ANY($1)', [served]).catch(() => ({ rows: [{ n: '0' }] }));
+    const { rows } = await h.db.pool
+      .query<{ n: string }>('SELECT count(*) AS n FROM requests WHERE request_id = ANY($1)', [served])
+      .catch(() => ({ rows: [{ n: '0' }] }));
     return Number(rows[0]!.n) === served.length ? Number(rows[0]!.n) : undefined;
   }, 20_000);
   expect(stored).toBe(served.length);
@@ -90,7 +95,9 @@ it('keeps serving while Postgres is stopped for 10 s, and afterwards every reque
   expect(Number(rows[0]!.n)).toBe(served.length); // and none twice
   const metrics = await (await fetch(`${h.gateway.url}/metrics`)).text();
   expect(Number(/flightdeck_gateway_log_spilled_total (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
-  await eventually(async () => ((await (await fetch(`${h.gateway.url}/readyz`)).json()) as { status: string }).status === 'ready');
+  await eventually(
+    async () => ((await (await fetch(`${h.gateway.url}/readyz`)).json()) as { status: string }).status === 'ready',
+  );
 }, 90_000);
 
 it('holds hard limits while Postgres is away: at most the lease left over and a small local share get through', async () => {
@@ -151,7 +158,9 @@ it('with Postgres away and the disk refusing, answers 503 once the log is full, 
   expect(served.length).toBeLessThanOrEqual(1 + 50);
   expect(new Set(refused)).toEqual(new Set(['503 log_unavailable']));
   const stored = await eventually(async () => {
-    const { rows } = await h.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM requests WHERE request_id = ANY($1)', [served]).catch(() => ({ rows: [{ n: '0' }] }));
+    const { rows } = await h.db.pool
+      .query<{ n: string }>('SELECT count(*) AS n FROM requests WHERE request_id = ANY($1)', [served])
+      .catch(() => ({ rows: [{ n: '0' }] }));
     return Number(rows[0]!.n) === served.length ? Number(rows[0]!.n) : undefined;
   }, 30_000);
   expect(stored).toBe(served.length);

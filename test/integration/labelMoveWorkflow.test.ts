@@ -17,7 +17,11 @@ describe('registry activities through a workflow on the real dev server', () => 
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    await pushPrompts(db.pool, [tinyPrompt('greeter', '1.0.0', 'Hi {{who}}'), tinyPrompt('greeter', '1.0.1', 'Hello {{who}}')], 'tester');
+    await pushPrompts(
+      db.pool,
+      [tinyPrompt('greeter', '1.0.0', 'Hi {{who}}'), tinyPrompt('greeter', '1.0.1', 'Hello {{who}}')],
+      'tester',
+    );
     temporal = await connectDevServer();
     worker = await temporal.worker(db.pool, taskQueue, simulatorProviders(1)); // makes no model calls
     running = worker.run();
@@ -38,7 +42,9 @@ describe('registry activities through a workflow on the real dev server', () => 
     });
     expect(result).toEqual({ name: 'greeter', label: 'staging', from: null, to: '1.0.1', changed: true });
     expect((await resolvePrompt(db.pool, 'greeter', 'staging')).version).toBe('1.0.1');
-    const audit = await db.pool.query(`SELECT actor, reason FROM audit_log WHERE action = 'label.move' AND details->>'label' = 'staging'`);
+    const audit = await db.pool.query(
+      `SELECT actor, reason FROM audit_log WHERE action = 'label.move' AND details->>'label' = 'staging'`,
+    );
     expect(audit.rows).toEqual([{ actor: 'ci', reason: 'integration test' }]);
 
     const description = await temporal.client.workflow.getHandle(workflowId).describe();
@@ -48,7 +54,11 @@ describe('registry activities through a workflow on the real dev server', () => 
 
   it('fails fast, without retries, when the version does not exist', async () => {
     const failure = await temporal.client.workflow
-      .execute(labelMoveWorkflow, { taskQueue, workflowId: `label/greeter/bad-${taskQueue}`, args: [{ name: 'greeter', ref: '9.9.9', label: 'staging', actor: 'ci', reason: 'x' }] })
+      .execute(labelMoveWorkflow, {
+        taskQueue,
+        workflowId: `label/greeter/bad-${taskQueue}`,
+        args: [{ name: 'greeter', ref: '9.9.9', label: 'staging', actor: 'ci', reason: 'x' }],
+      })
       .catch((e) => e);
     expect(failure).toBeInstanceOf(WorkflowFailedError);
     const cause = failure.cause?.cause;

@@ -42,7 +42,10 @@ describe('a worker killed mid-eval', () => {
     db = await createTestDatabase();
     sim = await startSimulator({});
     // Slow enough that the baseline eval is still running when we pull the plug.
-    await fetch(`${sim.url}/admin/profiles/default`, { method: 'PUT', body: JSON.stringify({ ttftMs: 120, ttftSpreadMs: 0, perTokenMs: 0, perTokenSpreadMs: 0 }) });
+    await fetch(`${sim.url}/admin/profiles/default`, {
+      method: 'PUT',
+      body: JSON.stringify({ ttftMs: 120, ttftSpreadMs: 0, perTokenMs: 0, perTokenSpreadMs: 0 }),
+    });
     await pushSupportAnswer(db.pool);
     connection = await Connection.connect({ address: harnessValue('temporalAddress') });
     client = new TemporalClient({ connection });
@@ -58,17 +61,38 @@ describe('a worker killed mid-eval', () => {
     const dataset = biggerDataset();
     await storeDataset(db.pool, dataset);
     const taskQueue = uniqueTaskQueue('kill');
-    const env = { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: harnessValue('temporalAddress'), TASK_QUEUE: taskQueue, FLIGHTDECK_SIMULATOR_PORT: String(sim.port), WORKFLOW_BUNDLE: harnessValue('workflowBundle') };
+    const env = {
+      ...process.env,
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: harnessValue('temporalAddress'),
+      TASK_QUEUE: taskQueue,
+      FLIGHTDECK_SIMULATOR_PORT: String(sim.port),
+      WORKFLOW_BUNDLE: harnessValue('workflowBundle'),
+    };
     const first = await startWorker(env);
     workers.push(first);
     const handle = await client.workflow.start(promotionWorkflow, {
       taskQueue,
       workflowId: `promotion/support-answer/1.1.0-${taskQueue}`,
       // A one-step release: the canary itself has its own worker-kill test.
-      args: [{ prompt: 'support-answer', version: '1.1.0', datasetHash: dataset.hash, actor: 'test', judgeModel: JUDGE, repeat: 1, concurrency: 4, chunkSize: 12, rollout: { ...DEFAULT_ROLLOUT_OPTIONS, steps: parseSteps('100'), judgeSamples: 0, judgeModel: JUDGE } }],
+      args: [
+        {
+          prompt: 'support-answer',
+          version: '1.1.0',
+          datasetHash: dataset.hash,
+          actor: 'test',
+          judgeModel: JUDGE,
+          repeat: 1,
+          concurrency: 4,
+          chunkSize: 12,
+          rollout: { ...DEFAULT_ROLLOUT_OPTIONS, steps: parseSteps('100'), judgeSamples: 0, judgeModel: JUDGE },
+        },
+      ],
     });
 
-    const stored = async () => (await db.pool.query(`SELECT count(*)::int AS n FROM eval_case_results WHERE run_id LIKE '%/baseline'`)).rows[0].n as number;
+    const stored = async () =>
+      (await db.pool.query(`SELECT count(*)::int AS n FROM eval_case_results WHERE run_id LIKE '%/baseline'`)).rows[0]
+        .n as number;
     while ((await stored()) < 14) await new Promise((r) => setTimeout(r, 50));
     first.kill('SIGKILL');
     const storedAtKill = await stored();
@@ -77,7 +101,9 @@ describe('a worker killed mid-eval', () => {
     workers.push(await startWorker(env));
     expect((await handle.result()).stage).toBe('promoted');
 
-    const perRun = await db.pool.query(`SELECT run_id, count(*)::int AS n, count(DISTINCT case_id)::int AS d FROM eval_case_results GROUP BY run_id ORDER BY run_id`);
+    const perRun = await db.pool.query(
+      `SELECT run_id, count(*)::int AS n, count(DISTINCT case_id)::int AS d FROM eval_case_results GROUP BY run_id ORDER BY run_id`,
+    );
     expect(perRun.rows.map((r) => [r.n, r.d])).toEqual([
       [CASES, CASES],
       [CASES, CASES],

@@ -7,7 +7,11 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/serve
 
 const messages: ChatMessage[] = [
   { role: 'system', content: 'Answer from the context.' },
-  { role: 'user', content: 'Context: Shipping is free over $50. Returns are accepted for 30 days.\n\nQuestion: When is shipping free?' },
+  {
+    role: 'user',
+    content:
+      'Context: Shipping is free over $50. Returns are accepted for 30 days.\n\nQuestion: When is shipping free?',
+  },
 ];
 
 async function collect(adapter: ProviderAdapter, model: string): Promise<{ deltas: string[]; completion: Completion }> {
@@ -28,7 +32,10 @@ describe.each<Transport>(['sdk', 'http'])('provider adapters over HTTP (%s trans
     const env = loadEnv({ FLIGHTDECK_SIMULATOR_PORT: String(sim.port) });
     providers = new ProviderDirectory(defaultProviderConfig(env), env, transport);
     for (const model of ['gpt-4o-mini-2024-07-18', 'claude-haiku-4-5-20251001']) {
-      await fetch(`${sim.url}/admin/profiles/${model}`, { method: 'PUT', body: JSON.stringify({ ttftMs: 20, perTokenMs: 2 }) });
+      await fetch(`${sim.url}/admin/profiles/${model}`, {
+        method: 'PUT',
+        body: JSON.stringify({ ttftMs: 20, perTokenMs: 2 }),
+      });
     }
   });
   afterEach(() => fetch(`${sim.url}/admin/faults`, { method: 'DELETE' }));
@@ -61,25 +68,39 @@ describe.each<Transport>(['sdk', 'http'])('provider adapters over HTTP (%s trans
     ['gpt-4o-mini-2024-07-18', 'context_length', 'context_length', false],
   ])('%s: injected %s is classified %s (retryable %s)', async (model, fault, kind, retryable) => {
     await fetch(`${sim.url}/admin/faults`, { method: 'POST', body: JSON.stringify({ kind: fault }) });
-    const error = await providers.forModel(model).complete({ model, messages }).catch((e) => e);
+    const error = await providers
+      .forModel(model)
+      .complete({ model, messages })
+      .catch((e) => e);
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ kind, retryable });
   });
 
-  it.each(['gpt-4o-mini-2024-07-18', 'claude-haiku-4-5-20251001'])('%s: a stream cut mid-way is a retryable stream_cut', async (model) => {
-    await fetch(`${sim.url}/admin/faults`, { method: 'POST', body: JSON.stringify({ kind: 'stream_cut' }) });
-    await expect(collect(providers.forModel(model), model)).rejects.toMatchObject({ kind: 'stream_cut', retryable: true });
-  });
+  it.each(['gpt-4o-mini-2024-07-18', 'claude-haiku-4-5-20251001'])(
+    '%s: a stream cut mid-way is a retryable stream_cut',
+    async (model) => {
+      await fetch(`${sim.url}/admin/faults`, { method: 'POST', body: JSON.stringify({ kind: 'stream_cut' }) });
+      await expect(collect(providers.forModel(model), model)).rejects.toMatchObject({
+        kind: 'stream_cut',
+        retryable: true,
+      });
+    },
+  );
 
   it('turns a hang into a retryable timeout at the deadline', async () => {
     await fetch(`${sim.url}/admin/faults`, { method: 'POST', body: JSON.stringify({ kind: 'hang' }) });
     const model = 'gpt-4o-mini-2024-07-18';
-    await expect(providers.forModel(model).complete({ model, messages, timeoutMs: 200 })).rejects.toMatchObject({ kind: 'timeout', retryable: true });
+    await expect(providers.forModel(model).complete({ model, messages, timeoutMs: 200 })).rejects.toMatchObject({
+      kind: 'timeout',
+      retryable: true,
+    });
   });
 
   it('embeds through the OpenAI-compatible adapter and refuses on Anthropic', async () => {
     const result = await providers.forModel('text-embedding-3-small').embed('text-embedding-3-small', ['a', 'b']);
     expect(result.vectors).toHaveLength(2);
-    await expect(providers.byName('simulator-anthropic').embed('x', ['a'])).rejects.toMatchObject({ kind: 'unsupported' });
+    await expect(providers.byName('simulator-anthropic').embed('x', ['a'])).rejects.toMatchObject({
+      kind: 'unsupported',
+    });
   });
 });

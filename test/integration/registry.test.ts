@@ -6,7 +6,10 @@ import { listPrompts, promptHistory, pushPrompts, resolvePrompt } from '../../sr
 import { diffVersions } from '../../src/registry/diff';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 
-function promptYaml(version: string, opts: { model?: string; user?: string; extraVar?: boolean; name?: string; allowAlias?: boolean } = {}): string {
+function promptYaml(
+  version: string,
+  opts: { model?: string; user?: string; extraVar?: boolean; name?: string; allowAlias?: boolean } = {},
+): string {
   return `
 name: ${opts.name ?? 'faq'}
 version: ${version}
@@ -43,13 +46,21 @@ describe('prompt registry on a real Postgres', () => {
   });
 
   it('refuses different content under an existing version', async () => {
-    await expect(pushPrompts(db.pool, [file('1.0.0', { user: 'Question: {{question}}' })], 'alice')).rejects.toThrow(/already registered with different content/);
+    await expect(pushPrompts(db.pool, [file('1.0.0', { user: 'Question: {{question}}' })], 'alice')).rejects.toThrow(
+      /already registered with different content/,
+    );
   });
 
   it('enforces bump rules against the latest version', async () => {
-    await expect(pushPrompts(db.pool, [file('1.0.1', { model: 'gpt-4o-2024-08-06' })], 'a')).rejects.toThrow(/needs a minor bump from 1\.0\.0, so use 1\.1\.0/);
-    await expect(pushPrompts(db.pool, [file('1.1.0', { extraVar: true, user: 'Q: {{question}} {{lang}}' })], 'a')).rejects.toThrow(/needs a major bump/);
-    await expect(pushPrompts(db.pool, [file('0.9.0', { user: 'x {{question}}' })], 'a')).rejects.toThrow(/not higher than the latest/);
+    await expect(pushPrompts(db.pool, [file('1.0.1', { model: 'gpt-4o-2024-08-06' })], 'a')).rejects.toThrow(
+      /needs a minor bump from 1\.0\.0, so use 1\.1\.0/,
+    );
+    await expect(
+      pushPrompts(db.pool, [file('1.1.0', { extraVar: true, user: 'Q: {{question}} {{lang}}' })], 'a'),
+    ).rejects.toThrow(/needs a major bump/);
+    await expect(pushPrompts(db.pool, [file('0.9.0', { user: 'x {{question}}' })], 'a')).rejects.toThrow(
+      /not higher than the latest/,
+    );
     expect(await versionCount(db)).toBe(1);
   });
 
@@ -64,11 +75,29 @@ describe('prompt registry on a real Postgres', () => {
   it('gives later versions no label until one is moved, with an audit row', async () => {
     const [pushed] = await pushPrompts(db.pool, [file('1.0.1', { user: 'Question: {{question}}' })], 'bob');
     expect(pushed!.labels).toEqual([]);
-    const move = await moveLabel(db.pool, { name: 'faq', label: 'staging', version: '1.0.1', actor: 'bob', reason: 'try it' });
+    const move = await moveLabel(db.pool, {
+      name: 'faq',
+      label: 'staging',
+      version: '1.0.1',
+      actor: 'bob',
+      reason: 'try it',
+    });
     expect(move).toMatchObject({ from: null, to: '1.0.1', changed: true });
-    expect(await moveLabel(db.pool, { name: 'faq', label: 'staging', version: '1.0.1', actor: 'bob' })).toMatchObject({ changed: false });
-    const audit = await db.pool.query(`SELECT actor, from_value, to_value, reason, details FROM audit_log WHERE action = 'label.move' AND details->>'label' = 'staging'`);
-    expect(audit.rows).toEqual([{ actor: 'bob', from_value: null, to_value: '1.0.1', reason: 'try it', details: { label: 'staging', rollback: false } }]);
+    expect(await moveLabel(db.pool, { name: 'faq', label: 'staging', version: '1.0.1', actor: 'bob' })).toMatchObject({
+      changed: false,
+    });
+    const audit = await db.pool.query(
+      `SELECT actor, from_value, to_value, reason, details FROM audit_log WHERE action = 'label.move' AND details->>'label' = 'staging'`,
+    );
+    expect(audit.rows).toEqual([
+      {
+        actor: 'bob',
+        from_value: null,
+        to_value: '1.0.1',
+        reason: 'try it',
+        details: { label: 'staging', rollback: false },
+      },
+    ]);
     expect((await resolvePrompt(db.pool, 'faq', 'staging')).version).toBe('1.0.1');
   });
 
@@ -94,30 +123,55 @@ describe('prompt registry on a real Postgres', () => {
     const result = await rollbackProduction(db.pool, { name: 'faq', reason: 'answers got worse', actor: 'oncall' });
     expect(result).toMatchObject({ from: '1.0.1', to: '1.0.0', changed: true });
     expect((await resolvePrompt(db.pool, 'faq')).version).toBe('1.0.0');
-    await expect(rollbackProduction(db.pool, { name: 'faq', reason: 'again', actor: 'oncall' })).rejects.toThrow(/nothing to roll back to/);
-    expect(await rollbackProduction(db.pool, { name: 'faq', to: '1.0.1', reason: 'fixed upstream', actor: 'oncall' })).toMatchObject({ to: '1.0.1' });
+    await expect(rollbackProduction(db.pool, { name: 'faq', reason: 'again', actor: 'oncall' })).rejects.toThrow(
+      /nothing to roll back to/,
+    );
+    expect(
+      await rollbackProduction(db.pool, { name: 'faq', to: '1.0.1', reason: 'fixed upstream', actor: 'oncall' }),
+    ).toMatchObject({ to: '1.0.1' });
   });
 
   it('refuses an alias model for production unless the file allows it', async () => {
     await pushPrompts(db.pool, [file('1.1.0', { model: 'gpt-4o-latest', user: 'Question: {{question}}' })], 'a');
-    await expect(moveLabel(db.pool, { name: 'faq', label: 'production', version: '1.1.0', actor: 'a' })).rejects.toThrow(/uses the model alias "gpt-4o-latest".*allow_alias: true/);
-    await expect(moveLabel(db.pool, { name: 'faq', label: 'staging', version: '1.1.0', actor: 'a' })).resolves.toMatchObject({ changed: true });
-    await pushPrompts(db.pool, [file('1.2.0', { model: 'gpt-4o-latest', user: 'Question: {{question}}', allowAlias: true })], 'a');
-    await expect(moveLabel(db.pool, { name: 'faq', label: 'production', version: '1.2.0', actor: 'a' })).resolves.toMatchObject({ changed: true });
+    await expect(
+      moveLabel(db.pool, { name: 'faq', label: 'production', version: '1.1.0', actor: 'a' }),
+    ).rejects.toThrow(/uses the model alias "gpt-4o-latest".*allow_alias: true/);
+    await expect(
+      moveLabel(db.pool, { name: 'faq', label: 'staging', version: '1.1.0', actor: 'a' }),
+    ).resolves.toMatchObject({ changed: true });
+    await pushPrompts(
+      db.pool,
+      [file('1.2.0', { model: 'gpt-4o-latest', user: 'Question: {{question}}', allowAlias: true })],
+      'a',
+    );
+    await expect(
+      moveLabel(db.pool, { name: 'faq', label: 'production', version: '1.2.0', actor: 'a' }),
+    ).resolves.toMatchObject({ changed: true });
   });
 
   it('reports unknown prompts, versions and labels clearly', async () => {
     await expect(resolvePrompt(db.pool, 'nope')).rejects.toThrow(NotFoundError);
     await expect(resolvePrompt(db.pool, 'faq', '9.9.9')).rejects.toThrow(/has no version "9\.9\.9"/);
     await expect(resolvePrompt(db.pool, 'faq', 'canary')).rejects.toThrow(/has no label "canary"/);
-    await expect(moveLabel(db.pool, { name: 'faq', label: 'Bad Label', version: '1.0.0', actor: 'a' })).rejects.toThrow(InputError);
+    await expect(moveLabel(db.pool, { name: 'faq', label: 'Bad Label', version: '1.0.0', actor: 'a' })).rejects.toThrow(
+      InputError,
+    );
   });
 
   it('shows history and diffs', async () => {
     const history = await promptHistory(db.pool, 'faq');
     expect(history.versions.map((v) => v.version)).toEqual(['1.0.0', '1.0.1', '1.1.0', '1.2.0']);
-    expect(history.labelMoves.filter((m) => m.label === 'production').map((m) => m.to)).toEqual(['1.0.0', '1.0.1', '1.0.0', '1.0.1', '1.2.0']);
-    const diff = diffVersions(await resolvePrompt(db.pool, 'faq', '1.0.0'), await resolvePrompt(db.pool, 'faq', '1.1.0'));
+    expect(history.labelMoves.filter((m) => m.label === 'production').map((m) => m.to)).toEqual([
+      '1.0.0',
+      '1.0.1',
+      '1.0.0',
+      '1.0.1',
+      '1.2.0',
+    ]);
+    const diff = diffVersions(
+      await resolvePrompt(db.pool, 'faq', '1.0.0'),
+      await resolvePrompt(db.pool, 'faq', '1.1.0'),
+    );
     expect(diff.templateDiff).toContain('-Q: {{question}}');
     expect(diff.templateDiff).toContain('+Question: {{question}}');
     expect(diff.changedFields).toEqual([{ field: 'model', from: 'gpt-4o-mini-2024-07-18', to: 'gpt-4o-latest' }]);

@@ -29,7 +29,12 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     sim = await startSimulator({});
     await fastSimulator(sim);
     await pushSupportAnswer(db.pool);
-    env = { DATABASE_URL: db.url, TEMPORAL_ADDRESS: harnessValue('temporalAddress'), FLIGHTDECK_SIMULATOR_PORT: String(sim.port), FLIGHTDECK_ACTOR: 'release-manager' };
+    env = {
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: harnessValue('temporalAddress'),
+      FLIGHTDECK_SIMULATOR_PORT: String(sim.port),
+      FLIGHTDECK_ACTOR: 'release-manager',
+    };
     temporal = await connectDevServer();
     worker = await temporal.worker(db.pool, TASK_QUEUE, simulatorProviders(sim.port));
     running = worker.run();
@@ -42,7 +47,11 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     await db.drop();
   });
 
-  const rolloutStatus = async () => JSON.parse((await cli('rollout', 'status', 'support-answer', '--json')).stdout) as { promotion: { stage: string }; rollout?: { stage: string; stepIndex: number; weightBp: number } };
+  const rolloutStatus = async () =>
+    JSON.parse((await cli('rollout', 'status', 'support-answer', '--json')).stdout) as {
+      promotion: { stage: string };
+      rollout?: { stage: string; stepIndex: number; weightBp: number };
+    };
   async function until(test: (view: Awaited<ReturnType<typeof rolloutStatus>>) => boolean) {
     for (let i = 0; i < 300; i++) {
       const view = await rolloutStatus().catch(() => undefined);
@@ -63,21 +72,46 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     const noReason = await cli('promote', 'support-answer@1.1.0', '--skip-eval');
     expect(noReason.code).toBe(2);
     expect(noReason.stderr).toMatch(/--skip-eval needs --reason/);
-    const badSteps = await cli('promote', 'support-answer@1.1.0', '--dataset', DATASET_PATH, '--steps', '5:1m,3:1m,100');
+    const badSteps = await cli(
+      'promote',
+      'support-answer@1.1.0',
+      '--dataset',
+      DATASET_PATH,
+      '--steps',
+      '5:1m,3:1m,100',
+    );
     expect(badSteps.code).toBe(2);
     expect(badSteps.stderr).toMatch(/weights must grow/);
     expect((await cli('rollout', 'pause', 'support-answer')).stderr).toMatch(/has no live rollout/);
 
     // No traffic reaches this prompt, so every analysis is inconclusive: the canary holds at 5%.
-    const started = await cli('promote', 'support-answer@1.1.0', '--dataset', DATASET_PATH, '--steps', '5:1h,50:1h,100', '--interval', '1s', '--inconclusive-limit', '1000', '--json');
+    const started = await cli(
+      'promote',
+      'support-answer@1.1.0',
+      '--dataset',
+      DATASET_PATH,
+      '--steps',
+      '5:1h,50:1h,100',
+      '--interval',
+      '1s',
+      '--inconclusive-limit',
+      '1000',
+      '--json',
+    );
     expect(started.code).toBe(0);
-    expect(JSON.parse(started.stdout)).toMatchObject({ workflowId: 'promotion/support-answer/1.1.0', steps: [{ weightBp: 500 }, { weightBp: 5000 }, { weightBp: 10000 }] });
+    expect(JSON.parse(started.stdout)).toMatchObject({
+      workflowId: 'promotion/support-answer/1.1.0',
+      steps: [{ weightBp: 500 }, { weightBp: 5000 }, { weightBp: 10000 }],
+    });
     const twice = await cli('promote', 'support-answer@1.1.0', '--dataset', DATASET_PATH);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toMatch(/already running/);
 
     const live = await until((v) => v.rollout?.stage === 'canary');
-    expect(live).toMatchObject({ promotion: { stage: 'rolling-out', gate: { passed: true } }, rollout: { stepIndex: 0, weightBp: 500 } });
+    expect(live).toMatchObject({
+      promotion: { stage: 'rolling-out', gate: { passed: true } },
+      rollout: { stepIndex: 0, weightBp: 500 },
+    });
     const text = await cli('rollout', 'status', 'support-answer');
     expect(text.stdout).toMatch(/canary: support-answer@1\.1\.0 \(baseline 1\.0\.0\): canary, step 1\/3 at 5%/);
     expect(text.stdout).toMatch(/in hold for \d+ s of 60\.0 min/);
@@ -89,38 +123,107 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     const paused = await cli('rollout', 'pause', 'support-answer', '--reason', 'incident', '--json');
     expect(JSON.parse(paused.stdout)).toMatchObject({ stage: 'paused', paused: true });
     expect((await cli('rollout', 'pause', 'support-answer')).code).toBe(2);
-    expect(JSON.parse((await cli('rollout', 'resume', 'support-answer', '--json')).stdout)).toMatchObject({ stage: 'canary', paused: false });
+    expect(JSON.parse((await cli('rollout', 'resume', 'support-answer', '--json')).stdout)).toMatchObject({
+      stage: 'canary',
+      paused: false,
+    });
 
     // On-call without flightdeck: the plain temporal CLI sends the same messages (async: the worker runs in this process).
     const temporalCli = (JSON.parse(harnessValue('cli')) as { path: string }).path;
-    const temporalRun = async (...args: string[]) => (await promisify(execFile)(temporalCli, [...args, '--address', harnessValue('temporalAddress')])).stdout;
-    await temporalRun('workflow', 'signal', '--workflow-id', 'rollout/support-answer', '--name', 'pause', '--input', '{"actor":"oncall"}');
+    const temporalRun = async (...args: string[]) =>
+      (await promisify(execFile)(temporalCli, [...args, '--address', harnessValue('temporalAddress')])).stdout;
+    await temporalRun(
+      'workflow',
+      'signal',
+      '--workflow-id',
+      'rollout/support-answer',
+      '--name',
+      'pause',
+      '--input',
+      '{"actor":"oncall"}',
+    );
     await until((v) => v.rollout?.stage === 'paused');
-    const queried = await temporalRun('workflow', 'query', '--workflow-id', 'rollout/support-answer', '--type', 'status', '--output', 'json');
+    const queried = await temporalRun(
+      'workflow',
+      'query',
+      '--workflow-id',
+      'rollout/support-answer',
+      '--type',
+      'status',
+      '--output',
+      'json',
+    );
     expect(queried).toMatch(/"stage":\s*"paused"/);
-    await temporalRun('workflow', 'signal', '--workflow-id', 'rollout/support-answer', '--name', 'resume', '--input', '{"actor":"oncall"}');
-    await temporalRun('workflow', 'update', 'execute', '--workflow-id', 'rollout/support-answer', '--name', 'promote', '--input', '{"actor":"oncall","reason":"numbers look fine"}');
+    await temporalRun(
+      'workflow',
+      'signal',
+      '--workflow-id',
+      'rollout/support-answer',
+      '--name',
+      'resume',
+      '--input',
+      '{"actor":"oncall"}',
+    );
+    await temporalRun(
+      'workflow',
+      'update',
+      'execute',
+      '--workflow-id',
+      'rollout/support-answer',
+      '--name',
+      'promote',
+      '--input',
+      '{"actor":"oncall","reason":"numbers look fine"}',
+    );
     await until((v) => v.rollout?.weightBp === 5000);
 
     const full = await cli('rollout', 'promote', 'support-answer', '--full', '--reason', 'ship it', '--json');
-    expect(JSON.parse(full.stdout)).toMatchObject({ stage: 'completed', decisions: expect.arrayContaining([expect.objectContaining({ kind: 'promote-full', by: 'release-manager', reason: 'ship it' })]) });
+    expect(JSON.parse(full.stdout)).toMatchObject({
+      stage: 'completed',
+      decisions: expect.arrayContaining([
+        expect.objectContaining({ kind: 'promote-full', by: 'release-manager', reason: 'ship it' }),
+      ]),
+    });
     expect((await resolvePrompt(db.pool, 'support-answer')).version).toBe('1.1.0');
     expect((await until((v) => v.promotion.stage === 'promoted')).rollout).toMatchObject({ stage: 'completed' });
-    expect((await cli('rollout', 'abort', 'support-answer', '--reason', 'late')).stderr).toMatch(/no live release to abort/);
+    expect((await cli('rollout', 'abort', 'support-answer', '--reason', 'late')).stderr).toMatch(
+      /no live release to abort/,
+    );
   }, 120_000); // a dozen CLI runs and waits on a loaded 2-core machine
 
   it('rollback: a live canary goes back to stable through the workflow; without one, production moves back', async () => {
-    const started = await cli('promote', 'support-answer@1.2.0', '--skip-eval', '--reason', 'hotfix', '--steps', '5:1h,100', '--interval', '1s', '--inconclusive-limit', '1000', '--json');
+    const started = await cli(
+      'promote',
+      'support-answer@1.2.0',
+      '--skip-eval',
+      '--reason',
+      'hotfix',
+      '--steps',
+      '5:1h,100',
+      '--interval',
+      '1s',
+      '--inconclusive-limit',
+      '1000',
+      '--json',
+    );
     expect(started.code).toBe(0);
     await until((v) => v.rollout?.stage === 'canary' && v.rollout.weightBp === 500);
-    const audit = await db.pool.query(`SELECT reason FROM audit_log WHERE action = 'promotion.skip-eval' AND subject = 'support-answer'`);
+    const audit = await db.pool.query(
+      `SELECT reason FROM audit_log WHERE action = 'promotion.skip-eval' AND subject = 'support-answer'`,
+    );
     expect(audit.rows).toEqual([{ reason: 'hotfix' }]);
 
     const canary = await cli('rollback', 'support-answer', '--reason', 'pager', '--json');
     expect(canary.code).toBe(0);
-    expect(JSON.parse(canary.stdout)).toMatchObject({ kind: 'canary-aborted', rollout: { stage: 'aborted', weightBp: 0 } });
+    expect(JSON.parse(canary.stdout)).toMatchObject({
+      kind: 'canary-aborted',
+      rollout: { stage: 'aborted', weightBp: 0 },
+    });
     expect((await resolvePrompt(db.pool, 'support-answer')).version).toBe('1.1.0');
-    expect((await until((v) => v.promotion.stage === 'rolled-back')).rollout).toMatchObject({ stage: 'aborted', decisions: expect.arrayContaining([expect.objectContaining({ kind: 'abort', reason: 'pager' })]) });
+    expect((await until((v) => v.promotion.stage === 'rolled-back')).rollout).toMatchObject({
+      stage: 'aborted',
+      decisions: expect.arrayContaining([expect.objectContaining({ kind: 'abort', reason: 'pager' })]),
+    });
 
     const label = await cli('rollback', 'support-answer', '--reason', 'pager again', '--json');
     expect(JSON.parse(label.stdout)).toMatchObject({ kind: 'label-moved', from: '1.1.0', to: '1.0.0', changed: true });
@@ -142,15 +245,28 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     const taskQueue = uniqueTaskQueue('scheduled');
     const own = await temporal.worker(db.pool, taskQueue, simulatorProviders(sim.port));
     await own.runUntil(async () => {
-      const run = () => temporal.client.workflow.execute(scheduledEvalWorkflow, { taskQueue, workflowId: `scheduled-eval-${taskQueue}-${Date.now()}` });
+      const run = () =>
+        temporal.client.workflow.execute(scheduledEvalWorkflow, {
+          taskQueue,
+          workflowId: `scheduled-eval-${taskQueue}-${Date.now()}`,
+        });
       const healthy = await run();
       expect(healthy).toEqual([expect.objectContaining({ prompt: 'support-answer', passed: true, alerted: false })]);
       // The provider changes the model behind the same id: answers get worse, nothing else changes.
-      await fetch(`${sim.url}/admin/profiles/gpt-4o-mini-2024-07-18`, { method: 'PUT', body: JSON.stringify({ ttftMs: 2, perTokenMs: 0, quality: { off_context: 0.6, refusal: 0.3 } }) });
+      await fetch(`${sim.url}/admin/profiles/gpt-4o-mini-2024-07-18`, {
+        method: 'PUT',
+        body: JSON.stringify({ ttftMs: 2, perTokenMs: 0, quality: { off_context: 0.6, refusal: 0.3 } }),
+      });
       const degraded = await run();
       expect(degraded).toEqual([expect.objectContaining({ prompt: 'support-answer', alerted: true })]);
     });
     const alerts = await db.pool.query(`SELECT kind, subject, message FROM alerts`);
-    expect(alerts.rows).toEqual([{ kind: 'eval.drop', subject: 'support-answer', message: expect.stringMatching(/dropped by .* against the last passing run/) }]);
+    expect(alerts.rows).toEqual([
+      {
+        kind: 'eval.drop',
+        subject: 'support-answer',
+        message: expect.stringMatching(/dropped by .* against the last passing run/),
+      },
+    ]);
   });
 });

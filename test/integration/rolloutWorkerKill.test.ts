@@ -42,7 +42,9 @@ function feedHealthyTraffic(db: TestDatabase): () => void {
       output_chars: 40,
       attempts: [],
     }));
-    void db.pool.query('INSERT INTO requests SELECT * FROM json_populate_recordset(NULL::requests, $1)', [JSON.stringify(rows)]).catch(() => undefined);
+    void db.pool
+      .query('INSERT INTO requests SELECT * FROM json_populate_recordset(NULL::requests, $1)', [JSON.stringify(rows)])
+      .catch(() => undefined);
   }, 200);
   return () => clearInterval(timer);
 }
@@ -56,7 +58,11 @@ describe('a worker killed during a rollout', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    await pushPrompts(db.pool, [tinyPrompt(PROMPT, '1.0.0', 'Hi {{who}}'), tinyPrompt(PROMPT, '1.1.0', 'Hello {{who}}')], 'test');
+    await pushPrompts(
+      db.pool,
+      [tinyPrompt(PROMPT, '1.0.0', 'Hi {{who}}'), tinyPrompt(PROMPT, '1.1.0', 'Hello {{who}}')],
+      'test',
+    );
     connection = await Connection.connect({ address: harnessValue('temporalAddress') });
     client = new Client({ connection });
     stopFeed = feedHealthyTraffic(db);
@@ -70,13 +76,28 @@ describe('a worker killed during a rollout', () => {
 
   it('resumes exactly where it was: mid-routing-write, mid-analysis and mid-hold', async () => {
     const taskQueue = uniqueTaskQueue('rollout-kill');
-    const env = { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: harnessValue('temporalAddress'), TASK_QUEUE: taskQueue, FLIGHTDECK_SIMULATOR_PORT: '1', WORKFLOW_BUNDLE: harnessValue('workflowBundle') };
+    const env = {
+      ...process.env,
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: harnessValue('temporalAddress'),
+      TASK_QUEUE: taskQueue,
+      FLIGHTDECK_SIMULATOR_PORT: '1',
+      WORKFLOW_BUNDLE: harnessValue('workflowBundle'),
+    };
     const startWorker = async (slowActivity?: string) => {
-      const { child } = await spawnTs(path.join(__dirname, '..', 'harness', 'workerProcess.ts'), [], /^ready$/, slowActivity ? { ...env, SLOW_ACTIVITY: slowActivity } : env);
+      const { child } = await spawnTs(
+        path.join(__dirname, '..', 'harness', 'workerProcess.ts'),
+        [],
+        /^ready$/,
+        slowActivity ? { ...env, SLOW_ACTIVITY: slowActivity } : env,
+      );
       workers.push(child);
       return child;
     };
-    const reported = (child: ChildProcess, line: string) => new Promise<void>((resolve) => child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes(line) && resolve()));
+    const reported = (child: ChildProcess, line: string) =>
+      new Promise<void>((resolve) =>
+        child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes(line) && resolve()),
+      );
 
     // 1. Killed after the first step's routing write committed, before Temporal heard of it.
     const first = await startWorker('applyStepRoute');
@@ -84,7 +105,18 @@ describe('a worker killed during a rollout', () => {
     const handle = await client.workflow.start(rolloutWorkflow, {
       taskQueue,
       workflowId: `rollout/${PROMPT}`,
-      args: [{ ...DEFAULT_ROLLOUT_OPTIONS, steps: parseSteps('1:3s,5:3s,25:3s,100'), intervalMs: 1000, judgeSamples: 0, judgeModel: 'gpt-4.1-mini-2025-04-14', prompt: PROMPT, version: '1.1.0', actor: 'test' }],
+      args: [
+        {
+          ...DEFAULT_ROLLOUT_OPTIONS,
+          steps: parseSteps('1:3s,5:3s,25:3s,100'),
+          intervalMs: 1000,
+          judgeSamples: 0,
+          judgeModel: 'gpt-4.1-mini-2025-04-14',
+          prompt: PROMPT,
+          version: '1.1.0',
+          actor: 'test',
+        },
+      ],
     });
     await firstWrite;
     first.kill('SIGKILL');
@@ -109,14 +141,23 @@ describe('a worker killed during a rollout', () => {
     expect(done.decisions.map((d) => d.kind)).toEqual(['start', 'advance', 'advance', 'advance', 'complete']);
     expect(done.steps.map((s) => s.state)).toEqual(['passed', 'passed', 'passed', 'passed']);
     // One routing write per step and one clear: none skipped, none repeated.
-    const writes = await db.pool.query<{ w: number }>(`SELECT (details->>'weightBp')::int AS w FROM audit_log WHERE action = 'route.set' AND subject = $1 ORDER BY id`, [PROMPT]);
+    const writes = await db.pool.query<{ w: number }>(
+      `SELECT (details->>'weightBp')::int AS w FROM audit_log WHERE action = 'route.set' AND subject = $1 ORDER BY id`,
+      [PROMPT],
+    );
     expect(writes.rows.map((r) => r.w)).toEqual([100, 500, 2500, 0]);
     // Production moved exactly once.
-    const moves = await db.pool.query(`SELECT to_value FROM audit_log WHERE action = 'label.move' AND subject = $1 AND details->>'label' = 'production' ORDER BY id`, [PROMPT]);
+    const moves = await db.pool.query(
+      `SELECT to_value FROM audit_log WHERE action = 'label.move' AND subject = $1 AND details->>'label' = 'production' ORDER BY id`,
+      [PROMPT],
+    );
     expect(moves.rows.map((r) => r.to_value)).toEqual(['1.0.0', '1.1.0']);
     expect((await resolvePrompt(db.pool, PROMPT)).version).toBe('1.1.0');
     // The verdict stored before the second kill is the one the workflow used (decided once).
-    const analyses = await db.pool.query<{ step_index: number; verdict: string }>('SELECT step_index, verdict FROM rollout_analyses WHERE prompt_name = $1 ORDER BY id', [PROMPT]);
+    const analyses = await db.pool.query<{ step_index: number; verdict: string }>(
+      'SELECT step_index, verdict FROM rollout_analyses WHERE prompt_name = $1 ORDER BY id',
+      [PROMPT],
+    );
     expect(new Set(analyses.rows.map((r) => r.step_index))).toEqual(new Set([0, 1, 2]));
     expect(done.steps.slice(0, 3).reduce((sum, s) => sum + s.verdicts.length, 0)).toBe(analyses.rows.length);
   }, 180_000);

@@ -28,7 +28,9 @@ describe('flightdeck tenant', () => {
     expect(again.stderr).toMatch(/already exists/);
     const listed = await cli('tenant', 'list', '--json');
     expect(listed.stdout).not.toContain(apiKey);
-    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id: 'acme', status: 'active', keyPrefix: apiKey.slice(0, 10) })]);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({ id: 'acme', status: 'active', keyPrefix: apiKey.slice(0, 10) }),
+    ]);
   });
 
   it('refuses bad input with exit 2 and writes nothing', async () => {
@@ -51,23 +53,50 @@ describe('flightdeck tenant', () => {
   });
 
   it('throttles, kills and restores with an audited reason; setting the same status twice is a no-op', async () => {
-    expect((await cli('tenant', 'throttle', 'acme', '--reason', 'retry storm')).stdout).toMatch(/acme: active -> throttled/);
+    expect((await cli('tenant', 'throttle', 'acme', '--reason', 'retry storm')).stdout).toMatch(
+      /acme: active -> throttled/,
+    );
     expect((await cli('tenant', 'throttle', 'acme', '--reason', 'retry storm')).stdout).toMatch(/already throttled/);
     expect((await cli('tenant', 'kill', 'acme', '--reason', 'fraud', '--json')).stdout).toContain('"to": "killed"');
     expect((await cli('tenant', 'restore', 'acme', '--reason', 'cleared')).code).toBe(0);
-    const audit = await db.pool.query(`SELECT actor, to_value, reason FROM audit_log WHERE action = 'tenant.status' ORDER BY id`);
+    const audit = await db.pool.query(
+      `SELECT actor, to_value, reason FROM audit_log WHERE action = 'tenant.status' ORDER BY id`,
+    );
     expect(audit.rows.map((r) => r.to_value)).toEqual(['throttled', 'throttled', 'killed', 'active']);
     expect(audit.rows[0]).toMatchObject({ actor: 'ops', reason: 'retry storm' });
   });
 
   it('sets budgets per tenant and per feature', async () => {
-    expect((await cli('tenant', 'budget', 'acme', '--rpm-hard', '600', '--usd-day-soft', '20', '--usd-day-hard', '25')).code).toBe(0);
-    const feature = await cli('tenant', 'budget', 'acme', '--feature', 'search', '--usd-day-hard', '5', '--on-hard', 'downgrade', '--downgrade-model', 'gpt-4o-mini-2024-07-18');
+    expect(
+      (await cli('tenant', 'budget', 'acme', '--rpm-hard', '600', '--usd-day-soft', '20', '--usd-day-hard', '25')).code,
+    ).toBe(0);
+    const feature = await cli(
+      'tenant',
+      'budget',
+      'acme',
+      '--feature',
+      'search',
+      '--usd-day-hard',
+      '5',
+      '--on-hard',
+      'downgrade',
+      '--downgrade-model',
+      'gpt-4o-mini-2024-07-18',
+    );
     expect(feature.stdout).toMatch(/acme feature search set/);
-    const { rows } = await db.pool.query('SELECT feature, rpm_hard, usd_day_soft::float, usd_day_hard::float, on_hard, downgrade_model FROM budgets ORDER BY feature');
+    const { rows } = await db.pool.query(
+      'SELECT feature, rpm_hard, usd_day_soft::float, usd_day_hard::float, on_hard, downgrade_model FROM budgets ORDER BY feature',
+    );
     expect(rows).toEqual([
       { feature: '', rpm_hard: 600, usd_day_soft: 20, usd_day_hard: 25, on_hard: 'reject', downgrade_model: null },
-      { feature: 'search', rpm_hard: null, usd_day_soft: null, usd_day_hard: 5, on_hard: 'downgrade', downgrade_model: 'gpt-4o-mini-2024-07-18' },
+      {
+        feature: 'search',
+        rpm_hard: null,
+        usd_day_soft: null,
+        usd_day_hard: 5,
+        on_hard: 'downgrade',
+        downgrade_model: 'gpt-4o-mini-2024-07-18',
+      },
     ]);
   });
 });

@@ -26,11 +26,17 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-const candidate = async () => (await db.pool.query(`SELECT candidate_version, candidate_weight_bp FROM routes WHERE prompt_name = $1`, ['orphan'])).rows[0];
+const candidate = async () =>
+  (await db.pool.query(`SELECT candidate_version, candidate_weight_bp FROM routes WHERE prompt_name = $1`, ['orphan']))
+    .rows[0];
 
 describe('flightdeck rollback without a live rollout (item 18)', () => {
   beforeAll(async () => {
-    await pushPrompts(db.pool, [tinyPrompt('orphan', '1.0.0', 'Hi {{who}}'), tinyPrompt('orphan', '1.1.0', 'Hello {{who}}')], 'dev');
+    await pushPrompts(
+      db.pool,
+      [tinyPrompt('orphan', '1.0.0', 'Hi {{who}}'), tinyPrompt('orphan', '1.1.0', 'Hello {{who}}')],
+      'dev',
+    );
   });
 
   it('reports a candidate route that no rollout owns, and clears it, audited as forced', async () => {
@@ -38,21 +44,35 @@ describe('flightdeck rollback without a live rollout (item 18)', () => {
     await setRoute(db.pool, { prompt: 'orphan', candidateVersion: '1.1.0', weightBp: 2500, actor: 'rollout' });
     const status = await cli('rollout', 'status', 'orphan');
     expect(status.code).toBe(0);
-    expect(status.stdout).toMatch(/WARNING: orphan's route still sends traffic to a candidate, but no rollout\/orphan is running/);
+    expect(status.stdout).toMatch(
+      /WARNING: orphan's route still sends traffic to a candidate, but no rollout\/orphan is running/,
+    );
 
     const rolled = await cli('rollback', 'orphan', '--reason', 'workflow terminated', '--json');
     expect(rolled.code).toBe(0);
     expect(JSON.parse(rolled.stdout)).toMatchObject({ kind: 'route-restored', why: 'no live rollout/orphan' });
     expect(await candidate()).toMatchObject({ candidate_version: null, candidate_weight_bp: 0 });
-    const audit = await db.pool.query(`SELECT actor, reason, details FROM audit_log WHERE action = 'route.set' AND subject = 'orphan' ORDER BY id DESC LIMIT 1`);
-    expect(audit.rows[0]).toMatchObject({ actor: 'oncall', reason: 'workflow terminated', details: { details: { forced: true } } });
+    const audit = await db.pool.query(
+      `SELECT actor, reason, details FROM audit_log WHERE action = 'route.set' AND subject = 'orphan' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(audit.rows[0]).toMatchObject({
+      actor: 'oncall',
+      reason: 'workflow terminated',
+      details: { details: { forced: true } },
+    });
   });
 
   it('clears it even when Temporal cannot be reached', async () => {
     await setRoute(db.pool, { prompt: 'orphan', candidateVersion: '1.1.0', weightBp: 500, actor: 'rollout' });
-    const rolled = await runCli(['rollback', 'orphan', '--reason', 'temporal is down', '--json'], { ...env, TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+    const rolled = await runCli(['rollback', 'orphan', '--reason', 'temporal is down', '--json'], {
+      ...env,
+      TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}`,
+    });
     expect(rolled.code).toBe(0);
-    expect(JSON.parse(rolled.stdout)).toMatchObject({ kind: 'route-restored', why: expect.stringMatching(/Cannot reach Temporal/) });
+    expect(JSON.parse(rolled.stdout)).toMatchObject({
+      kind: 'route-restored',
+      why: expect.stringMatching(/Cannot reach Temporal/),
+    });
     expect(await candidate()).toMatchObject({ candidate_version: null, candidate_weight_bp: 0 });
   }, 30_000);
 });
@@ -63,13 +83,22 @@ describe('prompt files beyond their limits exit 2 with a message, and nothing is
     writeFileSync(file, text);
     return file;
   };
-  const valid = (extra = '') => `name: limits\nversion: 1.0.0\nowner: team\nmodel: gpt-4o-mini-2024-07-18\nvariables: { who: { type: string } }\ntemplate: { user: "Hi {{who}}" }\n${extra}`;
+  const valid = (extra = '') =>
+    `name: limits\nversion: 1.0.0\nowner: team\nmodel: gpt-4o-mini-2024-07-18\nvariables: { who: { type: string } }\ntemplate: { user: "Hi {{who}}" }\n${extra}`;
 
   it.each([
-    ['too large', () => write('huge.yaml', valid(`description: "${'x'.repeat(300 * 1024)}"\n`)), /at most 262144 bytes/],
+    [
+      'too large',
+      () => write('huge.yaml', valid(`description: "${'x'.repeat(300 * 1024)}"\n`)),
+      /at most 262144 bytes/,
+    ],
     [
       'an alias bomb',
-      () => write('bomb.yaml', `${valid()}a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n`),
+      () =>
+        write(
+          'bomb.yaml',
+          `${valid()}a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n`,
+        ),
       /alias/,
     ],
     ['a NUL character', () => write('nul.yaml', valid().replace('Hi {{who}}', 'Hi\u0000{{who}}')), /NUL character/],
@@ -78,7 +107,9 @@ describe('prompt files beyond their limits exit 2 with a message, and nothing is
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(/^\s+at /m);
-    expect((await db.pool.query(`SELECT count(*)::int AS n FROM prompt_versions WHERE prompt_name = 'limits'`)).rows[0].n).toBe(0);
+    expect(
+      (await db.pool.query(`SELECT count(*)::int AS n FROM prompt_versions WHERE prompt_name = 'limits'`)).rows[0].n,
+    ).toBe(0);
   });
 });
 
@@ -86,7 +117,12 @@ describe("the simulator's admin API (item 23)", () => {
   it('takes an optional token: with one set, changing faults or profiles needs it', async () => {
     const sim = await startSimulator({ adminToken: 'admin-secret-123' });
     try {
-      const fault = (headers: Record<string, string>) => fetch(`${sim.url}/admin/faults`, { method: 'POST', headers, body: JSON.stringify({ kind: 'server', model: 'm', count: 1 }) });
+      const fault = (headers: Record<string, string>) =>
+        fetch(`${sim.url}/admin/faults`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ kind: 'server', model: 'm', count: 1 }),
+        });
       expect((await fault({})).status).toBe(401);
       expect((await fault({ authorization: 'Bearer wrong' })).status).toBe(401);
       expect((await fault({ authorization: 'Bearer admin-secret-123' })).status).toBeLessThan(300);

@@ -11,7 +11,12 @@ let key: string;
 
 beforeAll(async () => {
   h = await startGatewayHarness({ config: { headers_timeout_ms: 400, request_timeout_ms: 800, max_connections: 64 } });
-  await h.push(parsePromptFile('name: answer\nversion: 1.0.0\nowner: team\nmodel: gpt-4o-mini-2024-07-18\nvariables: { q: { type: string } }\ntemplate: { user: "{{q}}" }\n', 'answer.yaml'));
+  await h.push(
+    parsePromptFile(
+      'name: answer\nversion: 1.0.0\nowner: team\nmodel: gpt-4o-mini-2024-07-18\nvariables: { q: { type: string } }\ntemplate: { user: "{{q}}" }\n',
+      'answer.yaml',
+    ),
+  );
   key = await h.tenant('acme');
   await eventually(() => h.gateway.state.routes.has('answer'));
 });
@@ -36,14 +41,19 @@ describe('connections (item 10)', () => {
   const closedWithin = (socket: Socket | undefined, ms: number) =>
     !socket || socket.destroyed
       ? Promise.resolve(true)
-      : Promise.race([new Promise<boolean>((resolve) => socket.once('close', () => resolve(true))), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
+      : Promise.race([
+          new Promise<boolean>((resolve) => socket.once('close', () => resolve(true))),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
+        ]);
 
   it('closes a connection that sends no headers, and one that sends its body too slowly', async () => {
     const silent = await openSocket();
     const slow = await openSocket();
     expect(silent && slow).toBeDefined();
     slow!.on('error', () => undefined);
-    slow!.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":`);
+    slow!.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${key}\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"model":`,
+    );
     const dribble = setInterval(() => slow!.writable && slow!.write(' '), 100);
     const closed = await Promise.all([closedWithin(silent, 10_000), closedWithin(slow, 10_000)]);
     clearInterval(dribble);
@@ -63,4 +73,3 @@ describe('connections (item 10)', () => {
     await eventually(async () => (await ask().catch(() => undefined))?.status === 200, 20_000);
   });
 });
-

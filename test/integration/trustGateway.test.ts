@@ -22,7 +22,10 @@ beforeAll(async () => {
     config: { attempt_timeout_ms: 5000, circuit: { failures: 3, cooldown_ms: 10_000 }, max_streams_per_tenant: 2 },
   });
   await h.push(
-    parsePromptFile(`name: answer\nversion: 1.0.0\nowner: team\nmodel: ${PRIMARY}\nvariables: { q: { type: string } }\ntemplate: { user: "{{q}}" }\nfallbacks: [${FALLBACK}]\n`, 'answer.yaml'),
+    parsePromptFile(
+      `name: answer\nversion: 1.0.0\nowner: team\nmodel: ${PRIMARY}\nvariables: { q: { type: string } }\ntemplate: { user: "{{q}}" }\nfallbacks: [${FALLBACK}]\n`,
+      'answer.yaml',
+    ),
   );
   key = await h.tenant('acme');
   await eventually(() => h.gateway.state.routes.has('answer'));
@@ -31,8 +34,19 @@ afterEach(() => h.sim.engine.faults.clear());
 afterAll(() => h.close());
 
 const post = (path: string, body: unknown, apiKey = key, signal?: AbortSignal) =>
-  fetch(`${h.gateway.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body), signal });
-const ask = (apiKey = key, signal?: AbortSignal) => post('/v1/chat/completions', { model: 'prompt:answer', messages: [], variables: { q: 'Where is my parcel?' } }, apiKey, signal);
+  fetch(`${h.gateway.url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal,
+  });
+const ask = (apiKey = key, signal?: AbortSignal) =>
+  post(
+    '/v1/chat/completions',
+    { model: 'prompt:answer', messages: [], variables: { q: 'Where is my parcel?' } },
+    apiKey,
+    signal,
+  );
 
 async function circuitLines(): Promise<string[]> {
   const text = await h.gateway.metrics.registry.getSingleMetricAsString('flightdeck_gateway_circuit_state');
@@ -40,7 +54,7 @@ async function circuitLines(): Promise<string[]> {
 }
 
 describe('hang-ups are not provider failures (item 7)', () => {
-  it("six hung-up requests from one tenant open no circuit, try no fallback, and the next tenant is served at once", async () => {
+  it('six hung-up requests from one tenant open no circuit, try no fallback, and the next tenant is served at once', async () => {
     h.sim.engine.faults.inject({ kind: 'hang', model: PRIMARY, count: 6 });
     const controllers = Array.from({ length: 6 }, () => new AbortController());
     const calls = controllers.map((controller) => ask(key, controller.signal).catch(() => undefined));
@@ -53,11 +67,14 @@ describe('hang-ups are not provider failures (item 7)', () => {
     expect(served.status).toBe(200);
     expect(served.headers.get('x-flightdeck-prompt-version')).toBe('1.0.0');
     const rows = await eventually(async () => {
-      const { rows } = await h.db.pool.query(`SELECT status, error_class, attempts FROM requests WHERE tenant_id = 'acme' AND status = 499`);
+      const { rows } = await h.db.pool.query(
+        `SELECT status, error_class, attempts FROM requests WHERE tenant_id = 'acme' AND status = 499`,
+      );
       return rows.length === 6 ? rows : undefined;
     });
     // One attempt each: the fallback was not tried with an already-aborted signal.
-    for (const row of rows) expect(row.attempts).toEqual([expect.objectContaining({ model: PRIMARY, outcome: 'client_closed' })]);
+    for (const row of rows)
+      expect(row.attempts).toEqual([expect.objectContaining({ model: PRIMARY, outcome: 'client_closed' })]);
   });
 });
 
@@ -65,14 +82,36 @@ describe('streams (item 9)', () => {
   it('a tenant holds at most max_streams_per_tenant open streams; the next gets a 429 and the slot comes back', async () => {
     h.sim.engine.faults.inject({ kind: 'hang', model: PRIMARY, count: 2 });
     const controllers = [new AbortController(), new AbortController()];
-    const open = controllers.map((c) => post('/v1/chat/completions', { model: 'prompt:answer', messages: [], variables: { q: 'hi' }, stream: true }, key, c.signal).catch(() => undefined));
+    const open = controllers.map((c) =>
+      post(
+        '/v1/chat/completions',
+        { model: 'prompt:answer', messages: [], variables: { q: 'hi' }, stream: true },
+        key,
+        c.signal,
+      ).catch(() => undefined),
+    );
     await eventually(() => h.sim.engine.faults.list().length === 0); // both hold their slot, hung at the provider
-    const third = await post('/v1/chat/completions', { model: 'prompt:answer', messages: [], variables: { q: 'hi' }, stream: true });
+    const third = await post('/v1/chat/completions', {
+      model: 'prompt:answer',
+      messages: [],
+      variables: { q: 'hi' },
+      stream: true,
+    });
     expect(third.status).toBe(429);
     expect(((await third.json()) as { error: { code: string } }).error.code).toBe('too_many_streams');
     controllers.forEach((c) => c.abort());
     await Promise.all(open);
-    await eventually(async () => (await post('/v1/chat/completions', { model: 'prompt:answer', messages: [], variables: { q: 'hi' }, stream: true })).status === 200);
+    await eventually(
+      async () =>
+        (
+          await post('/v1/chat/completions', {
+            model: 'prompt:answer',
+            messages: [],
+            variables: { q: 'hi' },
+            stream: true,
+          })
+        ).status === 200,
+    );
   });
 
   it('a reader that stops reading is cut off after the write timeout instead of growing memory', async () => {
@@ -108,7 +147,14 @@ describe('metric and breaker cardinality (item 11)', () => {
   it('invented model ids share one label and one breaker per provider', async () => {
     const before = (await h.gateway.metrics.registry.metrics()).length;
     for (let i = 0; i < 300; i += 50) {
-      await Promise.all(Array.from({ length: 50 }, (_, j) => post('/v1/chat/completions', { model: `made-up-model-${i + j}`, messages: [{ role: 'user', content: 'hi' }] })));
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) =>
+          post('/v1/chat/completions', {
+            model: `made-up-model-${i + j}`,
+            messages: [{ role: 'user', content: 'hi' }],
+          }),
+        ),
+      );
     }
     const text = await h.gateway.metrics.registry.metrics();
     expect(text).not.toContain('made-up-model-');
@@ -123,7 +169,10 @@ describe('storable input and honest errors (items 12, 20, 21)', () => {
     const other = await h.tenant('neighbour');
     const bad = await Promise.all([
       post('/v1/chat/completions', { model: PRIMARY, messages: [{ role: 'user', content: 'hello\u0000world' }] }),
-      post('/v1/chat/completions', '{"model":"' + PRIMARY + '","messages":[{"role":"user","content":"broken \\ud83d emoji"}]}'),
+      post(
+        '/v1/chat/completions',
+        '{"model":"' + PRIMARY + '","messages":[{"role":"user","content":"broken \\ud83d emoji"}]}',
+      ),
       post('/v1/prompts/answer/run', { variables: { q: 'a\u0000b' } }),
     ]);
     for (const response of bad) {
@@ -132,7 +181,12 @@ describe('storable input and honest errors (items 12, 20, 21)', () => {
     }
     const good = await Promise.all(Array.from({ length: 20 }, () => ask(other)));
     const ids = good.map((r) => r.headers.get('x-flightdeck-request-id'));
-    await eventually(async () => Number((await h.db.pool.query('SELECT count(*) FROM requests WHERE request_id = ANY($1)', [ids])).rows[0].count) === 20);
+    await eventually(
+      async () =>
+        Number(
+          (await h.db.pool.query('SELECT count(*) FROM requests WHERE request_id = ANY($1)', [ids])).rows[0].count,
+        ) === 20,
+    );
   });
 
   it('NUL in a request id or feedback, and variables nested 5,000 deep, are 400s that show no internals', async () => {
@@ -178,7 +232,8 @@ describe('budgets under a flood of bad keys (item 4)', () => {
     // 25 attackers in parallel (under this gateway's connection cap), each sending random keys in a row.
     const floodStatuses: number[] = [];
     const flood = Array.from({ length: 25 }, async (_, worker) => {
-      for (let i = 0; i < 64; i++) floodStatuses.push((await ask(`fd_random_${worker}_${i}_${Math.random().toString(36).slice(2)}`)).status);
+      for (let i = 0; i < 64; i++)
+        floodStatuses.push((await ask(`fd_random_${worker}_${i}_${Math.random().toString(36).slice(2)}`)).status);
     });
     const real = Array.from({ length: 15 }, async () => {
       const statuses: number[] = [];

@@ -23,7 +23,14 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const run = (key: string, q: string) =>
-  fetch(`${h.gateway.url}/v1/prompts/support/run`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ variables: { q } }) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { request_id: string; cache_hit: boolean; output: string } }));
+  fetch(`${h.gateway.url}/v1/prompts/support/run`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}` },
+    body: JSON.stringify({ variables: { q } }),
+  }).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as { request_id: string; cache_hit: boolean; output: string },
+  }));
 
 it("mirrors to the shadow only what the tenant's policy lets a provider see (item 14)", async () => {
   const key = await h.tenant('careful', { piiPolicy: 'redact' });
@@ -32,7 +39,10 @@ it("mirrors to the shadow only what the tenant's policy lets a provider see (ite
   h.sim.engine.recent.length = 0;
   const served = await run(key, QUESTION);
   expect(served.status).toBe(200);
-  const shadowRow = await eventually(async () => (await h.db.pool.query(`SELECT request_id FROM requests WHERE shadow_of = $1`, [served.body.request_id])).rows[0]);
+  const shadowRow = await eventually(
+    async () =>
+      (await h.db.pool.query(`SELECT request_id FROM requests WHERE shadow_of = $1`, [served.body.request_id])).rows[0],
+  );
   expect(shadowRow).toBeDefined();
   const seen = h.sim.engine.recent.filter((r) => r.system.includes('You help'));
   expect(seen.map((r) => r.system).sort()).toEqual(['You help (1.0.0).', 'You help (1.1.0).']);
@@ -51,7 +61,9 @@ it('keeps cached answers per tenant, without raw personal data, and purges expir
   const bob = await h.tenant('bob', { piiPolicy: 'allow' });
   const first = await run(alice, QUESTION);
   expect(first.body.cache_hit).toBe(false);
-  await eventually(async () => (await h.db.pool.query(`SELECT 1 FROM response_cache WHERE tenant_id = 'alice'`)).rowCount);
+  await eventually(
+    async () => (await h.db.pool.query(`SELECT 1 FROM response_cache WHERE tenant_id = 'alice'`)).rowCount,
+  );
   expect((await run(alice, QUESTION)).body.cache_hit).toBe(true);
   // Bob asking the same gets his own answer, not a hit that tells him what Alice asked.
   expect((await run(bob, QUESTION)).body.cache_hit).toBe(false);
@@ -59,8 +71,12 @@ it('keeps cached answers per tenant, without raw personal data, and purges expir
   for (const row of stored.rows) expect(row.response.text).not.toMatch(/4111|123-45-6789|jane\.doe/);
 
   // An expired row is never served and is deleted by the next write.
-  await h.db.pool.query(`INSERT INTO response_cache (key, tenant_id, prompt_name, response, expires_at) VALUES ('stale', 'alice', 'support', '{}', now() - interval '1 hour')`);
+  await h.db.pool.query(
+    `INSERT INTO response_cache (key, tenant_id, prompt_name, response, expires_at) VALUES ('stale', 'alice', 'support', '{}', now() - interval '1 hour')`,
+  );
   await h.db.pool.query(`UPDATE response_cache SET expires_at = now() - interval '1 second' WHERE tenant_id = 'bob'`);
   await run(bob, `${QUESTION} (again)`);
-  await eventually(async () => (await h.db.pool.query(`SELECT 1 FROM response_cache WHERE key = 'stale'`)).rowCount === 0);
+  await eventually(
+    async () => (await h.db.pool.query(`SELECT 1 FROM response_cache WHERE key = 'stale'`)).rowCount === 0,
+  );
 });

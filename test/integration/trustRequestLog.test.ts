@@ -66,13 +66,21 @@ afterAll(() => db.drop());
 it('a row Postgres refuses is set aside on its own; the rest of its batch, other tenants included, is stored (item 12)', async () => {
   const spillDir = mkdtempSync(path.join(tmpdir(), 'fd-poison-'));
   let setAside = 0;
-  const writer = new RequestLogWriter({ pool: db.pool, spillDir, bodyRetentionDays: 1, flushIntervalMs: 60_000, onSetAside: (n) => (setAside += n) });
+  const writer = new RequestLogWriter({
+    pool: db.pool,
+    spillDir,
+    bodyRetentionDays: 1,
+    flushIntervalMs: 60_000,
+    onSetAside: (n) => (setAside += n),
+  });
   // A NUL that got past every boundary (say an old prompt template): jsonb cannot hold it.
   const poisoned = entry('mallory', 'a\u0000b');
   const others = Array.from({ length: 50 }, (_, i) => entry(`tenant-${i % 5}`));
   for (const e of [...others.slice(0, 25), poisoned, ...others.slice(25)]) writer.write(e);
   await writer.flush();
-  const stored = await db.pool.query('SELECT count(*)::int AS n FROM requests WHERE request_id = ANY($1)', [others.map((e) => e.record.request_id)]);
+  const stored = await db.pool.query('SELECT count(*)::int AS n FROM requests WHERE request_id = ANY($1)', [
+    others.map((e) => e.record.request_id),
+  ]);
   expect(stored.rows[0].n).toBe(50);
   expect(setAside).toBe(1);
   const rejected = readdirSync(path.join(spillDir, 'rejected'));
@@ -83,10 +91,20 @@ it('a row Postgres refuses is set aside on its own; the rest of its batch, other
   const replayDir = mkdtempSync(path.join(tmpdir(), 'fd-poison-replay-'));
   const fromSpill = [entry('tenant-a'), entry('mallory', 'x\u0000y'), entry('tenant-b')];
   // Left by a gateway that is gone (a pid nobody has).
-  writeFileSync(path.join(replayDir, 'requests-4194304-1.jsonl'), fromSpill.map((e) => `${JSON.stringify(e)}\n`).join(''));
-  const replayer = new RequestLogWriter({ pool: db.pool, spillDir: replayDir, bodyRetentionDays: 1, flushIntervalMs: 60_000 });
+  writeFileSync(
+    path.join(replayDir, 'requests-4194304-1.jsonl'),
+    fromSpill.map((e) => `${JSON.stringify(e)}\n`).join(''),
+  );
+  const replayer = new RequestLogWriter({
+    pool: db.pool,
+    spillDir: replayDir,
+    bodyRetentionDays: 1,
+    flushIntervalMs: 60_000,
+  });
   await replayer.flush();
-  const replayed = await db.pool.query('SELECT count(*)::int AS n FROM requests WHERE request_id = ANY($1)', [[fromSpill[0]!.record.request_id, fromSpill[2]!.record.request_id]]);
+  const replayed = await db.pool.query('SELECT count(*)::int AS n FROM requests WHERE request_id = ANY($1)', [
+    [fromSpill[0]!.record.request_id, fromSpill[2]!.record.request_id],
+  ]);
   expect(replayed.rows[0].n).toBe(2);
   expect(readdirSync(replayDir).filter((f) => f.endsWith('.jsonl'))).toEqual([]);
   await replayer.close();
@@ -94,11 +112,21 @@ it('a row Postgres refuses is set aside on its own; the rest of its batch, other
 
 it('with Postgres away and the disk refusing spill files, rows are kept (bounded), printed once, and the gateway stops acknowledging (item 13)', async () => {
   // Postgres away: a real pool pointed at a port nobody listens on. Disk refusing: the spill folder's parent is a file.
-  const deadPool = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/postgres`, 2, { connectionTimeoutMillis: 200 });
+  const deadPool = createPool(`postgres://postgres@127.0.0.1:${await freePort()}/postgres`, 2, {
+    connectionTimeoutMillis: 200,
+  });
   const blocker = path.join(mkdtempSync(path.join(tmpdir(), 'fd-full-')), 'not-a-folder');
   writeFileSync(blocker, '');
   const { stream, printed } = lines();
-  const writer = new RequestLogWriter({ pool: deadPool, spillDir: path.join(blocker, 'spill'), bodyRetentionDays: 1, jsonLines: stream, flushIntervalMs: 60_000, maxBuffer: 100, batchSize: 20 });
+  const writer = new RequestLogWriter({
+    pool: deadPool,
+    spillDir: path.join(blocker, 'spill'),
+    bodyRetentionDays: 1,
+    jsonLines: stream,
+    flushIntervalMs: 60_000,
+    maxBuffer: 100,
+    batchSize: 20,
+  });
   const written = Array.from({ length: 150 }, () => entry('steady'));
   for (const e of written.slice(0, 60)) writer.write(e);
   await writer.flush();

@@ -14,6 +14,8 @@ describe('replay of stored histories (a non-deterministic workflow change fails 
   it.each(files)('%s replays against the current workflow code', async (file) => {
     const history = JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8'));
     const workflowId = file.replace(/\.json$/, '').replaceAll('~', '/');
-    await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId)).resolves.toBeUndefined();
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: workflowBundle() }, history, workflowId),
+    ).resolves.toBeUndefined();
   });
 });

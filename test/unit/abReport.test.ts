@@ -14,8 +14,14 @@ describe('A/B report (mSPRT per metric)', () => {
   });
 
   it('calls a worse error rate worse, and says how many more samples are needed when it is too early', () => {
-    expect(abReport(window(3000, 12, { errorRate: 0.01 }), window(3000, 13, { errorRate: 0.04 })).find((l) => l.metric === 'error_rate')!.verdict).toBe('B worse');
-    const early = abReport(window(60, 14), window(60, 15, { cost: 0.00095 })).find((l) => l.metric === 'cost_per_request')!;
+    expect(
+      abReport(window(3000, 12, { errorRate: 0.01 }), window(3000, 13, { errorRate: 0.04 })).find(
+        (l) => l.metric === 'error_rate',
+      )!.verdict,
+    ).toBe('B worse');
+    const early = abReport(window(60, 14), window(60, 15, { cost: 0.00095 })).find(
+      (l) => l.metric === 'cost_per_request',
+    )!;
     expect(early.verdict).toBe('too early');
     expect(early.moreSamplesNeeded).toBeGreaterThan(0);
     expect(abReport(window(10, 16), window(10, 17)).every((l) => l.verdict === 'too early')).toBe(true);
@@ -27,7 +33,9 @@ describe('A/B report (mSPRT per metric)', () => {
     for (let e = 0; e < experiments; e++) {
       for (let day = 1; day <= 10; day++) {
         const n = day * 100;
-        const line = abReport(window(n, e * 1000 + 1), window(n, e * 1000 + 2)).find((l) => l.metric === 'cost_per_request')!;
+        const line = abReport(window(n, e * 1000 + 1), window(n, e * 1000 + 2)).find(
+          (l) => l.metric === 'cost_per_request',
+        )!;
         if (line.verdict === 'B better' || line.verdict === 'B worse') {
           falseCalls++;
           break;

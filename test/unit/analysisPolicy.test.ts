@@ -1,7 +1,11 @@
 import { stepOutcome, tally, type StepTally } from '../../src/model/analysisPolicy';
 
 describe('analysis policy', () => {
-  const run = (verdicts: Array<'pass' | 'fail' | 'inconclusive'>, holdOver = false, limits = { failureLimit: 2, inconclusiveLimit: 2 }) => {
+  const run = (
+    verdicts: Array<'pass' | 'fail' | 'inconclusive'>,
+    holdOver = false,
+    limits = { failureLimit: 2, inconclusiveLimit: 2 },
+  ) => {
     let state: StepTally = { failures: 0, inconclusiveInARow: 0 };
     for (const verdict of verdicts) state = tally(state, verdict);
     return stepOutcome(state, holdOver, limits);

@@ -8,7 +8,10 @@ const observed = (output: string, latencyMs = 100, costUsd = 0.001) => ({ output
 
 function check(type: string, value: unknown, output: string, extra: Partial<Assertion> = {}) {
   const resolved = resolveAssertionType(type)!;
-  return runCheck({ ...resolved, value, weight: 1, metric: type, ...extra } as Assertion & { type: CheckType }, observed(output));
+  return runCheck(
+    { ...resolved, value, weight: 1, metric: type, ...extra } as Assertion & { type: CheckType },
+    observed(output),
+  );
 }
 
 describe('assertions', () => {
@@ -42,10 +45,16 @@ describe('assertions', () => {
 
   it('checks latency and cost against the observed call', () => {
     const latency = resolveAssertionType('latency')!;
-    expect(runCheck({ ...latency, value: 200, weight: 1, metric: 'latency' } as never, observed('x', 150)).pass).toBe(true);
-    expect(runCheck({ ...latency, value: 100, weight: 1, metric: 'latency' } as never, observed('x', 150)).pass).toBe(false);
+    expect(runCheck({ ...latency, value: 200, weight: 1, metric: 'latency' } as never, observed('x', 150)).pass).toBe(
+      true,
+    );
+    expect(runCheck({ ...latency, value: 100, weight: 1, metric: 'latency' } as never, observed('x', 150)).pass).toBe(
+      false,
+    );
     const cost = resolveAssertionType('cost')!;
-    expect(runCheck({ ...cost, value: 0.0005, weight: 1, metric: 'cost' } as never, observed('x', 1, 0.001)).pass).toBe(false);
+    expect(runCheck({ ...cost, value: 0.0005, weight: 1, metric: 'cost' } as never, observed('x', 1, 0.001)).pass).toBe(
+      false,
+    );
   });
 
   it('scores similarity by edit distance against a threshold', () => {
@@ -76,7 +85,14 @@ describe('assertions', () => {
 });
 
 describe('case scoring', () => {
-  const outcome = (pass: boolean, score: number, weight = 1) => ({ type: 't', metric: 't', weight, pass, score, reason: '' });
+  const outcome = (pass: boolean, score: number, weight = 1) => ({
+    type: 't',
+    metric: 't',
+    weight,
+    pass,
+    score,
+    reason: '',
+  });
   it('passes only when every assertion passes, by default', () => {
     expect(combine([outcome(true, 1), outcome(false, 0)], undefined)).toEqual({ score: 0.5, passed: false });
   });

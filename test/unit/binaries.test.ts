@@ -28,7 +28,10 @@ describe('finding the Temporal binaries', () => {
   it('prefers the explicit env var', () => {
     const explicit = fakeBinary(path.join(root, 'x'), 'temporal');
     fakeBinary(path.join(root, 'home', 'tools', 'py', 'bin'), 'temporal');
-    const found = findTemporalTool('cli', envWith({ TEMPORAL_CLI_PATH: explicit }), { install: false, allowDownload: false });
+    const found = findTemporalTool('cli', envWith({ TEMPORAL_CLI_PATH: explicit }), {
+      install: false,
+      allowDownload: false,
+    });
     expect(found).toMatchObject({ source: 'env', executable: { type: 'existing-path', path: explicit } });
   });
 
@@ -36,13 +39,21 @@ describe('finding the Temporal binaries', () => {
     const onPath = fakeBinary(path.join(root, 'on-path'), 'temporal-test-server');
     const inFolder = fakeBinary(path.join(root, 'home', 'tools', 'py', 'bin'), 'temporal-test-server');
     process.env.PATH = path.join(root, 'on-path');
-    expect(findTemporalTool('test-server', envWith({}), { install: false, allowDownload: false })).toMatchObject({ source: 'PATH', executable: { path: onPath } });
+    expect(findTemporalTool('test-server', envWith({}), { install: false, allowDownload: false })).toMatchObject({
+      source: 'PATH',
+      executable: { path: onPath },
+    });
     process.env.PATH = path.join(root, 'empty-path');
-    expect(findTemporalTool('test-server', envWith({}), { install: false, allowDownload: false })).toMatchObject({ source: 'tools-folder', executable: { path: inFolder } });
+    expect(findTemporalTool('test-server', envWith({}), { install: false, allowDownload: false })).toMatchObject({
+      source: 'tools-folder',
+      executable: { path: inFolder },
+    });
   });
 
   it('falls back to the SDK download, remembering what it tried', () => {
-    const found = findTemporalTool('cli', envWith({ TEMPORAL_CLI_PATH: path.join(root, 'missing') }), { install: false });
+    const found = findTemporalTool('cli', envWith({ TEMPORAL_CLI_PATH: path.join(root, 'missing') }), {
+      install: false,
+    });
     expect(found.source).toBe('sdk-download');
     expect(found.tried.join('\n')).toMatch(/TEMPORAL_CLI_PATH=.*missing: not an executable file/);
   });

@@ -32,7 +32,7 @@ describe('two-proportion test', () => {
     expect(result.pValue).toBeCloseTo(0.03585926825421706, 10);
   });
 
-  it('tests against a margin with each rate\'s own variance (Wald), by hand', () => {
+  it("tests against a margin with each rate's own variance (Wald), by hand", () => {
     // 5 errors in 120 canary requests against 1% of 11,880: not evidence of +1 point.
     const result = twoProportionTest(5, 120, 119, 11_880, 0.01);
     expect(result.z).toBeCloseTo(1.185354994503006, 10);
@@ -91,7 +91,11 @@ describe('mSPRT (always-valid A/B test)', () => {
             squares[arm]! += x * x;
           }
         }
-        const arm = (k: number) => ({ n, mean: sums[k]! / n, variance: (squares[k]! - (sums[k]! * sums[k]!) / n) / (n - 1) });
+        const arm = (k: number) => ({
+          n,
+          mean: sums[k]! / n,
+          variance: (squares[k]! - (sums[k]! * sums[k]!) / n) / (n - 1),
+        });
         rejected = msprt(arm(0), arm(1), options).significant;
       }
       if (rejected) falsePositives++;

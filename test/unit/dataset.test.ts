@@ -47,7 +47,10 @@ describe('datasets', () => {
   });
 
   it('reads JSONL, one case per line', () => {
-    const d = parseDataset('{"id":"a","vars":{"q":"x"},"assert":[{"type":"contains","value":"x"}]}\n\n{"id":"b","vars":{},"assert":[{"type":"is-json"}]}\n', 'set.jsonl');
+    const d = parseDataset(
+      '{"id":"a","vars":{"q":"x"},"assert":[{"type":"contains","value":"x"}]}\n\n{"id":"b","vars":{},"assert":[{"type":"is-json"}]}\n',
+      'set.jsonl',
+    );
     expect(d.cases.map((c) => c.id)).toEqual(['a', 'b']);
     expect(d.name).toBe('set');
   });
@@ -85,17 +88,39 @@ tests:
   it.each([
     ['malformed YAML', 'cases: [oops', /is not valid YAML/],
     ['no cases', 'name: x\ncases: []', /- cases: a dataset needs at least one case/],
-    ['an unknown assertion type', 'cases:\n  - id: c1\n    assert: [{ type: javascript, value: "1" }]', /case "c1" \(cases\[0\]\) assert\[0\]\.type: unknown assertion type "javascript"/],
-    ['a missing value', 'cases:\n  - id: c1\n    assert: [{ type: contains }]', /case "c1" \(cases\[0\]\) assert\[0\]\.value: expected a string value/],
-    ['a bad regex', 'cases:\n  - id: c1\n    assert: [{ type: regex, value: "(" }]', /assert\[0\]\.value: invalid regular expression/],
-    ['a wrong-typed field', 'cases:\n  - id: c1\n    vars: [1]\n    assert: [{ type: is-json }]', /case "c1" \(cases\[0\]\) is invalid:\n {2}- vars:/],
+    [
+      'an unknown assertion type',
+      'cases:\n  - id: c1\n    assert: [{ type: javascript, value: "1" }]',
+      /case "c1" \(cases\[0\]\) assert\[0\]\.type: unknown assertion type "javascript"/,
+    ],
+    [
+      'a missing value',
+      'cases:\n  - id: c1\n    assert: [{ type: contains }]',
+      /case "c1" \(cases\[0\]\) assert\[0\]\.value: expected a string value/,
+    ],
+    [
+      'a bad regex',
+      'cases:\n  - id: c1\n    assert: [{ type: regex, value: "(" }]',
+      /assert\[0\]\.value: invalid regular expression/,
+    ],
+    [
+      'a wrong-typed field',
+      'cases:\n  - id: c1\n    vars: [1]\n    assert: [{ type: is-json }]',
+      /case "c1" \(cases\[0\]\) is invalid:\n {2}- vars:/,
+    ],
     ['no assertions', 'cases:\n  - id: c1\n    vars: {}', /case "c1" \(cases\[0\]\): no assertions/],
-    ['duplicate ids', 'cases:\n  - { id: a, assert: [{ type: is-json }] }\n  - { id: a, assert: [{ type: is-json }] }', /case id "a" appears more than once/],
+    [
+      'duplicate ids',
+      'cases:\n  - { id: a, assert: [{ type: is-json }] }\n  - { id: a, assert: [{ type: is-json }] }',
+      /case id "a" appears more than once/,
+    ],
   ])('refuses %s, naming the case and field', (_name, text, message) => {
     expect(problem(text)).toMatch(message);
   });
 
   it('names the line of a bad JSONL case', () => {
-    expect(problem('{"id":"a","assert":[{"type":"is-json"}]}\n{oops', 'x.jsonl')).toMatch(/^x\.jsonl:2: not valid JSON/);
+    expect(problem('{"id":"a","assert":[{"type":"is-json"}]}\n{oops', 'x.jsonl')).toMatch(
+      /^x\.jsonl:2: not valid JSON/,
+    );
   });
 });

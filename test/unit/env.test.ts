@@ -5,7 +5,12 @@ import { defaultProviderConfig, providerNameFor } from '../../src/providers/conf
 describe('environment', () => {
   it('has the documented defaults', () => {
     const env = loadEnv({});
-    expect(env).toMatchObject({ TEMPORAL_ADDRESS: 'localhost:7233', TEMPORAL_NAMESPACE: 'default', FLIGHTDECK_GATEWAY_PORT: 8787, FLIGHTDECK_SIMULATOR_PORT: 8788 });
+    expect(env).toMatchObject({
+      TEMPORAL_ADDRESS: 'localhost:7233',
+      TEMPORAL_NAMESPACE: 'default',
+      FLIGHTDECK_GATEWAY_PORT: 8787,
+      FLIGHTDECK_SIMULATOR_PORT: 8788,
+    });
     expect(env.flightdeckHome).toMatch(/\.flightdeck$/);
   });
 

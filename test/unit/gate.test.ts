@@ -11,7 +11,15 @@ function result(caseId: string, passed: boolean, rubric: number): CaseResult {
     passed,
     assertions: [
       { type: 'icontains', metric: 'icontains', weight: 1, pass: passed, score: passed ? 1 : 0, reason: '' },
-      { type: 'rubric', metric: 'rubric', weight: 1, pass: rubric >= 0.7, score: rubric, reason: '', samples: [rubric, rubric > 0.7 ? 0.6 : rubric] },
+      {
+        type: 'rubric',
+        metric: 'rubric',
+        weight: 1,
+        pass: rubric >= 0.7,
+        score: rubric,
+        reason: '',
+        samples: [rubric, rubric > 0.7 ? 0.6 : rubric],
+      },
     ],
     latencyMs: 100,
     costUsd: 0.001,
@@ -47,15 +55,28 @@ describe('summaries and the gate', () => {
     const comparison = compareRuns(worse, good);
     expect(comparison.pass_rate!.difference.mean).toBeCloseTo(-0.5, 10);
     const verdict = applyGate(summarize(worse), { floors: { pass_rate: 0.2 }, maxRegression: 0.05 }, comparison);
-    expect(verdict.checks.filter((c) => c.kind === 'regression' && !c.passed).map((c) => c.metric).sort()).toEqual(['pass_rate', 'score']);
+    expect(
+      verdict.checks
+        .filter((c) => c.kind === 'regression' && !c.passed)
+        .map((c) => c.metric)
+        .sort(),
+    ).toEqual(['pass_rate', 'score']);
   });
 
   it('takes dataset floors over prompt floors and defaults when neither sets any', () => {
     expect(gateSettings({ floors: {}, maxRegression: 0.05 }).floors).toEqual(DEFAULT_FLOORS);
-    expect(gateSettings({ floors: { pass_rate: 0.9 }, maxRegression: 0.1 }, { pass_rate: 0.5, rubric: 0.6 })).toEqual({ floors: { pass_rate: 0.9, rubric: 0.6 }, maxRegression: 0.1 });
+    expect(gateSettings({ floors: { pass_rate: 0.9 }, maxRegression: 0.1 }, { pass_rate: 0.5, rubric: 0.6 })).toEqual({
+      floors: { pass_rate: 0.9, rubric: 0.6 },
+      maxRegression: 0.1,
+    });
   });
 
   it('finds the worse drop of pass rate and score', () => {
-    expect(worstDrop({ pass_rate: { mean: 0.9 }, score: { mean: 0.8 } }, { pass_rate: { mean: 0.7 }, score: { mean: 0.75 } })).toEqual({ metric: 'pass_rate', drop: expect.closeTo(0.2, 10) });
+    expect(
+      worstDrop(
+        { pass_rate: { mean: 0.9 }, score: { mean: 0.8 } },
+        { pass_rate: { mean: 0.7 }, score: { mean: 0.75 } },
+      ),
+    ).toEqual({ metric: 'pass_rate', drop: expect.closeTo(0.2, 10) });
   });
 });

@@ -18,7 +18,10 @@ describe('PII detection', () => {
   it('validates IBANs with the mod-97 check', () => {
     expect(ibanValid('GB82 WEST 1234 5698 7654 32')).toBe(true);
     expect(ibanValid('GB82 WEST 1234 5698 7654 33')).toBe(false);
-    expect(scanPii('pay to DE89 3704 0044 0532 0130 00 today')).toEqual({ redacted: 'pay to [REDACTED:iban] today', found: ['iban'] });
+    expect(scanPii('pay to DE89 3704 0044 0532 0130 00 today')).toEqual({
+      redacted: 'pay to [REDACTED:iban] today',
+      found: ['iban'],
+    });
   });
 
   it('finds US SSNs, e-mail addresses and phone numbers, and leaves ordinary text alone', () => {
@@ -27,7 +30,10 @@ describe('PII detection', () => {
     expect(scanPii('mail jane.doe+x@example.co.uk now').redacted).toBe('mail [REDACTED:email] now');
     expect(scanPii('call (415) 555-2671 or +44 020 7946 0958').found).toEqual(['phone']);
     expect(scanPii('call +1 415-555-2671').redacted).toBe('call [REDACTED:phone]');
-    expect(scanPii('Version 1.2.3 shipped on 2026-11-23 to 42 users.')).toEqual({ redacted: 'Version 1.2.3 shipped on 2026-11-23 to 42 users.', found: [] });
+    expect(scanPii('Version 1.2.3 shipped on 2026-11-23 to 42 users.')).toEqual({
+      redacted: 'Version 1.2.3 shipped on 2026-11-23 to 42 users.',
+      found: [],
+    });
   });
 });
 
@@ -66,13 +72,22 @@ describe('input and output guardrails', () => {
   });
 
   it('blocks banned output categories, flags schema violations and refusals', () => {
-    expect(checkOutput('Here is the key: sk-abcdefghijklmnopqrstuvwxyz123456', DEFAULT_OUTPUT_RULES, undefined).blocked?.id).toBe('output.credentials');
+    expect(
+      checkOutput('Here is the key: sk-abcdefghijklmnopqrstuvwxyz123456', DEFAULT_OUTPUT_RULES, undefined).blocked?.id,
+    ).toBe('output.credentials');
     const schema = { type: 'object', required: ['name'] };
     const bad = checkOutput('{"title": "x"}', DEFAULT_OUTPUT_RULES, schema);
     expect(bad.blocked).toBeUndefined();
     expect(bad.records.find((r) => r.id === 'output.json_schema')).toMatchObject({ decision: 'flag' });
-    expect(checkOutput('{"name": "Ada"}', DEFAULT_OUTPUT_RULES, schema).records.find((r) => r.id === 'output.json_schema')?.decision).toBe('allow');
-    expect(checkOutput("I'm sorry, but I can't help with that.", DEFAULT_OUTPUT_RULES, undefined).records.find((r) => r.id === 'output.refusal')?.decision).toBe('flag');
+    expect(
+      checkOutput('{"name": "Ada"}', DEFAULT_OUTPUT_RULES, schema).records.find((r) => r.id === 'output.json_schema')
+        ?.decision,
+    ).toBe('allow');
+    expect(
+      checkOutput("I'm sorry, but I can't help with that.", DEFAULT_OUTPUT_RULES, undefined).records.find(
+        (r) => r.id === 'output.refusal',
+      )?.decision,
+    ).toBe('flag');
   });
 });
 

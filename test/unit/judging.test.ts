@@ -6,7 +6,16 @@ import { JUDGE_PROMPT } from '../../src/evals/judgePrompt';
 const context = 'Items can be returned within 30 days of delivery. Our office is in Berlin.';
 const question = 'How long do I have to return an item?';
 const grade = (output: string, kind: 'rubric' | 'faithfulness' | 'answer-relevance' = 'rubric') =>
-  judgeScore(renderJudgePrompt({ criterion: criterionFor(kind, 'Answers the question from the context.'), question, context, output }).user, 0, new Random(1)).score;
+  judgeScore(
+    renderJudgePrompt({
+      criterion: criterionFor(kind, 'Answers the question from the context.'),
+      question,
+      context,
+      output,
+    }).user,
+    0,
+    new Random(1),
+  ).score;
 
 describe('the judge prompt', () => {
   it('is versioned by hash and parsed tolerantly', () => {
@@ -38,7 +47,12 @@ describe("the simulator's judge", () => {
   });
 
   it('wanders within the configured noise', () => {
-    const prompt = renderJudgePrompt({ criterion: 'x', question, context, output: 'Items can be returned within 30 days of delivery.' }).user;
+    const prompt = renderJudgePrompt({
+      criterion: 'x',
+      question,
+      context,
+      output: 'Items can be returned within 30 days of delivery.',
+    }).user;
     const random = new Random(3);
     const scores = Array.from({ length: 20 }, () => judgeScore(prompt, 0.1, random).score);
     expect(Math.max(...scores) - Math.min(...scores)).toBeGreaterThan(0.02);

@@ -38,9 +38,11 @@ describe('layering (DESIGN §2)', () => {
       { from: 'src/model/x.ts', to: 'zod', typeOnly: false },
     ]);
     expect(fine).toEqual([]);
-    expect(importCycles([
-      { from: 'src/a.ts', to: 'src/b.ts', typeOnly: false },
-      { from: 'src/b.ts', to: 'src/a.ts', typeOnly: true },
-    ])).toHaveLength(1);
+    expect(
+      importCycles([
+        { from: 'src/a.ts', to: 'src/b.ts', typeOnly: false },
+        { from: 'src/b.ts', to: 'src/a.ts', typeOnly: true },
+      ]),
+    ).toHaveLength(1);
   });
 });

@@ -11,7 +11,9 @@ describe('PII detectors on a labelled corpus (evasions and look-alikes)', () => 
   it('reports recall and false positives', () => {
     const recall = caught.length / positives.length;
     // Printed so a change to a detector shows its effect in the test output.
-    console.log(`PII corpus: recall ${(recall * 100).toFixed(1)}% (${caught.length}/${positives.length}), false positives ${falseAlarms.length}/${negatives.length}`);
+    console.log(
+      `PII corpus: recall ${(recall * 100).toFixed(1)}% (${caught.length}/${positives.length}), false positives ${falseAlarms.length}/${negatives.length}`,
+    );
     expect(positives.filter((r) => !caught.includes(r)).map((r) => r.text)).toEqual([]);
     expect(falseAlarms.map((r) => `${r.text} -> ${r.found.join(',')}`)).toEqual([]);
   });

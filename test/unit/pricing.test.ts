@@ -14,12 +14,20 @@ describe('pricing', () => {
 
   it('charges uncached input, cached input and output at their own rates', () => {
     // 1000 uncached * 2 + 1000 cached * 0.5 + 500 * 8 = 2000 + 500 + 4000 per million
-    const c = cost('m-2024-01-01', { inputTokens: 2000, cachedInputTokens: 1000, outputTokens: 500 }, new Date('2025-01-01'), table);
+    const c = cost(
+      'm-2024-01-01',
+      { inputTokens: 2000, cachedInputTokens: 1000, outputTokens: 500 },
+      new Date('2025-01-01'),
+      table,
+    );
     expect(c).toEqual({ usd: 0.0065, priced: true });
   });
 
   it('says when a model has no price rather than calling it free', () => {
-    expect(cost('unknown', { inputTokens: 10, cachedInputTokens: 0, outputTokens: 10 })).toEqual({ usd: 0, priced: false });
+    expect(cost('unknown', { inputTokens: 10, cachedInputTokens: 0, outputTokens: 10 })).toEqual({
+      usd: 0,
+      priced: false,
+    });
   });
 
   it('ships prices for the example models', () => {

@@ -25,15 +25,27 @@ describe('promotion status for the UI', () => {
     expect(details).toContain('| production | – |');
     expect(promotionDetails({ ...status, stage: 'promoted' })).toContain('| production | ✅ 1.1.0 |');
     expect(promotionDetails({ ...status, stage: 'rolled-back' })).toContain('| production | ↩ stays 1.0.0 |');
-    expect(promotionDetails({ ...status, skipEval: true, gate: undefined })).toContain('| gate | ⏭ skipped (emergency fix, audited) |');
+    expect(promotionDetails({ ...status, skipEval: true, gate: undefined })).toContain(
+      '| gate | ⏭ skipped (emergency fix, audited) |',
+    );
   });
 
   it('names the failing metrics when the gate fails', () => {
-    const failed = promotionDetails({ ...status, stage: 'rejected', gate: { passed: false, checks: [{ metric: 'rubric', kind: 'floor', limit: 0.7, actual: 0.5, passed: false }] } });
+    const failed = promotionDetails({
+      ...status,
+      stage: 'rejected',
+      gate: { passed: false, checks: [{ metric: 'rubric', kind: 'floor', limit: 0.7, actual: 0.5, passed: false }] },
+    });
     expect(failed).toContain('| gate | ❌ failed: rubric |');
     const twice = promotionDetails({
       ...status,
-      gate: { passed: false, checks: [{ metric: 'pass_rate', kind: 'floor', limit: 0.8, actual: 0.4, passed: false }, { metric: 'pass_rate', kind: 'regression', limit: -0.05, actual: -0.5, passed: false }] },
+      gate: {
+        passed: false,
+        checks: [
+          { metric: 'pass_rate', kind: 'floor', limit: 0.8, actual: 0.4, passed: false },
+          { metric: 'pass_rate', kind: 'regression', limit: -0.05, actual: -0.5, passed: false },
+        ],
+      },
     });
     expect(twice).toContain('| gate | ❌ failed: pass_rate |');
   });

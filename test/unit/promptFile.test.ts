@@ -41,16 +41,22 @@ describe('prompt files', () => {
   });
 
   it('names the field and what was expected', () => {
-    expect(problem(valid.replace('version: 1.0.0', 'version: one'))).toMatch(/p\.yaml is invalid:\n {2}- version: expected a semantic version/);
+    expect(problem(valid.replace('version: 1.0.0', 'version: one'))).toMatch(
+      /p\.yaml is invalid:\n {2}- version: expected a semantic version/,
+    );
     expect(problem(valid.replace('owner: support\n', ''))).toMatch(/- owner:/);
     expect(problem(valid.replace('temperature: 0.2', 'temperature: "hot"'))).toMatch(/- params\.temperature:/);
     expect(problem(valid.replace('type: string', 'type: text'))).toMatch(/- variables\.question\.type/);
-    expect(problem(valid.replace('name: support-answer', 'name: Support Answer'))).toMatch(/- name: expected lowercase/);
+    expect(problem(valid.replace('name: support-answer', 'name: Support Answer'))).toMatch(
+      /- name: expected lowercase/,
+    );
     expect(problem(valid.replace('owner: support', 'owner: support\nsurprise: 1'))).toMatch(/surprise/);
   });
 
   it('refuses a template that uses an undeclared variable', () => {
-    expect(problem(valid.replace('{{ question }}', '{{ question }} {{customer}}'))).toMatch(/- template: uses \{\{customer\}\} but no variable "customer" is declared/);
+    expect(problem(valid.replace('{{ question }}', '{{ question }} {{customer}}'))).toMatch(
+      /- template: uses \{\{customer\}\} but no variable "customer" is declared/,
+    );
   });
 
   it('refuses a template over the size limit', () => {
@@ -61,7 +67,10 @@ describe('prompt files', () => {
   it('hashes content, not metadata or key order', () => {
     const a = parsePromptFile(valid, 'a.yaml').spec;
     const b = parsePromptFile(valid.replace('owner: support', 'owner: someone-else'), 'b.yaml').spec;
-    const reordered = parsePromptFile(valid.replace('params: { temperature: 0.2, max_tokens: 100 }', 'params: { max_tokens: 100, temperature: 0.2 }'), 'c.yaml').spec;
+    const reordered = parsePromptFile(
+      valid.replace('params: { temperature: 0.2, max_tokens: 100 }', 'params: { max_tokens: 100, temperature: 0.2 }'),
+      'c.yaml',
+    ).spec;
     const changed = parsePromptFile(valid.replace('Be {{tone}}.', 'Please be {{tone}}.'), 'd.yaml').spec;
     expect(contentHash(a)).toMatch(/^[0-9a-f]{64}$/);
     expect(contentHash(b)).toBe(contentHash(a));
@@ -70,14 +79,26 @@ describe('prompt files', () => {
   });
 });
 
-describe('a prompt file\'s rollout policy', () => {
-  it('reads durations and a prompt file\'s rollout policy, which is not part of the content hash', () => {
-    expect(['30s', '10m', '1.5h', '2d', '10', 'm'].map(parseDuration)).toEqual([30_000, 600_000, 5_400_000, 172_800_000, undefined, undefined]);
+describe("a prompt file's rollout policy", () => {
+  it("reads durations and a prompt file's rollout policy, which is not part of the content hash", () => {
+    expect(['30s', '10m', '1.5h', '2d', '10', 'm'].map(parseDuration)).toEqual([
+      30_000,
+      600_000,
+      5_400_000,
+      172_800_000,
+      undefined,
+      undefined,
+    ]);
     const base = 'name: p\nversion: 1.0.0\nowner: t\nmodel: gpt-4o-mini-2024-07-18\ntemplate: { user: hi }\n';
-    const withPolicy = parsePromptFile(`${base}rollout: { steps: "1:10m,50:approve,100", analysis_interval: 30s }\n`, 'p.yaml');
+    const withPolicy = parsePromptFile(
+      `${base}rollout: { steps: "1:10m,50:approve,100", analysis_interval: 30s }\n`,
+      'p.yaml',
+    );
     expect(withPolicy.spec.rollout).toEqual({ steps: '1:10m,50:approve,100', analysis_interval: '30s' });
     expect(contentHash(withPolicy.spec)).toBe(contentHash(parsePromptFile(base, 'p.yaml').spec));
-    expect(() => parsePromptFile(`${base}rollout: { steps: "5:1m,1:1m,100" }\n`, 'p.yaml')).toThrow(/rollout.steps.*weights must grow/s);
+    expect(() => parsePromptFile(`${base}rollout: { steps: "5:1m,1:1m,100" }\n`, 'p.yaml')).toThrow(
+      /rollout.steps.*weights must grow/s,
+    );
     expect(() => parsePromptFile(`${base}rollout: { analysis_interval: 10 }\n`, 'p.yaml')).toThrow(/analysis_interval/);
   });
 });

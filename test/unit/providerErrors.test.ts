@@ -40,7 +40,10 @@ describe('provider error classification', () => {
   });
 
   it('calls a failure after the stream started a stream cut', () => {
-    expect(classifyProviderError(new TypeError('terminated'), 'p', { midStream: true })).toMatchObject({ kind: 'stream_cut', retryable: true });
+    expect(classifyProviderError(new TypeError('terminated'), 'p', { midStream: true })).toMatchObject({
+      kind: 'stream_cut',
+      retryable: true,
+    });
   });
 
   it('does not retry our own bugs', () => {

@@ -47,7 +47,9 @@ describe('typed rendering', () => {
   });
 
   it('names an extra variable and lists the declared ones', () => {
-    expect(renderError({ question: 'q', count: 1, colour: 'red' })).toMatch(/"colour" is not a declared variable \(declared: question, count, loud, tone, note\)/);
+    expect(renderError({ question: 'q', count: 1, colour: 'red' })).toMatch(
+      /"colour" is not a declared variable \(declared: question, count, loud, tone, note\)/,
+    );
   });
 
   it('names wrong types and bounds, all at once', () => {

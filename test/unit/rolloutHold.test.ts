@@ -5,10 +5,17 @@ import type { StepProgress } from '../../src/model/rolloutStatus';
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const at = (ms: number) => new Date(ms).toISOString();
-const timed: StepProgress = { weightBp: 1000, holdMs: 10 * MINUTE, state: 'holding', verdicts: [], startedAt: at(T0), effectiveAt: at(T0 + 1000) };
+const timed: StepProgress = {
+  weightBp: 1000,
+  holdMs: 10 * MINUTE,
+  state: 'holding',
+  verdicts: [],
+  startedAt: at(T0),
+  effectiveAt: at(T0 + 1000),
+};
 const approval: StepProgress = { ...timed, holdMs: null };
 
-describe('a step\'s hold', () => {
+describe("a step's hold", () => {
   it('a timed hold is over once its time has passed', () => {
     expect(holdIsOver(timed, T0 + 10 * MINUTE - 1)).toBe(false);
     expect(holdIsOver(timed, T0 + 10 * MINUTE)).toBe(true);

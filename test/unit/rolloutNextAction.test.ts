@@ -27,10 +27,16 @@ function status(change: (s: RolloutStatus) => void = () => undefined): RolloutSt
   return s;
 }
 
-const next = (s: RolloutStatus, intents: RolloutIntents = {}, now = T0 + MINUTE) => nextAction(s, intents, now, 2 * MINUTE, 'starter');
+const next = (s: RolloutStatus, intents: RolloutIntents = {}, now = T0 + MINUTE) =>
+  nextAction(s, intents, now, 2 * MINUTE, 'starter');
 
 describe('nextAction: what a live rollout does next', () => {
-  const every: RolloutIntents = { abort: alice, supersede: { ...alice, version: '1.2.0' }, finishNow: alice, skipStep: alice };
+  const every: RolloutIntents = {
+    abort: alice,
+    supersede: { ...alice, version: '1.2.0' },
+    finishNow: alice,
+    skipStep: alice,
+  };
 
   it('holds, then analyses after one interval', () => {
     expect(next(status())).toEqual({ kind: 'hold-then-analyse', waitMs: 2 * MINUTE, awaitingApproval: false });
@@ -41,13 +47,23 @@ describe('nextAction: what a live rollout does next', () => {
   });
 
   it('abort beats every other intent, with its reason or a default', () => {
-    expect(next(status(), every)).toEqual({ kind: 'roll-back', stage: 'aborted', actor: 'alice', reason: 'looks wrong' });
+    expect(next(status(), every)).toEqual({
+      kind: 'roll-back',
+      stage: 'aborted',
+      actor: 'alice',
+      reason: 'looks wrong',
+    });
     expect(next(status(), { abort: { actor: 'bob' } })).toMatchObject({ reason: 'rollback requested' });
   });
 
   it('supersede comes next, naming the newer version', () => {
     const { abort: _, ...rest } = every;
-    expect(next(status(), rest)).toEqual({ kind: 'roll-back', stage: 'superseded', actor: 'alice', reason: 'superseded by 1.2.0' });
+    expect(next(status(), rest)).toEqual({
+      kind: 'roll-back',
+      stage: 'superseded',
+      actor: 'alice',
+      reason: 'superseded by 1.2.0',
+    });
   });
 
   it('finish-now beats skipping a step, the last step, a pending step and a pause', () => {
@@ -55,7 +71,12 @@ describe('nextAction: what a live rollout does next', () => {
       x.paused = true;
       x.stepIndex = 2;
     });
-    expect(next(s, { finishNow: { actor: 'carol' }, skipStep: alice })).toEqual({ kind: 'finish', how: 'finish-now', actor: 'carol', reason: 'promoted in full by hand' });
+    expect(next(s, { finishNow: { actor: 'carol' }, skipStep: alice })).toEqual({
+      kind: 'finish',
+      how: 'finish-now',
+      actor: 'carol',
+      reason: 'promoted in full by hand',
+    });
   });
 
   it('the 100% step completes on its own, attributed to whoever started the rollout, even when paused', () => {
@@ -63,7 +84,12 @@ describe('nextAction: what a live rollout does next', () => {
       x.stepIndex = 2;
       x.paused = true;
     });
-    expect(next(s, { skipStep: alice })).toEqual({ kind: 'finish', how: 'complete', actor: 'starter', reason: 'every step passed its analysis' });
+    expect(next(s, { skipStep: alice })).toEqual({
+      kind: 'finish',
+      how: 'complete',
+      actor: 'starter',
+      reason: 'every step passed its analysis',
+    });
   });
 
   it('a shadow step at 100% is not the last step', () => {
@@ -82,7 +108,12 @@ describe('nextAction: what a live rollout does next', () => {
   });
 
   it('skip beats a pause', () => {
-    expect(next(status((x) => (x.paused = true)), { skipStep: alice })).toEqual({ kind: 'skip-step', by: alice });
+    expect(
+      next(
+        status((x) => (x.paused = true)),
+        { skipStep: alice },
+      ),
+    ).toEqual({ kind: 'skip-step', by: alice });
   });
 
   it('a pause beats the hold', () => {

@@ -36,7 +36,13 @@ describe('sticky bucketing', () => {
 
 describe('cohorts and variant choice', () => {
   const spec = (version: string) => ({ version, spec: { model: 'm' } as PromptSpec });
-  const route: PromptRoute = { prompt: 'p', stable: spec('1.0.0'), candidate: { ...spec('1.1.0'), weightBp: 10_000 }, cohorts: ['free', 'enterprise'], experimentId: 'p@1.1.0' };
+  const route: PromptRoute = {
+    prompt: 'p',
+    stable: spec('1.0.0'),
+    candidate: { ...spec('1.1.0'), weightBp: 10_000 },
+    cohorts: ['free', 'enterprise'],
+    experimentId: 'p@1.1.0',
+  };
 
   it('keeps enterprise tenants out unless they opted in, and tiers outside the cohorts', () => {
     expect(inCohort({ tier: 'enterprise', experimentsOptIn: false }, ['free', 'smb', 'enterprise'])).toBe(false);
@@ -45,7 +51,9 @@ describe('cohorts and variant choice', () => {
     expect(chooseVariant(route, { tier: 'free', experimentsOptIn: false }, 'u').variant).toBe('candidate');
     expect(chooseVariant(route, { tier: 'smb', experimentsOptIn: false }, 'u').served.version).toBe('1.0.0');
     expect(chooseVariant(route, { tier: 'enterprise', experimentsOptIn: false }, 'u').variant).toBe('stable');
-    expect(chooseVariant({ ...route, candidate: undefined }, { tier: 'free', experimentsOptIn: false }, 'u').variant).toBe('stable');
+    expect(
+      chooseVariant({ ...route, candidate: undefined }, { tier: 'free', experimentsOptIn: false }, 'u').variant,
+    ).toBe('stable');
   });
 });
 

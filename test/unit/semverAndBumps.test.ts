@@ -43,16 +43,36 @@ describe('bump rules', () => {
   });
 
   it('needs a minor bump for model, params or output changes', () => {
-    expect(requiredBump(v1, spec(base, (s) => (s.model = 'gpt-4o-2024-08-06')))?.kind).toBe('minor');
-    expect(requiredBump(v1, spec(base, (s) => (s.params.temperature = 0.9)))?.kind).toBe('minor');
+    expect(
+      requiredBump(
+        v1,
+        spec(base, (s) => (s.model = 'gpt-4o-2024-08-06')),
+      )?.kind,
+    ).toBe('minor');
+    expect(
+      requiredBump(
+        v1,
+        spec(base, (s) => (s.params.temperature = 0.9)),
+      )?.kind,
+    ).toBe('minor');
   });
 
   it('needs a patch bump for template wording', () => {
-    expect(requiredBump(v1, spec(base, (s) => (s.template.user = 'Hi {{who}}')))?.kind).toBe('patch');
+    expect(
+      requiredBump(
+        v1,
+        spec(base, (s) => (s.template.user = 'Hi {{who}}')),
+      )?.kind,
+    ).toBe('patch');
   });
 
   it('needs nothing when only metadata changed', () => {
-    expect(requiredBump(v1, spec(base, (s) => (s.description = 'new words')))).toBeUndefined();
+    expect(
+      requiredBump(
+        v1,
+        spec(base, (s) => (s.description = 'new words')),
+      ),
+    ).toBeUndefined();
   });
 
   it('refuses a version that is not higher, naming the version to use', () => {
@@ -64,7 +84,9 @@ describe('bump rules', () => {
       s.version = '1.0.1';
       s.model = 'gpt-4o-2024-08-06';
     });
-    expect(bumpViolation(v1, next)).toMatch(/needs a minor bump from 1\.0\.0, so use 1\.1\.0 or higher \(got 1\.0\.1\)/);
+    expect(bumpViolation(v1, next)).toMatch(
+      /needs a minor bump from 1\.0\.0, so use 1\.1\.0 or higher \(got 1\.0\.1\)/,
+    );
     const major = spec(base, (s) => {
       s.version = '1.1.0';
       s.variables.extra = { type: 'boolean', required: true };
@@ -73,7 +95,17 @@ describe('bump rules', () => {
   });
 
   it('accepts a large enough bump', () => {
-    expect(bumpViolation(v1, spec(base, (s) => ((s.version = '1.0.1'), (s.template.user = 'Hi {{who}}'))))).toBeUndefined();
-    expect(bumpViolation(v1, spec(base, (s) => ((s.version = '2.0.0'), (s.variables.x = { type: 'boolean', required: false }))))).toBeUndefined();
+    expect(
+      bumpViolation(
+        v1,
+        spec(base, (s) => ((s.version = '1.0.1'), (s.template.user = 'Hi {{who}}'))),
+      ),
+    ).toBeUndefined();
+    expect(
+      bumpViolation(
+        v1,
+        spec(base, (s) => ((s.version = '2.0.0'), (s.variables.x = { type: 'boolean', required: false }))),
+      ),
+    ).toBeUndefined();
   });
 });

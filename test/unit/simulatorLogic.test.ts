@@ -4,7 +4,8 @@ import { DEFAULT_PROFILE, profileSchema } from '../../src/simulator/profiles';
 import { Random } from '../../src/simulator/random';
 import { countTokens, streamPieces } from '../../src/simulator/tokens';
 
-const user = 'Context: Items can be returned within 30 days. Shipping is free over $50. Our office is in Berlin.\n\nQuestion: How long do I have to return an item?';
+const user =
+  'Context: Items can be returned within 30 days. Shipping is free over $50. Our office is in Berlin.\n\nQuestion: How long do I have to return an item?';
 
 describe('simulator answers', () => {
   it('finds the question and context', () => {

@@ -13,7 +13,11 @@ describe('a label move scheduled days ahead (time skipping)', () => {
   beforeAll(async () => {
     env = await timeSkippingEnvironment();
     db = await createTestDatabase();
-    await pushPrompts(db.pool, [tinyPrompt('later', '1.0.0', 'Hi {{who}}'), tinyPrompt('later', '1.0.1', 'Hey {{who}}')], 'tester');
+    await pushPrompts(
+      db.pool,
+      [tinyPrompt('later', '1.0.0', 'Hi {{who}}'), tinyPrompt('later', '1.0.1', 'Hey {{who}}')],
+      'tester',
+    );
   });
   afterAll(async () => {
     await env?.teardown();
@@ -21,14 +25,30 @@ describe('a label move scheduled days ahead (time skipping)', () => {
   });
 
   it('waits until the given time, then moves production', async () => {
-    const worker = await createFlightdeckWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', pool: db.pool, providers: simulatorProviders(1), taskQueue: 'ts', workflowBundle: workflowBundle() });
+    const worker = await createFlightdeckWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      pool: db.pool,
+      providers: simulatorProviders(1),
+      taskQueue: 'ts',
+      workflowBundle: workflowBundle(),
+    });
     await worker.runUntil(async () => {
       const startedAt = await env.currentTimeMs();
       const notBefore = new Date(startedAt + 3 * 24 * 3600 * 1000).toISOString();
       const handle = await env.client.workflow.start(labelMoveWorkflow, {
         taskQueue: 'ts',
         workflowId: 'label/later/production',
-        args: [{ name: 'later', ref: '1.0.1', label: 'production', actor: 'release-bot', reason: 'Monday release', notBefore }],
+        args: [
+          {
+            name: 'later',
+            ref: '1.0.1',
+            label: 'production',
+            actor: 'release-bot',
+            reason: 'Monday release',
+            notBefore,
+          },
+        ],
       });
       await env.sleep('2 days');
       expect((await resolvePrompt(db.pool, 'later')).version).toBe('1.0.0');

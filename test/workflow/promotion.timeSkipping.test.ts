@@ -28,7 +28,14 @@ describe('the promotion workflow (time skipping, real activities, Postgres and s
     sim = await startSimulator({});
     await fastSimulator(sim);
     await storeDataset(db.pool, dataset);
-    worker = await createFlightdeckWorker({ connection: env.nativeConnection, namespace: 'default', pool: db.pool, providers: simulatorProviders(sim.port), taskQueue: 'promo', workflowBundle: workflowBundle() });
+    worker = await createFlightdeckWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      pool: db.pool,
+      providers: simulatorProviders(sim.port),
+      taskQueue: 'promo',
+      workflowBundle: workflowBundle(),
+    });
     running = worker.run();
   });
   afterAll(async () => {
@@ -50,9 +57,18 @@ describe('the promotion workflow (time skipping, real activities, Postgres and s
       repeat: 1,
       concurrency: 4,
       chunkSize: 5,
-      rollout: { ...DEFAULT_ROLLOUT_OPTIONS, steps: parseSteps(steps), judgeSamples: 0, judgeModel: 'gpt-4.1-mini-2025-04-14' },
+      rollout: {
+        ...DEFAULT_ROLLOUT_OPTIONS,
+        steps: parseSteps(steps),
+        judgeSamples: 0,
+        judgeModel: 'gpt-4.1-mini-2025-04-14',
+      },
     };
-    return env.client.workflow.start(promotionWorkflow, { taskQueue: 'promo', workflowId: `promotion/${prompt}/${version}`, args: [input] });
+    return env.client.workflow.start(promotionWorkflow, {
+      taskQueue: 'promo',
+      workflowId: `promotion/${prompt}/${version}`,
+      args: [input],
+    });
   }
 
   it('passes the gate, moves staging, then releases the candidate through the canary to production', async () => {
@@ -71,7 +87,10 @@ describe('the promotion workflow (time skipping, real activities, Postgres and s
     const handle = await start('promo-rollback', '1.1.0', '5:1h,100');
     const rollout = env.client.workflow.getHandle('rollout/promo-rollback');
     for (let i = 0; i < 400; i++) {
-      const stage = await rollout.query(rolloutStatusQuery).then((s) => s.stage).catch(() => undefined);
+      const stage = await rollout
+        .query(rolloutStatusQuery)
+        .then((s) => s.stage)
+        .catch(() => undefined);
       if (stage === 'canary') break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -97,7 +116,9 @@ describe('the promotion workflow (time skipping, real activities, Postgres and s
     const done = await handle.result();
     expect(done.stage).toBe('rejected');
     expect(done.gate?.passed).toBe(false);
-    const { rows } = await db.pool.query(`SELECT status, rejection FROM prompt_versions WHERE prompt_name = 'promo-fail' AND version = '1.2.0'`);
+    const { rows } = await db.pool.query(
+      `SELECT status, rejection FROM prompt_versions WHERE prompt_name = 'promo-fail' AND version = '1.2.0'`,
+    );
     expect(rows[0].status).toBe('rejected');
     expect(rows[0].rejection.reason).toBe('eval gate failed');
     expect(rows[0].rejection.report).toMatch(/❌ gate failed/);

@@ -10,7 +10,15 @@ import { pushPrompts, resolvePrompt } from '../../src/registry/registry';
 import { loadRoutes } from '../../src/routing/routeStore';
 import { promotionWorkflow, type PromotionInput } from '../../workflows/promotion';
 import { rolloutWorkflow, type RolloutInput } from '../../workflows/rollout';
-import { approveSignal, pauseSignal, finishNowUpdate, skipStepUpdate, resumeSignal, rollbackSignal, rolloutStatusQuery } from '../../workflows/rolloutMessages';
+import {
+  approveSignal,
+  pauseSignal,
+  finishNowUpdate,
+  skipStepUpdate,
+  resumeSignal,
+  rollbackSignal,
+  rolloutStatusQuery,
+} from '../../workflows/rolloutMessages';
 import { FlightdeckStage, FlightdeckWeight } from '../../src/model/searchAttributes';
 import { createFlightdeckWorker, flightdeckActivities } from '../../workers/worker';
 import { tinyPrompt } from '../fixtures/prompts';
@@ -41,12 +49,22 @@ describe('the rollout workflow (time skipping)', () => {
       const context = Context.current();
       slowInFlight.add(request.prompt);
       const beat = setInterval(() => context.heartbeat(), 100);
-      await Promise.race([new Promise((resolve) => context.cancellationSignal.addEventListener('abort', resolve)), new Promise((resolve) => setTimeout(resolve, 60_000))]);
+      await Promise.race([
+        new Promise((resolve) => context.cancellationSignal.addEventListener('abort', resolve)),
+        new Promise((resolve) => setTimeout(resolve, 60_000)),
+      ]);
       clearInterval(beat);
       slowInFlight.delete(request.prompt);
     }
     const verdict = scripts.get(request.prompt)?.shift() ?? 'pass';
-    const metric = { metric: 'error_rate' as const, verdict, canary: verdict === 'fail' ? 0.09 : 0.01, baseline: 0.01, pValue: verdict === 'inconclusive' ? null : 0.001, reason: verdict };
+    const metric = {
+      metric: 'error_rate' as const,
+      verdict,
+      canary: verdict === 'fail' ? 0.09 : 0.01,
+      baseline: 0.01,
+      pValue: verdict === 'inconclusive' ? null : 0.001,
+      reason: verdict,
+    };
     return { verdict, canaryRequests: 120, baselineRequests: 2400, metrics: [metric] };
   };
 
@@ -73,19 +91,41 @@ describe('the rollout workflow (time skipping)', () => {
   });
 
   async function pushed(prompt: string, ...versions: string[]) {
-    await pushPrompts(db.pool, ['1.0.0', ...versions].map((v) => tinyPrompt(prompt, v, `Hello {{who}} (${v})`)), 'dev');
+    await pushPrompts(
+      db.pool,
+      ['1.0.0', ...versions].map((v) => tinyPrompt(prompt, v, `Hello {{who}} (${v})`)),
+      'dev',
+    );
   }
 
   function input(prompt: string, steps: string, extra: Partial<RolloutInput> = {}): RolloutInput {
-    return { prompt, version: '1.1.0', actor: 'dev', steps: parseSteps(steps), intervalMs: 60_000, limits: DEFAULT_LIMITS, shadowSampleBp: 1000, judgeSamples: 0, judgeModel: 'gpt-4.1-mini-2025-04-14', ...extra };
+    return {
+      prompt,
+      version: '1.1.0',
+      actor: 'dev',
+      steps: parseSteps(steps),
+      intervalMs: 60_000,
+      limits: DEFAULT_LIMITS,
+      shadowSampleBp: 1000,
+      judgeSamples: 0,
+      judgeModel: 'gpt-4.1-mini-2025-04-14',
+      ...extra,
+    };
   }
 
   async function start(prompt: string, steps: string, extra: Partial<RolloutInput> = {}) {
     await pushed(prompt, '1.1.0');
-    return env.client.workflow.start(rolloutWorkflow, { taskQueue: 'rollout', workflowId: `rollout/${prompt}`, args: [input(prompt, steps, extra)] });
+    return env.client.workflow.start(rolloutWorkflow, {
+      taskQueue: 'rollout',
+      workflowId: `rollout/${prompt}`,
+      args: [input(prompt, steps, extra)],
+    });
   }
 
-  async function waitFor(handle: { query: (q: typeof rolloutStatusQuery) => Promise<RolloutStatus> }, test: (s: RolloutStatus) => boolean): Promise<RolloutStatus> {
+  async function waitFor(
+    handle: { query: (q: typeof rolloutStatusQuery) => Promise<RolloutStatus> },
+    test: (s: RolloutStatus) => boolean,
+  ): Promise<RolloutStatus> {
     for (let i = 0; i < 300; i++) {
       // The rollout may not have started yet (a child of a promotion).
       const status = await handle.query(rolloutStatusQuery).catch(() => undefined);
@@ -100,7 +140,10 @@ describe('the rollout workflow (time skipping)', () => {
   }
 
   async function routeWrites(prompt: string): Promise<Array<number | null>> {
-    const { rows } = await db.pool.query<{ w: number | null }>(`SELECT (details->>'weightBp')::int AS w FROM audit_log WHERE action = 'route.set' AND subject = $1 ORDER BY id`, [prompt]);
+    const { rows } = await db.pool.query<{ w: number | null }>(
+      `SELECT (details->>'weightBp')::int AS w FROM audit_log WHERE action = 'route.set' AND subject = $1 ORDER BY id`,
+      [prompt],
+    );
     return rows.map((r) => r.w);
   }
 
@@ -173,7 +216,9 @@ describe('the rollout workflow (time skipping)', () => {
     expect(full.stage).toBe('completed');
     expect(full.decisions.at(-1)).toMatchObject({ kind: 'promote-full', by: 'lead', reason: 'ship it' });
     expect((await resolvePrompt(db.pool, 'ts-promote')).version).toBe('1.1.0');
-    const audit = await db.pool.query(`SELECT actor, reason FROM audit_log WHERE action = 'label.move' AND subject = 'ts-promote' AND to_value = '1.1.0'`);
+    const audit = await db.pool.query(
+      `SELECT actor, reason FROM audit_log WHERE action = 'label.move' AND subject = 'ts-promote' AND to_value = '1.1.0'`,
+    );
     expect(audit.rows).toEqual([{ actor: 'lead', reason: 'ship it' }]);
     // A finished rollout refuses further updates.
     await expect(handle.executeUpdate(skipStepUpdate, { args: [{ actor: 'lead' }] })).rejects.toThrow();
@@ -184,11 +229,17 @@ describe('the rollout workflow (time skipping)', () => {
     const handle = await start('ts-fail', '1:2m,5:10m,100');
     const done = await handle.result();
     expect(done).toMatchObject({ stage: 'aborted', stepIndex: 1, weightBp: 0 });
-    expect(done.decisions.at(-1)).toMatchObject({ kind: 'abort', by: 'canary-analysis', reason: expect.stringContaining('error_rate fail: canary 0.090 vs 0.010') });
+    expect(done.decisions.at(-1)).toMatchObject({
+      kind: 'abort',
+      by: 'canary-analysis',
+      reason: expect.stringContaining('error_rate fail: canary 0.090 vs 0.010'),
+    });
     expect((await routeOf('ts-fail')).candidate).toBeUndefined();
     expect((await resolvePrompt(db.pool, 'ts-fail')).version).toBe('1.0.0');
     expect((await resolvePrompt(db.pool, 'ts-fail', '1.1.0')).status).not.toBe('rejected');
-    const audit = await db.pool.query(`SELECT details FROM audit_log WHERE action = 'route.set' AND subject = 'ts-fail' ORDER BY id DESC LIMIT 1`);
+    const audit = await db.pool.query(
+      `SELECT details FROM audit_log WHERE action = 'route.set' AND subject = 'ts-fail' ORDER BY id DESC LIMIT 1`,
+    );
     expect(audit.rows[0].details.details.analysis).toMatchObject({ verdict: 'fail', canaryRequests: 120 });
   });
 
@@ -203,8 +254,14 @@ describe('the rollout workflow (time skipping)', () => {
     // Nothing was in flight when it came, so nothing was cancelled: the abort's own webhook still went out.
     const history = await handle.fetchHistory();
     expect(history.events!.filter((e) => e.activityTaskCancelRequestedEventAttributes)).toHaveLength(0);
-    const webhooks = new Set(history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyRollout').map((e) => String(e.eventId)));
-    const completed = history.events!.filter((e) => webhooks.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)));
+    const webhooks = new Set(
+      history
+        .events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyRollout')
+        .map((e) => String(e.eventId)),
+    );
+    const completed = history.events!.filter((e) =>
+      webhooks.has(String(e.activityTaskCompletedEventAttributes?.scheduledEventId)),
+    );
     expect(webhooks.size).toBe(3); // start, the first step, abort
     expect(completed).toHaveLength(webhooks.size);
   });
@@ -244,12 +301,20 @@ describe('the rollout workflow (time skipping)', () => {
       chunkSize: 5,
       rollout: input('ts-new', '5:1h,25:1h,100'),
     });
-    const first = await env.client.workflow.start(promotionWorkflow, { taskQueue: 'rollout', workflowId: 'promotion/ts-new/1.1.0', args: [promotion('1.1.0')] });
+    const first = await env.client.workflow.start(promotionWorkflow, {
+      taskQueue: 'rollout',
+      workflowId: 'promotion/ts-new/1.1.0',
+      args: [promotion('1.1.0')],
+    });
     const rollout = env.client.workflow.getHandle('rollout/ts-new');
     await waitFor(rollout, (s) => s.stage === 'canary');
     await rollout.executeUpdate(skipStepUpdate, { args: [{ actor: 'dev' }] });
 
-    const second = await env.client.workflow.start(promotionWorkflow, { taskQueue: 'rollout', workflowId: 'promotion/ts-new/1.2.0', args: [promotion('1.2.0')] });
+    const second = await env.client.workflow.start(promotionWorkflow, {
+      taskQueue: 'rollout',
+      workflowId: 'promotion/ts-new/1.2.0',
+      args: [promotion('1.2.0')],
+    });
     const superseded = await first.result();
     expect(superseded.stage).toBe('superseded');
     expect(superseded.rollout).toMatchObject({ version: '1.1.0', stage: 'superseded', weightBp: 0 });
@@ -259,7 +324,9 @@ describe('the rollout workflow (time skipping)', () => {
     expect(done.rollout!.steps.map((s) => s.state)).toEqual(['passed', 'passed', 'passed']);
     expect((await resolvePrompt(db.pool, 'ts-new')).version).toBe('1.2.0');
     expect(await routeWrites('ts-new')).toEqual([500, 2500, 0, 500, 2500, 0]);
-    const skipped = await db.pool.query(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'promotion.skip-eval' AND subject = 'ts-new'`);
+    const skipped = await db.pool.query(
+      `SELECT count(*)::int AS n FROM audit_log WHERE action = 'promotion.skip-eval' AND subject = 'ts-new'`,
+    );
     expect(skipped.rows[0].n).toBe(2);
   });
 
@@ -299,8 +366,12 @@ describe('the rollout workflow (time skipping)', () => {
     const resumed = await waitFor(handle, (s) => s.stage === 'canary');
     expect(resumed.decisions.at(-1)!.reason).toHaveLength(500);
     // An update with no actor is refused before it does anything.
-    await expect(handle.executeUpdate(skipStepUpdate, { args: [{} as never] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/actor is required/) } });
-    await expect(handle.executeUpdate(finishNowUpdate, { args: [{ actor: 'lead', reason: 'y'.repeat(501) }] })).rejects.toMatchObject({ cause: { message: expect.stringMatching(/reason is at most 500/) } });
+    await expect(handle.executeUpdate(skipStepUpdate, { args: [{} as never] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/actor is required/) },
+    });
+    await expect(
+      handle.executeUpdate(finishNowUpdate, { args: [{ actor: 'lead', reason: 'y'.repeat(501) }] }),
+    ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/reason is at most 500/) } });
     expect((await handle.query(rolloutStatusQuery)).stepIndex).toBe(0);
     // A rollback with an empty payload still rolls back (defaulted actor), and a later proper one is not needed.
     await handle.signal(rollbackSignal, {} as never);

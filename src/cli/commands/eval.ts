@@ -7,7 +7,14 @@ import { loadDataset } from '../../evals/dataset';
 import { DEFAULT_JUDGE_MODEL } from '../../model/evalDefaults';
 import { Judge, assertKnownJudgeModel } from '../../evals/judge';
 import { markdownReport } from '../../evals/report';
-import { concludeRun, executeCases, prepareRun, validateCases, type CallCounters, type EvalServices } from '../../evals/runner';
+import {
+  concludeRun,
+  executeCases,
+  prepareRun,
+  validateCases,
+  type CallCounters,
+  type EvalServices,
+} from '../../evals/runner';
 import { loadProviderConfig, providerNameFor } from '../../providers/config';
 import { ProviderDirectory } from '../../providers/directory';
 import { parsePromptReference } from '../../registry/reference';
@@ -24,7 +31,13 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 /** Database, providers, and the simulator when some model in use is routed to it and it is not running. */
 /** Providers for the models an eval calls (starting the simulator when one of them is simulated), on an open database. */
-async function withEvalProviders<T>(db: Database, env: Env, judgeModel: string, models: string[], fn: (services: EvalServices) => Promise<T>): Promise<T> {
+async function withEvalProviders<T>(
+  db: Database,
+  env: Env,
+  judgeModel: string,
+  models: string[],
+  fn: (services: EvalServices) => Promise<T>,
+): Promise<T> {
   const config = loadProviderConfig(env);
   const simulated = models.some((m) => providerNameFor(config, m).startsWith('simulator'));
   const simulator = simulated ? await ensureSimulator(env, log) : undefined;
@@ -52,7 +65,9 @@ export function registerEvalCommands(program: Command): void {
 
   evalCommand
     .command('run')
-    .description('Run a prompt version against a dataset; with --gate, exit 3 when floors or the baseline comparison fail')
+    .description(
+      'Run a prompt version against a dataset; with --gate, exit 3 when floors or the baseline comparison fail',
+    )
     .argument('<ref>', 'prompt reference: <name>@<version|label>')
     .requiredOption('--dataset <file>', 'dataset: JSONL, YAML (cases:) or a promptfoo test file (tests:)')
     .option('--baseline <ref>', 'version or label to compare with on the same cases')
@@ -91,30 +106,48 @@ export function registerEvalCommands(program: Command): void {
           let baselineRun;
           if (baseline) {
             baselineRun = await prepareRun(services, baseline, dataset, { repeat });
-            add(await executeCases(services, baselineRun, baseline, dataset, { concurrency, onCaseDone: progress(`baseline ${baseline.version}`) }));
+            add(
+              await executeCases(services, baselineRun, baseline, dataset, {
+                concurrency,
+                onCaseDone: progress(`baseline ${baseline.version}`),
+              }),
+            );
             await concludeRun(services.pool, baselineRun, dataset, baseline.spec.eval?.floors);
           }
           const run = await prepareRun(services, candidate, dataset, { repeat });
-          add(await executeCases(services, run, candidate, dataset, { concurrency, onCaseDone: progress(`candidate ${candidate.version}`) }));
+          add(
+            await executeCases(services, run, candidate, dataset, {
+              concurrency,
+              onCaseDone: progress(`candidate ${candidate.version}`),
+            }),
+          );
           const concluded = await concludeRun(services.pool, run, dataset, candidate.spec.eval?.floors, baselineRun);
           return { ...concluded, counters, report: markdownReport(concluded, dataset, counters) };
         });
       });
       if (opts.report) writeFileSync(opts.report, result.report);
       emit(opts.json, { ...result, ...result.counters }, () => result.report);
-      if (opts.gate && !result.gate.passed) throw new FlightdeckError(`The eval gate failed for ${text}; see the report above.`, 3);
+      if (opts.gate && !result.gate.passed)
+        throw new FlightdeckError(`The eval gate failed for ${text}; see the report above.`, 3);
     });
 
   evalCommand
     .command('calibrate')
-    .description('Measure a judge against at least 50 human-labelled examples (Cohen\'s kappa, Spearman)')
-    .requiredOption('--labels <file>', 'JSONL: {id, kind?, rubric?, question?, context?, output, human_score, human_pass?}')
+    .description("Measure a judge against at least 50 human-labelled examples (Cohen's kappa, Spearman)")
+    .requiredOption(
+      '--labels <file>',
+      'JSONL: {id, kind?, rubric?, question?, context?, output, human_score, human_pass?}',
+    )
     .option('--judge <model>', 'judge model', DEFAULT_JUDGE_MODEL)
     .option('--json', 'machine-readable output')
     .action(async (opts: { labels: string; judge: string; json?: boolean }) => {
       const { labels, hash } = loadLabels(opts.labels);
       assertKnownJudgeModel(opts.judge);
-      const result = await withDatabase((db, env) => withEvalProviders(db, env, opts.judge, [opts.judge], (services) => calibrate(services.pool, new Judge(services.pool, services.providers, opts.judge), labels, hash)));
+      const result = await withDatabase((db, env) =>
+        withEvalProviders(db, env, opts.judge, [opts.judge], (services) =>
+          calibrate(services.pool, new Judge(services.pool, services.providers, opts.judge), labels, hash),
+        ),
+      );
       const floor = DEFAULT_AGREEMENT_FLOOR;
       const fit = result.kappa >= floor.kappa && result.spearman >= floor.spearman;
       emit(opts.json, { ...result, floor, fitToGate: fit }, () =>
@@ -123,7 +156,9 @@ export function registerEvalCommands(program: Command): void {
           `  Cohen's kappa (pass/fail): ${result.kappa.toFixed(3)}   (floor ${floor.kappa})`,
           `  Spearman (scores):         ${result.spearman.toFixed(3)}   (floor ${floor.spearman})`,
           `  raw agreement:             ${(result.agreement * 100).toFixed(1)}%`,
-          fit ? 'This judge may gate releases.' : 'This judge is below the floor: gates refuse it unless --force-judge.',
+          fit
+            ? 'This judge may gate releases.'
+            : 'This judge is below the floor: gates refuse it unless --force-judge.',
         ].join('\n'),
       );
     });

@@ -13,7 +13,9 @@ import { wholeNumber } from '../options';
 // Loaded on first use: the Temporal SDK and the services take most of a second to load.
 const judges = lazy(() => require('../../evals/judge') as typeof import('../../evals/judge'));
 const providerConfig = lazy(() => require('../../providers/config') as typeof import('../../providers/config'));
-const providerDirectory = lazy(() => require('../../providers/directory') as typeof import('../../providers/directory'));
+const providerDirectory = lazy(
+  () => require('../../providers/directory') as typeof import('../../providers/directory'),
+);
 
 /** A judge on the configured providers; loaded only when asked for (the SDKs take a while to load). */
 function liveJudge(pool: Pool, model: string) {
@@ -24,9 +26,11 @@ function liveJudge(pool: Pool, model: string) {
   return new Judge(pool, new ProviderDirectory(loadProviderConfig(env), env), model);
 }
 
-const describe = (e: Experiment) => `${e.prompt}: ${e.versionA} (A, production) vs ${e.versionB} (B, ${e.splitBp / 100}% of traffic), since ${formatTime(e.startedAt)}${e.stoppedAt ? `, stopped ${formatTime(e.stoppedAt)}` : ''}`;
+const describe = (e: Experiment) =>
+  `${e.prompt}: ${e.versionA} (A, production) vs ${e.versionB} (B, ${e.splitBp / 100}% of traffic), since ${formatTime(e.startedAt)}${e.stoppedAt ? `, stopped ${formatTime(e.stoppedAt)}` : ''}`;
 
-const num = (v: number | null) => (v === null ? '–' : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
+const num = (v: number | null) =>
+  v === null ? '–' : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
 
 function reportTable(lines: AbLine[]): string {
   return table(
@@ -45,7 +49,9 @@ function reportTable(lines: AbLine[]): string {
 }
 
 export function registerExperimentCommands(program: Command): void {
-  const experiment = program.command('experiment').description('A/B experiments: hold a split between two versions and read it with a sequential test');
+  const experiment = program
+    .command('experiment')
+    .description('A/B experiments: hold a split between two versions and read it with a sequential test');
   experiment
     .command('start')
     .description('Hold a split (no ramp): A is the production version, B gets --split percent; safe to run twice')
@@ -56,13 +62,29 @@ export function registerExperimentCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (prompt: string, versionA: string, versionB: string, opts: { split: string; json?: boolean }) => {
       const split = Number(opts.split);
-      if (!Number.isFinite(split) || split <= 0 || split >= 100) throw new InputError(`--split must be a percentage above 0 and below 100 (got "${opts.split}")`);
-      const result = await withDatabase((db) => startExperiment(db.pool, { prompt, versionA, versionB, splitBp: Math.round(split * 100), actor: currentActor() }));
-      emit(opts.json, result, () => `${result.created ? 'Started' : 'Already running'}: ${describe(result.experiment)}.\nRead it any day with \`flightdeck experiment report ${prompt}\`; end it with \`flightdeck experiment stop ${prompt}\`.`);
+      if (!Number.isFinite(split) || split <= 0 || split >= 100)
+        throw new InputError(`--split must be a percentage above 0 and below 100 (got "${opts.split}")`);
+      const result = await withDatabase((db) =>
+        startExperiment(db.pool, {
+          prompt,
+          versionA,
+          versionB,
+          splitBp: Math.round(split * 100),
+          actor: currentActor(),
+        }),
+      );
+      emit(
+        opts.json,
+        result,
+        () =>
+          `${result.created ? 'Started' : 'Already running'}: ${describe(result.experiment)}.\nRead it any day with \`flightdeck experiment report ${prompt}\`; end it with \`flightdeck experiment stop ${prompt}\`.`,
+      );
     });
   experiment
     .command('report')
-    .description('Per metric: B against A, effect, always-valid confidence interval (mSPRT), verdict, and samples still needed')
+    .description(
+      'Per metric: B against A, effect, always-valid confidence interval (mSPRT), verdict, and samples still needed',
+    )
     .argument('<name>', 'prompt name')
     .option('--alpha <p>', 'error rate of the sequential test', '0.05')
     .option('--judge-samples <n>', 'score this many more live answers per arm with the judge first', '0')
@@ -76,7 +98,12 @@ export function registerExperimentCommands(program: Command): void {
         const judge = judgeSamples > 0 ? liveJudge(db.pool, opts.judge) : undefined;
         return experimentReport(db.pool, prompt, { alpha, judge, judgeSamples });
       });
-      emit(opts.json, report, () => `${describe(report.experiment)}\nas of ${formatTime(report.asOf)}; p-values and intervals stay valid however often you look.\n\n${reportTable(report.lines)}`);
+      emit(
+        opts.json,
+        report,
+        () =>
+          `${describe(report.experiment)}\nas of ${formatTime(report.asOf)}; p-values and intervals stay valid however often you look.\n\n${reportTable(report.lines)}`,
+      );
     });
   experiment
     .command('stop')
@@ -85,6 +112,11 @@ export function registerExperimentCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (prompt: string, opts: { json?: boolean }) => {
       const result = await withDatabase((db) => stopExperiment(db.pool, prompt, currentActor()));
-      emit(opts.json, result, () => `${result.stopped ? 'Stopped' : 'Already stopped'}: ${describe(result.experiment)}. The final report: \`flightdeck experiment report ${prompt}\`.`);
+      emit(
+        opts.json,
+        result,
+        () =>
+          `${result.stopped ? 'Stopped' : 'Already stopped'}: ${describe(result.experiment)}. The final report: \`flightdeck experiment report ${prompt}\`.`,
+      );
     });
 }

@@ -6,14 +6,18 @@ import { positiveInt } from '../options';
 import { waitForShutdownSignal } from '../waitForSignal';
 
 // Loaded on first use: the Temporal SDK and the services take most of a second to load.
-const gatewayFromEnv = lazy(() => require('../../gateway/gatewayFromEnv') as typeof import('../../gateway/gatewayFromEnv'));
+const gatewayFromEnv = lazy(
+  () => require('../../gateway/gatewayFromEnv') as typeof import('../../gateway/gatewayFromEnv'),
+);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 export function registerGatewayCommand(program: Command): void {
   program
     .command('gateway')
-    .description('Run the gateway: the OpenAI-compatible endpoint apps call instead of the provider (one JSON line per request on stdout)')
+    .description(
+      'Run the gateway: the OpenAI-compatible endpoint apps call instead of the provider (one JSON line per request on stdout)',
+    )
     .option('--port <port>', 'port to listen on (default FLIGHTDECK_GATEWAY_PORT or 8787)')
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--no-request-lines', 'do not print one JSON line per request on stdout')

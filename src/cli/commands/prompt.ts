@@ -14,7 +14,9 @@ import { emit, formatTime, table } from '../output';
 
 // Loaded on first use: the Temporal SDK and the services take most of a second to load.
 const temporal = lazy(() => require('../../temporal/connection') as typeof import('../../temporal/connection'));
-const labelMoves = lazy(() => require('../../control/scheduleLabelMove') as typeof import('../../control/scheduleLabelMove'));
+const labelMoves = lazy(
+  () => require('../../control/scheduleLabelMove') as typeof import('../../control/scheduleLabelMove'),
+);
 
 function parseVars(text: string | undefined, file: string | undefined): Record<string, unknown> {
   const source = file ? readFileSync(file, 'utf8') : (text ?? '{}');
@@ -22,9 +24,12 @@ function parseVars(text: string | undefined, file: string | undefined): Record<s
   try {
     value = JSON.parse(source);
   } catch (error) {
-    throw new InputError(`--vars${file ? '-file' : ''} is not valid JSON (${(error as Error).message}); pass an object such as '{"question":"Where is my order?"}'`);
+    throw new InputError(
+      `--vars${file ? '-file' : ''} is not valid JSON (${(error as Error).message}); pass an object such as '{"question":"Where is my order?"}'`,
+    );
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new InputError('--vars must be a JSON object mapping variable names to values');
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new InputError('--vars must be a JSON object mapping variable names to values');
   return value as Record<string, unknown>;
 }
 
@@ -60,7 +65,14 @@ export function registerPromptCommands(program: Command): void {
         prompts.length
           ? table(
               ['NAME', 'LATEST', 'VERSIONS', 'LABELS'],
-              prompts.map((p) => [p.name, p.latestVersion, p.versions, Object.entries(p.labels).map(([l, v]) => `${l}=${v}`).join(' ')]),
+              prompts.map((p) => [
+                p.name,
+                p.latestVersion,
+                p.versions,
+                Object.entries(p.labels)
+                  .map(([l, v]) => `${l}=${v}`)
+                  .join(' '),
+              ]),
             )
           : 'No prompts yet. Register one with `flightdeck prompt push examples/prompts/*.yaml`.',
       );
@@ -78,7 +90,11 @@ export function registerPromptCommands(program: Command): void {
         [
           `${found.name}@${found.version}  (${found.status}, hash ${found.contentHash.slice(0, 12)}, by ${found.createdBy} at ${formatTime(found.createdAt)})`,
           `model: ${found.spec.model}   params: ${JSON.stringify(found.spec.params)}`,
-          `variables: ${Object.entries(found.spec.variables).map(([n, v]) => `${n}:${v.type}${v.required ? '' : '?'}`).join(', ') || 'none'}`,
+          `variables: ${
+            Object.entries(found.spec.variables)
+              .map(([n, v]) => `${n}:${v.type}${v.required ? '' : '?'}`)
+              .join(', ') || 'none'
+          }`,
           found.spec.template.system === undefined ? '' : `--- system ---\n${found.spec.template.system}`,
           `--- user ---\n${found.spec.template.user}`,
         ]
@@ -98,7 +114,14 @@ export function registerPromptCommands(program: Command): void {
         [
           table(
             ['VERSION', 'HASH', 'STATUS', 'LABELS', 'BY', 'AT'],
-            history.versions.map((v) => [v.version, v.contentHash.slice(0, 12), v.status, v.labels.join(','), v.createdBy, formatTime(v.createdAt)]),
+            history.versions.map((v) => [
+              v.version,
+              v.contentHash.slice(0, 12),
+              v.status,
+              v.labels.join(','),
+              v.createdBy,
+              formatTime(v.createdAt),
+            ]),
           ),
           '',
           table(
@@ -117,7 +140,9 @@ export function registerPromptCommands(program: Command): void {
     .argument('<b>', 'version or label')
     .option('--json', 'machine-readable output')
     .action(async (name: string, a: string, b: string, opts: { json?: boolean }) => {
-      const diff = await withDatabase(async (db) => diffVersions(await resolvePrompt(db.pool, name, a), await resolvePrompt(db.pool, name, b)));
+      const diff = await withDatabase(async (db) =>
+        diffVersions(await resolvePrompt(db.pool, name, a), await resolvePrompt(db.pool, name, b)),
+      );
       emit(opts.json, diff, () =>
         [
           diff.templateDiff || 'template: identical',
@@ -135,20 +160,33 @@ export function registerPromptCommands(program: Command): void {
     .option('--reason <text>', 'why, for the audit trail', 'manual label move')
     .option('--at <time>', 'move later, at this ISO time, via a durable Temporal workflow')
     .option('--json', 'machine-readable output')
-    .action(async (name: string, version: string, label: string, opts: { reason: string; at?: string; json?: boolean }) => {
-      if (opts.at) {
-        const at = opts.at;
-        const { withTemporalClient } = temporal();
-        const { scheduleLabelMove } = labelMoves();
-        const scheduled = await withTemporalClient(loadEnv(), (client) => scheduleLabelMove(client, { name, ref: version, label, reason: opts.reason, at, actor: currentActor() }));
-        emit(opts.json, scheduled, () => `Scheduled: ${name} ${label} -> ${version} at ${opts.at} (workflow ${scheduled.workflowId}; see it in the Temporal UI)`);
-        return;
-      }
-      const result = await withDatabase((db) => moveLabel(db.pool, { name, label, version, actor: currentActor(), reason: opts.reason }));
-      emit(opts.json, result, () =>
-        result.changed ? `${name}: ${label} ${result.from ?? '(none)'} -> ${result.to}` : `${name}: ${label} already points at ${result.to}; nothing to do`,
-      );
-    });
+    .action(
+      async (name: string, version: string, label: string, opts: { reason: string; at?: string; json?: boolean }) => {
+        if (opts.at) {
+          const at = opts.at;
+          const { withTemporalClient } = temporal();
+          const { scheduleLabelMove } = labelMoves();
+          const scheduled = await withTemporalClient(loadEnv(), (client) =>
+            scheduleLabelMove(client, { name, ref: version, label, reason: opts.reason, at, actor: currentActor() }),
+          );
+          emit(
+            opts.json,
+            scheduled,
+            () =>
+              `Scheduled: ${name} ${label} -> ${version} at ${opts.at} (workflow ${scheduled.workflowId}; see it in the Temporal UI)`,
+          );
+          return;
+        }
+        const result = await withDatabase((db) =>
+          moveLabel(db.pool, { name, label, version, actor: currentActor(), reason: opts.reason }),
+        );
+        emit(opts.json, result, () =>
+          result.changed
+            ? `${name}: ${label} ${result.from ?? '(none)'} -> ${result.to}`
+            : `${name}: ${label} already points at ${result.to}; nothing to do`,
+        );
+      },
+    );
 
   prompt
     .command('render')
@@ -163,7 +201,11 @@ export function registerPromptCommands(program: Command): void {
       const found = await withDatabase((db) => resolvePrompt(db.pool, ref.name, ref.ref));
       const rendered = renderPrompt(found.spec, vars);
       emit(opts.json, { name: found.name, version: found.version, ...rendered }, () =>
-        [`# ${found.name}@${found.version} -> ${rendered.model}`, rendered.system === undefined ? '' : `--- system ---\n${rendered.system}`, `--- user ---\n${rendered.user}`]
+        [
+          `# ${found.name}@${found.version} -> ${rendered.model}`,
+          rendered.system === undefined ? '' : `--- system ---\n${rendered.system}`,
+          `--- user ---\n${rendered.user}`,
+        ]
           .filter(Boolean)
           .join('\n'),
       );

@@ -14,7 +14,9 @@ const control = lazy(() => require('../../control/rolloutControl') as typeof imp
 export function registerRollbackCommand(program: Command): void {
   program
     .command('rollback')
-    .description('Roll back in one step: a live canary goes 100% back to stable; otherwise production moves to the previous version (or --to)')
+    .description(
+      'Roll back in one step: a live canary goes 100% back to stable; otherwise production moves to the previous version (or --to)',
+    )
     .argument('<name>', 'prompt name')
     .option('--to <version>', 'roll back to this version instead of the previous one')
     .requiredOption('--reason <text>', 'why, for the audit trail and on-call')
@@ -48,9 +50,13 @@ export function registerRollbackCommand(program: Command): void {
         );
         return;
       }
-      const result = await withDatabase((db) => rollbackProduction(db.pool, { name, to: opts.to, reason: opts.reason, actor }));
+      const result = await withDatabase((db) =>
+        rollbackProduction(db.pool, { name, to: opts.to, reason: opts.reason, actor }),
+      );
       emit(opts.json, { kind: 'label-moved', ...result }, () =>
-        result.changed ? `${name}: production ${result.from} -> ${result.to} (rolled back)` : `${name}: production already at ${result.to}; nothing to do`,
+        result.changed
+          ? `${name}: production ${result.from} -> ${result.to} (rolled back)`
+          : `${name}: production already at ${result.to}; nothing to do`,
       );
     });
 }
@@ -61,9 +67,13 @@ export function registerMigrateCommand(program: Command): void {
     .description('Apply pending database migrations (safe to run twice, and from two processes at once)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const result = await withDatabase(async (db) => ({ database: db.source, applied: await migrate(db.pool) }), { migrate: false });
+      const result = await withDatabase(async (db) => ({ database: db.source, applied: await migrate(db.pool) }), {
+        migrate: false,
+      });
       emit(opts.json, result, () =>
-        result.applied.length ? `Applied ${result.applied.join(', ')} to the ${result.database} database.` : `The ${result.database} database is up to date; nothing to apply.`,
+        result.applied.length
+          ? `Applied ${result.applied.join(', ')} to the ${result.database} database.`
+          : `The ${result.database} database is up to date; nothing to apply.`,
       );
     });
 }

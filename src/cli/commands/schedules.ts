@@ -14,8 +14,15 @@ export function registerScheduleCommands(program: Command): void {
     .description('Create or update every Flightdeck schedule (idempotent)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
-      const installed = await temporal().withTemporalClient(loadEnv(), (client) => schedules().installSchedules(client));
-      emit(opts.json, installed, () => `${installed.map((s) => `${s.id}: ${s.outcome}`).join('\n')}\nSee them with \`flightdeck schedules list\` or under Schedules in the Temporal UI.`);
+      const installed = await temporal().withTemporalClient(loadEnv(), (client) =>
+        schedules().installSchedules(client),
+      );
+      emit(
+        opts.json,
+        installed,
+        () =>
+          `${installed.map((s) => `${s.id}: ${s.outcome}`).join('\n')}\nSee them with \`flightdeck schedules list\` or under Schedules in the Temporal UI.`,
+      );
     });
   command
     .command('list')
@@ -26,7 +33,13 @@ export function registerScheduleCommands(program: Command): void {
       emit(opts.json, states, () =>
         table(
           ['SCHEDULE', 'INSTALLED', 'PAUSED', 'NEXT RUN', 'RECENT RUNS'],
-          states.map((s) => [s.id, s.installed ? 'yes' : 'no (run `flightdeck schedules install`)', s.paused ? 'yes' : 'no', s.nextRuns[0], s.recentRuns]),
+          states.map((s) => [
+            s.id,
+            s.installed ? 'yes' : 'no (run `flightdeck schedules install`)',
+            s.paused ? 'yes' : 'no',
+            s.nextRuns[0],
+            s.recentRuns,
+          ]),
         ),
       );
     });

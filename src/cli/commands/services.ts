@@ -9,13 +9,14 @@ import { table } from '../output';
 import { waitForShutdownSignal } from '../waitForSignal';
 
 // Loaded on first use: the Temporal SDK and the services take most of a second to load.
-const workerConnection = lazy(() => require('../../temporal/workerConnection') as typeof import('../../temporal/workerConnection'));
+const workerConnection = lazy(
+  () => require('../../temporal/workerConnection') as typeof import('../../temporal/workerConnection'),
+);
 const bundle = lazy(() => require('../../../workers/bundle') as typeof import('../../../workers/bundle'));
 const workerModule = lazy(() => require('../../../workers/worker') as typeof import('../../../workers/worker'));
 const runtime = lazy(() => require('../../../workers/runtime') as typeof import('../../../workers/runtime'));
 const stackModule = lazy(() => require('../stack') as typeof import('../stack'));
 const demo = lazy(() => require('./demo') as typeof import('./demo'));
-
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -27,8 +28,14 @@ export function registerServiceCommands(program: Command): void {
     .option('--seed <n>', 'random seed, for runs that replay the same', '42')
     .action(async (opts: { port?: string; seed: string }) => {
       const env = loadEnv();
-      const sim = await startSimulator({ port: opts.port ? Number(opts.port) : env.FLIGHTDECK_SIMULATOR_PORT, seed: Number(opts.seed), adminToken: env.FLIGHTDECK_SIMULATOR_ADMIN_TOKEN });
-      log(`Simulator listening on ${sim.url}\n  OpenAI:    ${sim.url}/v1\n  Anthropic: ${sim.url}\n  Admin:     ${sim.url}/admin/profiles, /admin/faults, /admin/stats\nCtrl-C to stop.`);
+      const sim = await startSimulator({
+        port: opts.port ? Number(opts.port) : env.FLIGHTDECK_SIMULATOR_PORT,
+        seed: Number(opts.seed),
+        adminToken: env.FLIGHTDECK_SIMULATOR_ADMIN_TOKEN,
+      });
+      log(
+        `Simulator listening on ${sim.url}\n  OpenAI:    ${sim.url}/v1\n  Anthropic: ${sim.url}\n  Admin:     ${sim.url}/admin/profiles, /admin/faults, /admin/stats\nCtrl-C to stop.`,
+      );
       await waitForShutdownSignal();
       await sim.close();
     });
@@ -46,8 +53,17 @@ export function registerServiceCommands(program: Command): void {
       const db = await openDatabase(env);
       const connection = await connectWorker(env);
       const providers = new ProviderDirectory(loadProviderConfig(env), env);
-      const worker = await createFlightdeckWorker({ connection, namespace: env.TEMPORAL_NAMESPACE, pool: db.pool, providers, workflowBundle: await bundleWorkflows(), webhookUrl: env.FLIGHTDECK_WEBHOOK_URL });
-      log(`Worker polling task queue "flightdeck" on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.`);
+      const worker = await createFlightdeckWorker({
+        connection,
+        namespace: env.TEMPORAL_NAMESPACE,
+        pool: db.pool,
+        providers,
+        workflowBundle: await bundleWorkflows(),
+        webhookUrl: env.FLIGHTDECK_WEBHOOK_URL,
+      });
+      log(
+        `Worker polling task queue "flightdeck" on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.`,
+      );
       const running = worker.run();
       await Promise.race([waitForShutdownSignal(), running]);
       worker.shutdown();
@@ -58,7 +74,9 @@ export function registerServiceCommands(program: Command): void {
 
   program
     .command('dev')
-    .description('Start everything that is missing (Postgres, Temporal with its UI, simulator, worker) and keep it running')
+    .description(
+      'Start everything that is missing (Postgres, Temporal with its UI, simulator, worker) and keep it running',
+    )
     .action(async () => {
       const { startStack } = stackModule();
       const stack = await startStack(loadEnv(), log);

@@ -16,7 +16,8 @@ function positiveNumber(name: string, text: string | undefined): number | undefi
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  if (!allowed.includes(value as T)) throw new InputError(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+  if (!allowed.includes(value as T))
+    throw new InputError(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
   return value as T;
 }
 
@@ -32,17 +33,32 @@ export function registerTenantCommands(program: Command): void {
     .option('--pii <policy>', 'personal data in requests: redact, block or allow', 'redact')
     .option('--injection <policy>', 'prompt-injection patterns: flag or block', 'flag')
     .option('--json', 'machine-readable output: {id, tier, apiKey}')
-    .action(async (id: string, opts: { tier: string; experimentsOptIn?: boolean; pii: string; injection: string; json?: boolean }) => {
-      const tier = oneOf<Tier>('--tier', opts.tier, TIERS);
-      const piiPolicy = oneOf('--pii', opts.pii, ['redact', 'block', 'allow'] as const);
-      const injectionPolicy = oneOf('--injection', opts.injection, ['flag', 'block'] as const);
-      const { tenant: created, apiKey } = await withDatabase((db) =>
-        createTenant(db.pool, { id, tier, experimentsOptIn: opts.experimentsOptIn ?? false, piiPolicy, injectionPolicy, actor: currentActor() }),
-      );
-      emit(opts.json, { id: created.id, tier: created.tier, apiKey }, () =>
-        `Created tenant ${created.id} (${created.tier}${created.experimentsOptIn ? ', experiments opt-in' : ''}).\nAPI key (shown once, store it now):\n\n  ${apiKey}\n\nCall the gateway with it: Authorization: Bearer <key>.`,
-      );
-    });
+    .action(
+      async (
+        id: string,
+        opts: { tier: string; experimentsOptIn?: boolean; pii: string; injection: string; json?: boolean },
+      ) => {
+        const tier = oneOf<Tier>('--tier', opts.tier, TIERS);
+        const piiPolicy = oneOf('--pii', opts.pii, ['redact', 'block', 'allow'] as const);
+        const injectionPolicy = oneOf('--injection', opts.injection, ['flag', 'block'] as const);
+        const { tenant: created, apiKey } = await withDatabase((db) =>
+          createTenant(db.pool, {
+            id,
+            tier,
+            experimentsOptIn: opts.experimentsOptIn ?? false,
+            piiPolicy,
+            injectionPolicy,
+            actor: currentActor(),
+          }),
+        );
+        emit(
+          opts.json,
+          { id: created.id, tier: created.tier, apiKey },
+          () =>
+            `Created tenant ${created.id} (${created.tier}${created.experimentsOptIn ? ', experiments opt-in' : ''}).\nAPI key (shown once, store it now):\n\n  ${apiKey}\n\nCall the gateway with it: Authorization: Bearer <key>.`,
+        );
+      },
+    );
 
   tenant
     .command('list')
@@ -55,7 +71,16 @@ export function registerTenantCommands(program: Command): void {
         tenants.length
           ? table(
               ['ID', 'TIER', 'OPT-IN', 'STATUS', 'KEY', 'PII', 'INJECTION', 'CREATED'],
-              tenants.map((t) => [t.id, t.tier, t.experimentsOptIn ? 'yes' : 'no', t.statusReason ? `${t.status} (${t.statusReason})` : t.status, `${t.keyPrefix}…`, t.piiPolicy, t.injectionPolicy, formatTime(t.createdAt)]),
+              tenants.map((t) => [
+                t.id,
+                t.tier,
+                t.experimentsOptIn ? 'yes' : 'no',
+                t.statusReason ? `${t.status} (${t.statusReason})` : t.status,
+                `${t.keyPrefix}…`,
+                t.piiPolicy,
+                t.injectionPolicy,
+                formatTime(t.createdAt),
+              ]),
             )
           : 'No tenants yet. Create one with `flightdeck tenant create <id> --tier free`.',
       );
@@ -70,7 +95,11 @@ export function registerTenantCommands(program: Command): void {
       .option('--json', 'machine-readable output')
       .action(async (id: string, opts: { reason: string; json?: boolean }) => {
         const change = await withDatabase((db) => setTenantStatus(db.pool, id, status, opts.reason, currentActor()));
-        emit(opts.json, { id, ...change }, () => (change.from === change.to ? `${id} is already ${status}; nothing to do.` : `${id}: ${change.from} -> ${change.to}. Gateways apply it within a second.`));
+        emit(opts.json, { id, ...change }, () =>
+          change.from === change.to
+            ? `${id} is already ${status}; nothing to do.`
+            : `${id}: ${change.from} -> ${change.to}. Gateways apply it within a second.`,
+        );
       });
   statusCommand('throttle', 'throttled', 'Answer every request of the tenant with 429 and Retry-After');
   statusCommand('kill', 'killed', 'Refuse every request of the tenant with 403');
@@ -78,7 +107,9 @@ export function registerTenantCommands(program: Command): void {
 
   tenant
     .command('budget')
-    .description('Set limits for a tenant (or one feature of it): soft writes an alert, hard refuses (429) or downgrades')
+    .description(
+      'Set limits for a tenant (or one feature of it): soft writes an alert, hard refuses (429) or downgrades',
+    )
     .argument('<id>', 'tenant id')
     .option('--feature <name>', 'limit one feature (x-flightdeck-feature) instead of the whole tenant')
     .option('--rpm-soft <n>', 'requests per minute that raise an alert')
@@ -88,25 +119,41 @@ export function registerTenantCommands(program: Command): void {
     .option('--on-hard <policy>', 'reject (429) or downgrade (to --downgrade-model)', 'reject')
     .option('--downgrade-model <model>', 'the cheaper model served past a hard limit with --on-hard downgrade')
     .option('--json', 'machine-readable output')
-    .action(async (id: string, opts: { feature?: string; rpmSoft?: string; rpmHard?: string; usdDaySoft?: string; usdDayHard?: string; onHard: string; downgradeModel?: string; json?: boolean }) => {
-      const limits = {
-        tenantId: id,
-        feature: opts.feature ?? '',
-        rpmSoft: opts.rpmSoft === undefined ? undefined : positiveInt('--rpm-soft', opts.rpmSoft),
-        rpmHard: opts.rpmHard === undefined ? undefined : positiveInt('--rpm-hard', opts.rpmHard),
-        usdDaySoft: positiveNumber('--usd-day-soft', opts.usdDaySoft),
-        usdDayHard: positiveNumber('--usd-day-hard', opts.usdDayHard),
-        onHard: oneOf('--on-hard', opts.onHard, ['reject', 'downgrade'] as const),
-        downgradeModel: opts.downgradeModel,
-      };
-      const spend = await withDatabase(async (db) => {
-        await setBudget(db.pool, limits, currentActor());
-        return spendToday(db.pool, id);
-      });
-      emit(opts.json, { limits, today: spend }, () => {
-        const scope = limits.feature ? `${id} feature ${limits.feature}` : id;
-        const today = spend.length ? `\nToday: ${spend.map((s) => `${s.feature || '(all)'} ${s.requests} requests, $${s.spentUsd.toFixed(4)} spent`).join('; ')}` : '';
-        return `Budget for ${scope} set: rpm soft ${limits.rpmSoft ?? '-'} / hard ${limits.rpmHard ?? '-'}, USD/day soft ${limits.usdDaySoft ?? '-'} / hard ${limits.usdDayHard ?? '-'}, past hard: ${limits.onHard}${limits.downgradeModel ? ` to ${limits.downgradeModel}` : ''}.${today}`;
-      });
-    });
+    .action(
+      async (
+        id: string,
+        opts: {
+          feature?: string;
+          rpmSoft?: string;
+          rpmHard?: string;
+          usdDaySoft?: string;
+          usdDayHard?: string;
+          onHard: string;
+          downgradeModel?: string;
+          json?: boolean;
+        },
+      ) => {
+        const limits = {
+          tenantId: id,
+          feature: opts.feature ?? '',
+          rpmSoft: opts.rpmSoft === undefined ? undefined : positiveInt('--rpm-soft', opts.rpmSoft),
+          rpmHard: opts.rpmHard === undefined ? undefined : positiveInt('--rpm-hard', opts.rpmHard),
+          usdDaySoft: positiveNumber('--usd-day-soft', opts.usdDaySoft),
+          usdDayHard: positiveNumber('--usd-day-hard', opts.usdDayHard),
+          onHard: oneOf('--on-hard', opts.onHard, ['reject', 'downgrade'] as const),
+          downgradeModel: opts.downgradeModel,
+        };
+        const spend = await withDatabase(async (db) => {
+          await setBudget(db.pool, limits, currentActor());
+          return spendToday(db.pool, id);
+        });
+        emit(opts.json, { limits, today: spend }, () => {
+          const scope = limits.feature ? `${id} feature ${limits.feature}` : id;
+          const today = spend.length
+            ? `\nToday: ${spend.map((s) => `${s.feature || '(all)'} ${s.requests} requests, $${s.spentUsd.toFixed(4)} spent`).join('; ')}`
+            : '';
+          return `Budget for ${scope} set: rpm soft ${limits.rpmSoft ?? '-'} / hard ${limits.rpmHard ?? '-'}, USD/day soft ${limits.usdDaySoft ?? '-'} / hard ${limits.usdDayHard ?? '-'}, past hard: ${limits.onHard}${limits.downgradeModel ? ` to ${limits.downgradeModel}` : ''}.${today}`;
+        });
+      },
+    );
 }

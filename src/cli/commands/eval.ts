@@ -63,6 +63,11 @@ interface RunOptions {
 export function registerEvalCommands(program: Command): void {
   const evalCommand = program.command('eval').description('Evals: the tests of an LLM feature');
 
+  evalRunCommand(evalCommand);
+  evalCalibrateCommand(evalCommand);
+}
+
+function evalRunCommand(evalCommand: Command): void {
   evalCommand
     .command('run')
     .description(
@@ -130,7 +135,9 @@ export function registerEvalCommands(program: Command): void {
       if (opts.gate && !result.gate.passed)
         throw new FlightdeckError(`The eval gate failed for ${text}; see the report above.`, 3);
     });
+}
 
+function evalCalibrateCommand(evalCommand: Command): void {
   evalCommand
     .command('calibrate')
     .description("Measure a judge against at least 50 human-labelled examples (Cohen's kappa, Spearman)")

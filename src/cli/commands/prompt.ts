@@ -36,6 +36,16 @@ function parseVars(text: string | undefined, file: string | undefined): Record<s
 export function registerPromptCommands(program: Command): void {
   const prompt = program.command('prompt').description('The prompt registry: versions, labels, rendering');
 
+  promptPushCommand(prompt);
+  promptListCommand(prompt);
+  promptShowCommand(prompt);
+  promptHistoryCommand(prompt);
+  promptDiffCommand(prompt);
+  promptLabelCommand(prompt);
+  promptRenderCommand(prompt);
+}
+
+function promptPushCommand(prompt: Command): void {
   prompt
     .command('push')
     .description('Register prompt versions from YAML files (all or nothing)')
@@ -54,7 +64,9 @@ export function registerPromptCommands(program: Command): void {
           .join('\n'),
       );
     });
+}
 
+function promptListCommand(prompt: Command): void {
   prompt
     .command('list')
     .description('List prompts with their latest version and labels')
@@ -77,7 +89,9 @@ export function registerPromptCommands(program: Command): void {
           : 'No prompts yet. Register one with `flightdeck prompt push examples/prompts/*.yaml`.',
       );
     });
+}
 
+function promptShowCommand(prompt: Command): void {
   prompt
     .command('show')
     .description('Show one version: <name>, <name>@<version> or <name>@<label> (default: production)')
@@ -102,7 +116,9 @@ export function registerPromptCommands(program: Command): void {
           .join('\n'),
       );
     });
+}
 
+function promptHistoryCommand(prompt: Command): void {
   prompt
     .command('history')
     .description('Versions and label moves of a prompt')
@@ -131,7 +147,9 @@ export function registerPromptCommands(program: Command): void {
         ].join('\n'),
       );
     });
+}
 
+function promptDiffCommand(prompt: Command): void {
   prompt
     .command('diff')
     .description('Compare two versions: template as a unified diff, plus changed fields')
@@ -150,7 +168,9 @@ export function registerPromptCommands(program: Command): void {
         ].join('\n'),
       );
     });
+}
 
+function promptLabelCommand(prompt: Command): void {
   prompt
     .command('label')
     .description('Point a label (production, staging, any name) at a version; audited and broadcast to gateways')
@@ -187,7 +207,9 @@ export function registerPromptCommands(program: Command): void {
         );
       },
     );
+}
 
+function promptRenderCommand(prompt: Command): void {
   prompt
     .command('render')
     .description('Render a version with typed variables, exactly as it would be sent')

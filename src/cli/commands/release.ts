@@ -93,6 +93,36 @@ function formatView(view: ReleaseView): string {
 const decision = (reason?: string) => ({ actor: currentActor(), reason });
 
 export function registerReleaseCommands(program: Command): void {
+  promoteCommand(program);
+
+  const rollout = program
+    .command('rollout')
+    .description('The live release of a prompt: status and decisions (signals and updates to rollout/<name>)');
+  rolloutStatusCommand(rollout);
+  for (const action of ['pause', 'resume'] as const) {
+    rollout
+      .command(action)
+      .description(
+        action === 'pause'
+          ? 'Hold the canary where it is: no analysis, no step, until resumed'
+          : 'Continue a paused canary (the inconclusive count starts again)',
+      )
+      .argument('<name>', 'prompt name')
+      .option('--reason <text>', 'why, for the audit trail')
+      .option('--json', 'machine-readable output')
+      .action(async (name: string, opts: { reason?: string; json?: boolean }) => {
+        const status = await temporal().withTemporalClient(loadEnv(), (client) =>
+          control().pauseOrResume(client, name, action, decision(opts.reason)),
+        );
+        emit(opts.json, status, () => formatRollout(status).join('\n'));
+      });
+  }
+  rolloutApproveCommand(rollout);
+  rolloutPromoteCommand(rollout);
+  rolloutAbortCommand(rollout);
+}
+
+function promoteCommand(program: Command): void {
   program
     .command('promote')
     .description(
@@ -179,10 +209,9 @@ export function registerReleaseCommands(program: Command): void {
         );
       },
     );
+}
 
-  const rollout = program
-    .command('rollout')
-    .description('The live release of a prompt: status and decisions (signals and updates to rollout/<name>)');
+function rolloutStatusCommand(rollout: Command): void {
   rollout
     .command('status')
     .description("Stage, weight, time in hold, steps and the last verdicts of the prompt's latest release")
@@ -194,24 +223,9 @@ export function registerReleaseCommands(program: Command): void {
       );
       emit(opts.json, view, () => formatView(view));
     });
-  for (const action of ['pause', 'resume'] as const) {
-    rollout
-      .command(action)
-      .description(
-        action === 'pause'
-          ? 'Hold the canary where it is: no analysis, no step, until resumed'
-          : 'Continue a paused canary (the inconclusive count starts again)',
-      )
-      .argument('<name>', 'prompt name')
-      .option('--reason <text>', 'why, for the audit trail')
-      .option('--json', 'machine-readable output')
-      .action(async (name: string, opts: { reason?: string; json?: boolean }) => {
-        const status = await temporal().withTemporalClient(loadEnv(), (client) =>
-          control().pauseOrResume(client, name, action, decision(opts.reason)),
-        );
-        emit(opts.json, status, () => formatRollout(status).join('\n'));
-      });
-  }
+}
+
+function rolloutApproveCommand(rollout: Command): void {
   rollout
     .command('approve')
     .description('Approve a canary step that waits for a human (hold "approve"); it advances once its analysis passes')
@@ -224,6 +238,9 @@ export function registerReleaseCommands(program: Command): void {
       );
       emit(opts.json, status, () => formatRollout(status).join('\n'));
     });
+}
+
+function rolloutPromoteCommand(rollout: Command): void {
   rollout
     .command('promote')
     .description('Skip to the next canary step now, or with --full make the candidate production now (audited)')
@@ -237,6 +254,9 @@ export function registerReleaseCommands(program: Command): void {
       );
       emit(opts.json, status, () => formatRollout(status).join('\n'));
     });
+}
+
+function rolloutAbortCommand(rollout: Command): void {
   rollout
     .command('abort')
     .description(

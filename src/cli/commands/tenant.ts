@@ -24,6 +24,32 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
 export function registerTenantCommands(program: Command): void {
   const tenant = program.command('tenant').description('Tenants: API keys, tiers, status and budgets');
 
+  tenantCreateCommand(tenant);
+  tenantListCommand(tenant);
+
+  const statusCommand = (name: string, status: TenantStatus, description: string) =>
+    tenant
+      .command(name)
+      .description(description)
+      .argument('<id>', 'tenant id')
+      .requiredOption('--reason <text>', 'why, for the audit trail')
+      .option('--json', 'machine-readable output')
+      .action(async (id: string, opts: { reason: string; json?: boolean }) => {
+        const change = await withDatabase((db) => setTenantStatus(db.pool, id, status, opts.reason, currentActor()));
+        emit(opts.json, { id, ...change }, () =>
+          change.from === change.to
+            ? `${id} is already ${status}; nothing to do.`
+            : `${id}: ${change.from} -> ${change.to}. Gateways apply it within a second.`,
+        );
+      });
+  statusCommand('throttle', 'throttled', 'Answer every request of the tenant with 429 and Retry-After');
+  statusCommand('kill', 'killed', 'Refuse every request of the tenant with 403');
+  statusCommand('restore', 'active', 'Serve the tenant normally again');
+
+  tenantBudgetCommand(tenant);
+}
+
+function tenantCreateCommand(tenant: Command): void {
   tenant
     .command('create')
     .description('Create a tenant and print its API key (shown once; only its hash is stored)')
@@ -59,7 +85,9 @@ export function registerTenantCommands(program: Command): void {
         );
       },
     );
+}
 
+function tenantListCommand(tenant: Command): void {
   tenant
     .command('list')
     .description('List tenants with tier, status and key prefix')
@@ -85,26 +113,9 @@ export function registerTenantCommands(program: Command): void {
           : 'No tenants yet. Create one with `flightdeck tenant create <id> --tier free`.',
       );
     });
+}
 
-  const statusCommand = (name: string, status: TenantStatus, description: string) =>
-    tenant
-      .command(name)
-      .description(description)
-      .argument('<id>', 'tenant id')
-      .requiredOption('--reason <text>', 'why, for the audit trail')
-      .option('--json', 'machine-readable output')
-      .action(async (id: string, opts: { reason: string; json?: boolean }) => {
-        const change = await withDatabase((db) => setTenantStatus(db.pool, id, status, opts.reason, currentActor()));
-        emit(opts.json, { id, ...change }, () =>
-          change.from === change.to
-            ? `${id} is already ${status}; nothing to do.`
-            : `${id}: ${change.from} -> ${change.to}. Gateways apply it within a second.`,
-        );
-      });
-  statusCommand('throttle', 'throttled', 'Answer every request of the tenant with 429 and Retry-After');
-  statusCommand('kill', 'killed', 'Refuse every request of the tenant with 403');
-  statusCommand('restore', 'active', 'Serve the tenant normally again');
-
+function tenantBudgetCommand(tenant: Command): void {
   tenant
     .command('budget')
     .description(

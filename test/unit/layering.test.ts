@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { bareRequires, importCycles, importsOf, layerViolations, sourceFiles } from '../harness/layers';
 
 const files = sourceFiles(['src', 'workflows', 'activities', 'workers']);
@@ -14,6 +16,15 @@ describe('layering (DESIGN §2)', () => {
 
   it('modules load late only through lazy() (src/util/lazy.ts)', () => {
     expect(files.flatMap(bareRequires)).toEqual([]);
+  });
+
+  it('each unit test file is named after the one module it tests (test/unit/<path>.test.ts for src/<path>.ts)', () => {
+    const root = join(__dirname, '..', '..');
+    const orphans = sourceFiles(['test/unit'])
+      .filter((file) => file !== 'test/unit/layering.test.ts')
+      .map((file) => file.replace(/^test\/unit\//, '').replace(/\.test\.ts$/, '.ts'))
+      .filter((module) => !existsSync(join(root, 'src', module)) && !existsSync(join(root, module)));
+    expect(orphans).toEqual([]);
   });
 
   it('the workflow-safe folder exists and workflows use it', () => {

@@ -1,0 +1,9 @@
+import { resolveAssertionType } from '../../../src/evals/assertionSpec';
+
+describe('assertions', () => {
+  it('resolves promptfoo aliases and rejects unknown types', () => {
+    expect(resolveAssertionType('llm-rubric')).toEqual({ type: 'rubric', negated: false });
+    expect(resolveAssertionType('not-context-faithfulness')).toEqual({ type: 'faithfulness', negated: true });
+    expect(resolveAssertionType('javascript')).toBeUndefined();
+  });
+});

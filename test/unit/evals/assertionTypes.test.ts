@@ -1,0 +1,72 @@
+import { resolveAssertionType, type Assertion } from '../../../src/evals/assertionSpec';
+import { runCheck, type CheckType } from '../../../src/evals/assertionTypes';
+import { similarity } from '../../../src/evals/editDistance';
+
+const observed = (output: string, latencyMs = 100, costUsd = 0.001) => ({ output, latencyMs, costUsd });
+
+function check(type: string, value: unknown, output: string, extra: Partial<Assertion> = {}) {
+  const resolved = resolveAssertionType(type)!;
+  return runCheck(
+    { ...resolved, value, weight: 1, metric: type, ...extra } as Assertion & { type: CheckType },
+    observed(output),
+  );
+}
+
+describe('assertions', () => {
+  it.each([
+    ['equals', 'Yes', ' Yes ', true],
+    ['equals', 'Yes', 'No', false],
+    ['contains', '30 days', 'within 30 days.', true],
+    ['contains', '30 Days', 'within 30 days.', false],
+    ['icontains', '30 Days', 'within 30 days.', true],
+    ['contains-any', ['cat', 'dog'], 'a dog', true],
+    ['contains-any', ['cat', 'dog'], 'a cow', false],
+    ['contains-all', ['cat', 'dog'], 'cat and dog', true],
+    ['contains-all', ['cat', 'dog'], 'cat only', false],
+    ['icontains-all', ['CAT', 'dog'], 'Cat and Dog', true],
+    ['starts-with', 'Sure', 'Sure, here', true],
+    ['regex', '^\\d{3}-\\d{4}$', '555-1234', true],
+    ['regex', '^\\d{3}$', '5555', false],
+    ['is-json', undefined, '{"a":1}', true],
+    ['is-json', undefined, '{"a":1', false],
+    ['json-schema', { type: 'object', required: ['answer'] }, '{"answer":"x"}', true],
+    ['json-schema', { type: 'object', required: ['answer'] }, '{"other":"x"}', false],
+    ['length', { min: 3, max: 5 }, 'abcd', true],
+    ['length', { max: 3 }, 'abcd', false],
+    ['is-refusal', undefined, "I'm sorry, but I can't help with that.", true],
+    ['is-refusal', undefined, 'Refunds take 5 days.', false],
+    ['not-contains', 'guarantee', 'We guarantee it', false],
+    ['not-is-refusal', undefined, 'Refunds take 5 days.', true],
+  ])('%s %j on %j -> %s', (type, value, output, pass) => {
+    expect(check(type, value, output).pass).toBe(pass);
+  });
+
+  it('checks latency and cost against the observed call', () => {
+    const latency = resolveAssertionType('latency')!;
+    expect(runCheck({ ...latency, value: 200, weight: 1, metric: 'latency' } as never, observed('x', 150)).pass).toBe(
+      true,
+    );
+    expect(runCheck({ ...latency, value: 100, weight: 1, metric: 'latency' } as never, observed('x', 150)).pass).toBe(
+      false,
+    );
+    const cost = resolveAssertionType('cost')!;
+    expect(runCheck({ ...cost, value: 0.0005, weight: 1, metric: 'cost' } as never, observed('x', 1, 0.001)).pass).toBe(
+      false,
+    );
+  });
+
+  it('scores similarity by edit distance against a threshold', () => {
+    expect(similarity('kitten', 'sitting')).toBeCloseTo(1 - 3 / 7, 10);
+    const result = check('similarity', 'The refund window is 30 days.', 'The refund window is 31 days.');
+    expect(result.pass).toBe(true);
+    expect(result.score).toBeGreaterThan(0.9);
+    expect(check('similarity', 'abc', 'xyz', { threshold: 0.5 }).pass).toBe(false);
+  });
+
+  it('negation flips pass and score', () => {
+    const plain = check('similarity', 'abcdef', 'abcdxx');
+    const negated = check('not-similarity', 'abcdef', 'abcdxx');
+    expect(negated.score).toBeCloseTo(1 - plain.score, 10);
+    expect(negated.pass).toBe(!plain.pass);
+  });
+});

@@ -1,0 +1,19 @@
+import { combine } from '../../../src/evals/caseEvaluator';
+
+describe('case scoring', () => {
+  const outcome = (pass: boolean, score: number, weight = 1) => ({
+    type: 't',
+    metric: 't',
+    weight,
+    pass,
+    score,
+    reason: '',
+  });
+  it('passes only when every assertion passes, by default', () => {
+    expect(combine([outcome(true, 1), outcome(false, 0)], undefined)).toEqual({ score: 0.5, passed: false });
+  });
+  it('passes on the weighted score when the case sets a threshold', () => {
+    expect(combine([outcome(true, 1, 3), outcome(false, 0, 1)], 0.7)).toEqual({ score: 0.75, passed: true });
+    expect(combine([outcome(true, 1, 1), outcome(false, 0, 1)], 0.7).passed).toBe(false);
+  });
+});

@@ -1,0 +1,126 @@
+import { InputError } from '../../../src/errors';
+import { loadDataset, parseDataset } from '../../../src/evals/dataset';
+import path from 'node:path';
+
+function problem(text: string, origin = 'd.yaml'): string {
+  try {
+    parseDataset(text, origin);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the dataset to be refused');
+}
+
+const native = `
+name: demo
+floors: { pass_rate: 0.9 }
+defaults:
+  assert: [{ type: not-is-refusal }]
+cases:
+  - id: one
+    vars: { question: Q1 }
+    expected: "30 days"
+    assert: [{ type: icontains }]
+  - vars: { question: Q2 }
+    assert: [{ type: llm-rubric, value: Be nice, threshold: 0.6, weight: 2, metric: niceness }]
+`;
+
+describe('datasets', () => {
+  it('reads our YAML, with defaults, ids, expected values and aliases', () => {
+    const d = parseDataset(native, 'demo.yaml');
+    expect(d.name).toBe('demo');
+    expect(d.floors).toEqual({ pass_rate: 0.9 });
+    expect(d.cases.map((c) => c.id)).toEqual(['one', 'case-2']);
+    expect(d.cases[0]!.assertions.map((a) => [a.type, a.negated, a.value, a.metric])).toEqual([
+      ['is-refusal', true, undefined, 'not-is-refusal'],
+      ['icontains', false, '30 days', 'icontains'],
+    ]);
+    expect(d.cases[1]!.assertions[1]).toMatchObject({ type: 'rubric', threshold: 0.6, weight: 2, metric: 'niceness' });
+    expect(d.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('has a content hash that changes with the cases and gate, not the file name', () => {
+    expect(parseDataset(native, 'a.yaml').hash).toBe(parseDataset(native, 'b.yaml').hash);
+    expect(parseDataset(native.replace('Q2', 'Q3'), 'a.yaml').hash).not.toBe(parseDataset(native, 'a.yaml').hash);
+    expect(parseDataset(native.replace('0.9', '0.8'), 'a.yaml').hash).not.toBe(parseDataset(native, 'a.yaml').hash);
+  });
+
+  it('reads JSONL, one case per line', () => {
+    const d = parseDataset(
+      '{"id":"a","vars":{"q":"x"},"assert":[{"type":"contains","value":"x"}]}\n\n{"id":"b","vars":{},"assert":[{"type":"is-json"}]}\n',
+      'set.jsonl',
+    );
+    expect(d.cases.map((c) => c.id)).toEqual(['a', 'b']);
+    expect(d.name).toBe('set');
+  });
+
+  it('reads promptfoo test files', () => {
+    const d = parseDataset(
+      `
+prompts: [prompt.txt]
+providers: [openai:gpt-4o-mini]
+defaultTest:
+  assert:
+    - type: not-icontains
+      value: as an AI
+tests:
+  - description: Refund window
+    vars: { question: How long? }
+    assert:
+      - type: icontains
+        value: 30 days
+      - type: llm-rubric
+        value: mentions the window
+`,
+      'promptfooconfig.yaml',
+    );
+    expect(d.cases[0]!.id).toBe('refund-window');
+    expect(d.cases[0]!.assertions.map((a) => a.type)).toEqual(['icontains', 'icontains', 'rubric']);
+  });
+
+  it('loads the example dataset', () => {
+    const d = loadDataset(path.join(__dirname, '..', '..', '..', 'examples', 'datasets', 'support-answer.yaml'));
+    expect(d.cases.length).toBeGreaterThanOrEqual(12);
+    expect(d.prompt).toBe('support-answer');
+  });
+
+  it.each([
+    ['malformed YAML', 'cases: [oops', /is not valid YAML/],
+    ['no cases', 'name: x\ncases: []', /- cases: a dataset needs at least one case/],
+    [
+      'an unknown assertion type',
+      'cases:\n  - id: c1\n    assert: [{ type: javascript, value: "1" }]',
+      /case "c1" \(cases\[0\]\) assert\[0\]\.type: unknown assertion type "javascript"/,
+    ],
+    [
+      'a missing value',
+      'cases:\n  - id: c1\n    assert: [{ type: contains }]',
+      /case "c1" \(cases\[0\]\) assert\[0\]\.value: expected a string value/,
+    ],
+    [
+      'a bad regex',
+      'cases:\n  - id: c1\n    assert: [{ type: regex, value: "(" }]',
+      /assert\[0\]\.value: invalid regular expression/,
+    ],
+    [
+      'a wrong-typed field',
+      'cases:\n  - id: c1\n    vars: [1]\n    assert: [{ type: is-json }]',
+      /case "c1" \(cases\[0\]\) is invalid:\n {2}- vars:/,
+    ],
+    ['no assertions', 'cases:\n  - id: c1\n    vars: {}', /case "c1" \(cases\[0\]\): no assertions/],
+    [
+      'duplicate ids',
+      'cases:\n  - { id: a, assert: [{ type: is-json }] }\n  - { id: a, assert: [{ type: is-json }] }',
+      /case id "a" appears more than once/,
+    ],
+  ])('refuses %s, naming the case and field', (_name, text, message) => {
+    expect(problem(text)).toMatch(message);
+  });
+
+  it('names the line of a bad JSONL case', () => {
+    expect(problem('{"id":"a","assert":[{"type":"is-json"}]}\n{oops', 'x.jsonl')).toMatch(
+      /^x\.jsonl:2: not valid JSON/,
+    );
+  });
+});

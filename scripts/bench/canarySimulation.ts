@@ -5,7 +5,7 @@
  * of its 10-interval hold, a larger one here when it holds longer), distributions sampled like the
  * request-log reader does. Pure and seeded: no servers.
  */
-import { judgeWindow, type VariantWindow } from '../../src/analysis/canaryJudge';
+import { emptyWindow, judgeWindow, type VariantWindow } from '../../src/analysis/canaryJudge';
 import { stepOutcome, DEFAULT_LIMITS, tally, type StepTally } from '../../src/model/analysisPolicy';
 import { DISTRIBUTION_SAMPLE_CAP } from '../../src/release/canaryWindow';
 import { Random } from '../../src/simulator/random';
@@ -41,20 +41,7 @@ const SIGMA = 0.5;
 const P90_MS = MEDIAN_MS * Math.exp(SIGMA * 1.2816);
 
 class Side {
-  readonly window: VariantWindow = {
-    requests: 0,
-    errors: 0,
-    refusals: 0,
-    guardrailBlocks: 0,
-    negativeFeedback: 0,
-    feedback: 0,
-    latenciesMs: [],
-    ttftsMs: [],
-    costsUsd: [],
-    judgeScores: [],
-    outputChars: [],
-    invalidJson: 0,
-  };
+  readonly window: VariantWindow = emptyWindow();
   private served = 0;
 
   constructor(

@@ -20,6 +20,22 @@ export interface VariantWindow {
   invalidJson: number;
 }
 
+/** A window with nothing in it yet. */
+export const emptyWindow = (): VariantWindow => ({
+  requests: 0,
+  errors: 0,
+  refusals: 0,
+  guardrailBlocks: 0,
+  negativeFeedback: 0,
+  feedback: 0,
+  latenciesMs: [],
+  ttftsMs: [],
+  costsUsd: [],
+  judgeScores: [],
+  outputChars: [],
+  invalidJson: 0,
+});
+
 export interface MetricRule {
   metric: MetricName;
   /** Rates: absolute points the canary may be worse by. Others: a fraction (0.1 = 10% worse). */

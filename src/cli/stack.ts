@@ -1,24 +1,19 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import type { Env } from '../config/env';
 import { openDatabase, type Database } from '../db/database';
-import { loadProviderConfig } from '../providers/config';
-import { ProviderDirectory } from '../providers/directory';
 import { FlightdeckError } from '../errors';
 import type { RunningGateway } from '../gateway/gateway';
 import { startGatewayFromEnv } from '../gateway/gatewayFromEnv';
 import type { RunningSimulator } from '../simulator/server';
 import { describeFound, findTemporalTool } from '../temporal/binaries';
 import { temporalAnswers } from '../temporal/connection';
-import { connectWorker } from '../temporal/workerConnection';
 import { startDevServer, type RunningDevServer } from '../temporal/devServer';
 import { ensureSearchAttributes } from '../temporal/searchAttributes';
-import { bundleWorkflows } from '../../workers/bundle';
 import { ensureSimulator } from './simulatorProcess';
 import { installWorkerRuntime } from '../../workers/runtime';
-import { createFlightdeckWorker } from '../../workers/worker';
+import { workerFromEnv } from '../../workers/workerFromEnv';
 
 export interface RunningStack {
   db: Database;
@@ -97,16 +92,7 @@ export async function startStack(env: Env, log: (line: string) => void): Promise
     log(`Gateway: ${gateway.url}/v1`);
 
     log('Worker: bundling workflows…');
-    const connection = await connectWorker(env);
-    const providers = new ProviderDirectory(loadProviderConfig(env), env);
-    const worker: Worker = await createFlightdeckWorker({
-      connection,
-      namespace: env.TEMPORAL_NAMESPACE,
-      pool: db.pool,
-      providers,
-      workflowBundle: await bundleWorkflows(),
-      webhookUrl: env.FLIGHTDECK_WEBHOOK_URL,
-    });
+    const { worker, connection } = await workerFromEnv(env, db.pool);
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ChatMessage, Completion } from '../providers/types';
 import { parseBody } from './httpBody';
-import { GatewayError, badRequest, sendJson } from './gatewayError';
+import { sendJson } from '../util/sendJson';
+import { GatewayError, badRequest } from './gatewayError';
 import { chatCompletion, chunkEvent, DONE_EVENT } from './openaiFormat';
 import type { CompletionInput, RequestPipeline, StreamSink } from './pipeline';
 import type { RequestContext } from './requestContext';

@@ -1,3 +1,4 @@
+import { sendJson } from '../util/sendJson';
 import type { ServerResponse } from 'node:http';
 
 export type OpenAIErrorType =
@@ -32,21 +33,6 @@ export class GatewayError extends Error {
 
 export const badRequest = (message: string, param: string | null = null, code = 'invalid_request') =>
   new GatewayError(400, 'invalid_request_error', message, code, param);
-
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  const payload = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(payload),
-    ...headers,
-  });
-  res.end(payload);
-}
 
 export function sendError(res: ServerResponse, error: GatewayError, headers: Record<string, string> = {}): void {
   sendJson(res, error.status, error.body(), { ...headers, ...error.headers });

@@ -2,7 +2,7 @@ import type { Pool } from '../db/pool';
 import type { GatewayMetrics } from '../telemetry/gatewayMetrics';
 import type { RequestLogWriter } from '../telemetry/requestLogWriter';
 import { chatCompletions, runPrompt, type StreamPolicy } from './completionEndpoints';
-import { sendJson } from './gatewayError';
+import { sendJson } from '../util/sendJson';
 import type { LiveState } from './liveState';
 import type { RequestPipeline } from './pipeline';
 import { getRequest, recordFeedback } from './requestsApi';

@@ -1,6 +1,6 @@
 import type { GuardrailAction } from '../guardrails/decision';
 import { GUARDRAIL_IDS } from '../guardrails/guardrailIds';
-import type { VariantWindow } from '../analysis/canaryJudge';
+import { emptyWindow, type VariantWindow } from '../analysis/canaryJudge';
 import type { Pool } from '../db/pool';
 
 export interface WindowQuery {
@@ -61,21 +61,6 @@ export function windowSampleParams(query: WindowQuery, fifth: unknown): unknown[
  */
 export const DISTRIBUTION_SAMPLE_CAP = 2000;
 
-const empty = (): VariantWindow => ({
-  requests: 0,
-  errors: 0,
-  refusals: 0,
-  guardrailBlocks: 0,
-  negativeFeedback: 0,
-  feedback: 0,
-  latenciesMs: [],
-  ttftsMs: [],
-  costsUsd: [],
-  judgeScores: [],
-  outputChars: [],
-  invalidJson: 0,
-});
-
 /** SQL: the request's guardrail records hold this guardrail (with this decision). Ids are our constants, never input. */
 const guardrailRan = (id: string, decision?: GuardrailAction) =>
   `r.guardrails @> '${JSON.stringify([decision ? { id, decision } : { id }])}'`;
@@ -112,7 +97,7 @@ export async function readCanaryWindow(
      GROUP BY s.side`,
     windowSampleParams(query, DISTRIBUTION_SAMPLE_CAP),
   );
-  const windows = { candidate: empty(), stable: empty() };
+  const windows = { candidate: emptyWindow(), stable: emptyWindow() };
   for (const row of rows) {
     windows[row.side] = {
       requests: Number(row.requests),

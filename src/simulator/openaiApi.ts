@@ -3,7 +3,8 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { embed } from './embeddings';
 import type { Plan, SimErrorKind, SimulatorEngine } from './engine';
-import { HttpError, Pacer, sendJson, sleep, startSse } from './http';
+import { sendJson } from '../util/sendJson';
+import { HttpError, Pacer, sleep, startSse } from './http';
 import { contentText, type Content } from './messages';
 import { countTokens } from './tokens';
 

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { messages, sendAnthropicError } from './anthropicApi';
 import { SimulatorEngine } from './engine';
 import { faultRequestSchema } from './faults';
-import { HttpError, readJson, sendJson } from './http';
+import { sendJson } from '../util/sendJson';
+import { HttpError, readJson } from './http';
 import { chatCompletions, embeddings, sendOpenAIError } from './openaiApi';
 import { profileSchema } from './profiles';
 

@@ -2,18 +2,14 @@ import { lazy } from '../../util/lazy';
 import type { Command } from 'commander';
 import { loadEnv } from '../../config/env';
 import { openDatabase } from '../../db/database';
-import { loadProviderConfig } from '../../providers/config';
-import { ProviderDirectory } from '../../providers/directory';
 import { startSimulator } from '../../simulator/server';
 import { table } from '../output';
 import { waitForShutdownSignal } from '../waitForSignal';
 
 // Loaded on first use: the Temporal SDK and the services take most of a second to load.
-const workerConnection = lazy(
-  () => require('../../temporal/workerConnection') as typeof import('../../temporal/workerConnection'),
+const workerModule = lazy(
+  () => require('../../../workers/workerFromEnv') as typeof import('../../../workers/workerFromEnv'),
 );
-const bundle = lazy(() => require('../../../workers/bundle') as typeof import('../../../workers/bundle'));
-const workerModule = lazy(() => require('../../../workers/worker') as typeof import('../../../workers/worker'));
 const runtime = lazy(() => require('../../../workers/runtime') as typeof import('../../../workers/runtime'));
 const stackModule = lazy(() => require('../stack') as typeof import('../stack'));
 const demo = lazy(() => require('./demo') as typeof import('./demo'));
@@ -44,23 +40,10 @@ export function registerServiceCommands(program: Command): void {
     .command('worker')
     .description('Run the Temporal worker (task queue "flightdeck") against TEMPORAL_ADDRESS')
     .action(async () => {
-      const { connectWorker } = workerConnection();
-      const { bundleWorkflows } = bundle();
-      const { createFlightdeckWorker } = workerModule();
-      const { installWorkerRuntime } = runtime();
-      installWorkerRuntime('INFO');
+      runtime().installWorkerRuntime('INFO');
       const env = loadEnv();
       const db = await openDatabase(env);
-      const connection = await connectWorker(env);
-      const providers = new ProviderDirectory(loadProviderConfig(env), env);
-      const worker = await createFlightdeckWorker({
-        connection,
-        namespace: env.TEMPORAL_NAMESPACE,
-        pool: db.pool,
-        providers,
-        workflowBundle: await bundleWorkflows(),
-        webhookUrl: env.FLIGHTDECK_WEBHOOK_URL,
-      });
+      const { worker, connection } = await workerModule().workerFromEnv(env, db.pool);
       log(
         `Worker polling task queue "flightdeck" on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.`,
       );

@@ -1,30 +1,5 @@
 import { summarize } from '../../../src/evals/summary';
-import type { CaseResult } from '../../../src/evals/caseEvaluator';
-
-function result(caseId: string, passed: boolean, rubric: number): CaseResult {
-  return {
-    caseId,
-    output: 'x',
-    score: passed ? (1 + rubric) / 2 : rubric / 2,
-    passed,
-    assertions: [
-      { type: 'icontains', metric: 'icontains', weight: 1, pass: passed, score: passed ? 1 : 0, reason: '' },
-      {
-        type: 'rubric',
-        metric: 'rubric',
-        weight: 1,
-        pass: rubric >= 0.7,
-        score: rubric,
-        reason: '',
-        samples: [rubric, rubric > 0.7 ? 0.6 : rubric],
-      },
-    ],
-    latencyMs: 100,
-    costUsd: 0.001,
-    inputTokens: 10,
-    outputTokens: 5,
-  };
-}
+import { result } from '../../fixtures/caseResults';
 
 const good = [result('a', true, 0.9), result('b', true, 0.8), result('c', true, 0.95), result('d', false, 0.4)];
 

@@ -127,7 +127,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     database,
   });
 
-  const routes = gatewayRoutes({ pool, state, log, metrics, pipeline, streams });
+  const routes = gatewayRoutes({
+    pool,
+    state,
+    log,
+    metrics,
+    pipeline,
+    streams,
+    known,
+    providerConfig: options.providerConfig,
+  });
   const runTenant = (route: TenantRoute, params: Record<string, string>, req: IncomingMessage, res: ServerResponse) =>
     runTenantRoute({ state, log, tracing, recorder }, route, params, req, res);
   const host = options.host ?? '127.0.0.1';

@@ -1,9 +1,13 @@
 import type { Pool } from '../db/pool';
+import type { Tenant } from '../tenants/tenantStore';
+import type { ProviderConfig } from '../providers/config';
 import type { GatewayMetrics } from '../telemetry/gatewayMetrics';
 import type { RequestLogWriter } from '../telemetry/requestLogWriter';
 import { chatCompletions, runPrompt, type StreamPolicy } from './completionEndpoints';
 import { sendJson } from '../util/sendJson';
+import type { KnownModels } from './knownModels';
 import type { LiveState } from './liveState';
+import { modelFor, modelsFor } from './modelList';
 import type { RequestPipeline } from './pipeline';
 import { getRequest, recordFeedback } from './requestsApi';
 import type { Route } from './routeTable';
@@ -15,10 +19,22 @@ export interface RouteDeps {
   metrics: GatewayMetrics;
   pipeline: RequestPipeline;
   streams: StreamPolicy;
+  known: KnownModels;
+  providerConfig: ProviderConfig;
 }
 
 /** Every endpoint of the gateway, in one table (the README's gateway section lists the same). */
-export function gatewayRoutes({ pool, state, log, metrics, pipeline, streams }: RouteDeps): Route[] {
+export function gatewayRoutes({
+  pool,
+  state,
+  log,
+  metrics,
+  pipeline,
+  streams,
+  known,
+  providerConfig,
+}: RouteDeps): Route[] {
+  const models = (tenant: Tenant) => modelsFor(tenant, known, state, providerConfig);
   return [
     {
       method: 'POST',
@@ -51,6 +67,22 @@ export function gatewayRoutes({ pool, state, log, metrics, pipeline, streams }: 
       logRow: false,
       body: false,
       serve: async ({ ctx, res, params }) => sendJson(res, 200, await getRequest(pool, log, ctx.tenant, params.id)),
+    },
+    {
+      method: 'GET',
+      path: '/v1/models',
+      tenant: true,
+      logRow: false,
+      body: false,
+      serve: async ({ ctx, res }) => sendJson(res, 200, { object: 'list', data: models(ctx.tenant) }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/models/:id',
+      tenant: true,
+      logRow: false,
+      body: false,
+      serve: async ({ ctx, res, params }) => sendJson(res, 200, modelFor(params.id, models(ctx.tenant))),
     },
     { method: 'GET', path: '/healthz', tenant: false, serve: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
     {

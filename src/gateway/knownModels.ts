@@ -18,17 +18,23 @@ export class KnownModels {
 
   has(model: string): boolean {
     if (priceFor(model)) return true;
-    if (
-      model in this.config.model_fallbacks ||
-      Object.values(this.config.model_fallbacks).some((chain) => chain.includes(model))
-    )
-      return true;
+    for (const configured of this.configured()) if (configured === model) return true;
+    return false;
+  }
+
+  /** Models the operator named: in the gateway file's fallbacks, or as a routed prompt's model or fallback. */
+  *configured(): Generator<string> {
+    for (const [model, chain] of Object.entries(this.config.model_fallbacks)) {
+      yield model;
+      yield* chain;
+    }
     for (const route of this.state.routes.values()) {
       for (const version of [route.stable, route.candidate, route.shadow]) {
-        if (version && (version.spec.model === model || version.spec.fallbacks.includes(model))) return true;
+        if (!version) continue;
+        yield version.spec.model;
+        yield* version.spec.fallbacks;
       }
     }
-    return false;
   }
 
   /** The model as a label: itself when known, else OTHER_MODEL. */

@@ -38,6 +38,18 @@ function latestEffective(table: Price[], model: string, day: string): Price | un
     .sort((a, b) => (a.effective < b.effective ? 1 : -1))[0];
 }
 
+/** Every model with a price in force on a date, with the day its first price took effect. */
+export function pricedModels(at: Date = new Date(), table: Price[] = DEFAULT_TABLE): Map<string, string> {
+  const day = at.toISOString().slice(0, 10);
+  const since = new Map<string, string>();
+  for (const price of table) {
+    if (price.effective > day) continue;
+    const known = since.get(price.model);
+    if (!known || price.effective < known) since.set(price.model, price.effective);
+  }
+  return since;
+}
+
 export interface Cost {
   usd: number;
   /** False when the model has no price entry: the cost is unknown, not zero. */

@@ -32,6 +32,7 @@ export async function runTenantRoute(
 ): Promise<void> {
   const { span, context } = deps.tracing.startRequest(req.headers);
   const ctx = new RequestContext(span, context);
+  const done = deps.recorder.started();
   res.on('close', () => {
     if (!res.writableFinished) ctx.abort.abort();
   });
@@ -62,7 +63,8 @@ export async function runTenantRoute(
     else sendError(res, failure, { 'x-flightdeck-request-id': ctx.requestId });
   } finally {
     if (ctx.tenant && route.logRow) deps.recorder.record(ctx, status, errorClass);
-    else deps.recorder.finishUnlogged(ctx.span, status, errorClass, ctx.tenant !== undefined);
+    else deps.recorder.finishUnlogged(ctx.span, status, errorClass, ctx.elapsedMs());
+    done();
   }
 }
 

@@ -1,9 +1,13 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CircuitState } from '../routing/circuitBreaker';
 import type { RequestRecord } from './requestRecord';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
+/** A label with no value (no prompt, no model) reads as this word: empty label values confuse queries. */
+export const NO_LABEL = 'none';
+/** Attempt outcomes that are not provider failures: a skip past an open circuit, the caller hanging up. */
+const NOT_A_FAILURE = new Set(['ok', 'skipped_open_circuit', 'client_closed']);
 
 export interface MetricSources {
   logBufferDepth(): number;
@@ -23,7 +27,7 @@ export class GatewayMetrics {
   });
   private readonly latency = new Histogram({
     name: 'flightdeck_gateway_request_duration_seconds',
-    help: 'Whole-request latency as the caller saw it',
+    help: 'Whole-request latency as the caller saw it, for every response of a tenant endpoint (refusals included)',
     labelNames: ['prompt', 'variant'],
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
@@ -65,6 +69,18 @@ export class GatewayMetrics {
     labelNames: ['prompt'],
     registers: [this.registry],
   });
+  private readonly attemptFailures = new Counter({
+    name: 'flightdeck_gateway_provider_attempt_failures_total',
+    help: 'Provider attempts that failed, by error class and provider/model target',
+    labelNames: ['error_class', 'target'],
+    registers: [this.registry],
+  });
+  /** Tenant calls being served right now. */
+  readonly inFlight = new Gauge({
+    name: 'flightdeck_gateway_requests_in_flight',
+    help: 'Tenant endpoint calls in progress',
+    registers: [this.registry],
+  });
   readonly spilled = new Counter({
     name: 'flightdeck_gateway_log_spilled_total',
     help: 'Log entries written to the spill file while Postgres was away',
@@ -85,6 +101,8 @@ export class GatewayMetrics {
 
   constructor(sources: MetricSources) {
     this.modelLabel = (model) => sources.modelLabel(model);
+    // CPU, memory, event-loop lag, handles and GC of this process (prom-client's defaults).
+    collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'flightdeck_gateway_log_buffer_depth',
       help: 'Request-log entries waiting to be stored',
@@ -104,16 +122,27 @@ export class GatewayMetrics {
     });
   }
 
-  /** A request refused before it had a tenant (no or wrong key, unknown endpoint): counted, not logged. */
-  observeRefused(status: number): void {
-    this.requests.inc({ status: String(status), prompt: '', version: '', variant: '', model: '' });
+  /**
+   * A call without a log row: refused before it had a tenant (no or wrong key), or an endpoint that
+   * keeps none (feedback, lookups, the model list). Counted and timed like every other response.
+   */
+  observeUnlogged(status: number, seconds: number): void {
+    this.requests.inc({
+      status: String(status),
+      prompt: NO_LABEL,
+      version: NO_LABEL,
+      variant: NO_LABEL,
+      model: NO_LABEL,
+    });
+    this.latency.observe({ prompt: NO_LABEL, variant: NO_LABEL }, seconds);
   }
 
   observe(record: RequestRecord): void {
-    const prompt = record.prompt_name ?? '';
-    const variant = record.variant ?? '';
-    const model = record.model ? this.modelLabel(record.model) : '';
-    this.requests.inc({ status: String(record.status), prompt, version: record.prompt_version ?? '', variant, model });
+    const prompt = record.prompt_name ?? NO_LABEL;
+    const variant = record.variant ?? NO_LABEL;
+    const model = record.model ? this.modelLabel(record.model) : NO_LABEL;
+    const version = record.prompt_version ?? NO_LABEL;
+    this.requests.inc({ status: String(record.status), prompt, version, variant, model });
     this.latency.observe({ prompt, variant }, record.latency_ms_total / 1000);
     if (record.ttft_ms !== null) this.ttft.observe({ prompt, variant }, record.ttft_ms / 1000);
     if (record.input_tokens) this.tokens.inc({ kind: 'input', model }, record.input_tokens);
@@ -123,5 +152,12 @@ export class GatewayMetrics {
     for (const g of record.guardrails) this.guardrails.inc({ guardrail: g.id, decision: g.decision });
     if (record.fallback_used) this.fallbacks.inc({ prompt, model });
     if (record.cache_hit) this.cacheHits.inc({ prompt });
+    for (const attempt of record.attempts) {
+      if (NOT_A_FAILURE.has(attempt.outcome)) continue;
+      this.attemptFailures.inc({
+        error_class: attempt.outcome,
+        target: `${attempt.provider}/${this.modelLabel(attempt.model)}`,
+      });
+    }
   }
 }

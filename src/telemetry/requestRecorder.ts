@@ -70,8 +70,14 @@ export class RequestRecorder {
   }
 
   /** A call without a log row: refused before it had a tenant, or an endpoint that keeps no row. */
-  finishUnlogged(span: Span, status: number, errorClass: string | null, authenticated: boolean): void {
-    if (!authenticated) this.metrics.observeRefused(status);
+  finishUnlogged(span: Span, status: number, errorClass: string | null, elapsedMs: number): void {
+    this.metrics.observeUnlogged(status, elapsedMs / 1000);
     endSpan(span, status >= 400 ? (errorClass ?? undefined) : undefined);
+  }
+
+  /** Count a tenant call in flight until `done` is called. */
+  started(): () => void {
+    this.metrics.inFlight.inc();
+    return () => this.metrics.inFlight.dec();
   }
 }

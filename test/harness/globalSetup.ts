@@ -9,10 +9,11 @@ import { bundleWorkflows } from '../../workers/bundle';
 import { installWorkerRuntime } from '../../workers/runtime';
 import { freePort } from './freePort';
 import { HARNESS_ENV } from './harnessEnv';
+import { ensurePromtool } from './promtool';
 
 /**
  * Once per test run: a database server (DATABASE_URL, else embedded), one Temporal dev server,
- * the time-skipping test server's path, and one workflow bundle. Test files get them via env vars.
+ * the time-skipping test server's path, promtool, and one workflow bundle. Test files get them via env vars.
  */
 export default async function globalSetup(): Promise<void> {
   installWorkerRuntime('WARN');
@@ -31,6 +32,8 @@ export default async function globalSetup(): Promise<void> {
   const log = (line: string) => process.stderr.write(`\n[harness] ${line}`);
   log(describeFound(cli));
   log(describeFound(testServer));
+  const promtool = ensurePromtool(env);
+  log(`promtool: ${promtool.path} (from ${promtool.source})`);
   const port = await freePort();
   const temporal = await startDevServer(cli, { port });
   stops.push(temporal.stop);
@@ -44,6 +47,7 @@ export default async function globalSetup(): Promise<void> {
   process.env[HARNESS_ENV.workflowBundle] = bundlePath;
   process.env[HARNESS_ENV.testServer] = JSON.stringify(testServer.executable);
   process.env[HARNESS_ENV.cli] = JSON.stringify(cli.executable);
+  process.env[HARNESS_ENV.promtool] = promtool.path;
   (globalThis as { __flightdeckStops?: typeof stops }).__flightdeckStops = stops;
   log(`Temporal dev server on ${temporal.address}; database ${adminUrl.replace(/:[^:@/]+@/, ':***@')}\n`);
 }

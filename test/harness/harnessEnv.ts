@@ -5,6 +5,7 @@ export const HARNESS_ENV = {
   workflowBundle: 'FLIGHTDECK_TEST_WORKFLOW_BUNDLE',
   testServer: 'FLIGHTDECK_TEST_SERVER_EXECUTABLE',
   cli: 'FLIGHTDECK_TEST_CLI_EXECUTABLE',
+  promtool: 'FLIGHTDECK_TEST_PROMTOOL',
 } as const;
 
 export function harnessValue(key: keyof typeof HARNESS_ENV): string {

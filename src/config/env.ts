@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { InputError, describeZodIssues } from '../errors';
 
 const port = z.coerce.number().int().min(1).max(65535);
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], {
+  error: 'expected http/protobuf (the default) or http/json; the gateway does not export over grpc',
+});
 
 const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
@@ -25,7 +28,14 @@ const envSchema = z.object({
   FLIGHTDECK_POSTGRES_PORT: port.default(54329),
   FLIGHTDECK_PROVIDERS_FILE: z.string().optional(),
   FLIGHTDECK_GATEWAY_FILE: z.string().optional(),
+  // OpenTelemetry's standard variables; the exporter also reads _HEADERS, _TIMEOUT, _COMPRESSION itself.
+  OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().url().optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+  /** The GenAI conventions' switch for message content on spans (off by default: prompts are data). */
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: z.enum(['true', 'false']).optional(),
   FLIGHTDECK_ACTOR: z.string().optional(),
   /** Slack-compatible incoming webhook the rollout workflow posts its events to. */
   FLIGHTDECK_WEBHOOK_URL: z.string().url().optional(),

@@ -13,7 +13,7 @@ import { targetKey } from '../routing/fallbackChain';
 import { GatewayMetrics } from '../telemetry/gatewayMetrics';
 import { RequestLogWriter } from '../telemetry/requestLogWriter';
 import { RequestRecorder } from '../telemetry/requestRecorder';
-import { GatewayTracing } from '../telemetry/tracing';
+import { GatewayTracing, type TracingOptions } from '../telemetry/tracing';
 import { DatabaseGuard } from './databaseGuard';
 import { FallbackCaller } from './fallbackCall';
 import { GatewayError } from './gatewayError';
@@ -40,7 +40,10 @@ export interface GatewayOptions {
   home: string;
   /** One JSON line per request (stdout by default; null for none). */
   jsonLines?: Writable | null;
-  otlpEndpoint?: string;
+  /** Export spans to an OTLP collector (from the OTEL_* variables: see gatewayFromEnv). */
+  otlp?: TracingOptions['otlp'];
+  /** Attach the (PII-redacted) input and output messages to spans, in the GenAI conventions' form. */
+  captureMessages?: boolean;
   spanExporter?: SpanExporter;
   /** Log writer batching, for tests that want rows quickly. */
   flushIntervalMs?: number;
@@ -73,13 +76,17 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     cooldownMs: options.config.circuit.cooldown_ms,
   });
   const database = new DatabaseGuard();
-  const tracing = new GatewayTracing({ otlpEndpoint: options.otlpEndpoint, exporter: options.spanExporter });
   // The metrics read the log's depth only when scraped, after both exist.
   const known = new KnownModels(options.config, state);
   const metrics = new GatewayMetrics({
     logBufferDepth: () => log.depth(),
     circuitStates: () => circuits.states(),
     modelLabel: (model) => known.label(model),
+  });
+  const tracing = new GatewayTracing({
+    otlp: options.otlp,
+    exporter: options.spanExporter,
+    onExportFailure: (spans) => metrics.spanExportFailures.inc(spans),
   });
   const log = new RequestLogWriter({
     pool,
@@ -96,7 +103,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     targetKey({ ...target, model: known.label(target.model) }),
   );
 
-  const recorder = new RequestRecorder(log, metrics, tracing);
+  const recorder = new RequestRecorder(log, metrics, tracing, options.captureMessages);
 
   const shadow = new ShadowMirror({
     fallback,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Span } from '@opentelemetry/api';
 import type { BudgetTicket } from '../budgets/budgetLeases';
 import type { Settlement } from '../budgets/settlement';
-import { mostSevereAction, type GuardrailRecord } from '../guardrails/decision';
+import { mostSevereAction, storedGuardrail, type GuardrailRecord } from '../guardrails/decision';
 import type { ChatMessage, Usage } from '../providers/types';
 import type { Tenant } from '../tenants/tenantStore';
 import type { AttemptRecord, LogEntry } from '../telemetry/requestRecord';
@@ -78,7 +78,7 @@ export class RequestContext {
         status,
         error_class: errorClass,
         guardrail_decision: mostSevereAction(this.guardrails),
-        guardrails: this.guardrails,
+        guardrails: this.guardrails.map(storedGuardrail),
         cache_hit: this.cacheHit,
         output_chars: this.output?.length ?? 0,
         trace_id: this.span.spanContext().traceId,

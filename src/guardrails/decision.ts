@@ -1,12 +1,20 @@
 export type GuardrailAction = 'allow' | 'flag' | 'redact' | 'block';
 
 /** One guardrail's decision on one request, as recorded in the request log. */
-export interface GuardrailRecord {
+export interface StoredGuardrail {
   id: string;
   decision: GuardrailAction;
   ms: number;
   detail?: string;
 }
+
+/** A decision as the request keeps it: also when the guard started (epoch ms), for its span. */
+export interface GuardrailRecord extends StoredGuardrail {
+  startedAt: number;
+}
+
+/** The stored form: the start time lives in the span, not in the row. */
+export const storedGuardrail = ({ startedAt: _, ...stored }: GuardrailRecord): StoredGuardrail => stored;
 
 const SEVERITY: Record<GuardrailAction, number> = { allow: 0, flag: 1, redact: 2, block: 3 };
 
@@ -30,6 +38,7 @@ export function timed<T extends { decision: GuardrailAction; detail?: string }>(
     decision: result.decision,
     ms: Number((performance.now() - started).toFixed(3)),
     ...(result.detail ? { detail: result.detail } : {}),
+    startedAt: performance.timeOrigin + started,
   });
   return result;
 }

@@ -91,6 +91,11 @@ export class GatewayMetrics {
     help: 'Request rows Postgres refused for their data, kept under spill/rejected',
     registers: [this.registry],
   });
+  readonly spanExportFailures = new Counter({
+    name: 'flightdeck_gateway_span_export_failures_total',
+    help: 'Spans the OTLP collector did not take (the operator log says why)',
+    registers: [this.registry],
+  });
   readonly shadowSkipped = new Counter({
     name: 'flightdeck_gateway_shadow_skipped_total',
     help: 'Shadow mirrors skipped because too many were in flight',

@@ -1,4 +1,4 @@
-import type { GuardrailAction, GuardrailRecord } from '../guardrails/decision';
+import type { GuardrailAction, StoredGuardrail } from '../guardrails/decision';
 import type { ChatMessage } from '../providers/types';
 import type { Settlement } from '../budgets/settlement';
 
@@ -31,7 +31,7 @@ export interface RequestRecord {
   status: number;
   error_class: string | null;
   guardrail_decision: GuardrailAction;
-  guardrails: GuardrailRecord[];
+  guardrails: StoredGuardrail[];
   cache_hit: boolean;
   output_chars: number;
   trace_id: string | null;

@@ -1,7 +1,8 @@
-import type { Context, Span } from '@opentelemetry/api';
+import { SpanKind, type Context, type Span } from '@opentelemetry/api';
 import type { GuardrailRecord } from '../guardrails/decision';
 import type { Usage } from '../providers/types';
 import type { GatewayMetrics } from './gatewayMetrics';
+import { messageAttributes } from './genAiMessages';
 import type { RequestLogWriter } from './requestLogWriter';
 import type { LogEntry } from './requestRecord';
 import { endSpan, type GatewayTracing } from './tracing';
@@ -34,6 +35,8 @@ export class RequestRecorder {
     private readonly log: RequestLogWriter,
     private readonly metrics: GatewayMetrics,
     private readonly tracing: GatewayTracing,
+    /** Put the (redacted) messages on the request span: opt-in, off by default. */
+    private readonly captureMessages = false,
   ) {}
 
   record(request: FinishedRequest, status: number, errorClass: string | null): void {
@@ -42,29 +45,37 @@ export class RequestRecorder {
     this.metrics.observe(entry.record);
     const { span } = request;
     span.updateName(`chat ${request.model ?? ''}`.trim());
+    // Attributes without a value are left out (an empty string would read as a value).
     span.setAttributes({
-      'gen_ai.provider.name': request.provider ?? '',
-      'gen_ai.request.model': request.model ?? '',
+      'gen_ai.provider.name': request.provider ?? undefined,
+      'gen_ai.request.model': request.model ?? undefined,
       'gen_ai.usage.input_tokens': request.usage.inputTokens,
       'gen_ai.usage.output_tokens': request.usage.outputTokens,
       'flightdeck.request_id': request.requestId,
-      'flightdeck.prompt.name': request.promptName ?? '',
-      'flightdeck.prompt.version': request.promptVersion ?? '',
-      'flightdeck.variant': request.variant ?? '',
-      'flightdeck.tenant.id': request.tenant?.id ?? '',
+      'flightdeck.prompt.name': request.promptName ?? undefined,
+      'flightdeck.prompt.version': request.promptVersion ?? undefined,
+      'flightdeck.variant': request.variant ?? undefined,
+      'flightdeck.tenant.id': request.tenant?.id,
       'flightdeck.cost_usd': request.costUsd,
       'flightdeck.fallback_used': request.fallbackUsed,
       'flightdeck.cache_hit': request.cacheHit,
       'http.response.status_code': status,
     });
+    if (this.captureMessages && entry.body) span.setAttributes(messageAttributes(entry.body));
+    // Each guardrail's span covers the time its check ran, not the moment the request was recorded.
     for (const guard of request.guardrails) {
-      this.tracing
-        .child(request.traceContext, `guardrail ${guard.id}`, {
+      const guardSpan = this.tracing.child(
+        request.traceContext,
+        `guardrail ${guard.id}`,
+        {
           'flightdeck.guardrail.id': guard.id,
           'flightdeck.guardrail.decision': guard.decision,
           'flightdeck.guardrail.ms': guard.ms,
-        })
-        .end();
+        },
+        SpanKind.INTERNAL,
+        guard.startedAt,
+      );
+      guardSpan.end(guard.startedAt + guard.ms);
     }
     endSpan(span, status >= 400 ? (errorClass ?? String(status)) : undefined);
   }

@@ -1,4 +1,3 @@
-import { lazy } from '../util/lazy';
 import {
   ROOT_CONTEXT,
   SpanKind,
@@ -8,8 +7,8 @@ import {
   type Span,
   type Tracer,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { getNumberFromEnv, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
   SimpleSpanProcessor,
@@ -18,12 +17,15 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import type { IncomingHttpHeaders } from 'node:http';
+import { otlpExporter, ReportingExporter, type OtlpProtocol } from './spanExport';
 
 export interface TracingOptions {
-  /** OTLP/HTTP collector base URL (OTEL_EXPORTER_OTLP_ENDPOINT); spans are exported in batches. */
-  otlpEndpoint?: string;
+  /** Export to an OTLP collector in batches (its URL and headers from the OTEL_EXPORTER_OTLP_* variables). */
+  otlp?: { protocol: OtlpProtocol; url?: string };
   /** An exporter of the caller's (tests), exported span by span. */
   exporter?: SpanExporter;
+  /** Called with the number of spans of each batch the collector did not take. */
+  onExportFailure?: (spans: number) => void;
 }
 
 const propagator = new W3CTraceContextPropagator();
@@ -37,11 +39,6 @@ const headerGetter = {
  * "chat <model>" with gen_ai.* attributes and flightdeck.* ones, and child spans per guardrail and
  * per provider attempt. Without an exporter spans are still made (the trace id goes in the log).
  */
-// The OTLP exporter is loaded only when a collector is configured.
-const otlpHttp = lazy(
-  () => require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http'),
-);
-
 export class GatewayTracing {
   readonly tracer: Tracer;
   private readonly provider: TracerProvider;
@@ -49,16 +46,24 @@ export class GatewayTracing {
   constructor(options: TracingOptions) {
     const processors: SpanProcessor[] = [];
     if (options.exporter) processors.push(new SimpleSpanProcessor({ exporter: options.exporter }));
-    if (options.otlpEndpoint) {
-      const { OTLPTraceExporter } = otlpHttp();
+    if (options.otlp) {
+      const exporter = otlpExporter(options.otlp.protocol, options.otlp.url);
       processors.push(
         new BatchSpanProcessor({
-          exporter: new OTLPTraceExporter({ url: `${options.otlpEndpoint.replace(/\/$/, '')}/v1/traces` }),
+          exporter: new ReportingExporter(exporter, options.onExportFailure ?? (() => undefined)),
+          // The SDK's batch processor no longer reads its standard variables itself.
+          scheduledDelayMillis: getNumberFromEnv('OTEL_BSP_SCHEDULE_DELAY'),
+          maxQueueSize: getNumberFromEnv('OTEL_BSP_MAX_QUEUE_SIZE'),
+          maxExportBatchSize: getNumberFromEnv('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
+          exportTimeoutMillis: getNumberFromEnv('OTEL_BSP_EXPORT_TIMEOUT'),
         }),
       );
     }
     this.provider = new TracerProvider({
-      resource: resourceFromAttributes({ 'service.name': 'flightdeck-gateway' }),
+      // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the default name.
+      resource: resourceFromAttributes({ 'service.name': 'flightdeck-gateway' }).merge(
+        detectResources({ detectors: [envDetector] }),
+      ),
       spanProcessors: processors,
     });
     this.tracer = this.provider.getTracer('flightdeck-gateway');
@@ -75,13 +80,15 @@ export class GatewayTracing {
     return { span, context: trace.setSpan(parent, span) };
   }
 
+  /** A child span; `startTime` (epoch ms) when the work it stands for has already happened. */
   child(
     context: Context,
     name: string,
     attributes: Record<string, string | number | boolean> = {},
     kind = SpanKind.INTERNAL,
+    startTime?: number,
   ): Span {
-    return this.tracer.startSpan(name, { kind, attributes }, context);
+    return this.tracer.startSpan(name, { kind, attributes, startTime }, context);
   }
 
   shutdown(): Promise<void> {
@@ -89,7 +96,11 @@ export class GatewayTracing {
   }
 }
 
-export function endSpan(span: Span, error?: string): void {
-  if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
-  span.end();
+/** End a span; a failed one carries `error.type` (the semantic conventions require it) and an error status. */
+export function endSpan(span: Span, error?: string, endTime?: number): void {
+  if (error) {
+    span.setAttribute('error.type', error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error });
+  }
+  span.end(endTime);
 }

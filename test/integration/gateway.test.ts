@@ -508,6 +508,30 @@ describe('observability', () => {
     expect((await rowOf(requestId!)).trace_id).toBe(traceId);
   });
 
+  it('marks a failed provider attempt with error.type, and times each guardrail span when its check ran', async () => {
+    h.sim.engine.faults.inject({ kind: 'server', model: 'gpt-4o-mini-2024-07-18', count: 1 });
+    const { response } = await h
+      .client(key)
+      .chat.completions.create({ model: 'gpt-4o-mini-2024-07-18', messages: [{ role: 'user', content: 'retry me' }] })
+      .withResponse();
+    const requestId = response.headers.get('x-flightdeck-request-id');
+    const root = await eventually(() =>
+      spans.getFinishedSpans().find((s) => s.attributes['flightdeck.request_id'] === requestId),
+    );
+    const traceId = root.spanContext().traceId;
+    const inTrace = spans.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId && s !== root);
+    const attempts = inTrace.filter((s) => s.name === 'chat gpt-4o-mini-2024-07-18');
+    expect(attempts.map((s) => s.attributes['error.type'])).toEqual(['server', undefined]);
+    const ms = (time: [number, number]) => time[0] * 1000 + time[1] / 1e6;
+    const inputGuard = inTrace.find((s) => s.name === 'guardrail input.pii')!;
+    const outputGuard = inTrace.find((s) => s.name === 'guardrail output.policy')!;
+    // Input guards run before the first attempt, output guards after the last; none at the very end.
+    // (The SDK stamps span times to the millisecond; the guards' own times are finer.)
+    expect(ms(inputGuard.startTime)).toBeLessThan(ms(attempts[0]!.startTime) + 1);
+    expect(ms(outputGuard.startTime)).toBeGreaterThan(ms(attempts[1]!.endTime) - 1);
+    expect(ms(inputGuard.endTime)).toBeLessThan(ms(root.endTime));
+  });
+
   it('exposes Prometheus metrics and readiness', async () => {
     const text = await (await fetch(`${h.gateway.url}/metrics`)).text();
     expect(text).toMatch(

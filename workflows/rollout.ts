@@ -284,7 +284,8 @@ class RolloutRun {
     const step = state.step;
     const interrupted = () => state.hasIntent() || status.paused;
     await condition(() => interrupted() || (awaitingApproval && step.approvedBy !== undefined), waitMs, {
-      summary: `hold at step ${status.stepIndex + 1} (${stepLabel(step)})`,
+      // What Event History shows of a hold: where the rollout stands, without opening anything.
+      summary: `${status.stage} at ${percent(status.weightBp)}, step ${status.stepIndex + 1} of ${status.steps.length} (${stepLabel(step)}): next analysis`,
     });
     if (interrupted()) return;
     const at = new Date().toISOString();

@@ -52,49 +52,37 @@ export function promotionDetails(status: PromotionStatus): string {
       .filter((c) => c.kind === 'floor')
       .map((c) => `${c.metric} ≥ ${c.limit}`)
       .join(', ') ?? '';
-  const verdict = status.skipEval
-    ? '⏭ skipped (emergency fix, audited)'
+  const gate = status.skipEval
+    ? 'skipped (emergency fix, audited)'
     : status.gate
       ? status.gate.passed
-        ? '✅ passed'
-        : `❌ failed: ${failedMetrics(status).join(', ')}`
-      : '⏳';
+        ? 'passed'
+        : `failed: ${failedMetrics(status).join(', ')}`
+      : 'waiting for the eval';
   const canary = status.rollout
     ? `${status.rollout.stage} at ${percent(status.rollout.weightBp)}`
     : reached('rolling-out')
-      ? `⏳ live: \`flightdeck rollout status ${status.prompt}\``
-      : '–';
-  const rows: Array<[string, string]> = [
-    [
-      'eval baseline',
-      status.skipEval
-        ? 'skipped'
-        : status.baselineVersion
-          ? `${status.baselineVersion}${reached('evaluating') ? ' ✅' : ' ⏳'}`
-          : 'none',
-    ],
-    [
-      'eval candidate',
-      status.skipEval
-        ? 'skipped'
-        : `${status.version}: pass rate ${pct(status.passRate)}${floors ? ` (floors ${floors})` : ''}`,
-    ],
-    ['gate', verdict],
-    ['canary', canary],
-    [
-      'production',
-      status.stage === 'promoted'
-        ? `✅ ${status.version}`
-        : status.stage === 'rolled-back'
-          ? `↩ stays ${status.baselineVersion}`
-          : '–',
-    ],
-  ];
+      ? `live: \`flightdeck rollout status ${status.prompt}\``
+      : '-';
+  const baseline = status.skipEval
+    ? 'skipped'
+    : status.baselineVersion
+      ? `${status.baselineVersion} (${reached('evaluating') ? 'done' : 'running'})`
+      : 'none';
+  const production =
+    status.stage === 'promoted'
+      ? `now ${status.version}`
+      : status.stage === 'rolled-back'
+        ? `stays ${status.baselineVersion}`
+        : '-';
+  // A list, not a table: Temporal UI renders markdown tables without borders or padding.
   return [
     `**${status.prompt}@${status.version}: ${status.stage}**`,
     '',
-    '| stage | state |',
-    '|---|---|',
-    ...rows.map(([a, b]) => `| ${a} | ${b} |`),
+    `- Eval baseline: ${baseline}`,
+    `- Eval candidate: ${status.skipEval ? 'skipped' : `${status.version}: pass rate ${pct(status.passRate)}${floors ? ` (floors ${floors})` : ''}`}`,
+    `- Gate: **${gate}**`,
+    `- Canary: **${canary}**`,
+    `- Production: ${production}`,
   ].join('\n');
 }

@@ -155,23 +155,15 @@ export const describeSteps = (steps: readonly RolloutStep[]) => steps.map(stepLa
 
 function holdLabel(s: RolloutStep): string {
   if (s.holdMs === null) return 'until approved';
-  if (s.holdMs === 0) return '–';
+  if (s.holdMs === 0) return '-';
   const minutes = s.holdMs / 60_000;
   return minutes >= 1 ? `${Number(minutes.toFixed(1))} min` : `${Math.round(s.holdMs / 1000)} s`;
 }
 
-const STATE_ICON: Record<StepState, string> = {
-  pending: '·',
-  holding: '⏳',
-  passed: '✅',
-  skipped: '⏭',
-  aborted: '❌',
-};
-
 function verdictCounts(verdicts: Verdict[]): string {
-  if (!verdicts.length) return '–';
+  if (!verdicts.length) return '-';
   const count = (v: Verdict) => verdicts.filter((x) => x === v).length;
-  return `${count('pass')} pass · ${count('fail')} fail · ${count('inconclusive')} inconclusive`;
+  return `${count('pass')} pass, ${count('fail')} fail, ${count('inconclusive')} inconclusive`;
 }
 
 /** One line for the UI's summary and the CLI. */
@@ -187,23 +179,29 @@ export function formatMetric(m: MetricVerdict): string {
 
 /** The short markdown the Temporal UI shows as current details: steps, verdicts so far, the last decision. */
 export function rolloutDetails(status: RolloutStatus): string {
-  const rows = status.steps.map(
-    (s, i) =>
-      `| ${i + 1} | ${stepLabel(s)} | ${holdLabel(s)} | ${STATE_ICON[s.state]} ${s.state} | ${verdictCounts(s.verdicts)} |`,
-  );
+  const step = status.steps[status.stepIndex]!;
   const last = status.analyses.at(-1);
   const decision = status.decisions.at(-1);
+  const rows = [
+    ['#', 'weight', 'hold', 'state', 'verdicts'],
+    ...status.steps.map((s, i) => [String(i + 1), stepLabel(s), holdLabel(s), s.state, verdictCounts(s.verdicts)]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const table = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  // A list and an aligned code block: Temporal UI renders markdown tables without borders or
+  // padding, and emoji without a font to draw them.
   return [
-    `**${rolloutSummaryLine(status)}**`,
+    `**${status.prompt}@${status.version}: ${status.stage} at ${percent(status.weightBp)}**`,
     '',
-    '| # | weight | hold | state | verdicts |',
-    '|---|---|---|---|---|',
-    ...rows,
+    `- Stage: **${status.stage}**`,
+    `- Weight: **${percent(status.weightBp)}** of traffic on ${status.version} (baseline ${status.baselineVersion || '-'})`,
+    `- Step: ${status.stepIndex + 1} of ${status.steps.length} (${stepLabel(step)}, hold ${holdLabel(step)})`,
+    `- Last analysis: ${last ? `**${last.verdict}** on ${last.canaryRequests} canary / ${last.baselineRequests} baseline requests${last.error ? `; ${last.error}` : ''}${last.notable.length ? `; ${last.notable.map(formatMetric).join('; ')}` : ''}` : 'none yet'}`,
+    `- Last decision: ${decision ? `${decision.kind} by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}` : 'none yet'}`,
     '',
-    last
-      ? `Last analysis: **${last.verdict}** on ${last.canaryRequests} canary / ${last.baselineRequests} baseline requests${last.error ? `; ${last.error}` : ''}${last.notable.length ? `; ${last.notable.map(formatMetric).join('; ')}` : ''}`
-      : 'No analysis yet.',
-    decision ? `Last decision: ${decision.kind} by ${decision.by}${decision.reason ? `: ${decision.reason}` : ''}` : '',
+    '```',
+    ...table,
+    '```',
   ].join('\n');
 }
 

@@ -12,7 +12,7 @@ import { HARNESS_ENV } from './harnessEnv';
 import { ensurePromtool } from './promtool';
 
 /**
- * Once per test run: a database server (DATABASE_URL, else embedded), one Temporal dev server,
+ * Once per test run: a database server (DATABASE_URL, else embedded), one Temporal dev server (with its UI),
  * the time-skipping test server's path, promtool, and one workflow bundle. Test files get them via env vars.
  */
 export default async function globalSetup(): Promise<void> {
@@ -35,7 +35,7 @@ export default async function globalSetup(): Promise<void> {
   const promtool = ensurePromtool(env);
   log(`promtool: ${promtool.path} (from ${promtool.source})`);
   const port = await freePort();
-  const temporal = await startDevServer(cli, { port });
+  const temporal = await startDevServer(cli, { port, uiPort: await freePort() });
   stops.push(temporal.stop);
 
   const bundleDir = mkdtempSync(path.join(tmpdir(), 'flightdeck-bundle-'));
@@ -44,6 +44,7 @@ export default async function globalSetup(): Promise<void> {
 
   process.env[HARNESS_ENV.adminDatabaseUrl] = adminUrl;
   process.env[HARNESS_ENV.temporalAddress] = temporal.address;
+  process.env[HARNESS_ENV.temporalUi] = temporal.uiUrl!;
   process.env[HARNESS_ENV.workflowBundle] = bundlePath;
   process.env[HARNESS_ENV.testServer] = JSON.stringify(testServer.executable);
   process.env[HARNESS_ENV.cli] = JSON.stringify(cli.executable);

@@ -6,6 +6,7 @@ export const HARNESS_ENV = {
   testServer: 'FLIGHTDECK_TEST_SERVER_EXECUTABLE',
   cli: 'FLIGHTDECK_TEST_CLI_EXECUTABLE',
   promtool: 'FLIGHTDECK_TEST_PROMTOOL',
+  temporalUi: 'FLIGHTDECK_TEST_TEMPORAL_UI',
 } as const;
 
 export function harnessValue(key: keyof typeof HARNESS_ENV): string {

@@ -17,16 +17,17 @@ const status: PromotionStatus = {
 };
 
 describe('promotion status for the UI', () => {
-  it('renders a details table with stage, pass rate, floors and verdict', () => {
+  it('renders details as a list (no table, no emoji) with stage, pass rate, floors and verdict', () => {
     const details = promotionDetails(status);
-    expect(details).toContain('| eval candidate | 1.1.0: pass rate 90.0% (floors pass_rate ≥ 0.8) |');
-    expect(details).toContain('| gate | ✅ passed |');
-    expect(details).toContain('| canary | ⏳ live: `flightdeck rollout status faq` |');
-    expect(details).toContain('| production | – |');
-    expect(promotionDetails({ ...status, stage: 'promoted' })).toContain('| production | ✅ 1.1.0 |');
-    expect(promotionDetails({ ...status, stage: 'rolled-back' })).toContain('| production | ↩ stays 1.0.0 |');
+    expect(details).toContain('- Eval candidate: 1.1.0: pass rate 90.0% (floors pass_rate ≥ 0.8)');
+    expect(details).toContain('- Gate: **passed**');
+    expect(details).toContain('- Canary: **live: `flightdeck rollout status faq`**');
+    expect(details).toContain('- Production: -');
+    expect(details).not.toMatch(/[|]|\p{Extended_Pictographic}/u);
+    expect(promotionDetails({ ...status, stage: 'promoted' })).toContain('- Production: now 1.1.0');
+    expect(promotionDetails({ ...status, stage: 'rolled-back' })).toContain('- Production: stays 1.0.0');
     expect(promotionDetails({ ...status, skipEval: true, gate: undefined })).toContain(
-      '| gate | ⏭ skipped (emergency fix, audited) |',
+      '- Gate: **skipped (emergency fix, audited)**',
     );
   });
 
@@ -36,7 +37,7 @@ describe('promotion status for the UI', () => {
       stage: 'rejected',
       gate: { passed: false, checks: [{ metric: 'rubric', kind: 'floor', limit: 0.7, actual: 0.5, passed: false }] },
     });
-    expect(failed).toContain('| gate | ❌ failed: rubric |');
+    expect(failed).toContain('- Gate: **failed: rubric**');
     const twice = promotionDetails({
       ...status,
       gate: {
@@ -47,6 +48,6 @@ describe('promotion status for the UI', () => {
         ],
       },
     });
-    expect(twice).toContain('| gate | ❌ failed: pass_rate |');
+    expect(twice).toContain('- Gate: **failed: pass_rate**');
   });
 });

@@ -51,12 +51,28 @@ describe('rollout state for people and the UI', () => {
     expect(status.analyses).toHaveLength(KEPT_ANALYSES);
     expect(status.steps[1]!.verdicts).toHaveLength(KEPT_ANALYSES + 3);
     const details = rolloutDetails(status);
-    expect(details).toContain('| 1 | shadow | 10 min | ✅ passed | – |');
-    expect(details).toContain('| 2 | 5% | 30 s | ⏳ holding | 7 pass · 1 fail · 0 inconclusive |');
-    expect(details).toContain('| 3 | 50% | until approved | · pending | – |');
+    // Stage, weight and the last verdict first, as a list; the steps in an aligned code block.
+    expect(details.split('\n').slice(0, 4)).toEqual([
+      '**faq@1.1.0: canary at 5%**',
+      '',
+      '- Stage: **canary**',
+      '- Weight: **5%** of traffic on 1.1.0 (baseline 1.0.0)',
+    ]);
     expect(details).toContain(
-      'Last analysis: **fail** on 120 canary / 2400 baseline requests; error_rate fail: canary 0.080 vs 0.010 (p=0.00040)',
+      '- Last analysis: **fail** on 120 canary / 2400 baseline requests; error_rate fail: canary 0.080 vs 0.010 (p=0.00040)',
     );
+    expect(details).toContain(
+      [
+        '```',
+        '#  weight  hold            state    verdicts',
+        '1  shadow  10 min          passed   -',
+        '2  5%      30 s            holding  7 pass, 1 fail, 0 inconclusive',
+        '3  50%     until approved  pending  -',
+        '4  100%    -               pending  -',
+        '```',
+      ].join('\n'),
+    );
+    expect(details).not.toMatch(/[|]|\p{Extended_Pictographic}/u);
     expect(rolloutSummaryLine(status)).toBe('faq@1.1.0 (baseline 1.0.0): canary, step 2/4 at 5%');
     expect(failureReason(status.analyses.at(-1)!)).toBe(
       'analysis failed at step 2 (120 canary / 2400 baseline requests): error_rate fail: canary 0.080 vs 0.010 (p=0.00040)',

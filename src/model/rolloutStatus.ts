@@ -187,7 +187,12 @@ export function rolloutDetails(status: RolloutStatus): string {
     ...status.steps.map((s, i) => [String(i + 1), stepLabel(s), holdLabel(s), s.state, verdictCounts(s.verdicts)]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const table = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd());
+  const table = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd(),
+  );
   // A list and an aligned code block: Temporal UI renders markdown tables without borders or
   // padding, and emoji without a font to draw them.
   return [

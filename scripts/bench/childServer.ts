@@ -44,3 +44,22 @@ export function rssMiB(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+// Linux reports CPU time in clock ticks of 1/100 s (getconf CLK_TCK on every mainstream distribution).
+const TICK_MS = 10;
+
+/**
+ * CPU time (user + system) a process and its waited-for children have used so far, in ms (Linux):
+ * steadier than wall time on a shared machine, so the benchmark reports it per request.
+ */
+export function cpuMs(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    // Fields after the command name (which may hold spaces): state is the 3rd, utime the 14th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
+    return (utime! + stime! + cutime! + cstime!) * TICK_MS;
+  } catch {
+    return undefined;
+  }
+}

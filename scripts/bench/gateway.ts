@@ -5,8 +5,10 @@
  *   npm run bench:gateway -- --skip-competitors      (only Flightdeck, even when they are installed)
  * Overhead = gateway latency minus direct-to-simulator latency for the same request at the same
  * arrival rate, with request logging, guardrails and a budget check on. Every server runs in its
- * own process. Uses DATABASE_URL (a scratch database, dropped afterwards) or the embedded Postgres.
- * Prints a table and writes bench-results/gateway.json.
+ * own process. CPU MS/REQ is the CPU time (user + system, from /proc) the answering process spent
+ * per request during the paced run: steadier than wall time on a shared machine. Uses DATABASE_URL
+ * (a scratch database, dropped afterwards) or the embedded Postgres. Prints a table and writes
+ * bench-results/gateway.json.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -23,7 +25,7 @@ import { parsePromptFile } from '../../src/registry/promptFile';
 import { pushPrompts } from '../../src/registry/registry';
 import { setRoute } from '../../src/routing/routeStore';
 import { createTenant } from '../../src/tenants/tenantStore';
-import { rssMiB, startChildServer } from './childServer';
+import { cpuMs, rssMiB, startChildServer } from './childServer';
 import { competitorSpecs, installCompetitors } from './competitors';
 import { numberFlag } from './flags';
 import { runLoad, runPaced, type LoadResult } from './load';
@@ -179,9 +181,10 @@ async function main(): Promise<void> {
     const auth = { authorization: `Bearer ${apiKey}` };
     const direct = post(`${simulatorUrl}/v1/chat/completions`, chatBody, { authorization: 'Bearer sim' });
     const viaGateway = post(`${gatewayUrl}/v1/chat/completions`, chatBody, auth);
-    const targets: Array<[string, () => Promise<void>]> = [
-      ['direct to simulator', direct],
-      ['flightdeck gateway (model id)', viaGateway],
+    // Each target with the process whose CPU time it costs (the server that answers first).
+    const targets: Array<[string, () => Promise<void>, number | undefined]> = [
+      ['direct to simulator', direct, children[0]!.pid],
+      ['flightdeck gateway (model id)', viaGateway, gateway.pid],
       [
         'flightdeck gateway (prompt:bench)',
         post(
@@ -189,23 +192,33 @@ async function main(): Promise<void> {
           JSON.stringify({ model: 'prompt:bench', messages: [], variables: { q: messages[1]!.content } }),
           auth,
         ),
+        gateway.pid,
       ],
     ];
 
     log('Warming up every target (a freshly started gateway is still compiling its hot path)…');
     for (const [, call] of targets) await runLoad(call, 3000, 32);
     log(`Overhead at ${RATE} requests/s for ${SECONDS} s each (open loop)…`);
-    const paced: Array<[string, LoadResult]> = [];
-    for (const [name, call] of targets) {
+    const paced: Array<[string, LoadResult & { cpuMsPerRequest?: number }]> = [];
+    /** One paced run, with the CPU time the serving process spent per request during it. */
+    const measured = async (call: () => Promise<void>, pid: number | undefined) => {
       await runPaced(call, RATE, 1.5); // warm-up at the same rate: connections, JIT, pools, budget leases
-      paced.push([name, await runPaced(call, RATE, SECONDS)]);
-    }
+      const before = cpuMs(pid);
+      const result = await runPaced(call, RATE, SECONDS);
+      const after = cpuMs(pid);
+      const served = result.requests - result.failures;
+      const cpuMsPerRequest =
+        before === undefined || after === undefined || !served
+          ? undefined
+          : Number(((after - before) / served).toFixed(3));
+      return { ...result, cpuMsPerRequest };
+    };
+    for (const [name, call, pid] of targets) paced.push([name, await measured(call, pid)]);
     for (const spec of competitors.installed) {
       const competitor = await spec.start(simulatorUrl, PORTS.competitor);
       try {
         const call = post(competitor.url, chatBody, { authorization: 'Bearer sim', ...competitor.headers });
-        await runPaced(call, RATE, 1.5);
-        paced.push([competitor.name, await runPaced(call, RATE, SECONDS)]);
+        paced.push([competitor.name, await measured(call, competitor.child.pid)]);
       } finally {
         competitor.child.kill('SIGKILL'); // drop any backlog now, so it cannot slow what follows
       }
@@ -262,7 +275,7 @@ async function main(): Promise<void> {
     );
     console.log(
       table(
-        ['TARGET', 'REQ/S', 'P50 MS', 'P99 MS', 'P50 OVERHEAD', 'P99 OVERHEAD', 'FAILED'],
+        ['TARGET', 'REQ/S', 'P50 MS', 'P99 MS', 'P50 OVERHEAD', 'P99 OVERHEAD', 'FAILED', 'CPU MS/REQ'],
         paced.map(([name, r]) => [
           name,
           r.perSecond,
@@ -271,6 +284,7 @@ async function main(): Promise<void> {
           (r.p50Ms - base.p50Ms).toFixed(2),
           (r.p99Ms - base.p99Ms).toFixed(2),
           r.failures,
+          r.cpuMsPerRequest ?? '-',
         ]),
       ),
     );

@@ -147,11 +147,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const runTenant = (route: TenantRoute, params: Record<string, string>, req: IncomingMessage, res: ServerResponse) =>
     runTenantRoute({ state, log, tracing, recorder }, route, params, req, res);
   const host = options.host ?? '127.0.0.1';
-  const http = await listenHttp(routes, runTenant, options.config, options.port, host).catch(async (error: unknown) => {
-    await Promise.all([log.close(), budgets.close(), state.close(), tracing.shutdown()]).catch(() => undefined);
-    await pool.end();
-    throw error;
-  });
+  const notFound = (seconds: number) => metrics.observeUnlogged(404, seconds);
+  const http = await listenHttp(routes, runTenant, notFound, options.config, options.port, host).catch(
+    async (error: unknown) => {
+      await Promise.all([log.close(), budgets.close(), state.close(), tracing.shutdown()]).catch(() => undefined);
+      await pool.end();
+      throw error;
+    },
+  );
   return {
     url: `http://${host}:${http.port}`,
     port: http.port,

@@ -26,6 +26,8 @@ export async function listenHttp(
     req: IncomingMessage,
     res: ServerResponse,
   ) => Promise<void>,
+  /** Counts a call to an endpoint that does not exist (it gets no route, but a metric). */
+  onNotFound: (seconds: number) => void,
   limits: Limits,
   port: number,
   host: string,
@@ -36,6 +38,8 @@ export async function listenHttp(
     const pathname = (req.url ?? '/').split('?', 1)[0]!;
     const found = findRoute(table, method, pathname);
     if (!found) {
+      const started = performance.now();
+      res.once('finish', () => onNotFound((performance.now() - started) / 1000));
       return sendError(
         res,
         new GatewayError(

@@ -27,6 +27,7 @@ beforeAll(async () => {
   await client.chat.completions.create({ model: 'prompt:answer', messages: [] });
   await client.chat.completions.create({ model: 'prompt:answer', messages: [] });
   expect((await fetch(`${h.gateway.url}/v1/chat/completions`, { method: 'POST', body: '{}' })).status).toBe(401);
+  expect((await fetch(`${h.gateway.url}/v1/no-such-endpoint`)).status).toBe(404);
   exposition = await (await fetch(`${h.gateway.url}/metrics`)).text();
 });
 
@@ -59,12 +60,15 @@ describe('Prometheus: what an operator expects', () => {
     expect(exposition).toMatch(/^flightdeck_gateway_requests_in_flight 0$/m);
   });
 
-  it('times every response, the 401 included, and never leaves a label value empty', () => {
+  it("times every response, the 401 and the unknown endpoint's 404 included, and never leaves a label value empty", () => {
     expect(exposition).toMatch(
       /^flightdeck_gateway_requests_total\{status="401",prompt="none",version="none",variant="none",model="none"\} 1$/m,
     );
     expect(exposition).toMatch(
-      /^flightdeck_gateway_request_duration_seconds_count\{prompt="none",variant="none"\} 1$/m,
+      /^flightdeck_gateway_requests_total\{status="404",prompt="none",version="none",variant="none",model="none"\} 1$/m,
+    );
+    expect(exposition).toMatch(
+      /^flightdeck_gateway_request_duration_seconds_count\{prompt="none",variant="none"\} 2$/m,
     );
     expect(exposition).toMatch(
       /^flightdeck_gateway_request_duration_seconds_count\{prompt="answer",variant="stable"\} 2$/m,

@@ -136,7 +136,7 @@ export async function measureLive(
   options.log('Live: starting `flightdeck dev` (Temporal, simulator, gateway, worker) and a second gateway…');
   children.push(await startChildServer([bin, 'dev'], `${urls[0]}/healthz`, { env, timeoutMs: 180_000 }));
   children.push(
-    await startChildServer([bin, 'gateway'], `${urls[1]}/healthz`, {
+    await startChildServer([bin, 'gateway', '--workers', '1'], `${urls[1]}/healthz`, {
       env: { ...env, FLIGHTDECK_GATEWAY_PORT: String(PORTS.gateway2) },
     }),
   );

@@ -36,7 +36,7 @@ const REQUESTS = numberFlag('requests', 10_000);
 const CONCURRENCY = numberFlag('concurrency', 64);
 const FLIPS = numberFlag('flips', 40);
 const REPO = path.join(__dirname, '..', '..');
-const PORTS = { simulator: 18788, gateway: 18787, gateway2: 18786, competitor: 18900 };
+const PORTS = { simulator: 18788, gateway: 18787, gateway2: 18786, gateway4: 18785, competitor: 18900 };
 const log = (line: string) => console.log(line);
 
 const messages = [
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     });
     // Request lines go to stdout as in production; the child's stdout is discarded.
     const gateway = await startChildServer(
-      [path.join(REPO, 'bin/flightdeck.js'), 'gateway'],
+      [path.join(REPO, 'bin/flightdeck.js'), 'gateway', '--workers', '1'],
       `http://127.0.0.1:${PORTS.gateway}/healthz`,
       { env: gatewayEnv(PORTS.gateway) },
     );
@@ -233,6 +233,18 @@ async function main(): Promise<void> {
       CONCURRENCY,
     );
     const directThroughput = await runLoad(direct, REQUESTS, CONCURRENCY);
+
+    log('Throughput with one gateway worker per core (--workers 2)…');
+    const multi = await startChildServer(
+      [path.join(REPO, 'bin/flightdeck.js'), 'gateway', '--workers', '2'],
+      `http://127.0.0.1:${PORTS.gateway4}/healthz`,
+      { env: gatewayEnv(PORTS.gateway4), timeoutMs: 20_000 },
+    );
+    children.push(multi);
+    const multiCall = post(`http://127.0.0.1:${PORTS.gateway4}/v1/chat/completions`, chatBody, auth);
+    await runLoad(multiCall, 3000, 32); // warm-up: both workers compile their hot paths
+    const twoWorkers = await runLoad(multiCall, REQUESTS, CONCURRENCY);
+    multi.kill('SIGTERM');
     let rowsStored = 0;
     for (let i = 0; i < 100 && rowsStored < REQUESTS - throughput.failures; i++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -262,7 +274,7 @@ async function main(): Promise<void> {
 
     log(`Routing propagation: ${FLIPS} changes, two gateways…`);
     const second = await startChildServer(
-      [path.join(REPO, 'bin/flightdeck.js'), 'gateway'],
+      [path.join(REPO, 'bin/flightdeck.js'), 'gateway', '--workers', '1'],
       `http://127.0.0.1:${PORTS.gateway2}/healthz`,
       { env: gatewayEnv(PORTS.gateway2) },
     );
@@ -305,6 +317,15 @@ async function main(): Promise<void> {
             rssAfterLoad,
           ],
           [
+            'flightdeck gateway, 2 workers (--workers 2)',
+            twoWorkers.perSecond,
+            twoWorkers.p50Ms,
+            twoWorkers.p99Ms,
+            twoWorkers.failures,
+            '-',
+            '-',
+          ],
+          [
             'direct to simulator',
             directThroughput.perSecond,
             directThroughput.p50Ms,
@@ -343,7 +364,7 @@ async function main(): Promise<void> {
               { ...r, p50OverheadMs: r.p50Ms - base.p50Ms, p99OverheadMs: r.p99Ms - base.p99Ms },
             ]),
           ),
-          throughput: { gateway: throughput, direct: directThroughput, rowsStored, rssMiB: rssAfterLoad },
+          throughput: { gateway: throughput, twoWorkers, direct: directThroughput, rowsStored, rssMiB: rssAfterLoad },
           cacheHits: { ...cacheHits, hitRows },
           propagation: { all, weight: quantiles(propagation.weight), label: quantiles(propagation.label) },
           competitorsMissing: competitors.missing,

@@ -17,6 +17,7 @@ import { GatewayTracing, type TracingOptions } from '../telemetry/tracing';
 import { DatabaseGuard } from './databaseGuard';
 import { FallbackCaller } from './fallbackCall';
 import { GatewayError } from './gatewayError';
+import { clusterMetricsSource } from './gatewayCluster';
 import { gatewayRoutes } from './gatewayRoutes';
 import { listenHttp } from './httpServer';
 import { KnownModels } from './knownModels';
@@ -44,6 +45,8 @@ export interface GatewayOptions {
   otlp?: TracingOptions['otlp'];
   /** Attach the (PII-redacted) input and output messages to spans, in the GenAI conventions' form. */
   captureMessages?: boolean;
+  /** One worker of `flightdeck gateway --workers N`: /metrics answers for all of them. */
+  clusterWorker?: boolean;
   spanExporter?: SpanExporter;
   /** Log writer batching, for tests that want rows quickly. */
   flushIntervalMs?: number;
@@ -134,7 +137,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     database,
   });
 
+  const metricsText = options.clusterWorker ? clusterMetricsSource(metrics.registry) : () => metrics.registry.metrics();
   const routes = gatewayRoutes({
+    metricsText,
     pool,
     state,
     log,

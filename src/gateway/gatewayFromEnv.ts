@@ -4,6 +4,7 @@ import { loadGatewayConfig } from '../config/gatewayConfig';
 import { loadProviderConfig } from '../providers/config';
 import { ProviderDirectory } from '../providers/directory';
 import { startGateway, type GatewayOptions, type RunningGateway } from './gateway';
+import { isGatewayWorker } from './gatewayCluster';
 
 /** A gateway configured the usual way: providers file, gateway file, FLIGHTDECK_GATEWAY_PORT, the OTEL_* variables. */
 export function startGatewayFromEnv(
@@ -23,6 +24,7 @@ export function startGatewayFromEnv(
     jsonLines: options.jsonLines,
     otlp: otlpFromEnv(env),
     captureMessages: env.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT === 'true',
+    clusterWorker: isGatewayWorker(),
   });
 }
 

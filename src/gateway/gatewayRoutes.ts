@@ -20,11 +20,14 @@ export interface RouteDeps {
   pipeline: RequestPipeline;
   streams: StreamPolicy;
   known: KnownModels;
+  /** The exposition /metrics serves: this process's registry, or every worker's. */
+  metricsText: () => Promise<string>;
   providerConfig: ProviderConfig;
 }
 
 /** Every endpoint of the gateway, in one table (the README's gateway section lists the same). */
 export function gatewayRoutes({
+  metricsText,
   pool,
   state,
   log,
@@ -101,7 +104,7 @@ export function gatewayRoutes({
       path: '/metrics',
       tenant: false,
       serve: async (_req, res) => {
-        const text = await metrics.registry.metrics();
+        const text = await metricsText();
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(text);
       },

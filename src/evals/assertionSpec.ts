@@ -26,6 +26,8 @@ export const rawAssertionSchema = z.object({
   value: z.unknown().optional(),
   threshold: z.number().min(0).optional(),
   weight: z.number().positive().default(1),
+  /** promptfoo's assertion-level transform: JavaScript turning the output into what this assertion checks. */
+  transform: z.string().min(1).optional(),
   /** Name under which the score is reported and gated (default: the type). */
   metric: z
     .string()
@@ -37,6 +39,7 @@ export type RawAssertion = z.infer<typeof rawAssertionSchema>;
 export interface Assertion extends ResolvedType {
   value?: unknown;
   threshold?: number;
+  transform?: string;
   weight: number;
   metric: string;
 }

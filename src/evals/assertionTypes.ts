@@ -1,10 +1,16 @@
 import { schemaProblem, validateJsonSchema } from '../guardrails/jsonSchema';
 import { isRefusal } from '../guardrails/refusal';
 import { similarity } from './editDistance';
+import { compileSnippet, runSnippet } from './sandbox';
 
 /** What a deterministic check sees of one answer. */
 export interface Observed {
+  /** The answer as text (a transform's result, made text when it is not). */
   output: string;
+  /** The answer as a `javascript` assertion sees it: a transform's result as it is. */
+  value?: unknown;
+  /** The case's variables (`context.vars` for code). */
+  vars?: Record<string, unknown>;
   latencyMs: number;
   costUsd: number;
 }
@@ -66,6 +72,55 @@ const aSchema =
       return required ? 'expected a JSON schema object' : 'expected no value or a JSON schema object';
     return schemaProblem(value);
   };
+const aSnippet: ValueCheck = (value) => {
+  if (typeof value !== 'string' || !value.trim())
+    return 'expected JavaScript: an expression, or a function body that returns';
+  try {
+    compileSnippet(value);
+    return undefined;
+  } catch (error) {
+    return `not valid JavaScript (${(error as Error).message})`;
+  }
+};
+
+/** promptfoo's reading of what code returns: a boolean, a score, or {pass, score, reason}. */
+function codeResult(returned: unknown, threshold: number | undefined): CheckResult {
+  if (typeof returned === 'boolean') return result(returned, `javascript returned ${returned}`);
+  if (typeof returned === 'number' && Number.isFinite(returned)) {
+    const pass = threshold === undefined ? returned > 0 : returned >= threshold;
+    return {
+      pass,
+      score: returned,
+      reason: `javascript scored ${returned}${threshold === undefined ? '' : ` (threshold ${threshold})`}`,
+    };
+  }
+  if (returned && typeof returned === 'object' && 'pass' in returned) {
+    const graded = returned as { pass: unknown; score?: unknown; reason?: unknown };
+    const pass = Boolean(graded.pass);
+    return {
+      pass,
+      score: typeof graded.score === 'number' ? graded.score : pass ? 1 : 0,
+      reason: typeof graded.reason === 'string' ? graded.reason : `javascript returned pass: ${pass}`,
+    };
+  }
+  return result(
+    false,
+    `javascript returned ${JSON.stringify(returned) ?? 'nothing'}; return a boolean, a number or {pass, score, reason}`,
+  );
+}
+
+function javascriptCheck(code: unknown, threshold: number | undefined, observed: Observed): CheckResult {
+  try {
+    const returned = runSnippet(compileSnippet(String(code)), {
+      output: observed.value ?? observed.output,
+      context: { vars: observed.vars ?? {} },
+    });
+    return codeResult(returned, threshold);
+  } catch (error) {
+    return result(false, `javascript failed: ${(error as Error).message}`);
+  }
+}
+
 const lengthBounds: ValueCheck = (value) => {
   const bounds = value as { min?: unknown; max?: unknown } | undefined;
   const ok = bounds && typeof bounds === 'object' && (typeof bounds.min === 'number' || typeof bounds.max === 'number');
@@ -194,6 +249,7 @@ export const ASSERTION_TYPES = {
       return { pass: score >= needed, score, reason: `edit-distance similarity ${score.toFixed(2)} >= ${needed}` };
     },
   },
+  javascript: { kind: 'check', valueProblem: aSnippet, run: javascriptCheck },
   rubric: { kind: 'graded', valueProblem: aString },
   faithfulness: { kind: 'graded', valueProblem: nothingOrText },
   'answer-relevance': { kind: 'graded', valueProblem: nothingOrText },

@@ -15,6 +15,7 @@ import {
 } from './assertionTypes';
 import type { EvalCase } from './dataset';
 import type { Judge } from './judge';
+import { compileSnippet, runSnippet } from './sandbox';
 
 export interface AssertionOutcome extends CheckResult {
   type: string;
@@ -143,7 +144,7 @@ export async function evaluateCase(
     };
   }
   const costUsd = cost(completion.model, completion.usage).usd;
-  const observed = { output: completion.text, latencyMs: completion.latencyMs, costUsd };
+  const caseOutput = transformed(c.transform, completion.text, c.vars);
   const assertions: AssertionOutcome[] = [];
   for (const assertion of c.assertions) {
     const base = {
@@ -151,10 +152,17 @@ export async function evaluateCase(
       metric: assertion.metric,
       weight: assertion.weight,
     };
+    const seen = 'error' in caseOutput ? caseOutput : transformed(assertion.transform, caseOutput.value, c.vars);
+    if ('error' in seen) {
+      assertions.push({ ...base, pass: false, score: 0, reason: `transform failed: ${seen.error}` });
+      continue;
+    }
+    const output = asText(seen.value);
     if (isGraded(assertion)) {
       if (!judge) throw new Error('a model-graded assertion needs a judge');
-      assertions.push({ ...base, ...(await gradeWithJudge(assertion, completion.text, c, judge, judgeSamples)) });
+      assertions.push({ ...base, ...(await gradeWithJudge(assertion, output, c, judge, judgeSamples)) });
     } else if (isCheck(assertion)) {
+      const observed = { output, value: seen.value, vars: c.vars, latencyMs: completion.latencyMs, costUsd };
       assertions.push({ ...base, ...runCheck(assertion, observed) });
     }
   }
@@ -169,6 +177,23 @@ export async function evaluateCase(
     outputTokens: completion.usage.outputTokens,
   };
 }
+
+/** The output after a promptfoo `transform` (none: as it is), or why the transform failed. */
+export function transformed(
+  code: string | undefined,
+  output: unknown,
+  vars: Record<string, unknown>,
+): { value: unknown } | { error: string } {
+  if (code === undefined) return { value: output };
+  try {
+    return { value: runSnippet(compileSnippet(code), { output, context: { vars } }) };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/** What text checks and the judge read: text as it is, anything else as JSON. */
+const asText = (value: unknown): string => (typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
 
 export function needsJudge(cases: EvalCase[]): boolean {
   return cases.some((c) => c.assertions.some(isGraded));

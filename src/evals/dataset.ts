@@ -6,6 +6,7 @@ import { InputError, describeZodIssues } from '../errors';
 import { canonicalJson } from '../util/canonicalJson';
 import { ALIASES, rawAssertionSchema, resolveAssertionType, type Assertion, type RawAssertion } from './assertionSpec';
 import { ASSERTION_TYPES, type AssertionTypeEntry } from './assertionTypes';
+import { compileSnippet } from './sandbox';
 
 export interface EvalCase {
   id: string;
@@ -15,6 +16,8 @@ export interface EvalCase {
   tags: string[];
   /** Pass on weighted score >= threshold; without one, every assertion must pass. */
   threshold?: number;
+  /** promptfoo's `options.transform`: JavaScript turning the output into what every assertion checks. */
+  transform?: string;
 }
 
 export interface Dataset {
@@ -43,6 +46,7 @@ const caseSchema = z.object({
   assert: z.array(rawAssertionSchema).default([]),
   tags: z.array(z.string()).default([]),
   threshold: z.number().min(0).max(1).optional(),
+  options: z.object({ transform: z.string().min(1).optional() }).optional(),
 });
 type RawCase = z.infer<typeof caseSchema>;
 
@@ -64,7 +68,13 @@ const promptfooSchema = z
   .object({
     ...settingsSchema,
     defaultTest: z
-      .object({ assert: z.array(rawAssertionSchema).default([]) })
+      .object({
+        assert: z.array(rawAssertionSchema).default([]),
+        options: z
+          .object({ transform: z.string().min(1).optional() })
+          .loose()
+          .optional(),
+      })
       .loose()
       .default({ assert: [] }),
     tests: z.array(z.unknown()).min(1, 'a dataset needs at least one test'),
@@ -102,22 +112,42 @@ function toAssertion(raw: RawAssertion, expected: string | undefined, where: str
     ...resolved,
     value,
     threshold: raw.threshold,
+    transform: checkedSnippet(raw.transform, `${where}.transform`),
     weight: raw.weight,
     metric: raw.metric ?? `${resolved.negated ? 'not-' : ''}${resolved.type}`,
   };
 }
 
-function toCase(raw: unknown, index: number, defaults: RawAssertion[], origin: string, listName: string): EvalCase {
+/** A transform must compile when the dataset loads, not fail in the middle of a run. */
+function checkedSnippet(code: string | undefined, where: string): string | undefined {
+  if (code === undefined) return undefined;
+  try {
+    compileSnippet(code);
+  } catch (error) {
+    throw new InputError(`${where}: not valid JavaScript (${(error as Error).message})`);
+  }
+  return code;
+}
+
+interface CaseDefaults {
+  assert: RawAssertion[];
+  transform?: string;
+}
+
+function toCase(raw: unknown, index: number, defaults: CaseDefaults, origin: string, listName: string): EvalCase {
   const parsed = caseSchema.safeParse(raw);
   const label = (c?: Partial<RawCase>) =>
     `${origin}: case "${c?.id ?? (c?.description ? slug(c.description) : `#${index + 1}`)}" (${listName}[${index}])`;
   if (!parsed.success) throw new InputError(describeZodIssues(label(raw as Partial<RawCase>), parsed.error.issues));
   const c = parsed.data;
   const id = c.id ?? (c.description ? slug(c.description) : `case-${index + 1}`);
-  const assertions = [...defaults, ...c.assert].map((a, i) => toAssertion(a, c.expected, `${label(c)} assert[${i}]`));
+  const assertions = [...defaults.assert, ...c.assert].map((a, i) =>
+    toAssertion(a, c.expected, `${label(c)} assert[${i}]`),
+  );
   if (!assertions.length)
     throw new InputError(`${label(c)}: no assertions; add an assert list (or defaults.assert for every case)`);
-  return { id, vars: c.vars, expected: c.expected, assertions, tags: c.tags, threshold: c.threshold };
+  const transform = checkedSnippet(c.options?.transform ?? defaults.transform, `${label(c)} options.transform`);
+  return { id, vars: c.vars, expected: c.expected, assertions, tags: c.tags, threshold: c.threshold, transform };
 }
 
 function build(
@@ -162,7 +192,7 @@ export function parseDataset(text: string, origin: string): Dataset {
       } catch (error) {
         throw new InputError(`${origin}:${i + 1}: not valid JSON (${(error as Error).message})`);
       }
-      return toCase(raw, index, [], origin, 'line');
+      return toCase(raw, index, { assert: [] }, origin, 'line');
     });
     if (!cases.length) throw new InputError(`${origin}: no cases; a JSONL dataset has one JSON case per line`);
     return build(origin, z.object(settingsSchema).parse({}), cases, fallbackName);
@@ -176,12 +206,15 @@ export function parseDataset(text: string, origin: string): Dataset {
   if (doc && typeof doc === 'object' && 'tests' in doc) {
     const parsed = promptfooSchema.safeParse(doc);
     if (!parsed.success) throw new InputError(describeZodIssues(origin, parsed.error.issues));
-    const cases = parsed.data.tests.map((raw, i) => toCase(raw, i, parsed.data.defaultTest.assert, origin, 'tests'));
+    const { assert, options } = parsed.data.defaultTest;
+    const cases = parsed.data.tests.map((raw, i) =>
+      toCase(raw, i, { assert, transform: options?.transform }, origin, 'tests'),
+    );
     return build(origin, parsed.data, cases, fallbackName);
   }
   const parsed = nativeSchema.safeParse(doc);
   if (!parsed.success) throw new InputError(describeZodIssues(origin, parsed.error.issues));
-  const cases = parsed.data.cases.map((raw, i) => toCase(raw, i, parsed.data.defaults.assert, origin, 'cases'));
+  const cases = parsed.data.cases.map((raw, i) => toCase(raw, i, parsed.data.defaults, origin, 'cases'));
   return build(origin, parsed.data, cases, fallbackName);
 }
 

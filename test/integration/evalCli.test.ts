@@ -70,8 +70,8 @@ describe('flightdeck eval', () => {
       [
         'an unknown assertion type',
         'unknown.yaml',
-        'cases:\n  - id: c1\n    vars: { question: q, context: c }\n    assert: [{ type: javascript, value: "true" }]',
-        /case "c1" \(cases\[0\]\) assert\[0\]\.type: unknown assertion type "javascript"/,
+        'cases:\n  - id: c1\n    vars: { question: q, context: c }\n    assert: [{ type: python, value: "True" }]',
+        /case "c1" \(cases\[0\]\) assert\[0\]\.type: unknown assertion type "python"/,
       ],
       [
         'a case lacking a required variable',
@@ -145,5 +145,37 @@ describe('flightdeck eval', () => {
     expect(result.stdout).toMatch(/❌ gate failed/);
     expect(result.stdout).toMatch(/### Failing cases/);
     expect(result.stderr).toMatch(/The eval gate failed for support-answer@1\.2\.0/);
+  });
+
+  it("runs a promptfoo suite's transforms and javascript assertions as promptfoo would", async () => {
+    const suite = write(
+      'promptfooconfig.yaml',
+      `defaultTest:
+  options:
+    transform: output.toLowerCase()
+tests:
+  - vars:
+      question: How long do I have to return an item?
+      context: Items can be returned within 30 days of delivery.
+    assert:
+      - type: javascript
+        value: output === output.toLowerCase() && output.includes('30 days')
+      # The transform's answer, not the raw output, is what contains-any sees.
+      - type: contains-any
+        transform: "output.includes('30') ? 'yes' : 'no'"
+        value: ['yes']
+      - type: not-contains-any
+        transform: "output.includes('30') ? 'yes' : 'no'"
+        value: ['no']
+      - type: javascript
+        value: |
+          const words = output.split(/\\s+/).length;
+          return { pass: words < 200, score: Math.min(1, words / 10), reason: words + ' words' };
+`,
+    );
+    const result = await cli('eval', 'run', 'support-answer@1.1.0', '--dataset', suite, '--json');
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout) as { summary: { metrics: Record<string, { mean: number }> } };
+    expect(json.summary.metrics.pass_rate!.mean).toBe(1);
   });
 });

@@ -4,6 +4,6 @@ describe('assertions', () => {
   it('resolves promptfoo aliases and rejects unknown types', () => {
     expect(resolveAssertionType('llm-rubric')).toEqual({ type: 'rubric', negated: false });
     expect(resolveAssertionType('not-context-faithfulness')).toEqual({ type: 'faithfulness', negated: true });
-    expect(resolveAssertionType('javascript')).toBeUndefined();
+    expect(resolveAssertionType('python')).toBeUndefined();
   });
 });

@@ -70,3 +70,40 @@ describe('assertions', () => {
     expect(negated.pass).toBe(!plain.pass);
   });
 });
+
+describe('javascript assertions (promptfoo semantics)', () => {
+  const js = (value: string, output: string, extra: { threshold?: number; negated?: boolean; value?: unknown } = {}) =>
+    runCheck(
+      { type: 'javascript', negated: extra.negated ?? false, value, threshold: extra.threshold },
+      { ...observed(output), value: extra.value ?? output, vars: { city: 'Paris' } },
+    );
+
+  it('a boolean passes or fails; a number is a score, passing above zero or at the threshold', () => {
+    expect(js("output.includes('Paris')", 'Paris, France')).toMatchObject({ pass: true, score: 1 });
+    expect(js("output.includes('Rome')", 'Paris, France')).toMatchObject({ pass: false, score: 0 });
+    expect(js('output.length / 100', 'x'.repeat(40), { threshold: 0.5 })).toMatchObject({ pass: false, score: 0.4 });
+    expect(js('output.length / 100', 'x'.repeat(60), { threshold: 0.5 })).toMatchObject({ pass: true, score: 0.6 });
+    expect(js('0', 'x')).toMatchObject({ pass: false, score: 0 });
+  });
+
+  it('{pass, score, reason} is taken as it is; an error fails with its message; not- flips', () => {
+    expect(js("return { pass: output === context.vars.city, score: 0.9, reason: 'named the city' };", 'Paris')).toEqual(
+      {
+        pass: true,
+        score: 0.9,
+        reason: 'named the city',
+      },
+    );
+    expect(js("(() => { throw new Error('bad shape'); })()", 'x')).toMatchObject({
+      pass: false,
+      reason: 'javascript failed: bad shape',
+    });
+    expect(js("output.includes('Paris')", 'Paris', { negated: true })).toMatchObject({ pass: false, score: 0 });
+  });
+
+  it("sees a transform's result as it is (a list stays a list)", () => {
+    expect(js('Array.isArray(output) && output.length === 2', '["a","b"]', { value: ['a', 'b'] })).toMatchObject({
+      pass: true,
+    });
+  });
+});

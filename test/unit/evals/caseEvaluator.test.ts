@@ -1,4 +1,4 @@
-import { combine } from '../../../src/evals/caseEvaluator';
+import { combine, transformed } from '../../../src/evals/caseEvaluator';
 
 describe('case scoring', () => {
   const outcome = (pass: boolean, score: number, weight = 1) => ({
@@ -15,5 +15,16 @@ describe('case scoring', () => {
   it('passes on the weighted score when the case sets a threshold', () => {
     expect(combine([outcome(true, 1, 3), outcome(false, 0, 1)], 0.7)).toEqual({ score: 0.75, passed: true });
     expect(combine([outcome(true, 1, 1), outcome(false, 0, 1)], 0.7).passed).toBe(false);
+  });
+});
+
+describe('transforms before assertions', () => {
+  it('hands the assertion what the transform made, and says when a transform fails', () => {
+    expect(transformed(undefined, 'Paris, Rome', {})).toEqual({ value: 'Paris, Rome' });
+    expect(transformed("output.split(',').map((s) => s.trim())", 'Paris, Rome', {})).toEqual({
+      value: ['Paris', 'Rome'],
+    });
+    expect(transformed('context.vars.n * 2', 'x', { n: 21 })).toEqual({ value: 42 });
+    expect(transformed("(() => { throw new Error('not a list'); })()", 'x', {})).toEqual({ error: 'not a list' });
   });
 });

@@ -90,8 +90,8 @@ tests:
     ['no cases', 'name: x\ncases: []', /- cases: a dataset needs at least one case/],
     [
       'an unknown assertion type',
-      'cases:\n  - id: c1\n    assert: [{ type: javascript, value: "1" }]',
-      /case "c1" \(cases\[0\]\) assert\[0\]\.type: unknown assertion type "javascript"/,
+      'cases:\n  - id: c1\n    assert: [{ type: python, value: "1" }]',
+      /case "c1" \(cases\[0\]\) assert\[0\]\.type: unknown assertion type "python"/,
     ],
     [
       'a missing value',
@@ -110,6 +110,21 @@ tests:
     ],
     ['no assertions', 'cases:\n  - id: c1\n    vars: {}', /case "c1" \(cases\[0\]\): no assertions/],
     [
+      'javascript that does not compile',
+      'cases:\n  - id: c1\n    assert: [{ type: javascript, value: "output.includes(" }]',
+      /case "c1" \(cases\[0\]\) assert\[0\]\.value: not valid JavaScript/,
+    ],
+    [
+      'an assertion transform that does not compile',
+      'cases:\n  - id: c1\n    assert: [{ type: contains, value: a, transform: "output.split(" }]',
+      /case "c1" \(cases\[0\]\) assert\[0\]\.transform: not valid JavaScript/,
+    ],
+    [
+      'a case transform that does not compile',
+      'cases:\n  - id: c1\n    options: { transform: "}" }\n    assert: [{ type: is-json }]',
+      /case "c1" \(cases\[0\]\) options\.transform: not valid JavaScript/,
+    ],
+    [
       'duplicate ids',
       'cases:\n  - { id: a, assert: [{ type: is-json }] }\n  - { id: a, assert: [{ type: is-json }] }',
       /case id "a" appears more than once/,
@@ -122,5 +137,27 @@ tests:
     expect(problem('{"id":"a","assert":[{"type":"is-json"}]}\n{oops', 'x.jsonl')).toMatch(
       /^x\.jsonl:2: not valid JSON/,
     );
+  });
+});
+
+describe("promptfoo's transforms", () => {
+  it("keeps options.transform (the test's, else defaultTest's) and each assertion's transform; they change the dataset's hash", () => {
+    const suite = (transform: string) => `
+defaultTest:
+  options: { transform: "output.trim()" }
+tests:
+  - vars: { q: a }
+    options: { transform: "${transform}" }
+    assert:
+      - { type: contains-any, value: [Paris], transform: "output.split(',')" }
+  - vars: { q: b }
+    assert: [{ type: javascript, value: "output.length > 0" }]
+`;
+    const d = parseDataset(suite('output.toUpperCase()'), 'pf.yaml');
+    expect(d.cases[0]!.transform).toBe('output.toUpperCase()');
+    expect(d.cases[0]!.assertions[0]!.transform).toBe("output.split(',')");
+    expect(d.cases[1]!.transform).toBe('output.trim()');
+    expect(d.cases[1]!.assertions[0]).toMatchObject({ type: 'javascript', value: 'output.length > 0' });
+    expect(parseDataset(suite('output.toLowerCase()'), 'pf.yaml').hash).not.toBe(d.hash);
   });
 });

@@ -1,0 +1,44 @@
+import { compileSnippet, runSnippet } from '../../../src/evals/sandbox';
+
+const run = (code: string, output: unknown = 'Hello, World!', vars: Record<string, unknown> = {}) =>
+  runSnippet(compileSnippet(code), { output, context: { vars } });
+
+describe('the sandbox for dataset code (javascript assertions, transforms)', () => {
+  it("runs promptfoo's forms: an expression, or a function body that returns", () => {
+    expect(run("output.includes('Hello')")).toBe(true);
+    expect(run('output.length * 2')).toBe(26);
+    expect(
+      run("if (output.length > 3) {\n  return { pass: true, score: 0.7, reason: 'long' };\n}\nreturn false;"),
+    ).toEqual({
+      pass: true,
+      score: 0.7,
+      reason: 'long',
+    });
+    expect(run("output.split(',').map((s) => s.trim())", 'a, b')).toEqual(['a', 'b']);
+    expect(run('context.vars.city.toUpperCase()', 'x', { city: 'paris' })).toBe('PARIS');
+    expect(run('output.items[1]', { items: [1, 2] })).toBe(2);
+  });
+
+  it('gives the code nothing of this process: no require, no process, no way back through constructors', () => {
+    expect(run('typeof require')).toBe('undefined');
+    expect(run('typeof process')).toBe('undefined');
+    expect(run('typeof setTimeout')).toBe('undefined');
+    expect(() => run("output.constructor.constructor('return process')()")).toThrow(
+      /Code generation from strings disallowed/,
+    );
+    expect(() => run("eval('1 + 1')")).toThrow(/Code generation from strings disallowed/);
+    expect(() => run("this.constructor.constructor('return process')()")).toThrow();
+  });
+
+  it('stops code that does not finish, wherever it hides (a loop, a getter, a thrown object)', () => {
+    expect(() => run('(() => { while (true) {} })()')).toThrow(/did not finish.*timed out/);
+    expect(() => run('({ get then() { while (true) {} } })')).toThrow(/did not finish/);
+    expect(() => run('(() => { throw { get message() { while (true) {} } }; })()')).toThrow(/did not finish/);
+  });
+
+  it("reports the code's own errors, and refuses promises", () => {
+    expect(() => run("(() => { throw new Error('no city'); })()")).toThrow('no city');
+    expect(() => run('Promise.resolve(1)')).toThrow(/asynchronous code is not supported/);
+    expect(() => compileSnippet('output.includes(')).toThrow(/Unexpected token/);
+  });
+});

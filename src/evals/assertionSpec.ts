@@ -21,19 +21,30 @@ export function resolveAssertionType(raw: string): ResolvedType | undefined {
   return isAssertionType(type) ? { type, negated } : undefined;
 }
 
-export const rawAssertionSchema = z.object({
-  type: z.string().min(1),
-  value: z.unknown().optional(),
-  threshold: z.number().min(0).optional(),
-  weight: z.number().positive().default(1),
-  /** promptfoo's assertion-level transform: JavaScript turning the output into what this assertion checks. */
-  transform: z.string().min(1).optional(),
-  /** Name under which the score is reported and gated (default: the type). */
-  metric: z
-    .string()
-    .regex(/^[a-z][a-z0-9_-]*$/, 'expected a lowercase metric name')
-    .optional(),
+/** A key we do not read would change nothing here but the result in promptfoo: refuse it rather than ignore it. */
+export const unsupportedKeys = (what: string) => ({
+  error: (issue: { code?: string; keys?: string[] }) =>
+    issue.code === 'unrecognized_keys'
+      ? `${what} has ${issue.keys!.map((key) => `"${key}"`).join(', ')}, which Flightdeck does not read (it would change promptfoo's result); remove it`
+      : undefined,
 });
+
+export const rawAssertionSchema = z.strictObject(
+  {
+    type: z.string().min(1),
+    value: z.unknown().optional(),
+    threshold: z.number().min(0).optional(),
+    weight: z.number().positive().default(1),
+    /** promptfoo's assertion-level transform: JavaScript turning the output into what this assertion checks. */
+    transform: z.string().min(1).optional(),
+    /** Name under which the score is reported and gated (default: the type). */
+    metric: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]*$/, 'expected a lowercase metric name')
+      .optional(),
+  },
+  unsupportedKeys('this assertion'),
+);
 export type RawAssertion = z.infer<typeof rawAssertionSchema>;
 
 export interface Assertion extends ResolvedType {

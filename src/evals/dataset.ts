@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InputError, describeZodIssues } from '../errors';
 import { canonicalJson } from '../util/canonicalJson';
-import { ALIASES, rawAssertionSchema, resolveAssertionType, type Assertion, type RawAssertion } from './assertionSpec';
+import {
+  ALIASES,
+  rawAssertionSchema,
+  resolveAssertionType,
+  unsupportedKeys,
+  type Assertion,
+  type RawAssertion,
+} from './assertionSpec';
 import { ASSERTION_TYPES, type AssertionTypeEntry } from './assertionTypes';
 import { compileSnippet } from './sandbox';
 
@@ -35,19 +43,24 @@ export interface Dataset {
   cases: EvalCase[];
 }
 
-const caseSchema = z.object({
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected letters, digits, "-", "_", "." or ":"')
-    .optional(),
-  description: z.string().optional(),
-  vars: z.record(z.string(), z.unknown()).default({}),
-  expected: z.string().optional(),
-  assert: z.array(rawAssertionSchema).default([]),
-  tags: z.array(z.string()).default([]),
-  threshold: z.number().min(0).max(1).optional(),
-  options: z.object({ transform: z.string().min(1).optional() }).optional(),
-});
+const caseSchema = z.strictObject(
+  {
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected letters, digits, "-", "_", "." or ":"')
+      .optional(),
+    description: z.string().optional(),
+    vars: z.record(z.string(), z.unknown()).default({}),
+    expected: z.string().optional(),
+    assert: z.array(rawAssertionSchema).default([]),
+    tags: z.array(z.string()).default([]),
+    threshold: z.number().min(0).max(1).optional(),
+    options: z.strictObject({ transform: z.string().min(1).optional() }, unsupportedKeys('options')).optional(),
+    /** promptfoo's free-form notes on a test: kept out of the result, so harmless. */
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  },
+  unsupportedKeys('this case'),
+);
 type RawCase = z.infer<typeof caseSchema>;
 
 const settingsSchema = {
@@ -58,25 +71,33 @@ const settingsSchema = {
   tolerance: z.number().min(0).max(1).default(0.05),
 };
 
-const nativeSchema = z.object({
-  ...settingsSchema,
-  defaults: z.object({ assert: z.array(rawAssertionSchema).default([]) }).default({ assert: [] }),
-  cases: z.array(z.unknown()).min(1, 'a dataset needs at least one case'),
-});
+const nativeSchema = z.strictObject(
+  {
+    ...settingsSchema,
+    defaults: z
+      .strictObject({ assert: z.array(rawAssertionSchema).default([]) }, unsupportedKeys('defaults'))
+      .default({ assert: [] }),
+    cases: z.array(z.unknown()).min(1, 'a dataset needs at least one case'),
+  },
+  unsupportedKeys('this dataset'),
+);
 // promptfoo's test files: `tests` plus `defaultTest`; their other keys (prompts, providers) are not ours to read.
 const promptfooSchema = z
   .object({
     ...settingsSchema,
     defaultTest: z
-      .object({
-        assert: z.array(rawAssertionSchema).default([]),
-        options: z
-          .object({ transform: z.string().min(1).optional() })
-          .loose()
-          .optional(),
-      })
-      .loose()
-      .default({ assert: [] }),
+      .strictObject(
+        {
+          assert: z.array(rawAssertionSchema).default([]),
+          vars: z.record(z.string(), z.unknown()).default({}),
+          options: z
+            .strictObject({ transform: z.string().min(1).optional() }, unsupportedKeys('defaultTest.options'))
+            .optional(),
+          metadata: z.record(z.string(), z.unknown()).optional(),
+        },
+        unsupportedKeys('defaultTest'),
+      )
+      .default({ assert: [], vars: {} }),
     tests: z.array(z.unknown()).min(1, 'a dataset needs at least one test'),
   })
   .loose();
@@ -132,6 +153,36 @@ function checkedSnippet(code: string | undefined, where: string): string | undef
 interface CaseDefaults {
   assert: RawAssertion[];
   transform?: string;
+  /** promptfoo's defaultTest.vars: every case gets them, its own win. */
+  vars?: Record<string, unknown>;
+}
+
+/**
+ * promptfoo's `file://` variables: the file's text (JSON and YAML files parsed), relative to the
+ * dataset's folder; read when the dataset loads, so its hash covers what the cases will see.
+ */
+function resolveFileVars(vars: Record<string, unknown>, origin: string, where: string): Record<string, unknown> {
+  const resolved: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(vars)) {
+    if (typeof value !== 'string' || !value.startsWith('file://')) {
+      resolved[name] = value;
+      continue;
+    }
+    const file = path.resolve(path.dirname(origin), value.slice('file://'.length));
+    if (/\.(js|cjs|mjs|ts|py)$/.test(file)) {
+      throw new InputError(`${where} vars.${name}: ${value} is code; only text, JSON and YAML files can be variables`);
+    }
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new InputError(
+        `${where} vars.${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
+    resolved[name] = file.endsWith('.json') ? JSON.parse(text) : /\.ya?ml$/.test(file) ? parseYaml(text) : text;
+  }
+  return resolved;
 }
 
 function toCase(raw: unknown, index: number, defaults: CaseDefaults, origin: string, listName: string): EvalCase {
@@ -147,7 +198,8 @@ function toCase(raw: unknown, index: number, defaults: CaseDefaults, origin: str
   if (!assertions.length)
     throw new InputError(`${label(c)}: no assertions; add an assert list (or defaults.assert for every case)`);
   const transform = checkedSnippet(c.options?.transform ?? defaults.transform, `${label(c)} options.transform`);
-  return { id, vars: c.vars, expected: c.expected, assertions, tags: c.tags, threshold: c.threshold, transform };
+  const vars = resolveFileVars({ ...defaults.vars, ...c.vars }, origin, label(c));
+  return { id, vars, expected: c.expected, assertions, tags: c.tags, threshold: c.threshold, transform };
 }
 
 function build(
@@ -206,9 +258,9 @@ export function parseDataset(text: string, origin: string): Dataset {
   if (doc && typeof doc === 'object' && 'tests' in doc) {
     const parsed = promptfooSchema.safeParse(doc);
     if (!parsed.success) throw new InputError(describeZodIssues(origin, parsed.error.issues));
-    const { assert, options } = parsed.data.defaultTest;
+    const { assert, options, vars } = parsed.data.defaultTest;
     const cases = parsed.data.tests.map((raw, i) =>
-      toCase(raw, i, { assert, transform: options?.transform }, origin, 'tests'),
+      toCase(raw, i, { assert, vars, transform: options?.transform }, origin, 'tests'),
     );
     return build(origin, parsed.data, cases, fallbackName);
   }

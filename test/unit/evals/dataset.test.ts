@@ -1,5 +1,7 @@
 import { InputError } from '../../../src/errors';
 import { loadDataset, parseDataset } from '../../../src/evals/dataset';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 function problem(text: string, origin = 'd.yaml'): string {
@@ -110,6 +112,21 @@ tests:
     ],
     ['no assertions', 'cases:\n  - id: c1\n    vars: {}', /case "c1" \(cases\[0\]\): no assertions/],
     [
+      'an assertion key promptfoo would act on (a per-assertion provider)',
+      'cases:\n  - id: c1\n    assert: [{ type: rubric, value: ok, provider: openai:gpt-4o }]',
+      /case "c1" \(cases\[0\]\) is invalid:\n {2}- assert\.0: this assertion has "provider", which Flightdeck does not read/,
+    ],
+    [
+      'a misspelt dataset key',
+      'flors: { pass_rate: 0.9 }\ncases:\n  - { id: a, assert: [{ type: is-json }] }',
+      /this dataset has "flors"/,
+    ],
+    [
+      'a case key it would ignore',
+      'cases:\n  - { id: a, provider: x, assert: [{ type: is-json }] }',
+      /this case has "provider", which Flightdeck does not read/,
+    ],
+    [
       'javascript that does not compile',
       'cases:\n  - id: c1\n    assert: [{ type: javascript, value: "output.includes(" }]',
       /case "c1" \(cases\[0\]\) assert\[0\]\.value: not valid JavaScript/,
@@ -159,5 +176,38 @@ tests:
     expect(d.cases[1]!.transform).toBe('output.trim()');
     expect(d.cases[1]!.assertions[0]).toMatchObject({ type: 'javascript', value: 'output.length > 0' });
     expect(parseDataset(suite('output.toLowerCase()'), 'pf.yaml').hash).not.toBe(d.hash);
+  });
+});
+
+describe("promptfoo's defaultTest.vars and file:// variables", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fd-vars-'));
+  writeFileSync(path.join(dir, 'context.txt'), 'Items can be returned within 30 days.');
+  writeFileSync(path.join(dir, 'user.json'), '{"name": "Ada", "tier": "gold"}');
+  writeFileSync(path.join(dir, 'helper.py'), 'print(1)');
+  const suite = (vars: string) => `
+defaultTest:
+  vars: { tone: friendly, context: file://context.txt }
+tests:
+  - vars: ${vars}
+    metadata: { owner: support }
+    assert: [{ type: is-json }]
+`;
+
+  it('gives every case the default vars (its own win) and reads file:// values relative to the dataset', () => {
+    const d = parseDataset(suite('{ tone: formal, user: file://user.json }'), path.join(dir, 'promptfooconfig.yaml'));
+    expect(d.cases[0]!.vars).toEqual({
+      tone: 'formal',
+      context: 'Items can be returned within 30 days.',
+      user: { name: 'Ada', tier: 'gold' },
+    });
+  });
+
+  it('refuses code files and files that are not there, naming the variable', () => {
+    expect(problem(suite('{ q: file://helper.py }'), path.join(dir, 'p.yaml'))).toMatch(
+      /vars\.q: file:\/\/helper\.py is code/,
+    );
+    expect(problem(suite('{ q: file://missing.txt }'), path.join(dir, 'p.yaml'))).toMatch(
+      /vars\.q: cannot read .*missing\.txt \(ENOENT\)/,
+    );
   });
 });

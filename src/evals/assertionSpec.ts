@@ -4,7 +4,7 @@ import { isAssertionType, type AssertionType } from './assertionTypes';
 /** promptfoo names we accept for the same thing. */
 export const ALIASES: Record<string, AssertionType> = {
   'llm-rubric': 'rubric',
-  'model-graded-closedqa': 'rubric',
+  'model-graded-closedqa': 'closedqa',
   'context-faithfulness': 'faithfulness',
 };
 

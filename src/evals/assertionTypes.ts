@@ -25,6 +25,8 @@ export interface CheckResult {
 /** Model-graded assertions pass at this score unless they set their own threshold. */
 export const DEFAULT_GRADED_THRESHOLD = 0.7;
 const DEFAULT_SIMILARITY_THRESHOLD = 0.8;
+/** Where a yes/no grader's score turns from no to yes. */
+const YES_NO_THRESHOLD = 0.5;
 
 type ValueCheck = (value: unknown) => string | undefined;
 
@@ -41,6 +43,8 @@ interface GradedType {
   kind: 'graded';
   valueProblem: ValueCheck;
   usesExpected?: boolean;
+  /** promptfoo's yes/no graders: the judge's score is read as yes (at the threshold, 0.5 by default) or no, scored 1 or 0. */
+  yesNo?: boolean;
 }
 
 const result = (pass: boolean, reason: string): CheckResult => ({ pass, score: pass ? 1 : 0, reason });
@@ -253,6 +257,10 @@ export const ASSERTION_TYPES = {
   rubric: { kind: 'graded', valueProblem: aString },
   faithfulness: { kind: 'graded', valueProblem: nothingOrText },
   'answer-relevance': { kind: 'graded', valueProblem: nothingOrText },
+  /** promptfoo's model-graded-closedqa: does the output meet the criterion, yes or no. */
+  closedqa: { kind: 'graded', valueProblem: aString, yesNo: true },
+  /** promptfoo's factuality: is the output consistent with the reference answer (the value, else `expected`). */
+  factuality: { kind: 'graded', valueProblem: aString, usesExpected: true, yesNo: true },
 } satisfies Record<string, CheckedType | GradedType>;
 
 export type AssertionTypeEntry = CheckedType | GradedType;
@@ -270,6 +278,19 @@ export const GRADED_TYPES = entries.filter(([, entry]) => entry.kind === 'graded
 export const isAssertionType = (type: string): type is AssertionType => Object.hasOwn(ASSERTION_TYPES, type);
 export const isGradedType = (type: AssertionType): type is GradedAssertionType =>
   ASSERTION_TYPES[type].kind === 'graded';
+
+/** A judged assertion's result from the judge's mean score: scored, or (yes/no graders) 1 or 0. */
+export function judgedResult(
+  raw: number,
+  options: { type: GradedAssertionType; threshold?: number; negated: boolean },
+): { pass: boolean; score: number; threshold: number } {
+  const entry: GradedType = ASSERTION_TYPES[options.type];
+  const threshold = options.threshold ?? (entry.yesNo ? YES_NO_THRESHOLD : DEFAULT_GRADED_THRESHOLD);
+  const yes = raw >= threshold;
+  const pass = options.negated ? !yes : yes;
+  const score = entry.yesNo ? (pass ? 1 : 0) : options.negated ? 1 - raw : raw;
+  return { pass, score, threshold };
+}
 
 /** Run a deterministic assertion, applying `not-`. */
 export function runCheck(

@@ -6,7 +6,7 @@ import type { PromptSpec } from '../registry/promptFile';
 import { renderPrompt } from '../registry/render';
 import type { Assertion } from './assertionSpec';
 import {
-  DEFAULT_GRADED_THRESHOLD,
+  judgedResult,
   isGradedType,
   runCheck,
   type CheckResult,
@@ -53,15 +53,18 @@ async function gradeWithJudge(
   samples: number,
 ): Promise<CheckResult & { samples: number[] }> {
   const question = text(c.vars.question) || (assertion.type === 'answer-relevance' ? text(assertion.value) : '');
+  // Faithfulness may name its context; factuality's reference answer is what the output is checked against.
   const context =
-    assertion.type === 'faithfulness' && assertion.value !== undefined ? text(assertion.value) : text(c.vars.context);
+    (assertion.type === 'faithfulness' || assertion.type === 'factuality') && assertion.value !== undefined
+      ? text(assertion.value)
+      : text(c.vars.context);
   const scores: number[] = [];
   let reason = '';
   for (let sample = 0; sample < samples; sample++) {
     const graded = await judge.grade(
       {
         kind: assertion.type,
-        rubric: assertion.type === 'rubric' ? text(assertion.value) : undefined,
+        rubric: assertion.type === 'rubric' || assertion.type === 'closedqa' ? text(assertion.value) : undefined,
         question,
         context,
         output,
@@ -72,9 +75,7 @@ async function gradeWithJudge(
     reason ||= graded.reason;
   }
   const raw = scores.reduce((s, v) => s + v, 0) / scores.length;
-  const threshold = assertion.threshold ?? DEFAULT_GRADED_THRESHOLD;
-  const score = assertion.negated ? 1 - raw : raw;
-  const pass = assertion.negated ? raw < threshold : raw >= threshold;
+  const { pass, score, threshold } = judgedResult(raw, assertion);
   return {
     pass,
     score,

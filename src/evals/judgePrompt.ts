@@ -21,6 +21,8 @@ export const JUDGE_PROMPT_HASH = createHash('sha256')
 export function criterionFor(kind: GradedAssertionType, rubric: string | undefined): string {
   if (kind === 'faithfulness') return 'Every claim in the output is supported by the context; nothing is invented.';
   if (kind === 'answer-relevance') return 'The output directly answers the question that was asked.';
+  if (kind === 'factuality')
+    return 'The output is factually consistent with the reference answer given as the context: the same facts, a subset or a superset of them, or differences that do not matter; it contradicts nothing in it.';
   return rubric ?? '';
 }
 

@@ -41,7 +41,10 @@ export function judgeScore(user: string, noise: number, random: Random): { score
 
   let score: number;
   let reason: string;
-  if (/supported by the context/i.test(criterion)) {
+  if (/factually consistent with the reference/i.test(criterion)) {
+    score = support;
+    reason = `About ${Math.round(support * 100)}% of the output agrees with the reference answer.`;
+  } else if (/supported by the context/i.test(criterion)) {
     score = support;
     reason = `About ${Math.round(support * 100)}% of the output is grounded in the context.`;
   } else if (/answers the question/i.test(criterion)) {

@@ -147,7 +147,7 @@ describe('flightdeck eval', () => {
     expect(result.stderr).toMatch(/The eval gate failed for support-answer@1\.2\.0/);
   });
 
-  it("runs a promptfoo suite's transforms and javascript assertions as promptfoo would", async () => {
+  it("runs a promptfoo suite's transforms, javascript, factuality and closedqa assertions as promptfoo would", async () => {
     const suite = write(
       'promptfooconfig.yaml',
       `defaultTest:
@@ -167,6 +167,13 @@ tests:
       - type: not-contains-any
         transform: "output.includes('30') ? 'yes' : 'no'"
         value: ['no']
+      # promptfoo's yes/no graders, on the judge
+      - type: factuality
+        value: You can send an item back within 30 days of delivery.
+      - type: not-factuality
+        value: You can send an item back within 90 days of delivery.
+      - type: model-graded-closedqa
+        value: says how long the return window is
       - type: javascript
         value: |
           const words = output.split(/\\s+/).length;
@@ -177,5 +184,11 @@ tests:
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout) as { summary: { metrics: Record<string, { mean: number }> } };
     expect(json.summary.metrics.pass_rate!.mean).toBe(1);
+    // Yes/no graders score 1 or 0, never a judge's fraction.
+    expect(json.summary.metrics).toMatchObject({
+      factuality: { mean: 1 },
+      'not-factuality': { mean: 1 },
+      closedqa: { mean: 1 },
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { resolveAssertionType, type Assertion } from '../../../src/evals/assertionSpec';
-import { runCheck, type CheckType } from '../../../src/evals/assertionTypes';
+import { judgedResult, runCheck, type CheckType } from '../../../src/evals/assertionTypes';
 import { similarity } from '../../../src/evals/editDistance';
 
 const observed = (output: string, latencyMs = 100, costUsd = 0.001) => ({ output, latencyMs, costUsd });
@@ -104,6 +104,30 @@ describe('javascript assertions (promptfoo semantics)', () => {
   it("sees a transform's result as it is (a list stays a list)", () => {
     expect(js('Array.isArray(output) && output.length === 2', '["a","b"]', { value: ['a', 'b'] })).toMatchObject({
       pass: true,
+    });
+  });
+});
+
+describe('judged results', () => {
+  it("promptfoo's yes/no graders (closedqa, factuality) score 1 or 0, yes from 0.5", () => {
+    expect(judgedResult(0.62, { type: 'closedqa', negated: false })).toEqual({ pass: true, score: 1, threshold: 0.5 });
+    expect(judgedResult(0.3, { type: 'factuality', negated: false })).toEqual({
+      pass: false,
+      score: 0,
+      threshold: 0.5,
+    });
+    expect(judgedResult(0.3, { type: 'factuality', negated: true })).toEqual({ pass: true, score: 1, threshold: 0.5 });
+  });
+
+  it("the scored graders keep the mean as the score, passing at 0.7 or the assertion's threshold", () => {
+    expect(judgedResult(0.8, { type: 'rubric', negated: false })).toEqual({ pass: true, score: 0.8, threshold: 0.7 });
+    expect(judgedResult(0.8, { type: 'rubric', negated: false, threshold: 0.9 })).toMatchObject({
+      pass: false,
+      score: 0.8,
+    });
+    expect(judgedResult(0.8, { type: 'rubric', negated: true })).toMatchObject({
+      pass: false,
+      score: expect.closeTo(0.2),
     });
   });
 });

@@ -50,3 +50,22 @@ describe("the simulator's judge", () => {
     expect(Math.max(...scores) - Math.min(...scores)).toBeLessThanOrEqual(0.2 + 1e-9);
   });
 });
+
+describe("the simulator's judge on factuality (promptfoo's)", () => {
+  const factual = (output: string, reference: string) =>
+    judgeScore(
+      renderJudgePrompt({ criterion: criterionFor('factuality', undefined), question, context: reference, output })
+        .user,
+      0,
+      new Random(1),
+    ).score;
+
+  it('finds an answer consistent with the reference, and one that contradicts it not', () => {
+    expect(
+      factual('Items can be returned within 30 days.', 'You can return items within 30 days of delivery.'),
+    ).toBeGreaterThan(0.5);
+    expect(
+      factual('Items can be returned within 30 days.', 'You can return items within 90 days of delivery.'),
+    ).toBeLessThan(0.5);
+  });
+});

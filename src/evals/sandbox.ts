@@ -9,7 +9,8 @@ export const SANDBOX_TIMEOUT_MS = 250;
  * reported with the file, not in the middle of a run.
  */
 export function compileSnippet(code: string): Script {
-  const body = /\breturn\b/.test(code) ? code : `return (${code}\n);`;
+  // An expression may end in a semicolon, as promptfoo's own examples write them.
+  const body = /\breturn\b/.test(code) ? code : `return (${code.trim().replace(/;+$/, '')}\n);`;
   // Everything that could run the snippet's code (getters, toJSON, a thrown object's message)
   // happens in here, under the time limit; what comes out is one string.
   return new Script(

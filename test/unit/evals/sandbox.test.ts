@@ -7,6 +7,8 @@ describe('the sandbox for dataset code (javascript assertions, transforms)', () 
   it("runs promptfoo's forms: an expression, or a function body that returns", () => {
     expect(run("output.includes('Hello')")).toBe(true);
     expect(run('output.length * 2')).toBe(26);
+    // promptfoo's self-grading example ends its expression with a semicolon
+    expect(run('Math.max(0, Math.min(1, 1 - (output.length - 100) / 900));')).toBe(1);
     expect(
       run("if (output.length > 3) {\n  return { pass: true, score: 0.7, reason: 'long' };\n}\nreturn false;"),
     ).toEqual({

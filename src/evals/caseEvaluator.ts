@@ -89,6 +89,8 @@ export function combine(
   outcomes: AssertionOutcome[],
   threshold: number | undefined,
 ): { score: number; passed: boolean } {
+  // A promptfoo test without assertions is there for review, and passes as in promptfoo.
+  if (!outcomes.length) return { score: 1, passed: true };
   const weight = outcomes.reduce((s, o) => s + o.weight, 0);
   const score = weight ? outcomes.reduce((s, o) => s + o.weight * o.score, 0) / weight : 0;
   return { score, passed: threshold === undefined ? outcomes.every((o) => o.pass) : score >= threshold };

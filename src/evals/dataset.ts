@@ -155,6 +155,8 @@ interface CaseDefaults {
   transform?: string;
   /** promptfoo's defaultTest.vars: every case gets them, its own win. */
   vars?: Record<string, unknown>;
+  /** promptfoo files may hold tests without assertions (outputs for review). */
+  assertionsOptional?: boolean;
 }
 
 /**
@@ -195,7 +197,8 @@ function toCase(raw: unknown, index: number, defaults: CaseDefaults, origin: str
   const assertions = [...defaults.assert, ...c.assert].map((a, i) =>
     toAssertion(a, c.expected, `${label(c)} assert[${i}]`),
   );
-  if (!assertions.length)
+  // promptfoo runs a test without assertions for people to review; our own format asks for them.
+  if (!assertions.length && !defaults.assertionsOptional)
     throw new InputError(`${label(c)}: no assertions; add an assert list (or defaults.assert for every case)`);
   const transform = checkedSnippet(c.options?.transform ?? defaults.transform, `${label(c)} options.transform`);
   const vars = resolveFileVars({ ...defaults.vars, ...c.vars }, origin, label(c));
@@ -260,7 +263,7 @@ export function parseDataset(text: string, origin: string): Dataset {
     if (!parsed.success) throw new InputError(describeZodIssues(origin, parsed.error.issues));
     const { assert, options, vars } = parsed.data.defaultTest;
     const cases = parsed.data.tests.map((raw, i) =>
-      toCase(raw, i, { assert, vars, transform: options?.transform }, origin, 'tests'),
+      toCase(raw, i, { assert, vars, transform: options?.transform, assertionsOptional: true }, origin, 'tests'),
     );
     return build(origin, parsed.data, cases, fallbackName);
   }

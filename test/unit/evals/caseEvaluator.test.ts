@@ -9,6 +9,9 @@ describe('case scoring', () => {
     score,
     reason: '',
   });
+  it('passes a case without assertions (a promptfoo test kept for review)', () => {
+    expect(combine([], undefined)).toEqual({ score: 1, passed: true });
+  });
   it('passes only when every assertion passes, by default', () => {
     expect(combine([outcome(true, 1), outcome(false, 0)], undefined)).toEqual({ score: 0.5, passed: false });
   });

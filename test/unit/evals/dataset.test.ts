@@ -179,6 +179,13 @@ tests:
   });
 });
 
+describe('tests without assertions', () => {
+  it('are kept in promptfoo files (for review, as promptfoo does), refused in ours', () => {
+    expect(parseDataset('tests:\n  - vars: { q: hi }\n', 'pf.yaml').cases[0]!.assertions).toEqual([]);
+    expect(problem('cases:\n  - id: c1\n    vars: {}')).toMatch(/no assertions/);
+  });
+});
+
 describe("promptfoo's defaultTest.vars and file:// variables", () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fd-vars-'));
   writeFileSync(path.join(dir, 'context.txt'), 'Items can be returned within 30 days.');

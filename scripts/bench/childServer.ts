@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ChildServerOptions {
   env?: NodeJS.ProcessEnv;
@@ -48,18 +48,34 @@ export function rssMiB(pid: number | undefined): number | undefined {
 // Linux reports CPU time in clock ticks of 1/100 s (getconf CLK_TCK on every mainstream distribution).
 const TICK_MS = 10;
 
-/**
- * CPU time (user + system) a process and its waited-for children have used so far, in ms (Linux):
- * steadier than wall time on a shared machine, so the benchmark reports it per request.
- */
-export function cpuMs(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
+/** A process's own CPU ticks and its parent, from /proc/<pid>/stat (fields after the command name). */
+function statOf(pid: number): { parent: number; ticks: number } | undefined {
   try {
-    // Fields after the command name (which may hold spaces): state is the 3rd, utime the 14th.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
-    return (utime! + stime! + cutime! + cstime!) * TICK_MS;
+    return { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time (user + system) a process and every live process under it have used so far, in ms
+ * (Linux): steadier than wall time on a shared machine, and fair to servers that fork workers.
+ */
+export function cpuMs(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  const stats = new Map<number, { parent: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = statOf(Number(entry));
+    if (stat) stats.set(Number(entry), stat);
+  }
+  if (!stats.has(pid)) return undefined;
+  const inTree = (candidate: number): boolean => {
+    for (let at: number | undefined = candidate; at; at = stats.get(at)?.parent) if (at === pid) return true;
+    return false;
+  };
+  let ticks = 0;
+  for (const [candidate, stat] of stats) if (inTree(candidate)) ticks += stat.ticks;
+  return ticks * TICK_MS;
 }

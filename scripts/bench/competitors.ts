@@ -5,6 +5,7 @@
  * started for its measurement and stopped after it, so a backlog cannot slow what follows.
  */
 import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -54,11 +55,17 @@ export interface Competitor {
 /** A competitor that is installed and can be started against the simulator. */
 export interface CompetitorSpec {
   name: string;
+  /** How it runs, configured as its own documentation recommends for production; printed with the results. */
+  configuration: string;
   start(simulatorUrl: string, port: number): Promise<Competitor>;
 }
 
+const CORES = availableParallelism();
+
 const portkey: CompetitorSpec = {
   name: `portkey gateway ${PORTKEY_VERSION}`,
+  // Its Node build is one process (no worker option); headless: no console UI.
+  configuration: 'node start-server.js --headless (one process, as published; no worker option)',
   async start(simulatorUrl, port) {
     const child = await startChildServer(
       [PORTKEY_ENTRY, `--port=${port}`, '--headless'],
@@ -75,22 +82,25 @@ const portkey: CompetitorSpec = {
 
 const litellm = (): CompetitorSpec => ({
   name: `litellm proxy ${litellmVersion()}`,
+  // docs.litellm.ai/docs/proxy/prod: a worker per core, set_verbose off, no callbacks, errors-only logging.
+  configuration: `litellm --num_workers ${CORES}, set_verbose: False, no callbacks, LITELLM_LOG=ERROR, no database`,
   async start(simulatorUrl, port) {
     const config = path.join(TOOLS, 'litellm-bench.yaml');
     writeFileSync(
       config,
-      `model_list:\n  - model_name: sim-instant\n    litellm_params: { model: openai/sim-instant, api_base: "${simulatorUrl}/v1", api_key: sim }\n`,
+      `model_list:\n  - model_name: sim-instant\n    litellm_params: { model: openai/sim-instant, api_base: "${simulatorUrl}/v1", api_key: sim }\n` +
+        `litellm_settings:\n  set_verbose: False\n  request_timeout: 600\n`,
     );
     // A master key is required to start; the local cost map avoids a download that fails offline;
     // DATABASE_URL is ours, not LiteLLM's (it would try to set up its own tables there).
     const { DATABASE_URL: _ours, ...env } = process.env;
     const child = await startChildServer(
-      ['--config', config, '--port', String(port)],
+      ['--config', config, '--port', String(port), '--num_workers', String(CORES)],
       `http://127.0.0.1:${port}/health/liveliness`,
       {
         command: LITELLM_BIN,
         timeoutMs: 120_000,
-        env: { ...env, LITELLM_MASTER_KEY: 'sk-bench', LITELLM_LOCAL_MODEL_COST_MAP: 'True' },
+        env: { ...env, LITELLM_MASTER_KEY: 'sk-bench', LITELLM_LOCAL_MODEL_COST_MAP: 'True', LITELLM_LOG: 'ERROR' },
       },
     );
     return {

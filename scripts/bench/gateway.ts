@@ -300,6 +300,7 @@ async function main(): Promise<void> {
         ]),
       ),
     );
+    for (const spec of competitors.installed) console.log(`${spec.name}: ${spec.configuration}`);
     if (competitors.missing.length)
       console.log(`(not installed: ${competitors.missing.join(', ')}; add them with --install-competitors)`);
     console.log(`\nThroughput, closed loop, ${CONCURRENCY} concurrent\n`);
@@ -368,6 +369,9 @@ async function main(): Promise<void> {
           cacheHits: { ...cacheHits, hitRows },
           propagation: { all, weight: quantiles(propagation.weight), label: quantiles(propagation.label) },
           competitorsMissing: competitors.missing,
+          competitorConfiguration: Object.fromEntries(
+            competitors.installed.map((spec) => [spec.name, spec.configuration]),
+          ),
         },
         null,
         2,

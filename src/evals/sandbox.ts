@@ -35,7 +35,9 @@ export function compileSnippet(code: string): Script {
  * own files, and this keeps an honest mistake (or a copied snippet) from reaching the machine.
  */
 export function runSnippet(script: Script, values: { output: unknown; context: unknown }): unknown {
-  const sandbox = createContext(Object.create(null) as object, { codeGeneration: { strings: false, wasm: false } });
+  // `eval` and `Function` stay allowed: they only reach this context's own globals, and the
+  // Temporal worker's promise hook (isolate-wide) builds a Function in whatever context made a promise.
+  const sandbox = createContext(Object.create(null) as object, { codeGeneration: { strings: true, wasm: false } });
   const setup = new Script(
     `globalThis.output = JSON.parse(${JSON.stringify(JSON.stringify(values.output ?? null))});
      globalThis.context = JSON.parse(${JSON.stringify(JSON.stringify(values.context ?? null))});`,

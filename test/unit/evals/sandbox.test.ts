@@ -1,3 +1,4 @@
+import { promiseHooks } from 'node:v8';
 import { compileSnippet, runSnippet } from '../../../src/evals/sandbox';
 
 const run = (code: string, output: unknown = 'Hello, World!', vars: Record<string, unknown> = {}) =>
@@ -45,8 +46,18 @@ describe('the sandbox for dataset code (javascript assertions, transforms)', () 
   });
 
   it('runs promise-making code beside a Temporal worker (whose promise hook visits every context)', () => {
-    // The worker's isolate-wide hook builds a Function in the promise's context to look for its
-    // activator; it must find none here rather than throw outside our try.
-    expect(() => run('(async () => 1)()')).toThrow(/asynchronous code is not supported/);
+    // What the worker's isolate-wide hook does (@temporalio/worker vm-shared getActivator): build a
+    // Function in the promise's own context to look for its activator.
+    const stop = promiseHooks.createHook({
+      init: (promise: Promise<unknown>) => {
+        (promise.constructor.constructor as FunctionConstructor)('return globalThis.__TEMPORAL_ACTIVATOR__')();
+      },
+    });
+    try {
+      expect(() => run('(async () => 1)()')).toThrow(/asynchronous code is not supported/);
+      expect(run('[1, 2].map((n) => n * 2)')).toEqual([2, 4]);
+    } finally {
+      stop();
+    }
   });
 });

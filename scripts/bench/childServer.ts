@@ -15,9 +15,12 @@ export async function startChildServer(
   healthUrl: string,
   options: ChildServerOptions = {},
 ): Promise<ChildProcess> {
+  // Its own process group, so stopping it stops the workers it forks too (LiteLLM's outlive a
+  // killed parent, keep the port and skew whatever runs next).
   const child = spawn(options.command ?? process.execPath, args, {
     stdio: ['ignore', 'ignore', 'ignore'],
     env: options.env ?? process.env,
+    detached: true,
   });
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   while (Date.now() < deadline && child.exitCode === null) {
@@ -29,8 +32,17 @@ export async function startChildServer(
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  child.kill();
+  stopServer(child, 'SIGKILL');
   throw new Error(`server ${[options.command ?? 'node', ...args].join(' ')} did not start`);
+}
+
+/** Signal a server started here and every process of its group. */
+export function stopServer(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
 }
 
 /** Resident memory of a process in MiB (Linux), for the benchmark's memory column. */

@@ -25,7 +25,7 @@ import { parsePromptFile } from '../../src/registry/promptFile';
 import { pushPrompts } from '../../src/registry/registry';
 import { setRoute } from '../../src/routing/routeStore';
 import { createTenant } from '../../src/tenants/tenantStore';
-import { cpuMs, rssMiB, startChildServer } from './childServer';
+import { cpuMs, rssMiB, startChildServer, stopServer } from './childServer';
 import { competitorSpecs, installCompetitors } from './competitors';
 import { numberFlag } from './flags';
 import { runLoad, runPaced, type LoadResult } from './load';
@@ -220,7 +220,7 @@ async function main(): Promise<void> {
         const call = post(competitor.url, chatBody, { authorization: 'Bearer sim', ...competitor.headers });
         paced.push([competitor.name, await measured(call, competitor.child.pid)]);
       } finally {
-        competitor.child.kill('SIGKILL'); // drop any backlog now, so it cannot slow what follows
+        stopServer(competitor.child, 'SIGKILL'); // drop any backlog now, so it cannot slow what follows
       }
     }
     const base = paced[0]![1];
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
     const multiCall = post(`http://127.0.0.1:${PORTS.gateway4}/v1/chat/completions`, chatBody, auth);
     await runLoad(multiCall, 3000, 32); // warm-up: both workers compile their hot paths
     const twoWorkers = await runLoad(multiCall, REQUESTS, CONCURRENCY);
-    multi.kill('SIGTERM');
+    stopServer(multi);
     let rowsStored = 0;
     for (let i = 0; i < 100 && rowsStored < REQUESTS - throughput.failures; i++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -379,7 +379,7 @@ async function main(): Promise<void> {
     );
     console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    for (const child of children) stopServer(child);
     await pool.end();
     await new Promise((resolve) => setTimeout(resolve, 500));
     await scratch.drop();

@@ -36,7 +36,7 @@ beforeAll(async () => {
     };
     const { child } = await spawnTs(
       path.join(__dirname, '..', '..', 'bin', 'flightdeck.js'),
-      ['gateway', '--no-request-lines'],
+      ['gateway', '--workers', '1', '--no-request-lines'],
       /Gateway listening/,
       env,
     );

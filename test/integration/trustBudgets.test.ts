@@ -183,7 +183,7 @@ it('a gateway killed with SIGKILL holds its lease only until the lease expires (
   };
   const { child } = await spawnTs(
     path.join(__dirname, '..', '..', 'bin', 'flightdeck.js'),
-    ['gateway', '--no-request-lines'],
+    ['gateway', '--workers', '1', '--no-request-lines'],
     /Gateway listening/,
     env,
   );

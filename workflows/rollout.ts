@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { RegistryActivities } from '../activities/registry';
 import type { RolloutActivities } from '../activities/rollout';
-import type { AnalysisOutcome } from '../src/model/canaryVerdict';
+import { failedAnalysis } from '../src/model/canaryVerdict';
 import type { RolloutEvent } from '../src/model/rolloutEvent';
 import { analysisWindowStart } from '../src/model/rolloutHold';
 import { nextAction } from '../src/model/rolloutNextAction';
@@ -26,7 +26,7 @@ import {
   liveStage,
   percent,
   rolloutDetails,
-  stepLabel,
+  holdSummary,
   type RolloutStage,
   type RolloutStatus,
 } from '../src/model/rolloutStatus';
@@ -284,8 +284,7 @@ class RolloutRun {
     const step = state.step;
     const interrupted = () => state.hasIntent() || status.paused;
     await condition(() => interrupted() || (awaitingApproval && step.approvedBy !== undefined), waitMs, {
-      // What Event History shows of a hold: where the rollout stands, without opening anything.
-      summary: `${status.stage} at ${percent(status.weightBp)}, step ${status.stepIndex + 1} of ${status.steps.length} (${stepLabel(step)}): next analysis`,
+      summary: holdSummary(status),
     });
     if (interrupted()) return;
     const at = new Date().toISOString();
@@ -304,13 +303,7 @@ class RolloutRun {
           judgeModel: this.input.judgeModel,
         },
       ]),
-    ).catch((error: Error): AnalysisOutcome => ({
-      verdict: 'inconclusive',
-      canaryRequests: 0,
-      baselineRequests: 0,
-      metrics: [],
-      error: `analysis failed: ${error.message.slice(0, 300)}`,
-    }));
+    ).catch((error: Error) => failedAnalysis(error.message));
     if (!outcome) return; // on-call asked for something: the loop acts on it now
     // An analysis that cannot run counts as inconclusive: enough of them pause the rollout for a human.
     const analysed = state.analysed(outcome, at, Date.now(), this.input.limits);

@@ -131,6 +131,24 @@ const lengthBounds: ValueCheck = (value) => {
   return ok ? undefined : 'expected {min, max} (either or both, in characters)';
 };
 
+/** The `contains-any/all` family: one of (or all of) a list of strings, in this case or any. */
+function listCheck(mode: 'any' | 'all', anyCase: boolean): CheckedType {
+  const fold = (text: string) => (anyCase ? text.toLowerCase() : text);
+  return {
+    kind: 'check',
+    valueProblem: aStringList,
+    run: (value, _threshold, { output }) => {
+      const list = value as string[];
+      const found = (wanted: string) => fold(output).includes(fold(wanted));
+      const pass = mode === 'any' ? list.some(found) : list.every(found);
+      return result(
+        pass,
+        `output contains ${mode === 'any' ? 'one' : 'all'} of ${JSON.stringify(list)}${anyCase ? ' (any case)' : ''}`,
+      );
+    },
+  };
+}
+
 function jsonCheck(value: unknown, _threshold: number | undefined, { output }: Observed): CheckResult {
   let parsed: unknown;
   try {
@@ -170,42 +188,10 @@ export const ASSERTION_TYPES = {
     run: (value, _t, { output }) =>
       result(output.toLowerCase().includes(String(value).toLowerCase()), `output contains "${value}" (any case)`),
   },
-  'contains-any': {
-    kind: 'check',
-    valueProblem: aStringList,
-    run: (value, _t, { output }) =>
-      result(
-        (value as string[]).some((v) => output.includes(v)),
-        `output contains one of ${JSON.stringify(value)}`,
-      ),
-  },
-  'contains-all': {
-    kind: 'check',
-    valueProblem: aStringList,
-    run: (value, _t, { output }) =>
-      result(
-        (value as string[]).every((v) => output.includes(v)),
-        `output contains all of ${JSON.stringify(value)}`,
-      ),
-  },
-  'icontains-any': {
-    kind: 'check',
-    valueProblem: aStringList,
-    run: (value, _t, { output }) =>
-      result(
-        (value as string[]).some((v) => output.toLowerCase().includes(v.toLowerCase())),
-        `output contains one of ${JSON.stringify(value)} (any case)`,
-      ),
-  },
-  'icontains-all': {
-    kind: 'check',
-    valueProblem: aStringList,
-    run: (value, _t, { output }) =>
-      result(
-        (value as string[]).every((v) => output.toLowerCase().includes(v.toLowerCase())),
-        `output contains all of ${JSON.stringify(value)} (any case)`,
-      ),
-  },
+  'contains-any': listCheck('any', false),
+  'contains-all': listCheck('all', false),
+  'icontains-any': listCheck('any', true),
+  'icontains-all': listCheck('all', true),
   'starts-with': {
     kind: 'check',
     valueProblem: aString,

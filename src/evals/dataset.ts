@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -159,6 +159,9 @@ interface CaseDefaults {
   assertionsOptional?: boolean;
 }
 
+/** The largest file a `file://` variable may name. */
+const MAX_FILE_VAR_BYTES = 1024 * 1024;
+
 /**
  * promptfoo's `file://` variables: the file's text (JSON and YAML files parsed), relative to the
  * dataset's folder; read when the dataset loads, so its hash covers what the cases will see.
@@ -174,14 +177,24 @@ function resolveFileVars(vars: Record<string, unknown>, origin: string, where: s
     if (/\.(js|cjs|mjs|ts|py)$/.test(file)) {
       throw new InputError(`${where} vars.${name}: ${value} is code; only text, JSON and YAML files can be variables`);
     }
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(file, 'utf8');
+      if (statSync(file).size > MAX_FILE_VAR_BYTES) {
+        throw new InputError(
+          `${where} vars.${name}: ${file} is over ${MAX_FILE_VAR_BYTES / 1024} KiB; a variable is a text, not a corpus`,
+        );
+      }
+      bytes = readFileSync(file);
     } catch (error) {
+      if (error instanceof InputError) throw error;
       throw new InputError(
         `${where} vars.${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
       );
     }
+    // A NUL byte means a binary file (and Postgres could not store the text either).
+    if (bytes.includes(0))
+      throw new InputError(`${where} vars.${name}: ${file} is not a text file (it holds NUL bytes)`);
+    const text = bytes.toString('utf8');
     resolved[name] = file.endsWith('.json') ? JSON.parse(text) : /\.ya?ml$/.test(file) ? parseYaml(text) : text;
   }
   return resolved;

@@ -3,12 +3,26 @@ import { Script, createContext } from 'node:vm';
 /** How long one expression may run: an assertion or transform in a dataset is a line of code, not a job. */
 export const SANDBOX_TIMEOUT_MS = 250;
 
+// A dataset's snippets run once per case: compile each once (bounded, like any memo of input).
+const compiled = new Map<string, Script>();
+const MAX_COMPILED = 500;
+
 /**
  * promptfoo's code forms: an expression (`output.includes('x')`), or a function body with `return`
  * (several lines, or a line that returns). Compiled once per dataset load, so a syntax error is
  * reported with the file, not in the middle of a run.
  */
 export function compileSnippet(code: string): Script {
+  let script = compiled.get(code);
+  if (!script) {
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    script = compile(code);
+    compiled.set(code, script);
+  }
+  return script;
+}
+
+function compile(code: string): Script {
   // An expression may end in a semicolon, as promptfoo's own examples write them.
   const body = /\breturn\b/.test(code) ? code : `return (${code.trim().replace(/;+$/, '')}\n);`;
   // Everything that could run the snippet's code (getters, toJSON, a thrown object's message)

@@ -37,3 +37,12 @@ export interface AnalysisOutcome {
   /** Why the analysis could not run, or why its verdict is not what the metrics alone say (the workflow counts both as inconclusive). */
   error?: string;
 }
+
+/** An analysis that could not run: inconclusive, with why (enough of them pause the rollout for a human). */
+export const failedAnalysis = (message: string): AnalysisOutcome => ({
+  verdict: 'inconclusive',
+  canaryRequests: 0,
+  baselineRequests: 0,
+  metrics: [],
+  error: `analysis failed: ${message.slice(0, 300)}`,
+});

@@ -215,3 +215,9 @@ export function failureReason(analysis: AnalysisSummary): string {
   const failed = analysis.notable.filter((m) => m.verdict === 'fail');
   return `analysis failed at step ${analysis.stepIndex + 1} (${analysis.canaryRequests} canary / ${analysis.baselineRequests} baseline requests): ${failed.map(formatMetric).join('; ')}`;
 }
+
+/** What Event History shows of a hold: where the rollout stands, without opening anything. */
+export function holdSummary(status: RolloutStatus): string {
+  const step = status.steps[status.stepIndex]!;
+  return `${status.stage} at ${percent(status.weightBp)}, step ${status.stepIndex + 1} of ${status.steps.length} (${stepLabel(step)}): next analysis`;
+}

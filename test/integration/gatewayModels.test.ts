@@ -86,4 +86,20 @@ describe('GET /v1/models (what OpenAI-compatible tools call first)', () => {
         (await fetch(`${h.gateway.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).status === 403,
     );
   });
+
+  it('answers hostile ids with a clear 4xx and keeps serving', async () => {
+    const key = await h.tenant('prober');
+    const get = async (id: string) => {
+      const response = await fetch(`${h.gateway.url}/v1/models/${id}`, { headers: { authorization: `Bearer ${key}` } });
+      return { status: response.status, body: (await response.json()) as { error: { code: string } } };
+    };
+    expect(await get('x'.repeat(10_000))).toMatchObject({ status: 404, body: { error: { code: 'model_not_found' } } });
+    expect(await get('prompt%3Agreeter%00')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'model_not_found' } },
+    });
+    expect(await get('..%2F..%2Fetc%2Fpasswd')).toMatchObject({ status: 404 });
+    expect((await get('%E0%A4%A')).status).toBe(400);
+    expect((await get('prompt%3Agreeter')).status).toBe(200);
+  });
 });

@@ -5,10 +5,11 @@ import OpenAI from 'openai';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server';
 import { createTenant } from '../../src/tenants/tenantStore';
 import { spawnTs, stopChild } from '../harness/childProcess';
+import { runCli } from '../harness/cli';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { freePort } from '../harness/freePort';
 
-/** Live processes whose parent is `pid` (Linux /proc). */
+/** Live gateway workers whose parent is `pid` (Linux /proc; tsx's esbuild service is a child too). */
 function childrenOf(pid: number): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
@@ -16,7 +17,11 @@ function childrenOf(pid: number): number[] {
       try {
         const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
         const [state, parent] = stat.split(') ')[1]!.split(' ');
-        return Number(parent) === pid && state !== 'Z';
+        return (
+          Number(parent) === pid &&
+          state !== 'Z' &&
+          readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('flightdeck.js')
+        );
       } catch {
         return false;
       }
@@ -107,5 +112,14 @@ describe('flightdeck gateway --workers N (every core)', () => {
     const deadline = Date.now() + 10_000;
     while (alive().length && Date.now() < deadline) await sleep(100);
     expect(alive()).toEqual([]);
+  });
+
+  it.each(['0', '-1', 'two', '1e9999'])('refuses --workers %s with exit 2 and starts nothing', async (value) => {
+    const result = await runCli(['gateway', '--workers', value], { ...process.env, DATABASE_URL: db.url } as Record<
+      string,
+      string
+    >);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--workers/);
   });
 });

@@ -209,6 +209,17 @@ tests:
     });
   });
 
+  it('refuses binary files (NUL bytes) and files over 1 MiB', () => {
+    writeFileSync(path.join(dir, 'blob.bin'), Buffer.from([0x68, 0x00, 0x69]));
+    writeFileSync(path.join(dir, 'huge.txt'), 'x'.repeat(1024 * 1024 + 1));
+    expect(problem(suite('{ q: file://blob.bin }'), path.join(dir, 'p.yaml'))).toMatch(
+      /vars\.q: .*blob\.bin is not a text file/,
+    );
+    expect(problem(suite('{ q: file://huge.txt }'), path.join(dir, 'p.yaml'))).toMatch(
+      /vars\.q: .*huge\.txt is over 1024 KiB/,
+    );
+  });
+
   it('refuses code files and files that are not there, naming the variable', () => {
     expect(problem(suite('{ q: file://helper.py }'), path.join(dir, 'p.yaml'))).toMatch(
       /vars\.q: file:\/\/helper\.py is code/,

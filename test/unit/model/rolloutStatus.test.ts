@@ -4,6 +4,7 @@ import {
   KEPT_ANALYSES,
   recordAnalysis,
   rolloutDetails,
+  holdSummary,
   rolloutSummaryLine,
 } from '../../../src/model/rolloutStatus';
 import { parseSteps } from '../../../src/model/rolloutSteps';
@@ -74,6 +75,7 @@ describe('rollout state for people and the UI', () => {
     );
     expect(details).not.toMatch(/[|]|\p{Extended_Pictographic}/u);
     expect(rolloutSummaryLine(status)).toBe('faq@1.1.0 (baseline 1.0.0): canary, step 2/4 at 5%');
+    expect(holdSummary(status)).toBe('canary at 5%, step 2 of 4 (5%): next analysis');
     expect(failureReason(status.analyses.at(-1)!)).toBe(
       'analysis failed at step 2 (120 canary / 2400 baseline requests): error_rate fail: canary 0.080 vs 0.010 (p=0.00040)',
     );

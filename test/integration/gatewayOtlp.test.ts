@@ -192,7 +192,13 @@ describe('Arize Phoenix reads our spans', () => {
     while (Date.now() < deadline) {
       const response = await fetch(`${phoenix.url}/v1/projects/default/spans?limit=100`);
       spans = response.ok ? ((await response.json()) as { data: PhoenixSpan[] }).data : [];
-      if (spans.some((span) => span.name.startsWith('guardrail'))) break;
+      // Phoenix ingests in the background: wait for the request span and its guardrail children.
+      const root = spans.find((span) => span.parent_id === '00f067aa0ba902b7');
+      if (
+        root &&
+        spans.filter((span) => span.parent_id === root.context.span_id && span.name.startsWith('guardrail')).length >= 2
+      )
+        break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const request = spans.find((span) => span.name === 'chat sim-instant' && span.parent_id === '00f067aa0ba902b7');

@@ -3,6 +3,8 @@
  *   npm run bench:gateway [-- --rate 1000 --seconds 5 --requests 10000 --concurrency 64 --flips 40]
  *   npm run bench:gateway -- --install-competitors   (adds Portkey's gateway and LiteLLM's proxy, if they install)
  *   npm run bench:gateway -- --skip-competitors      (only Flightdeck, even when they are installed)
+ *   npm run bench:gateway -- --baseline <rev>         (also an earlier commit's gateway, side by side, with ratios)
+ *   npm run bench:gateway -- --rounds 3               (paced runs repeated in turn; medians reported)
  * Overhead = gateway latency minus direct-to-simulator latency for the same request at the same
  * arrival rate, with request logging, guardrails and a budget check on. Every server runs in its
  * own process. CPU MS/REQ is the CPU time (user + system, from /proc) the answering process spent
@@ -11,7 +13,7 @@
  * bench-results/gateway.json.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setBudget } from '../../src/budgets/budgetStore';
@@ -27,7 +29,8 @@ import { setRoute } from '../../src/routing/routeStore';
 import { createTenant } from '../../src/tenants/tenantStore';
 import { cpuMs, rssMiB, startChildServer, stopServer } from './childServer';
 import { competitorSpecs, installCompetitors } from './competitors';
-import { numberFlag } from './flags';
+import { checkoutBaseline, type BaselineCheckout } from './baselineCheckout';
+import { numberFlag, stringFlag } from './flags';
 import { runLoad, runPaced, type LoadResult } from './load';
 
 const RATE = numberFlag('rate', 1000);
@@ -35,8 +38,18 @@ const SECONDS = numberFlag('seconds', 5);
 const REQUESTS = numberFlag('requests', 10_000);
 const CONCURRENCY = numberFlag('concurrency', 64);
 const FLIPS = numberFlag('flips', 40);
+const ROUNDS = numberFlag('rounds', 1);
+const BASELINE = stringFlag('baseline');
 const REPO = path.join(__dirname, '..', '..');
-const PORTS = { simulator: 18788, gateway: 18787, gateway2: 18786, gateway4: 18785, competitor: 18900 };
+const PORTS = {
+  simulator: 18788,
+  gateway: 18787,
+  gateway2: 18786,
+  gateway4: 18785,
+  baseline: 18784,
+  bareProxy: 18783,
+  competitor: 18900,
+};
 const log = (line: string) => console.log(line);
 
 const messages = [
@@ -113,6 +126,21 @@ async function measurePropagation(
   return { weight, label };
 }
 
+type PacedResult = LoadResult & { cpuMsPerRequest?: number };
+
+/** Per field, the median over a target's rounds (the middle one of an odd count). */
+function medianOf(results: PacedResult[]): PacedResult {
+  const middle = (key: keyof PacedResult) => {
+    const values = results.flatMap((r) => (r[key] === undefined ? [] : [r[key]])).sort((a, b) => a - b);
+    return values[Math.floor(values.length / 2)];
+  };
+  const keys = ['requests', 'failures', 'seconds', 'perSecond', 'p50Ms', 'p99Ms'] as const;
+  return {
+    ...Object.fromEntries(keys.map((key) => [key, middle(key)!])),
+    cpuMsPerRequest: middle('cpuMsPerRequest'),
+  } as PacedResult;
+}
+
 function quantiles(values: number[]) {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (p: number) =>
@@ -131,6 +159,8 @@ async function main(): Promise<void> {
   const scratch = await scratchDatabaseFor(env, 'fd_bench');
   const pool = createPool(scratch.url, 4);
   const children: ChildProcess[] = [];
+  let baseline: BaselineCheckout | undefined;
+  let baselineGateway: ChildProcess | undefined;
   try {
     await migrate(pool);
     await pushPrompts(
@@ -174,16 +204,43 @@ async function main(): Promise<void> {
     );
     children.push(gateway);
     const gatewayUrl = `http://127.0.0.1:${PORTS.gateway}`;
+    if (BASELINE) {
+      baseline = checkoutBaseline(REPO, BASELINE);
+      log(`Baseline: the gateway at ${baseline.commit}, checked out in ${baseline.dir}`);
+      // Older commits had no --workers flag and ran one process.
+      const workers = existsSync(path.join(baseline.dir, 'src/gateway/gatewayCluster.ts')) ? ['--workers', '1'] : [];
+      baselineGateway = await startChildServer(
+        [path.join(baseline.dir, 'bin/flightdeck.js'), 'gateway', ...workers],
+        `http://127.0.0.1:${PORTS.baseline}/healthz`,
+        { env: gatewayEnv(PORTS.baseline), timeoutMs: 20_000 },
+      );
+      children.push(baselineGateway);
+    }
     const competitors = process.argv.includes('--skip-competitors')
       ? { installed: [], missing: [] }
       : competitorSpecs();
 
+    const bareProxy = await startChildServer(
+      [
+        path.join(REPO, 'node_modules/tsx/dist/cli.mjs'),
+        path.join(__dirname, 'bareProxy.ts'),
+        String(PORTS.bareProxy),
+        `${simulatorUrl}/v1/chat/completions`,
+      ],
+      `http://127.0.0.1:${PORTS.bareProxy}/healthz`,
+    );
+    children.push(bareProxy);
     const auth = { authorization: `Bearer ${apiKey}` };
     const direct = post(`${simulatorUrl}/v1/chat/completions`, chatBody, { authorization: 'Bearer sim' });
     const viaGateway = post(`${gatewayUrl}/v1/chat/completions`, chatBody, auth);
     // Each target with the process whose CPU time it costs (the server that answers first).
     const targets: Array<[string, () => Promise<void>, number | undefined]> = [
       ['direct to simulator', direct, children[0]!.pid],
+      [
+        'bare node:http proxy (floor)',
+        post(`http://127.0.0.1:${PORTS.bareProxy}/v1/chat/completions`, chatBody, {}),
+        bareProxy.pid,
+      ],
       ['flightdeck gateway (model id)', viaGateway, gateway.pid],
       [
         'flightdeck gateway (prompt:bench)',
@@ -195,11 +252,17 @@ async function main(): Promise<void> {
         gateway.pid,
       ],
     ];
+    if (baseline)
+      targets.splice(targets.findIndex(([name]) => name === 'flightdeck gateway (model id)') + 1, 0, [
+        `flightdeck gateway at ${baseline.commit} (model id)`,
+        post(`http://127.0.0.1:${PORTS.baseline}/v1/chat/completions`, chatBody, auth),
+        baselineGateway?.pid,
+      ]);
 
     log('Warming up every target (a freshly started gateway is still compiling its hot path)…');
     for (const [, call] of targets) await runLoad(call, 3000, 32);
     log(`Overhead at ${RATE} requests/s for ${SECONDS} s each (open loop)…`);
-    const paced: Array<[string, LoadResult & { cpuMsPerRequest?: number }]> = [];
+    const paced: Array<[string, PacedResult]> = [];
     /** One paced run, with the CPU time the serving process spent per request during it. */
     const measured = async (call: () => Promise<void>, pid: number | undefined) => {
       await runPaced(call, RATE, 1.5); // warm-up at the same rate: connections, JIT, pools, budget leases
@@ -213,7 +276,12 @@ async function main(): Promise<void> {
           : Number(((after - before) / served).toFixed(3));
       return { ...result, cpuMsPerRequest };
     };
-    for (const [name, call, pid] of targets) paced.push([name, await measured(call, pid)]);
+    // Rounds take the targets in turn, so drift on this shared machine falls on all of them alike.
+    const rounds = new Map<string, PacedResult[]>();
+    for (let round = 0; round < ROUNDS; round++)
+      for (const [name, call, pid] of targets)
+        rounds.set(name, [...(rounds.get(name) ?? []), await measured(call, pid)]);
+    for (const [name, results] of rounds) paced.push([name, medianOf(results)]);
     for (const spec of competitors.installed) {
       const competitor = await spec.start(simulatorUrl, PORTS.competitor);
       try {
@@ -300,6 +368,14 @@ async function main(): Promise<void> {
         ]),
       ),
     );
+    if (baseline) {
+      const now = paced.find(([name]) => name === 'flightdeck gateway (model id)')![1];
+      const then = paced.find(([name]) => name.includes(baseline!.commit))![1];
+      const ratio = (a: number | undefined, b: number | undefined) => (a && b ? (a / b).toFixed(2) : '-');
+      console.log(
+        `\nThis checkout against ${baseline.commit}: CPU per request ×${ratio(now.cpuMsPerRequest, then.cpuMsPerRequest)}, p50 overhead ${(now.p50Ms - base.p50Ms).toFixed(2)} vs ${(then.p50Ms - base.p50Ms).toFixed(2)} ms, p99 overhead ${(now.p99Ms - base.p99Ms).toFixed(2)} vs ${(then.p99Ms - base.p99Ms).toFixed(2)} ms`,
+      );
+    }
     for (const spec of competitors.installed) console.log(`${spec.name}: ${spec.configuration}`);
     if (competitors.missing.length)
       console.log(`(not installed: ${competitors.missing.join(', ')}; add them with --install-competitors)`);
@@ -383,6 +459,7 @@ async function main(): Promise<void> {
     await pool.end();
     await new Promise((resolve) => setTimeout(resolve, 500));
     await scratch.drop();
+    baseline?.remove();
   }
 }
 

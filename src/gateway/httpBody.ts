@@ -9,13 +9,7 @@ const MAX_DRAIN_BYTES = 16 * MAX_BODY_BYTES;
 
 /** The request body as JSON: 413 past the size limit, 400 when it does not parse or holds what cannot be stored. */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_DRAIN_BYTES) break;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
-  }
+  const { chunks, size } = await readBody(req);
   if (size > MAX_BODY_BYTES) {
     throw new GatewayError(
       413,
@@ -36,6 +30,35 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
   assertStorableJson(value);
   return value;
+}
+
+/**
+ * The body's chunks up to the limit and its size, read with events (async iteration costs more on a
+ * path every request takes). Past MAX_DRAIN_BYTES the request is destroyed without waiting for more.
+ */
+function readBody(req: IncomingMessage): Promise<{ chunks: Buffer[]; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      if (error) reject(error);
+      else resolve({ chunks, size });
+    };
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > MAX_DRAIN_BYTES) {
+        settle();
+        req.destroy();
+      }
+    });
+    req.once('end', () => settle());
+    req.once('error', settle);
+    req.once('close', () => settle(new Error('The client closed the connection before its body ended')));
+  });
 }
 
 /** Validate with zod; the first problem becomes a 400 naming the field. */

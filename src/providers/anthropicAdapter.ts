@@ -94,6 +94,8 @@ export class AnthropicAdapter implements ProviderAdapter {
       };
     } catch (error) {
       throw classifyProviderError(error, this.name, { timedOut: call.timedOut() });
+    } finally {
+      call.finish();
     }
   }
 
@@ -126,6 +128,8 @@ export class AnthropicAdapter implements ProviderAdapter {
       }
     } catch (error) {
       throw classifyProviderError(error, this.name, { midStream: started, timedOut: call.timedOut() });
+    } finally {
+      call.finish();
     }
     if (!stopped)
       throw new ProviderError('stream_cut', `${this.name}: the stream ended before message_stop`, this.name);

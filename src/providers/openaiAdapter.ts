@@ -38,6 +38,8 @@ export class OpenAIAdapter implements ProviderAdapter {
       return completionOf(response, watch, request.model, this.name);
     } catch (error) {
       throw classifyProviderError(error, this.name, { timedOut: call.timedOut() });
+    } finally {
+      call.finish();
     }
   }
 
@@ -57,6 +59,8 @@ export class OpenAIAdapter implements ProviderAdapter {
       }
     } catch (error) {
       throw classifyProviderError(error, this.name, { midStream: started, timedOut: call.timedOut() });
+    } finally {
+      call.finish();
     }
     yield { type: 'done', completion: chunks.finish() };
   }

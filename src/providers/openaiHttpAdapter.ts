@@ -105,6 +105,8 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
       return completionOf(JSON.parse(await readAll(response)) as WireResponse, watch, request.model, this.name);
     } catch (error) {
       throw classifyProviderError(error, this.name, { timedOut: call.timedOut() });
+    } finally {
+      call.finish();
     }
   }
 
@@ -137,6 +139,8 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
       }
     } catch (error) {
       throw classifyProviderError(error, this.name, { midStream: started, timedOut: call.timedOut() });
+    } finally {
+      call.finish();
     }
     yield { type: 'done', completion: chunks.finish() };
   }
@@ -155,8 +159,12 @@ export class OpenAIHttpAdapter implements ProviderAdapter {
   }
 }
 
-async function readAll(stream: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** The whole body as text (events, not async iteration: this runs once per proxied call). */
+function readAll(stream: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.once('error', reject);
+  });
 }

@@ -15,21 +15,26 @@ export const priceTableSchema = z.object({ prices: z.array(priceSchema) });
 
 const DEFAULT_TABLE: Price[] = priceTableSchema.parse(rawPrices).prices;
 
-// The gateway prices every request (estimate and cost): look each model and day up once. Model ids
-// come from callers, so the memo is bounded.
-const defaultTableLookups = new Map<string, Price | undefined>();
+// The gateway prices every request (estimate and cost): look each model up once a day. Model ids
+// come from callers, so the memo is bounded; it starts afresh each UTC day.
+let lookupDay = { start: 0, end: 0, day: '', prices: new Map<string, Price | undefined>() };
 const MAX_LOOKUPS = 10_000;
+const DAY_MS = 86_400_000;
 
 /** The price in force for a model on a date: the entry with the latest effective date not after it. */
 export function priceFor(model: string, at: Date = new Date(), table: Price[] = DEFAULT_TABLE): Price | undefined {
-  const day = at.toISOString().slice(0, 10);
-  if (table !== DEFAULT_TABLE) return latestEffective(table, model, day);
-  const key = `${model}\0${day}`;
-  if (!defaultTableLookups.has(key)) {
-    if (defaultTableLookups.size >= MAX_LOOKUPS) defaultTableLookups.clear();
-    defaultTableLookups.set(key, latestEffective(table, model, day));
+  if (table !== DEFAULT_TABLE) return latestEffective(table, model, at.toISOString().slice(0, 10));
+  const time = at.getTime();
+  if (time < lookupDay.start || time >= lookupDay.end) {
+    const start = time - (((time % DAY_MS) + DAY_MS) % DAY_MS);
+    lookupDay = { start, end: start + DAY_MS, day: new Date(start).toISOString().slice(0, 10), prices: new Map() };
   }
-  return defaultTableLookups.get(key);
+  const { prices, day } = lookupDay;
+  if (!prices.has(model)) {
+    if (prices.size >= MAX_LOOKUPS) prices.clear();
+    prices.set(model, latestEffective(table, model, day));
+  }
+  return prices.get(model);
 }
 
 function latestEffective(table: Price[], model: string, day: string): Price | undefined {

@@ -43,6 +43,11 @@ export class RequestRecorder {
     const entry = request.toLogEntry(status, errorClass);
     this.log.write(entry);
     this.metrics.observe(entry.record);
+    if (request.span.isRecording()) this.describeSpan(request, entry, status, errorClass);
+  }
+
+  /** The request span's GenAI attributes and a child per guardrail, then its end. */
+  private describeSpan(request: FinishedRequest, entry: LogEntry, status: number, errorClass: string | null): void {
     const { span } = request;
     span.updateName(`chat ${request.model ?? ''}`.trim());
     // Attributes without a value are left out (an empty string would read as a value).

@@ -1,7 +1,9 @@
 import {
+  INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   trace,
   type Context,
   type Span,
@@ -11,6 +13,7 @@ import { getNumberFromEnv, W3CTraceContextPropagator } from '@opentelemetry/core
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
+  RandomIdGenerator,
   SimpleSpanProcessor,
   TracerProvider,
   type SpanExporter,
@@ -29,6 +32,7 @@ export interface TracingOptions {
 }
 
 const propagator = new W3CTraceContextPropagator();
+const ids = new RandomIdGenerator();
 const headerGetter = {
   keys: (carrier: IncomingHttpHeaders) => Object.keys(carrier),
   get: (carrier: IncomingHttpHeaders, key: string) => carrier[key.toLowerCase()],
@@ -37,11 +41,14 @@ const headerGetter = {
 /**
  * Spans follow the OpenTelemetry GenAI semantic conventions: a request span named
  * "chat <model>" with gen_ai.* attributes and flightdeck.* ones, and child spans per guardrail and
- * per provider attempt. Without an exporter spans are still made (the trace id goes in the log).
+ * per provider attempt. Without an exporter nothing is recorded: each request still gets a trace id
+ * (the caller's when it sent a traceparent) for its log row, at a fraction of a recorded span's cost.
  */
 export class GatewayTracing {
   readonly tracer: Tracer;
   private readonly provider: TracerProvider;
+  /** False when no span could go anywhere: spans are then ids only. */
+  private readonly recording: boolean;
 
   constructor(options: TracingOptions) {
     const processors: SpanProcessor[] = [];
@@ -59,6 +66,7 @@ export class GatewayTracing {
         }),
       );
     }
+    this.recording = processors.length > 0;
     this.provider = new TracerProvider({
       // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the default name.
       resource: resourceFromAttributes({ 'service.name': 'flightdeck-gateway' }).merge(
@@ -72,6 +80,15 @@ export class GatewayTracing {
   /** The request span, a child of the caller's trace when it sent a W3C traceparent. */
   startRequest(headers: IncomingHttpHeaders): { span: Span; context: Context } {
     const parent = propagator.extract(ROOT_CONTEXT, headers, headerGetter);
+    if (!this.recording) {
+      const caller = trace.getSpanContext(parent);
+      const span = trace.wrapSpanContext({
+        traceId: caller?.traceId ?? ids.generateTraceId(),
+        spanId: ids.generateSpanId(),
+        traceFlags: caller?.traceFlags ?? TraceFlags.NONE,
+      });
+      return { span, context: trace.setSpan(parent, span) };
+    }
     const span = this.tracer.startSpan(
       'chat',
       { kind: SpanKind.SERVER, attributes: { 'gen_ai.operation.name': 'chat' } },
@@ -88,6 +105,8 @@ export class GatewayTracing {
     kind = SpanKind.INTERNAL,
     startTime?: number,
   ): Span {
+    // Unrecorded, a child would only be thrown away: its parent stands in for it.
+    if (!this.recording) return trace.getSpan(context) ?? trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     return this.tracer.startSpan(name, { kind, attributes, startTime }, context);
   }
 

@@ -34,4 +34,12 @@ describe('pricing', () => {
     expect(priceFor('gpt-4o-mini-2024-07-18')).toBeDefined();
     expect(priceFor('claude-haiku-4-5-20251001')).toBeDefined();
   });
+
+  it('answers the shipped table by the day asked, whatever day was asked before (the memo is per day)', () => {
+    // gpt-4o-2024-08-06 is priced from 2024-10-01 on.
+    expect(priceFor('gpt-4o-2024-08-06', new Date('2024-10-01T00:00:00Z'))?.input).toBe(2.5);
+    expect(priceFor('gpt-4o-2024-08-06', new Date('2024-09-30T23:59:59.999Z'))).toBeUndefined();
+    expect(priceFor('gpt-4o-2024-08-06', new Date('2024-10-01T12:00:00Z'))?.input).toBe(2.5);
+    expect(priceFor('gpt-4o-2024-08-06', new Date('1969-12-31T12:00:00Z'))).toBeUndefined();
+  });
 });

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { FlightdeckError } from '../errors';
 import { version } from '../../package.json';
+import { registerCostCommands } from './commands/cost';
 import { registerEvalCommands } from './commands/eval';
 import { registerExperimentCommands } from './commands/experiment';
 import { registerGatewayCommand } from './commands/gateway';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerServiceCommands(program);
   registerGatewayCommand(program);
   registerTenantCommands(program);
+  registerCostCommands(program);
   registerMigrateCommand(program);
   registerPromptCommands(program);
   registerRollbackCommand(program);

@@ -53,6 +53,8 @@ const gatewayFileSchema = z.strictObject({
     .default({ failures: 5, cooldown_ms: 10_000 }),
   /** How long request bodies are kept for triage. */
   body_retention_days: z.number().positive().default(7),
+  /** How long request rows are kept (whole day partitions are dropped; rollups stay). */
+  log_retention_days: z.number().int().positive().default(90),
   /** Requests mirrored to a shadow target at most this many at a time (beyond: skipped, counted). */
   max_shadow_in_flight: z.number().int().positive().default(32),
   /** Open sockets at most; past it new connections are dropped, so idle sockets cannot use up file descriptors. */

@@ -95,6 +95,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     pool,
     spillDir: path.join(options.home, 'spill'),
     bodyRetentionDays: options.config.body_retention_days,
+    rowRetentionDays: options.config.log_retention_days,
     jsonLines: options.jsonLines === undefined ? process.stdout : (options.jsonLines ?? undefined),
     flushIntervalMs: options.flushIntervalMs,
     maxBuffer: options.config.log_max_buffered_rows,

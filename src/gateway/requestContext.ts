@@ -84,6 +84,7 @@ export class RequestContext {
         trace_id: this.span.spanContext().traceId,
         shadow_of: this.shadowOf,
         attempts: this.attempts,
+        synthetic: this.tenant?.kind === 'synthetic',
       },
       body: this.messages
         ? {

@@ -2,17 +2,23 @@ import type { Writable } from 'node:stream';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { scanPii } from '../guardrails/pii';
+import { rollupDeltas, upsertRollups } from '../monitoring/rollups';
 import type { LogEntry } from './requestRecord';
 import { operatorLog } from './operatorLog';
+import { RequestLogPartitions } from './requestLogPartitions';
 import { SpillFiles } from './spillFiles';
 
 const EXPIRY_INTERVAL_MS = 10 * 60_000;
+/** SQLSTATE of a row no partition takes. */
+const NO_PARTITION = '23514';
 
 export interface RequestLogOptions {
   pool: Pool;
   /** Where entries go while Postgres is away. */
   spillDir: string;
   bodyRetentionDays: number;
+  /** Request rows are kept this many days (whole day partitions are dropped); default 90. */
+  rowRetentionDays?: number;
   /** One JSON line per request is written here (stdout in the gateway). */
   jsonLines?: Writable;
   /** Entries waiting in memory past which `accepting()` is false (the gateway refuses new requests). */
@@ -28,7 +34,9 @@ export interface RequestLogOptions {
 
 /**
  * Writes request rows off the hot path: `write` only appends to a buffer; a timer stores batches in
- * one transaction (rows, bodies, and what the owner adds: the gateway settles budgets). When Postgres is away a batch goes to a spill
+ * one transaction (rows into their day partitions, bodies, the per-minute/hour/day rollups of the
+ * rows newly stored, and what the owner adds: the gateway settles budgets). Every ten minutes it
+ * drops the day partitions past retention. When Postgres is away a batch goes to a spill
  * file and is replayed later. A batch Postgres refuses for its data is stored row by row, so one bad
  * row is set aside instead of its batch. When neither Postgres nor the disk takes rows, they stay in
  * memory (printed once) and `accepting()` turns false: the gateway then refuses new requests (503)
@@ -41,6 +49,7 @@ export class RequestLogWriter {
   /** Rows of a store or spill under way: still in memory, so they count towards maxBuffer. */
   private persisting = 0;
   private readonly spill: SpillFiles;
+  private readonly partitions = new RequestLogPartitions();
   private readonly timer: NodeJS.Timeout;
   private working: Promise<void> = Promise.resolve();
   private lastReplayCheck = 0;
@@ -103,6 +112,10 @@ export class RequestLogWriter {
     if (Date.now() - this.lastExpiry >= EXPIRY_INTERVAL_MS) {
       this.lastExpiry = Date.now();
       await this.options.pool.query('DELETE FROM request_bodies WHERE expires_at < now()').catch(() => undefined);
+      await this.partitions
+        .dropExpired(this.options.pool, this.options.rowRetentionDays ?? 90, this.options.bodyRetentionDays)
+        .then((dropped) => dropped.length && operatorLog('log_partitions_dropped', { partitions: dropped }))
+        .catch(() => undefined);
     }
     if (this.hasSpilled && Date.now() - this.lastReplayCheck >= 1000) {
       this.lastReplayCheck = Date.now();
@@ -181,15 +194,30 @@ export class RequestLogWriter {
   /** One transaction: rows (idempotent by request id), bodies, and `withinStore` for the rows newly stored. */
   private async store(
     entries: readonly LogEntry[],
-    records: string[] = entries.map((e) => JSON.stringify(e.record)),
+    // Replayed entries may come from a spill file written before rows had a synthetic flag.
+    records: string[] = entries.map((e) => JSON.stringify({ ...e.record, synthetic: e.record.synthetic ?? false })),
   ): Promise<void> {
     const retentionMs = this.options.bodyRetentionDays * 86_400_000;
     await withTransaction(this.options.pool, async (client) => {
-      const inserted = await client.query<{ request_id: string }>(
-        `INSERT INTO requests SELECT * FROM json_populate_recordset(NULL::requests, $1) ON CONFLICT (request_id) DO NOTHING RETURNING request_id`,
-        [`[${records.join(',')}]`],
+      await this.partitions.ensure(
+        client,
+        entries.map((e) => e.record.ts),
       );
+      const inserted = await client
+        .query<{ request_id: string }>(
+          `INSERT INTO requests SELECT * FROM json_populate_recordset(NULL::requests, $1) ON CONFLICT (request_id, ts) DO NOTHING RETURNING request_id`,
+          [`[${records.join(',')}]`],
+        )
+        .catch((error: { code?: string }) => {
+          if (error.code === NO_PARTITION) this.partitions.forget(); // dropped by another process: made again on retry
+          throw error;
+        });
       const fresh = new Set(inserted.rows.map((row) => row.request_id));
+      // Only rows stored now count: a replayed spill file does not add its rows twice.
+      await upsertRollups(
+        client,
+        rollupDeltas(entries.filter((e) => fresh.has(e.record.request_id)).map((e) => e.record)),
+      );
       const bodies = entries
         .filter((e) => e.body && fresh.has(e.record.request_id))
         .map((e) => ({
@@ -198,6 +226,7 @@ export class RequestLogWriter {
           messages: e.body!.messages,
           output: e.body!.output,
           expires_at: new Date(Date.parse(e.record.ts) + retentionMs).toISOString(),
+          ts: e.record.ts,
         }));
       if (bodies.length) {
         await client.query(

@@ -37,6 +37,8 @@ export interface RequestRecord {
   trace_id: string | null;
   shadow_of: string | null;
   attempts: AttemptRecord[];
+  /** Drills, probes and canary traffic (a synthetic tenant's): kept out of baselines and cost reports. */
+  synthetic: boolean;
 }
 
 /** What the log writer takes per request: the row, the (redacted) bodies, and the budget to settle. */

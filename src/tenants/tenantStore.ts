@@ -11,6 +11,8 @@ export const TENANTS_CHANNEL = 'flightdeck_tenants';
 export type TenantStatus = 'active' | 'throttled' | 'killed';
 export type PiiPolicy = 'redact' | 'block' | 'allow';
 export type InjectionPolicy = 'flag' | 'block';
+/** Synthetic tenants carry drills, probes and canary traffic: flagged in the log, left out of baselines and cost reports. */
+export type TenantKind = 'customer' | 'synthetic';
 
 export interface Tenant {
   id: string;
@@ -22,6 +24,7 @@ export interface Tenant {
   statusReason: string | null;
   piiPolicy: PiiPolicy;
   injectionPolicy: InjectionPolicy;
+  kind: TenantKind;
   createdAt: Date;
 }
 
@@ -39,6 +42,7 @@ interface TenantRow {
   status_reason: string | null;
   pii_policy: PiiPolicy;
   injection_policy: InjectionPolicy;
+  kind: TenantKind;
   created_at: Date;
 }
 
@@ -53,6 +57,7 @@ function toTenant(row: TenantRow): Tenant {
     statusReason: row.status_reason,
     piiPolicy: row.pii_policy,
     injectionPolicy: row.injection_policy,
+    kind: row.kind,
     createdAt: row.created_at,
   };
 }
@@ -63,6 +68,7 @@ export interface NewTenant {
   experimentsOptIn: boolean;
   piiPolicy?: PiiPolicy;
   injectionPolicy?: InjectionPolicy;
+  kind?: TenantKind;
   actor: string;
 }
 
@@ -75,8 +81,8 @@ export async function createTenant(pool: Pool, input: NewTenant): Promise<{ tena
   const apiKey = newApiKey();
   return withTransaction(pool, async (client) => {
     const { rows } = await client.query<TenantRow>(
-      `INSERT INTO tenants (id, tier, experiments_opt_in, key_hash, key_prefix, pii_policy, injection_policy)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING *`,
+      `INSERT INTO tenants (id, tier, experiments_opt_in, key_hash, key_prefix, pii_policy, injection_policy, kind)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING *`,
       [
         input.id,
         input.tier,
@@ -85,6 +91,7 @@ export async function createTenant(pool: Pool, input: NewTenant): Promise<{ tena
         keyPrefix(apiKey),
         input.piiPolicy ?? 'redact',
         input.injectionPolicy ?? 'flag',
+        input.kind ?? 'customer',
       ],
     );
     if (!rows[0])

@@ -41,6 +41,7 @@ function feedHealthyTraffic(db: TestDatabase): () => void {
       cache_hit: false,
       output_chars: 40,
       attempts: [],
+      synthetic: false,
     }));
     void db.pool
       .query('INSERT INTO requests SELECT * FROM json_populate_recordset(NULL::requests, $1)', [JSON.stringify(rows)])

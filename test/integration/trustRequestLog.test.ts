@@ -1,51 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createPool } from '../../src/db/pool';
 import { RequestLogWriter } from '../../src/telemetry/requestLogWriter';
-import type { LogEntry } from '../../src/telemetry/requestRecord';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { freePort } from '../harness/freePort';
+import { logEntry as entry } from '../harness/logEntries';
 
 /**
  * Issue 10, items 12 and 13: one bad row must not cost other tenants theirs, and when neither
  * Postgres nor the disk takes rows, nothing acknowledged is dropped and no line is printed twice.
  */
-function entry(tenant: string, feature: string | null = null): LogEntry {
-  return {
-    record: {
-      ts: new Date().toISOString(),
-      request_id: `req_${randomUUID().replace(/-/g, '')}`,
-      tenant_id: tenant,
-      feature,
-      prompt_name: null,
-      prompt_version: null,
-      variant: 'direct',
-      model: 'gpt-4o-mini-2024-07-18',
-      provider: 'simulator',
-      fallback_used: false,
-      input_tokens: 3,
-      cached_tokens: 0,
-      output_tokens: 5,
-      cost_usd: 0,
-      latency_ms_total: 1,
-      ttft_ms: 1,
-      status: 200,
-      error_class: null,
-      guardrail_decision: 'allow',
-      guardrails: [],
-      cache_hit: false,
-      output_chars: 10,
-      trace_id: null,
-      shadow_of: null,
-      attempts: [],
-    },
-    body: { messages: [{ role: 'user', content: 'hello' }], output: 'hi there' },
-  };
-}
-
 function lines(): { stream: Writable; printed: string[] } {
   const printed: string[] = [];
   const stream = new Writable({

@@ -58,11 +58,19 @@ function tenantCreateCommand(tenant: Command): void {
     .option('--experiments-opt-in', 'an enterprise tenant that accepts candidate versions in rollouts')
     .option('--pii <policy>', 'personal data in requests: redact, block or allow', 'redact')
     .option('--injection <policy>', 'prompt-injection patterns: flag or block', 'flag')
-    .option('--json', 'machine-readable output: {id, tier, apiKey}')
+    .option('--synthetic', 'a tenant for drills, probes and canary traffic: kept out of baselines and cost reports')
+    .option('--json', 'machine-readable output: {id, tier, kind, apiKey}')
     .action(
       async (
         id: string,
-        opts: { tier: string; experimentsOptIn?: boolean; pii: string; injection: string; json?: boolean },
+        opts: {
+          tier: string;
+          experimentsOptIn?: boolean;
+          pii: string;
+          injection: string;
+          synthetic?: boolean;
+          json?: boolean;
+        },
       ) => {
         const tier = oneOf<Tier>('--tier', opts.tier, TIERS);
         const piiPolicy = oneOf('--pii', opts.pii, ['redact', 'block', 'allow'] as const);
@@ -74,14 +82,15 @@ function tenantCreateCommand(tenant: Command): void {
             experimentsOptIn: opts.experimentsOptIn ?? false,
             piiPolicy,
             injectionPolicy,
+            kind: opts.synthetic ? 'synthetic' : 'customer',
             actor: currentActor(),
           }),
         );
         emit(
           opts.json,
-          { id: created.id, tier: created.tier, apiKey },
+          { id: created.id, tier: created.tier, kind: created.kind, apiKey },
           () =>
-            `Created tenant ${created.id} (${created.tier}${created.experimentsOptIn ? ', experiments opt-in' : ''}).\nAPI key (shown once, store it now):\n\n  ${apiKey}\n\nCall the gateway with it: Authorization: Bearer <key>.`,
+            `Created ${created.kind === 'synthetic' ? 'synthetic ' : ''}tenant ${created.id} (${created.tier}${created.experimentsOptIn ? ', experiments opt-in' : ''}).\nAPI key (shown once, store it now):\n\n  ${apiKey}\n\nCall the gateway with it: Authorization: Bearer <key>.`,
         );
       },
     );
@@ -98,10 +107,11 @@ function tenantListCommand(tenant: Command): void {
       emit(opts.json, shown, () =>
         tenants.length
           ? table(
-              ['ID', 'TIER', 'OPT-IN', 'STATUS', 'KEY', 'PII', 'INJECTION', 'CREATED'],
+              ['ID', 'TIER', 'KIND', 'OPT-IN', 'STATUS', 'KEY', 'PII', 'INJECTION', 'CREATED'],
               tenants.map((t) => [
                 t.id,
                 t.tier,
+                t.kind,
                 t.experimentsOptIn ? 'yes' : 'no',
                 t.statusReason ? `${t.status} (${t.statusReason})` : t.status,
                 `${t.keyPrefix}…`,

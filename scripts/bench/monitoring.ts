@@ -1,0 +1,227 @@
+/**
+ * The request log at scale, side by side in one run (issue 13).
+ *   npm run bench:monitoring [-- --rows 200000 --tenants 1000 --baseline <rev>]
+ * 1. Ingestion: rows/s the request-log writer stores into the day-partitioned log with its rollups
+ *    (bodies included, as the gateway writes them), every row counted afterwards; with --baseline, the
+ *    same rows through an earlier commit's writer on its own schema.
+ * 2. Reports at scale: day rollups standing for 10 million rows over 28 days and 1,000 tenants
+ *    (written straight into request_rollups), then `cost report --tenant X --since 28d` timed.
+ * 3. Storage per million rows (rows and bodies, indexes included) from what step 1 stored.
+ * Uses DATABASE_URL (scratch databases, dropped afterwards) or the embedded Postgres.
+ * Prints a table and writes bench-results/monitoring.json.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { table } from '../../src/cli/output';
+import { loadEnv } from '../../src/config/env';
+import { createPool, type Pool } from '../../src/db/pool';
+import { migrate } from '../../src/db/migrate';
+import { scratchDatabaseFor } from '../../src/db/scratchDatabase';
+import { buildCostReport, loadCostRows } from '../../src/monitoring/costReport';
+import { RequestLogWriter } from '../../src/telemetry/requestLogWriter';
+import type { LogEntry } from '../../src/telemetry/requestRecord';
+import { checkoutBaseline, type BaselineCheckout } from './baselineCheckout';
+import { numberFlag, stringFlag } from './flags';
+
+const ROWS = numberFlag('rows', 200_000);
+const TENANTS = numberFlag('tenants', 1000);
+const BASELINE = stringFlag('baseline');
+const REPO = path.join(__dirname, '..', '..');
+const MODELS = ['gpt-4o-2024-08-06', 'gpt-4o-mini-2024-07-18', 'claude-haiku-4-5-20251001'];
+const FEATURES = ['search', 'chat', 'summarise', 'classify'];
+
+function entries(count: number): LogEntry[] {
+  const now = Date.now();
+  return Array.from({ length: count }, (_, i) => ({
+    record: {
+      ts: new Date(now - (i % 3_600_000)).toISOString(),
+      request_id: `req_${randomUUID().replace(/-/g, '')}`,
+      tenant_id: `tenant-${i % TENANTS}`,
+      feature: FEATURES[i % FEATURES.length]!,
+      prompt_name: i % 2 ? 'support' : null,
+      prompt_version: i % 2 ? '1.2.0' : null,
+      variant: i % 2 ? 'stable' : 'direct',
+      model: MODELS[i % MODELS.length]!,
+      provider: 'openai',
+      fallback_used: false,
+      input_tokens: 120 + (i % 50),
+      cached_tokens: 0,
+      output_tokens: 40,
+      cost_usd: 0.0007,
+      latency_ms_total: 200 + (i % 900),
+      ttft_ms: 80,
+      status: i % 50 ? 200 : 502,
+      error_class: i % 50 ? null : 'provider_error',
+      guardrail_decision: 'allow',
+      guardrails: [{ id: 'input.pii', decision: 'allow', ms: 0.05 }],
+      cache_hit: i % 10 === 0,
+      output_chars: 160,
+      trace_id: null,
+      shadow_of: null,
+      attempts: [{ provider: 'openai', model: MODELS[i % MODELS.length]!, ms: 190, outcome: 'ok' }],
+      synthetic: false,
+    },
+    body: {
+      messages: [{ role: 'user', content: 'How long do I have to return an item?' }],
+      output: 'Within 30 days.',
+      messagesRedacted: true,
+    },
+  }));
+}
+
+type WriterClass = new (options: ConstructorParameters<typeof RequestLogWriter>[0]) => {
+  write(entry: LogEntry): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+};
+
+/** Rows/s through one writer: every entry written, flushed until stored, then counted in Postgres. */
+async function ingest(Writer: WriterClass, pool: Pool, rows: LogEntry[]) {
+  const writer = new Writer({
+    pool,
+    spillDir: mkdtempSync(path.join(tmpdir(), 'fd-bench-log-')),
+    bodyRetentionDays: 7,
+    flushIntervalMs: 3_600_000,
+  });
+  const started = performance.now();
+  for (const entry of rows) writer.write(entry);
+  await writer.close();
+  const seconds = (performance.now() - started) / 1000;
+  const stored = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM requests')).rows[0]!.n);
+  return {
+    rows: rows.length,
+    seconds: Number(seconds.toFixed(2)),
+    rowsPerSecond: Math.round(rows.length / seconds),
+    stored,
+    lost: rows.length - stored,
+  };
+}
+
+async function storagePerMillion(pool: Pool, rows: number) {
+  const { rows: sizes } = await pool.query<{ rel: string; bytes: string }>(
+    `SELECT p.relname AS rel, sum(pg_total_relation_size(c.oid))::bigint AS bytes
+     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+     WHERE p.relname IN ('requests', 'request_bodies') GROUP BY 1`,
+  );
+  const mib = (rel: string) => (Number(sizes.find((s) => s.rel === rel)?.bytes ?? 0) / rows / 1024 / 1024) * 1_000_000;
+  const rollups = Number(
+    (await pool.query<{ b: string }>(`SELECT pg_total_relation_size('request_rollups') AS b`)).rows[0]!.b,
+  );
+  return {
+    rowsMiB: Math.round(mib('requests')),
+    bodiesMiB: Math.round(mib('request_bodies')),
+    rollupsMiBAtThisLoad: Math.round(rollups / 1024 / 1024),
+  };
+}
+
+/** Day rollups standing for `rows` requests over 28 days and TENANTS tenants, 4 features and 3 models each. */
+async function seedRollups(pool: Pool, rows: number): Promise<number> {
+  const perRollup = Math.max(1, Math.round(rows / (TENANTS * 28 * FEATURES.length * MODELS.length)));
+  await pool.query(
+    `INSERT INTO request_rollups
+     SELECT 'day', date_trunc('day', now(), 'UTC') - d * interval '1 day', 'tenant-' || t, f, '', '', 'direct', m, 'openai', false,
+       $1, $1 / 50, '{}', $1 * 150, 0, $1 * 40, $1 * 0.0007, $1 / 10, '{}', $1 * 160,
+       array_fill(0::bigint, ARRAY[13]), array_fill(0::bigint, ARRAY[13])
+     FROM generate_series(0, 27) d, generate_series(0, $2::int - 1) t, unnest($3::text[]) f, unnest($4::text[]) m
+     ON CONFLICT DO NOTHING`,
+    [perRollup, TENANTS, FEATURES, MODELS],
+  );
+  await pool.query('ANALYZE request_rollups');
+  return perRollup * TENANTS * 28 * FEATURES.length * MODELS.length;
+}
+
+async function timeReport(pool: Pool, tenant: string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const query = {
+      by: ['feature', 'model'] as const,
+      tenant,
+      sinceDays: 28,
+      includeSynthetic: false,
+      maxCostPerCallUsd: 0.05,
+      now: new Date(),
+    };
+    const started = performance.now();
+    const loaded = await loadCostRows(pool, { ...query, by: [...query.by] });
+    buildCostReport(loaded.days, loaded.usage, { ...query, by: [...query.by] });
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const rows = entries(ROWS);
+  const results: Record<string, unknown> = { rows: ROWS, tenants: TENANTS };
+  const lines: Array<Array<string | number>> = [];
+
+  const scratch = await scratchDatabaseFor(env, 'fd_bench_mon');
+  const pool = createPool(scratch.url, 4);
+  let baseline: BaselineCheckout | undefined;
+  try {
+    await migrate(pool);
+    console.log(`Ingesting ${ROWS} rows (${TENANTS} tenants) through the request-log writer…`);
+    const now = await ingest(RequestLogWriter, pool, rows);
+    lines.push(['this checkout (day partitions + rollups)', now.rowsPerSecond, now.seconds, now.stored, now.lost]);
+    results.ingestion = now;
+    results.storagePerMillionRows = await storagePerMillion(pool, now.stored);
+
+    if (BASELINE) {
+      baseline = checkoutBaseline(REPO, BASELINE);
+      const old = await scratchDatabaseFor(env, 'fd_bench_mon_base');
+      const oldPool = createPool(old.url, 4);
+      try {
+        const oldMigrate = (
+          require(path.join(baseline.dir, 'src/db/migrate.ts')) as typeof import('../../src/db/migrate')
+        ).migrate;
+        const oldLoad = (require(path.join(baseline.dir, 'src/db/migrate.ts')) as typeof import('../../src/db/migrate'))
+          .loadMigrations;
+        await oldMigrate(oldPool, oldLoad(path.join(baseline.dir, 'src/db/migrations')));
+        const OldWriter = (
+          require(path.join(baseline.dir, 'src/telemetry/requestLogWriter.ts')) as { RequestLogWriter: WriterClass }
+        ).RequestLogWriter;
+        console.log(`…and through the writer at ${baseline.commit}…`);
+        const then = await ingest(OldWriter, oldPool, entries(ROWS));
+        lines.push([`writer at ${baseline.commit}`, then.rowsPerSecond, then.seconds, then.stored, then.lost]);
+        results.baselineIngestion = { commit: baseline.commit, ...then };
+      } finally {
+        await oldPool.end();
+        await old.drop();
+      }
+    }
+
+    console.log('Seeding day rollups for 10 million rows over 28 days…');
+    const represented = await seedRollups(pool, 10_000_000);
+    const times = await timeReport(pool, 'tenant-42');
+    results.costReport = {
+      representedRows: represented,
+      medianMs: Number(times[3]!.toFixed(1)),
+      maxMs: Number(times[6]!.toFixed(1)),
+    };
+
+    console.log('\nIngestion into the request log (one writer, batches of 500, bodies included)\n');
+    console.log(table(['WRITER', 'ROWS/S', 'SECONDS', 'STORED', 'LOST'], lines));
+    const storage = results.storagePerMillionRows as Record<string, number>;
+    console.log(
+      `\nStorage per million rows: requests ${storage.rowsMiB} MiB, bodies ${storage.bodiesMiB} MiB (indexes included)`,
+    );
+    console.log(
+      `cost report --tenant tenant-42 --since 28d --by feature,model over rollups standing for ${represented} rows: median ${(results.costReport as { medianMs: number }).medianMs} ms (7 runs)`,
+    );
+    const out = path.join(REPO, 'bench-results', 'monitoring.json');
+    mkdirSync(path.dirname(out), { recursive: true });
+    writeFileSync(out, JSON.stringify(results, null, 2));
+    console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+  } finally {
+    await pool.end();
+    await scratch.drop();
+    baseline?.remove();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,115 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { RequestLogPartitions } from '../../src/telemetry/requestLogPartitions';
+import { RequestLogWriter } from '../../src/telemetry/requestLogWriter';
+import { createTestDatabase, type TestDatabase } from '../harness/database';
+import { logEntry } from '../harness/logEntries';
+
+/** Issue 13, item 1: day partitions across midnight, retention by dropping them, rollups as rows arrive. */
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db.drop());
+
+const DAY_MS = 86_400_000;
+const utcMidnight = (daysAgo: number) => Math.floor(Date.now() / DAY_MS) * DAY_MS - daysAgo * DAY_MS;
+// Each writer runs its retention pass on its first flush (rows 90 days, bodies as given).
+const writer = (bodyRetentionDays = 30) =>
+  new RequestLogWriter({
+    pool: db.pool,
+    spillDir: mkdtempSync(path.join(tmpdir(), 'fd-scale-')),
+    bodyRetentionDays,
+    flushIntervalMs: 60_000,
+  });
+const partitionExists = async (name: string) =>
+  (await db.pool.query('SELECT 1 FROM pg_class WHERE relname = $1', [name])).rowCount === 1;
+
+async function dayRollup(tenant: string, day: number) {
+  const { rows } = await db.pool.query(
+    `SELECT requests::int, errors::int, errors_by_class, cost_usd::float8 AS cost, latency_hist
+     FROM request_rollups WHERE grain = 'day' AND tenant_id = $1 AND bucket = $2`,
+    [tenant, new Date(day)],
+  );
+  return rows[0];
+}
+
+it('stores rows either side of midnight in their own day partitions, creating a partition the first time a day is seen', async () => {
+  const midnight = utcMidnight(20); // a day no migration created partitions for
+  const before = logEntry('night', null, { ts: new Date(midnight - 1).toISOString() });
+  const after = logEntry('night', null, { ts: new Date(midnight).toISOString() });
+  const log = writer();
+  log.write(before);
+  log.write(after);
+  await log.close();
+  const { rows } = await db.pool.query(
+    `SELECT request_id, tableoid::regclass::text AS part FROM requests WHERE tenant_id = 'night' ORDER BY ts`,
+  );
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10).replace(/-/g, '');
+  expect(rows).toEqual([
+    { request_id: before.record.request_id, part: `requests_${day(midnight - 1)}` },
+    { request_id: after.record.request_id, part: `requests_${day(midnight)}` },
+  ]);
+  const bodies = await db.pool.query(
+    `SELECT tableoid::regclass::text AS part FROM request_bodies WHERE tenant_id = 'night' ORDER BY ts`,
+  );
+  expect(bodies.rows.map((r: { part: string }) => r.part)).toEqual([
+    `request_bodies_${day(midnight - 1)}`,
+    `request_bodies_${day(midnight)}`,
+  ]);
+  expect((await dayRollup('night', midnight - DAY_MS))?.requests).toBe(1);
+  expect((await dayRollup('night', midnight))?.requests).toBe(1);
+});
+
+it('keeps rollups as rows arrive, and a replay of stored rows (a spill file) does not count them twice', async () => {
+  const day = utcMidnight(0);
+  const entries = [
+    logEntry('roll', null, { cost_usd: 0.25, latency_ms_total: 30 }),
+    logEntry('roll', null, { cost_usd: 0.5, latency_ms_total: 3000, status: 502, error_class: 'provider_error' }),
+  ];
+  const log = writer();
+  for (const e of entries) log.write(e);
+  await log.flush();
+  const first = await dayRollup('roll', day);
+  expect(first).toMatchObject({ requests: 2, errors: 1, errors_by_class: { provider_error: 1 }, cost: 0.75 });
+  expect(first.latency_hist.map(Number).reduce((a: number, b: number) => a + b)).toBe(2);
+  // The same rows again, as a replayed spill file would bring them.
+  for (const e of entries) log.write(e);
+  log.write(logEntry('roll', null, { cost_usd: 1 }));
+  await log.close();
+  expect(await dayRollup('roll', day)).toMatchObject({ requests: 3, errors: 1, cost: 1.75 });
+});
+
+it('retention drops whole day partitions past the limit (rows and bodies on their own clocks); rollups stay', async () => {
+  const old = utcMidnight(100) + 3_600_000;
+  const recent = utcMidnight(10) + 3_600_000;
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10).replace(/-/g, '');
+  const log = writer(7);
+  const recentEntry = logEntry('aged', null, { ts: new Date(recent).toISOString() });
+  log.write(logEntry('aged', null, { ts: new Date(old).toISOString() }));
+  log.write(recentEntry);
+  await log.close(); // stores both, then its retention pass drops what is past 90 days (rows) and 7 (bodies)
+  expect(await partitionExists(`requests_${day(old)}`)).toBe(false);
+  expect(await partitionExists(`request_bodies_${day(old)}`)).toBe(false);
+  expect(await partitionExists(`request_bodies_${day(recent)}`)).toBe(false);
+  expect(await partitionExists(`requests_${day(recent)}`)).toBe(true);
+  const rows = await db.pool.query(`SELECT request_id FROM requests WHERE tenant_id = 'aged'`);
+  expect(rows.rows.map((r: { request_id: string }) => r.request_id)).toEqual([recentEntry.record.request_id]);
+  const bodies = await db.pool.query(`SELECT count(*)::int AS n FROM request_bodies WHERE tenant_id = 'aged'`);
+  expect(bodies.rows[0].n).toBe(0);
+  expect((await dayRollup('aged', utcMidnight(100)))?.requests).toBe(1);
+  // Nothing left to drop: a second pass is a no-op.
+  expect(await new RequestLogPartitions().dropExpired(db.pool, 90, 7)).toEqual([]);
+
+  // A row of a dropped day that arrives late (a very old spill file) gets its partition again, so it is not refused.
+  const late = logEntry('late', null, { ts: new Date(old + 1000).toISOString() });
+  const partitions = new RequestLogPartitions();
+  const client = await db.pool.connect();
+  try {
+    await partitions.ensure(client, [late.record.ts]);
+  } finally {
+    client.release();
+  }
+  expect(await partitionExists(`requests_${day(old)}`)).toBe(true);
+});

@@ -126,12 +126,12 @@ export async function loadCostRows(pool: Pool, query: CostQuery): Promise<{ days
     sum(output_tokens)::float8 AS output, sum(cost_usd)::float8 AS cost, sum(cache_hits)::float8 AS hits`;
   const days = await pool.query<Record<string, string | number>>(
     `SELECT to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, ${columns.map((c, i) => `${c} AS d${i}`).join(', ')}${columns.length ? ',' : ''} ${sums}
-     FROM request_rollups WHERE ${where} GROUP BY 1${columns.map((_, i) => `, ${i + 2}`).join('')} ORDER BY 1`,
+     FROM request_rollups_all WHERE ${where} GROUP BY 1${columns.map((_, i) => `, ${i + 2}`).join('')} ORDER BY 1`,
     params,
   );
   const usage = await pool.query<Record<string, string | number>>(
     `SELECT prompt_name, prompt_version, variant, model, ${sums}
-     FROM request_rollups WHERE ${where} GROUP BY 1, 2, 3, 4`,
+     FROM request_rollups_all WHERE ${where} GROUP BY 1, 2, 3, 4`,
     params,
   );
   return {

@@ -1,5 +1,6 @@
+import { withTransaction, type Pool } from '../db/pool';
 import type { RequestRecord } from '../telemetry/requestRecord';
-import { bucketOf, emptyHistogram, type Histogram } from './histogram';
+import { bucketOf, emptyHistogram, HISTOGRAM_BUCKETS, type Histogram } from './histogram';
 
 export const GRAINS = ['minute', 'hour', 'day'] as const;
 export type Grain = (typeof GRAINS)[number];
@@ -58,8 +59,9 @@ const bump = (counts: Record<string, number>, key: string) => {
  * by key so concurrent writers lock rollup rows in one order. Rows without a tenant never reach
  * the log, so every row here counts.
  */
-export function rollupDeltas(records: readonly RequestRecord[]): RollupRow[] {
+export function rollupDeltas(records: readonly RequestRecord[], grains: readonly Grain[] = GRAINS): RollupRow[] {
   const rows = new Map<string, RollupRow>();
+  const bucketText = new Map<number, string>(); // a batch spans few buckets: format each start once
   for (const record of records) {
     const dims = {
       tenant_id: record.tenant_id ?? '',
@@ -71,11 +73,17 @@ export function rollupDeltas(records: readonly RequestRecord[]): RollupRow[] {
       provider: record.provider ?? '',
       synthetic: record.synthetic,
     };
-    for (const grain of GRAINS) {
-      const bucket = bucketStart(record.ts, grain);
-      const key = JSON.stringify([grain, bucket, ...Object.values(dims)]);
+    const dimsKey = Object.values(dims).join('\u0001');
+    const time = Date.parse(record.ts);
+    const latencyBucket = bucketOf(record.latency_ms_total);
+    const ttftBucket = record.ttft_ms === null ? undefined : bucketOf(record.ttft_ms);
+    for (const grain of grains) {
+      const start = time - (((time % GRAIN_MS[grain]) + GRAIN_MS[grain]) % GRAIN_MS[grain]);
+      const key = `${grain}\u0001${start}\u0001${dimsKey}`;
       let row = rows.get(key);
       if (!row) {
+        let bucket = bucketText.get(start);
+        if (bucket === undefined) bucketText.set(start, (bucket = new Date(start).toISOString()));
         row = {
           grain,
           bucket,
@@ -108,35 +116,80 @@ export function rollupDeltas(records: readonly RequestRecord[]): RollupRow[] {
       for (const guard of record.guardrails)
         if (guard.decision !== 'allow') bump(row.guardrail_decisions, `${guard.id}:${guard.decision}`);
       row.output_chars += record.output_chars;
-      row.latency_hist[bucketOf(record.latency_ms_total)]! += 1;
-      if (record.ttft_ms !== null) row.ttft_hist[bucketOf(record.ttft_ms)]! += 1;
+      row.latency_hist[latencyBucket]! += 1;
+      if (ttftBucket !== undefined) row.ttft_hist[ttftBucket]! += 1;
     }
   }
   return [...rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
 }
 
-/** Add a batch's deltas to request_rollups (inside the transaction that stored its rows). */
-export async function upsertRollups(
+/**
+ * Append what newly stored rows add, per minute (inside the transaction that stored them); the
+ * fold and the readers' view derive hours and days from the minutes.
+ */
+export async function appendRollupDeltas(
   db: { query(text: string, values: unknown[]): Promise<unknown> },
-  deltas: readonly RollupRow[],
+  records: readonly RequestRecord[],
 ): Promise<void> {
-  if (!deltas.length) return;
+  if (!records.length) return;
   await db.query(
-    `INSERT INTO request_rollups SELECT * FROM json_populate_recordset(NULL::request_rollups, $1)
-     ON CONFLICT (grain, bucket, tenant_id, feature, prompt_name, prompt_version, variant, model, provider, synthetic)
-     DO UPDATE SET
-       requests = request_rollups.requests + EXCLUDED.requests,
-       errors = request_rollups.errors + EXCLUDED.errors,
-       errors_by_class = rollup_counts_add(request_rollups.errors_by_class, EXCLUDED.errors_by_class),
-       input_tokens = request_rollups.input_tokens + EXCLUDED.input_tokens,
-       cached_tokens = request_rollups.cached_tokens + EXCLUDED.cached_tokens,
-       output_tokens = request_rollups.output_tokens + EXCLUDED.output_tokens,
-       cost_usd = request_rollups.cost_usd + EXCLUDED.cost_usd,
-       cache_hits = request_rollups.cache_hits + EXCLUDED.cache_hits,
-       guardrail_decisions = rollup_counts_add(request_rollups.guardrail_decisions, EXCLUDED.guardrail_decisions),
-       output_chars = request_rollups.output_chars + EXCLUDED.output_chars,
-       latency_hist = rollup_hist_add(request_rollups.latency_hist, EXCLUDED.latency_hist),
-       ttft_hist = rollup_hist_add(request_rollups.ttft_hist, EXCLUDED.ttft_hist)`,
-    [JSON.stringify(deltas)],
+    `INSERT INTO request_rollup_deltas SELECT * FROM json_populate_recordset(NULL::request_rollup_deltas, $1)`,
+    [JSON.stringify(rollupDeltas(records, ['minute']))],
   );
+}
+
+const KEY = 'grain, bucket, tenant_id, feature, prompt_name, prompt_version, variant, model, provider, synthetic';
+const histogramSum = (column: string) =>
+  `ARRAY[${Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => `sum(${column}[${i + 1}])`).join(', ')}]::bigint[]`;
+const histogramMerge = (column: string) =>
+  `ARRAY[${Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => `r.${column}[${i + 1}] + EXCLUDED.${column}[${i + 1}]`).join(', ')}]`;
+const countsMerge = (column: string) =>
+  `CASE WHEN EXCLUDED.${column} = '{}' THEN r.${column} ELSE rollup_counts_add(r.${column}, EXCLUDED.${column}) END`;
+// Sums written out column by column: native aggregates, no function call per row.
+const FOLD = `
+  WITH moved AS (DELETE FROM request_rollup_deltas RETURNING *),
+  by_grain AS (
+    SELECT g.grain, date_trunc(g.grain, m.bucket, 'UTC') AS bucket, m.tenant_id, m.feature, m.prompt_name,
+      m.prompt_version, m.variant, m.model, m.provider, m.synthetic, m.requests, m.errors, m.errors_by_class,
+      m.input_tokens, m.cached_tokens, m.output_tokens, m.cost_usd, m.cache_hits, m.guardrail_decisions,
+      m.output_chars, m.latency_hist, m.ttft_hist
+    FROM moved m CROSS JOIN (VALUES ('minute'), ('hour'), ('day')) g(grain)
+  )
+  INSERT INTO request_rollups AS r
+  SELECT ${KEY}, sum(requests), sum(errors), rollup_counts_sum(errors_by_class) FILTER (WHERE errors_by_class <> '{}'),
+    sum(input_tokens), sum(cached_tokens), sum(output_tokens), sum(cost_usd), sum(cache_hits),
+    rollup_counts_sum(guardrail_decisions) FILTER (WHERE guardrail_decisions <> '{}'), sum(output_chars),
+    ${histogramSum('latency_hist')}, ${histogramSum('ttft_hist')}
+  FROM by_grain GROUP BY ${KEY} ORDER BY ${KEY}
+  ON CONFLICT (${KEY}) DO UPDATE SET
+    requests = r.requests + EXCLUDED.requests,
+    errors = r.errors + EXCLUDED.errors,
+    errors_by_class = ${countsMerge('errors_by_class')},
+    input_tokens = r.input_tokens + EXCLUDED.input_tokens,
+    cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,
+    output_tokens = r.output_tokens + EXCLUDED.output_tokens,
+    cost_usd = r.cost_usd + EXCLUDED.cost_usd,
+    cache_hits = r.cache_hits + EXCLUDED.cache_hits,
+    guardrail_decisions = ${countsMerge('guardrail_decisions')},
+    output_chars = r.output_chars + EXCLUDED.output_chars,
+    latency_hist = ${histogramMerge('latency_hist')},
+    ttft_hist = ${histogramMerge('ttft_hist')}`;
+
+/** Any fixed number: one folder at a time across gateways (the others skip a round). */
+const FOLD_LOCK = 7_270_014;
+
+/**
+ * Fold the appended deltas into request_rollups, one row per key. Moves and merges in one
+ * transaction, so a delta is counted exactly once whoever folds and whenever it crashes.
+ * Returns false when another process was folding.
+ */
+export async function foldRollupDeltas(pool: Pool): Promise<boolean> {
+  return withTransaction(pool, async (client) => {
+    const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [
+      FOLD_LOCK,
+    ]);
+    if (!rows[0]!.locked) return false;
+    await client.query(FOLD);
+    return true;
+  });
 }

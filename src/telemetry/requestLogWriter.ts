@@ -2,13 +2,15 @@ import type { Writable } from 'node:stream';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { scanPii } from '../guardrails/pii';
-import { rollupDeltas, upsertRollups } from '../monitoring/rollups';
+import { appendRollupDeltas, foldRollupDeltas } from '../monitoring/rollups';
 import type { LogEntry } from './requestRecord';
 import { operatorLog } from './operatorLog';
 import { RequestLogPartitions } from './requestLogPartitions';
 import { SpillFiles } from './spillFiles';
 
 const EXPIRY_INTERVAL_MS = 10 * 60_000;
+/** Rollup deltas are folded into request_rollups this often (readers sum both, so nothing waits on it). */
+const FOLD_INTERVAL_MS = 2000;
 /** SQLSTATE of a row no partition takes. */
 const NO_PARTITION = '23514';
 
@@ -34,9 +36,9 @@ export interface RequestLogOptions {
 
 /**
  * Writes request rows off the hot path: `write` only appends to a buffer; a timer stores batches in
- * one transaction (rows into their day partitions, bodies, the per-minute/hour/day rollups of the
- * rows newly stored, and what the owner adds: the gateway settles budgets). Every ten minutes it
- * drops the day partitions past retention. When Postgres is away a batch goes to a spill
+ * one transaction (rows into their day partitions, bodies, the per-minute/hour/day rollup deltas of
+ * the rows newly stored, and what the owner adds: the gateway settles budgets). Every two seconds
+ * it folds the deltas into the rollups; every ten minutes it drops the day partitions past retention. When Postgres is away a batch goes to a spill
  * file and is replayed later. A batch Postgres refuses for its data is stored row by row, so one bad
  * row is set aside instead of its batch. When neither Postgres nor the disk takes rows, they stay in
  * memory (printed once) and `accepting()` turns false: the gateway then refuses new requests (503)
@@ -54,6 +56,7 @@ export class RequestLogWriter {
   private working: Promise<void> = Promise.resolve();
   private lastReplayCheck = 0;
   private lastExpiry = 0;
+  private lastFold = 0;
   private hasSpilled = true; // replay anything a previous process left behind
   private readonly maxBuffer: number;
   private readonly batchSize: number;
@@ -116,6 +119,10 @@ export class RequestLogWriter {
         .dropExpired(this.options.pool, this.options.rowRetentionDays ?? 90, this.options.bodyRetentionDays)
         .then((dropped) => dropped.length && operatorLog('log_partitions_dropped', { partitions: dropped }))
         .catch(() => undefined);
+    }
+    if (Date.now() - this.lastFold >= FOLD_INTERVAL_MS) {
+      this.lastFold = Date.now();
+      await foldRollupDeltas(this.options.pool).catch(() => undefined); // the next round folds what this one could not
     }
     if (this.hasSpilled && Date.now() - this.lastReplayCheck >= 1000) {
       this.lastReplayCheck = Date.now();
@@ -214,9 +221,9 @@ export class RequestLogWriter {
         });
       const fresh = new Set(inserted.rows.map((row) => row.request_id));
       // Only rows stored now count: a replayed spill file does not add its rows twice.
-      await upsertRollups(
+      await appendRollupDeltas(
         client,
-        rollupDeltas(entries.filter((e) => fresh.has(e.record.request_id)).map((e) => e.record)),
+        entries.filter((e) => fresh.has(e.record.request_id)).map((e) => e.record),
       );
       const bodies = entries
         .filter((e) => e.body && fresh.has(e.record.request_id))

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { foldRollupDeltas } from '../../src/monitoring/rollups';
 import { RequestLogPartitions } from '../../src/telemetry/requestLogPartitions';
 import { RequestLogWriter } from '../../src/telemetry/requestLogWriter';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
@@ -26,10 +27,12 @@ const writer = (bodyRetentionDays = 30) =>
 const partitionExists = async (name: string) =>
   (await db.pool.query('SELECT 1 FROM pg_class WHERE relname = $1', [name])).rowCount === 1;
 
+/** A day's rollup for a tenant as readers see it: folded rollups plus deltas not folded yet. */
 async function dayRollup(tenant: string, day: number) {
   const { rows } = await db.pool.query(
-    `SELECT requests::int, errors::int, errors_by_class, cost_usd::float8 AS cost, latency_hist
-     FROM request_rollups WHERE grain = 'day' AND tenant_id = $1 AND bucket = $2`,
+    `SELECT sum(requests)::int AS requests, sum(errors)::int AS errors, rollup_counts_sum(errors_by_class) AS errors_by_class,
+       sum(cost_usd)::float8 AS cost, sum((SELECT sum(x) FROM unnest(latency_hist) x))::int AS timed
+     FROM request_rollups_all WHERE grain = 'day' AND tenant_id = $1 AND bucket = $2 HAVING count(*) > 0`,
     [tenant, new Date(day)],
   );
   return rows[0];
@@ -72,13 +75,34 @@ it('keeps rollups as rows arrive, and a replay of stored rows (a spill file) doe
   for (const e of entries) log.write(e);
   await log.flush();
   const first = await dayRollup('roll', day);
-  expect(first).toMatchObject({ requests: 2, errors: 1, errors_by_class: { provider_error: 1 }, cost: 0.75 });
-  expect(first.latency_hist.map(Number).reduce((a: number, b: number) => a + b)).toBe(2);
+  expect(first).toMatchObject({ requests: 2, errors: 1, errors_by_class: { provider_error: 1 }, cost: 0.75, timed: 2 });
   // The same rows again, as a replayed spill file would bring them.
   for (const e of entries) log.write(e);
   log.write(logEntry('roll', null, { cost_usd: 1 }));
   await log.close();
   expect(await dayRollup('roll', day)).toMatchObject({ requests: 3, errors: 1, cost: 1.75 });
+});
+
+it('folds deltas into one rollup row per key, exactly once even when two processes fold at once', async () => {
+  const day = utcMidnight(0);
+  const log = writer();
+  for (let i = 0; i < 40; i++)
+    log.write(logEntry('fold', null, { cost_usd: 0.01, status: i % 10 ? 200 : 500, error_class: i % 10 ? null : 'x' }));
+  await log.flush();
+  log.write(logEntry('fold', null, { cost_usd: 0.01 }));
+  await log.close();
+  const before = await dayRollup('fold', day);
+  expect(before).toMatchObject({ requests: 41, errors: 4, errors_by_class: { x: 4 }, timed: 41 });
+  const folded = await Promise.all([foldRollupDeltas(db.pool), foldRollupDeltas(db.pool), foldRollupDeltas(db.pool)]);
+  expect(folded).toContain(true);
+  await foldRollupDeltas(db.pool);
+  expect(await dayRollup('fold', day)).toEqual(before);
+  const stored = await db.pool.query(
+    `SELECT count(*)::int AS n FROM request_rollups WHERE grain = 'day' AND tenant_id = 'fold'`,
+  );
+  expect(stored.rows[0].n).toBe(1);
+  const left = await db.pool.query(`SELECT count(*)::int AS n FROM request_rollup_deltas WHERE tenant_id = 'fold'`);
+  expect(left.rows[0].n).toBe(0);
 });
 
 it('retention drops whole day partitions past the limit (rows and bodies on their own clocks); rollups stay', async () => {

@@ -40,6 +40,7 @@ import { exampleDataset, fastSimulator, pushSupportAnswer } from '../test/fixtur
 import { bundleWorkflows } from '../workers/bundle';
 import { installWorkerRuntime } from '../workers/runtime';
 import { createFlightdeckWorker } from '../workers/worker';
+import { monitorPassWorkflow } from '../workflows/monitorPass';
 
 const OUT = path.join(__dirname, '..', 'test', 'histories');
 
@@ -172,6 +173,8 @@ async function main(): Promise<void> {
         workflowId: 'record/scheduled-eval',
       });
       await save('record/scheduled-eval');
+      await client.workflow.execute(monitorPassWorkflow, { taskQueue: 'record', workflowId: 'record/monitor-pass' });
+      await save('record/monitor-pass');
     });
     await simulator.close();
     await connection.close();

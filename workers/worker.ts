@@ -1,8 +1,10 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createEvalActivities } from '../activities/evals';
+import { createMonitoringActivities } from '../activities/monitoring';
 import { createRegistryActivities } from '../activities/registry';
 import { createRolloutActivities } from '../activities/rollout';
 import type { Pool } from '../src/db/pool';
+import type { AlertWebhook } from '../src/monitoring/alertWebhook';
 import type { ProviderDirectory } from '../src/providers/directory';
 import { TASK_QUEUE } from '../src/temporal/connection';
 import { failFastOnBadInput } from './failFastOnBadInput';
@@ -17,16 +19,23 @@ export interface FlightdeckWorkerOptions {
   taskQueue?: string;
   /** Slack-compatible webhook for rollout events (FLIGHTDECK_WEBHOOK_URL). */
   webhookUrl?: string;
+  /** Monitor rules file (FLIGHTDECK_MONITORS_FILE; else ./flightdeck.monitors.yaml or the built-in rules). */
+  monitorsFile?: string;
+  /** Where new monitor alerts are posted (FLIGHTDECK_ALERT_WEBHOOK_URL and _SECRET). */
+  alertWebhook?: AlertWebhook;
   /** Replaces the activities (a workflow test scripts some of them on the real test server). */
   activities?: FlightdeckActivities;
 }
 
 /** Every activity the worker serves. */
-export function flightdeckActivities(options: Pick<FlightdeckWorkerOptions, 'pool' | 'providers' | 'webhookUrl'>) {
+export function flightdeckActivities(
+  options: Pick<FlightdeckWorkerOptions, 'pool' | 'providers' | 'webhookUrl' | 'monitorsFile' | 'alertWebhook'>,
+) {
   return {
     ...createRegistryActivities(options.pool),
     ...createEvalActivities(options.pool, options.providers),
     ...createRolloutActivities(options.pool, options.providers, { webhookUrl: options.webhookUrl }),
+    ...createMonitoringActivities(options.pool, options.monitorsFile, options.alertWebhook),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { Env } from '../src/config/env';
 import type { Pool } from '../src/db/pool';
+import { alertWebhookFromEnv } from '../src/monitoring/alertWebhook';
 import { loadProviderConfig } from '../src/providers/config';
 import { ProviderDirectory } from '../src/providers/directory';
 import { connectWorker } from '../src/temporal/workerConnection';
@@ -17,6 +18,8 @@ export async function workerFromEnv(env: Env, pool: Pool): Promise<{ worker: Wor
     providers: new ProviderDirectory(loadProviderConfig(env), env),
     workflowBundle: await bundleWorkflows(),
     webhookUrl: env.FLIGHTDECK_WEBHOOK_URL,
+    monitorsFile: env.FLIGHTDECK_MONITORS_FILE,
+    alertWebhook: alertWebhookFromEnv(env),
   });
   return { worker, connection };
 }

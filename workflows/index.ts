@@ -1,5 +1,6 @@
 // Every workflow the worker serves; the bundler starts here.
 export { labelMoveWorkflow } from './labelMove';
+export { monitorPassWorkflow } from './monitorPass';
 export { evalWorkflow } from './evalRun';
 export { promotionWorkflow } from './promotion';
 export { scheduledEvalWorkflow } from './scheduledEval';

@@ -122,7 +122,7 @@ async function seedRollups(pool: Pool, rows: number): Promise<number> {
   await pool.query(
     `INSERT INTO request_rollups
      SELECT 'day', date_trunc('day', now(), 'UTC') - d * interval '1 day', 'tenant-' || t, f, '', '', 'direct', m, 'openai', false,
-       k.n, k.n / 50, '{}', k.n * 150, 0, k.n * 40, k.n * 0.0007, k.n / 10, '{}', k.n * 160,
+       k.n, k.n / 50, k.n / 100, '{}', k.n * 150, 0, k.n * 40, k.n * 0.0007, k.n / 10, '{}', k.n * 160,
        array_fill(0::bigint, ARRAY[13]), array_fill(0::bigint, ARRAY[13])
      FROM (SELECT $1::bigint AS n) k, generate_series(0, 27) d, generate_series(0, $2::int - 1) t, unnest($3::text[]) f, unnest($4::text[]) m
      ON CONFLICT DO NOTHING`,

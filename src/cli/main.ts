@@ -5,6 +5,7 @@ import { registerCostCommands } from './commands/cost';
 import { registerEvalCommands } from './commands/eval';
 import { registerExperimentCommands } from './commands/experiment';
 import { registerGatewayCommand } from './commands/gateway';
+import { registerMonitoringCommands } from './commands/monitoring';
 import { registerTenantCommands } from './commands/tenant';
 import { registerPromptCommands } from './commands/prompt';
 import { registerReleaseCommands } from './commands/release';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerGatewayCommand(program);
   registerTenantCommands(program);
   registerCostCommands(program);
+  registerMonitoringCommands(program);
   registerMigrateCommand(program);
   registerPromptCommands(program);
   registerRollbackCommand(program);

@@ -28,6 +28,11 @@ const envSchema = z.object({
   FLIGHTDECK_POSTGRES_PORT: port.default(54329),
   FLIGHTDECK_PROVIDERS_FILE: z.string().optional(),
   FLIGHTDECK_GATEWAY_FILE: z.string().optional(),
+  /** Monitor rules (else ./flightdeck.monitors.yaml when present, else the built-in rules). */
+  FLIGHTDECK_MONITORS_FILE: z.string().optional(),
+  /** Where new monitor alerts are posted (Slack-compatible), signed with the secret (HMAC-SHA256). */
+  FLIGHTDECK_ALERT_WEBHOOK_URL: z.string().url().optional(),
+  FLIGHTDECK_ALERT_WEBHOOK_SECRET: z.string().min(16, 'use at least 16 characters').optional(),
   // OpenTelemetry's standard variables; the exporter also reads _HEADERS, _TIMEOUT, _COMPRESSION itself.
   OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),

@@ -32,6 +32,7 @@ export interface RollupRow {
   synthetic: boolean;
   requests: number;
   errors: number;
+  server_errors: number;
   errors_by_class: Record<string, number>;
   input_tokens: number;
   cached_tokens: number;
@@ -90,6 +91,7 @@ export function rollupDeltas(records: readonly RequestRecord[], grains: readonly
           ...dims,
           requests: 0,
           errors: 0,
+          server_errors: 0,
           errors_by_class: {},
           input_tokens: 0,
           cached_tokens: 0,
@@ -107,6 +109,7 @@ export function rollupDeltas(records: readonly RequestRecord[], grains: readonly
       if (record.status >= 400) {
         row.errors += 1;
         bump(row.errors_by_class, record.error_class ?? String(record.status));
+        if (record.status >= 500) row.server_errors += 1;
       }
       row.input_tokens += record.input_tokens;
       row.cached_tokens += record.cached_tokens;
@@ -150,13 +153,13 @@ const FOLD = `
   WITH moved AS (DELETE FROM request_rollup_deltas RETURNING *),
   by_grain AS (
     SELECT g.grain, date_trunc(g.grain, m.bucket, 'UTC') AS bucket, m.tenant_id, m.feature, m.prompt_name,
-      m.prompt_version, m.variant, m.model, m.provider, m.synthetic, m.requests, m.errors, m.errors_by_class,
+      m.prompt_version, m.variant, m.model, m.provider, m.synthetic, m.requests, m.errors, m.server_errors, m.errors_by_class,
       m.input_tokens, m.cached_tokens, m.output_tokens, m.cost_usd, m.cache_hits, m.guardrail_decisions,
       m.output_chars, m.latency_hist, m.ttft_hist
     FROM moved m CROSS JOIN (VALUES ('minute'), ('hour'), ('day')) g(grain)
   )
   INSERT INTO request_rollups AS r
-  SELECT ${KEY}, sum(requests), sum(errors), rollup_counts_sum(errors_by_class) FILTER (WHERE errors_by_class <> '{}'),
+  SELECT ${KEY}, sum(requests), sum(errors), sum(server_errors), rollup_counts_sum(errors_by_class) FILTER (WHERE errors_by_class <> '{}'),
     sum(input_tokens), sum(cached_tokens), sum(output_tokens), sum(cost_usd), sum(cache_hits),
     rollup_counts_sum(guardrail_decisions) FILTER (WHERE guardrail_decisions <> '{}'), sum(output_chars),
     ${histogramSum('latency_hist')}, ${histogramSum('ttft_hist')}
@@ -164,6 +167,7 @@ const FOLD = `
   ON CONFLICT (${KEY}) DO UPDATE SET
     requests = r.requests + EXCLUDED.requests,
     errors = r.errors + EXCLUDED.errors,
+    server_errors = r.server_errors + EXCLUDED.server_errors,
     errors_by_class = ${countsMerge('errors_by_class')},
     input_tokens = r.input_tokens + EXCLUDED.input_tokens,
     cached_tokens = r.cached_tokens + EXCLUDED.cached_tokens,

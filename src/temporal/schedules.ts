@@ -1,7 +1,13 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleOptions } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleOptions,
+} from '@temporalio/client';
 import { TASK_QUEUE } from './connection';
 
-/** The periodic jobs (DESIGN §4). Later issues add drift, the jailbreak canary and the kill drill. */
+/** The periodic jobs (DESIGN §4): the daily scheduled eval and the monitor pass every minute. Later issues add drift, the jailbreak canary and the kill drill. */
 export const SCHEDULES: ScheduleOptions[] = [
   {
     scheduleId: 'flightdeck-scheduled-eval',
@@ -17,6 +23,20 @@ export const SCHEDULES: ScheduleOptions[] = [
       description:
         'Evaluate the production version of every prompt with a dataset; alert on a drop against the last passing run.',
     },
+  },
+  {
+    scheduleId: 'flightdeck-monitors',
+    spec: { intervals: [{ every: '1 minute' }] },
+    // A pass still running when the next is due is not doubled: the next minute catches up.
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'monitorPassWorkflow',
+      taskQueue: TASK_QUEUE,
+      workflowId: 'monitor-pass',
+      args: [],
+    },
+    memo: { description: 'Judge every monitor rule over the request rollups; raise and resolve alerts.' },
   },
 ];
 
@@ -34,9 +54,12 @@ export async function installSchedules(client: Client, schedules = SCHEDULES): P
       installed.push({ id: options.scheduleId, outcome: 'created' });
     } catch (error) {
       if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-      await client.schedule
-        .getHandle(options.scheduleId)
-        .update((previous) => ({ ...previous, spec: options.spec, action: options.action as typeof previous.action }));
+      await client.schedule.getHandle(options.scheduleId).update((previous) => ({
+        ...previous,
+        spec: options.spec,
+        action: options.action as typeof previous.action,
+        policies: { ...previous.policies, ...options.policies },
+      }));
       installed.push({ id: options.scheduleId, outcome: 'updated' });
     }
   }

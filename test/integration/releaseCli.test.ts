@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Worker } from '@temporalio/worker';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { storeDataset } from '../../src/evals/runStore';
 import { resolvePrompt } from '../../src/registry/registry';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server';
@@ -232,11 +233,19 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
   it('installs the schedules idempotently and lists them', async () => {
     const first = JSON.parse((await cli('schedules', 'install', '--json')).stdout);
     const second = JSON.parse((await cli('schedules', 'install', '--json')).stdout);
-    expect(first).toEqual([{ id: 'flightdeck-scheduled-eval', outcome: expect.stringMatching(/created|updated/) }]);
-    expect(second).toEqual([{ id: 'flightdeck-scheduled-eval', outcome: 'updated' }]);
+    const ids = ['flightdeck-scheduled-eval', 'flightdeck-monitors'];
+    expect(first).toEqual(ids.map((id) => ({ id, outcome: expect.stringMatching(/created|updated/) })));
+    expect(second).toEqual(ids.map((id) => ({ id, outcome: 'updated' })));
     const list = JSON.parse((await cli('schedules', 'list', '--json')).stdout);
-    expect(list[0]).toMatchObject({ id: 'flightdeck-scheduled-eval', installed: true });
-    expect(Date.parse(list[0].nextRuns[0])).toBeGreaterThan(Date.now());
+    expect(list.map((s: { id: string }) => s.id)).toEqual(ids);
+    for (const schedule of list) {
+      expect(schedule).toMatchObject({ installed: true });
+      expect(Date.parse(schedule.nextRuns[0])).toBeGreaterThan(Date.now());
+    }
+    // The monitor pass runs every minute and never twice at once.
+    const monitors = await temporal.client.schedule.getHandle('flightdeck-monitors').describe();
+    expect(monitors.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
+    expect(Date.parse(list[1].nextRuns[1]) - Date.parse(list[1].nextRuns[0])).toBe(60_000);
   });
 
   it('the scheduled eval raises an alert when production silently gets worse', async () => {

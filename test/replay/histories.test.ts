@@ -8,7 +8,7 @@ const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
 
 describe('replay of stored histories (a non-deterministic workflow change fails here)', () => {
   it('has histories to replay', () => {
-    expect(files.length).toBeGreaterThanOrEqual(6);
+    expect(files.length).toBeGreaterThanOrEqual(9);
   });
 
   it.each(files)('%s replays against the current workflow code', async (file) => {

@@ -118,6 +118,8 @@ CREATE TABLE request_rollups (
   synthetic boolean NOT NULL,
   requests bigint NOT NULL,
   errors bigint NOT NULL,
+  -- Responses of 500 and above: what availability objectives count (a tenant's 4xx is not an outage).
+  server_errors bigint NOT NULL,
   errors_by_class jsonb NOT NULL,
   input_tokens bigint NOT NULL,
   cached_tokens bigint NOT NULL,
@@ -141,7 +143,7 @@ CREATE TABLE request_rollup_deltas (LIKE request_rollups);
 -- The deltas as rollups of every grain.
 CREATE VIEW request_rollup_deltas_by_grain AS
   SELECT g.grain, date_trunc(g.grain, d.bucket, 'UTC') AS bucket, d.tenant_id, d.feature, d.prompt_name,
-    d.prompt_version, d.variant, d.model, d.provider, d.synthetic, d.requests, d.errors, d.errors_by_class,
+    d.prompt_version, d.variant, d.model, d.provider, d.synthetic, d.requests, d.errors, d.server_errors, d.errors_by_class,
     d.input_tokens, d.cached_tokens, d.output_tokens, d.cost_usd, d.cache_hits, d.guardrail_decisions,
     d.output_chars, d.latency_hist, d.ttft_hist
   FROM request_rollup_deltas d CROSS JOIN (VALUES ('minute'), ('hour'), ('day')) g(grain);
@@ -152,3 +154,31 @@ CREATE VIEW request_rollups_all AS
 
 CREATE AGGREGATE rollup_counts_sum(jsonb) (SFUNC = rollup_counts_add, STYPE = jsonb, INITCOND = '{}');
 -- Rollups start with the rows stored after this migration (reports say from when they have data).
+
+-- Alerts raised by the monitor pass (issue 13): one open alert per key (deduplicated), with the
+-- numbers that fired it; firing -> acknowledged -> resolved (by hand or when back in bounds).
+CREATE TABLE monitor_alerts (
+  id bigserial PRIMARY KEY,
+  key text NOT NULL,
+  rule_id text NOT NULL,
+  severity text NOT NULL CHECK (severity IN ('page', 'ticket')),
+  state text NOT NULL CHECK (state IN ('firing', 'acknowledged', 'resolved')),
+  summary text NOT NULL,
+  numbers jsonb NOT NULL,
+  playbook text,
+  first_fired_at timestamptz NOT NULL DEFAULT now(),
+  last_seen_at timestamptz NOT NULL DEFAULT now(),
+  acknowledged_by text,
+  resolved_at timestamptz,
+  resolved_by text
+);
+CREATE UNIQUE INDEX monitor_alerts_open_key ON monitor_alerts (key) WHERE state <> 'resolved';
+CREATE INDEX monitor_alerts_recent ON monitor_alerts (last_seen_at);
+
+-- A key muted until a time: the pass keeps evaluating it but raises nothing.
+CREATE TABLE monitor_mutes (
+  key text PRIMARY KEY,
+  until timestamptz NOT NULL,
+  reason text NOT NULL,
+  muted_by text NOT NULL
+);

@@ -1,0 +1,174 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { RequestLogWriter } from '../../src/telemetry/requestLogWriter';
+import type { LogEntry } from '../../src/telemetry/requestRecord';
+import { monitorPassWorkflow } from '../../workflows/monitorPass';
+import { runCli } from '../harness/cli';
+import { createTestDatabase, type TestDatabase } from '../harness/database';
+import { logEntry } from '../harness/logEntries';
+import { simulatorProviders } from '../harness/providers';
+import { connectDevServer, uniqueTaskQueue } from '../harness/temporal';
+
+/**
+ * Issue 13, item 3: the monitor pass over rollups filled by the real request-log writer: a tenant's
+ * spend ×6, a model failing 30% of calls and a guardrail blocking ×4 fire; healthy series do not;
+ * dedupe, acknowledge, auto-resolve, cooldown and mute; a broken rules file changes nothing; the
+ * pass runs as a Temporal workflow.
+ */
+let db: TestDatabase;
+let env: Record<string, string>;
+const cli = (...args: string[]) => runCli(args, env);
+const HOUR = 3_600_000;
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+
+async function store(entries: LogEntry[]): Promise<void> {
+  const writer = new RequestLogWriter({
+    pool: db.pool,
+    spillDir: mkdtempSync(path.join(tmpdir(), 'fd-monitor-')),
+    bodyRetentionDays: 30,
+    flushIntervalMs: 60_000,
+  });
+  for (const entry of entries) writer.write(entry);
+  await writer.close();
+}
+
+const times = <T>(n: number, make: (i: number) => T) => Array.from({ length: n }, (_, i) => make(i));
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  env = { DATABASE_URL: db.url, FLIGHTDECK_ACTOR: 'oncall' };
+  await store([
+    // Spend: one $1 request an hour for 36 busy hours over the last days, for two tenants…
+    ...['spender', 'steady'].flatMap((tenant) =>
+      times(36, (h) => logEntry(tenant, null, { ts: ago(3 * HOUR + h * 2 * HOUR), cost_usd: 1 })),
+    ),
+    // …then $6 in the last half hour for one of them, $1 for the other.
+    ...times(6, (i) => logEntry('spender', null, { ts: ago(10 * 60_000 + i * 1000), cost_usd: 1 })),
+    logEntry('steady', null, { ts: ago(10 * 60_000), cost_usd: 1 }),
+    // Availability: 30% server errors in the last few minutes on one model.
+    ...times(100, (i) =>
+      logEntry('apps', null, {
+        ts: ago(2 * 60_000 + i * 100),
+        model: 'claude-haiku-4-5-20251001',
+        status: i % 10 < 3 ? 502 : 200,
+        error_class: i % 10 < 3 ? 'provider_error' : null,
+      }),
+    ),
+    // Guardrails: 1% blocked over the last days, 20% in the last hour.
+    ...times(1000, (i) =>
+      logEntry('guarded', null, {
+        ts: ago(30 * HOUR + i * 60_000),
+        guardrails: [{ id: 'input.injection', decision: i % 100 === 0 ? 'block' : 'allow', ms: 0.1 }],
+      }),
+    ),
+    ...times(200, (i) =>
+      logEntry('guarded', null, {
+        ts: ago(20 * 60_000 + i * 1000),
+        guardrails: [{ id: 'input.injection', decision: i % 5 === 0 ? 'block' : 'allow', ms: 0.1 }],
+      }),
+    ),
+  ]);
+});
+afterAll(() => db.drop());
+
+const EXPECTED_KEYS = [
+  'guardrail-block-rate:tenant=guarded,guardrail=input.injection',
+  'model-availability:model=claude-haiku-4-5-20251001',
+  'tenant-cost-spike:tenant=spender',
+];
+
+it('fires on the three faults and nothing else, once per key, and shows the numbers', async () => {
+  const first = await cli('monitors', 'run', '--json');
+  expect(first.code).toBe(0);
+  const pass = JSON.parse(first.stdout);
+  expect(pass.alerts.map((a: { key: string }) => a.key).sort()).toEqual(EXPECTED_KEYS);
+  expect(pass.raised).toBe(3);
+  const again = JSON.parse((await cli('monitors', 'run', '--json')).stdout);
+  expect(again.raised).toBe(0);
+  expect(again.alerts.map((a: { outcome: string }) => a.outcome)).toEqual([
+    'still_firing',
+    'still_firing',
+    'still_firing',
+  ]);
+
+  const open = JSON.parse((await cli('alerts', 'list', '--json')).stdout);
+  expect(open.map((a: { key: string }) => a.key).sort()).toEqual(EXPECTED_KEYS);
+  const availability = open.find((a: { ruleId: string }) => a.ruleId === 'model-availability');
+  expect(availability).toMatchObject({ severity: 'page', state: 'firing', playbook: 'provider-outage' });
+  expect(availability.numbers.burn5m).toBeCloseTo(30, 0);
+  const shown = await cli('alerts', 'show', String(availability.id));
+  expect(shown.stdout).toMatch(/error budget burning 30× over 60 min/);
+});
+
+it('acknowledges, resolves itself when back in bounds, then keeps quiet through the cooldown', async () => {
+  const open = JSON.parse((await cli('alerts', 'list', '--json')).stdout);
+  const id = String(open.find((a: { ruleId: string }) => a.ruleId === 'model-availability').id);
+  expect(JSON.parse((await cli('alerts', 'ack', id, '--json')).stdout)).toMatchObject({
+    from: 'firing',
+    to: 'acknowledged',
+  });
+  expect((await cli('alerts', 'ack', id)).stdout).toMatch(/already acknowledged/);
+
+  // The provider recovers: plenty of good calls dilute the last five minutes and the hour.
+  await store(
+    times(3000, (i) => logEntry('apps', null, { ts: ago(60_000 + i * 20), model: 'claude-haiku-4-5-20251001' })),
+  );
+  const pass = JSON.parse((await cli('monitors', 'run', '--json')).stdout);
+  expect(pass.resolved).toBe(1);
+  const resolved = JSON.parse((await cli('alerts', 'show', id, '--json')).stdout);
+  expect(resolved).toMatchObject({
+    state: 'resolved',
+    resolvedBy: 'monitor (back in bounds)',
+    acknowledgedBy: 'oncall',
+  });
+
+  // It breaks again at once: inside the 30-minute cooldown nothing new opens.
+  await store(
+    times(2000, (i) =>
+      logEntry('apps', null, { ts: ago(30_000 + i * 10), model: 'claude-haiku-4-5-20251001', status: 503 }),
+    ),
+  );
+  const storm = JSON.parse((await cli('monitors', 'run', '--json')).stdout);
+  expect(storm.alerts.find((a: { key: string }) => a.key.startsWith('model-availability'))).toMatchObject({
+    outcome: 'cooldown',
+  });
+});
+
+it('a muted key raises nothing; a broken rules file exits 2 naming rule and field and changes nothing', async () => {
+  const key = 'tenant-cost-spike:tenant=spender';
+  const spend = JSON.parse((await cli('alerts', 'list', '--json')).stdout).find((a: { key: string }) => a.key === key);
+  expect((await cli('alerts', 'mute', key, '--minutes', '120')).code).toBe(2); // no reason given
+  expect((await cli('alerts', 'mute', key, '--minutes', '120', '--reason', 'known promo')).code).toBe(0);
+  await cli('alerts', 'resolve', String(spend.id));
+  await db.pool.query(`UPDATE monitor_alerts SET resolved_at = now() - interval '2 hours' WHERE id = $1`, [spend.id]);
+  const pass = JSON.parse((await cli('monitors', 'run', '--json')).stdout);
+  expect(pass.alerts.find((a: { key: string }) => a.key === key)).toMatchObject({ outcome: 'muted' });
+
+  const before = (await db.pool.query('SELECT count(*)::int AS n, max(last_seen_at) AS seen FROM monitor_alerts'))
+    .rows[0];
+  const rules = path.join(mkdtempSync(path.join(tmpdir(), 'fd-rules-')), 'rules.yaml');
+  writeFileSync(rules, 'rules:\n  - { id: spend, metric: cost_usd, detector: { kind: burn_rate } }\n');
+  const broken = await cli('monitors', 'run', '--rules', rules);
+  expect(broken.code).toBe(2);
+  expect(broken.stderr).toMatch(/rule spend\.detector\.kind/);
+  expect(
+    (await db.pool.query('SELECT count(*)::int AS n, max(last_seen_at) AS seen FROM monitor_alerts')).rows[0],
+  ).toEqual(before);
+});
+
+it('runs as a Temporal workflow and returns the pass it made', async () => {
+  const temporal = await connectDevServer();
+  const taskQueue = uniqueTaskQueue('monitors');
+  const worker = await temporal.worker(db.pool, taskQueue, simulatorProviders(1));
+  try {
+    const summary = await worker.runUntil(
+      temporal.client.workflow.execute(monitorPassWorkflow, { taskQueue, workflowId: `monitor-pass-${taskQueue}` }),
+    );
+    expect(summary.rules).toBe(3);
+    expect(summary.firing).toBeGreaterThanOrEqual(2);
+    expect(summary.series).toBeGreaterThanOrEqual(5);
+  } finally {
+    await temporal.close();
+  }
+});

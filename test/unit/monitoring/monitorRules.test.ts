@@ -1,0 +1,58 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DEFAULT_MONITOR_RULES, loadMonitorRules } from '../../../src/monitoring/monitorRules';
+
+const file = (text: string) => {
+  const p = path.join(mkdtempSync(path.join(tmpdir(), 'fd-rules-')), 'flightdeck.monitors.yaml');
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('monitor rules', () => {
+  it('ships defaults for cost, availability and guardrails, each with a playbook or severity', () => {
+    expect(DEFAULT_MONITOR_RULES.map((r) => r.metric).sort()).toEqual([
+      'cost_usd',
+      'guardrail_block_rate',
+      'server_error_rate',
+    ]);
+  });
+
+  it('reads a file and fills defaults', () => {
+    const [rule] = loadMonitorRules(
+      file('rules:\n  - { id: spend, metric: cost_usd, by: [tenant, feature], detector: { kind: spike, ratio: 4 } }\n'),
+    );
+    expect(rule).toMatchObject({ id: 'spend', by: ['tenant', 'feature'], window_minutes: 60, severity: 'page' });
+    expect(rule!.detector).toMatchObject({ kind: 'spike', ratio: 4, sigmas: 4, floor: 1 });
+  });
+
+  it('names the file, the rule and the field of what is wrong', () => {
+    const bad = file(
+      'rules:\n  - { id: spend, metric: cost_usd, by: [colour], detector: { kind: spike, ratio: 0.5 } }\n',
+    );
+    expect(() => loadMonitorRules(bad)).toThrow(/flightdeck\.monitors\.yaml is invalid/);
+    expect(() => loadMonitorRules(bad)).toThrow(/rule spend\.by\.0/);
+    expect(() => loadMonitorRules(bad)).toThrow(/rule spend\.detector\.ratio/);
+  });
+
+  it('refuses an unknown metric, a detector that does not fit it, unknown keys, twin ids and bad YAML', () => {
+    expect(() => loadMonitorRules(file('rules:\n  - { id: a, metric: vibes, detector: { kind: spike } }\n'))).toThrow(
+      /rule a\.metric/,
+    );
+    expect(() =>
+      loadMonitorRules(file('rules:\n  - { id: a, metric: cost_usd, detector: { kind: burn_rate } }\n')),
+    ).toThrow(/rule a\.detector\.kind/);
+    expect(() =>
+      loadMonitorRules(file('rules:\n  - { id: a, metric: cost_usd, detector: { kind: spike }, windw: 5 }\n')),
+    ).toThrow(/windw/);
+    expect(() =>
+      loadMonitorRules(
+        file(
+          'rules:\n  - { id: a, metric: cost_usd, detector: { kind: spike } }\n  - { id: a, metric: cost_usd, detector: { kind: spike } }\n',
+        ),
+      ),
+    ).toThrow(/"a" is used twice/);
+    expect(() => loadMonitorRules(file('rules: [\n'))).toThrow(/not valid YAML/);
+    expect(() => loadMonitorRules('/nonexistent/rules.yaml')).toThrow(/does not exist/);
+  });
+});

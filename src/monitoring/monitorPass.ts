@@ -39,7 +39,13 @@ function scope(rule: MonitorRule) {
   const group = columns.length ? `GROUP BY ${columns.map((_, i) => `d${i}`).join(', ')}` : '';
   const synthetic = rule.include_synthetic ? '' : 'AND NOT synthetic';
   const seriesOf = (row: Row) => Object.fromEntries(rule.by.map((d, i) => [d, String(row[`d${i}`])]));
-  return { select, group, synthetic, seriesOf };
+  /** The judged window (minute rollups) and its baseline (whole hours before it, back `baseline_days`). */
+  const periods = (now: Date) => {
+    const windowStart = new Date(now.getTime() - rule.window_minutes * MINUTE_MS);
+    const baselineFrom = new Date(now.getTime() - rule.baseline_days * 86_400_000);
+    return { windowStart, baselineFrom, baselineUntil: new Date(windowStart.getTime() - 60 * MINUTE_MS) };
+  };
+  return { select, group, synthetic, seriesOf, periods };
 }
 
 const keyOf = (rule: MonitorRule, series: Record<string, string>, extra = '') =>
@@ -48,8 +54,8 @@ const keyOf = (rule: MonitorRule, series: Record<string, string>, extra = '') =>
     .join(',')}${extra}`;
 
 async function costSpikes(pool: Pool, rule: MonitorRule & { metric: 'cost_usd' }, now: Date): Promise<SeriesVerdict[]> {
-  const { select, group, synthetic, seriesOf } = scope(rule);
-  const windowStart = new Date(now.getTime() - rule.window_minutes * MINUTE_MS);
+  const { select, group, synthetic, seriesOf, periods } = scope(rule);
+  const { windowStart, baselineFrom, baselineUntil } = periods(now);
   const current = await pool.query<Row>(
     `SELECT ${select} sum(cost_usd)::float8 AS cost FROM request_rollups_all
      WHERE grain = 'minute' AND bucket >= $1 AND bucket < $2 ${synthetic} ${group}`,
@@ -61,7 +67,7 @@ async function costSpikes(pool: Pool, rule: MonitorRule & { metric: 'cost_usd' }
        SELECT ${select} bucket, sum(cost_usd)::float8 AS cost FROM request_rollups_all
        WHERE grain = 'hour' AND bucket >= $1 AND bucket < $2 ${synthetic}
        GROUP BY ${rule.by.map((_, i) => `d${i}, `).join('')} bucket HAVING sum(requests) > 0) h ${group}`,
-    [new Date(now.getTime() - rule.baseline_days * 86_400_000), new Date(windowStart.getTime() - 60 * MINUTE_MS)],
+    [baselineFrom, baselineUntil],
   );
   const hours = new Map(baseline.rows.map((row) => [JSON.stringify(seriesOf(row)), row.hours]));
   // The window's spend compares with hours of spend: scale it to an hour.
@@ -131,8 +137,8 @@ async function guardrailBlockShifts(
   rule: MonitorRule & { metric: 'guardrail_block_rate' },
   now: Date,
 ): Promise<SeriesVerdict[]> {
-  const { select, group, synthetic, seriesOf } = scope(rule);
-  const windowStart = new Date(now.getTime() - rule.window_minutes * MINUTE_MS);
+  const { select, group, synthetic, seriesOf, periods } = scope(rule);
+  const { windowStart, baselineFrom, baselineUntil } = periods(now);
   const dims = rule.by.map((_, i) => `d${i}, `).join('');
   const counts = (grain: string) =>
     pool.query<Row>(
@@ -146,9 +152,7 @@ async function guardrailBlockShifts(
          GROUP BY ${dims} guardrail)
        SELECT t.*, b.guardrail, coalesce(b.hits, 0) AS hits FROM totals t LEFT JOIN blocks b
          ON ${rule.by.map((_, i) => `b.d${i} = t.d${i}`).join(' AND ') || 'true'}`,
-      grain === 'minute'
-        ? [windowStart, now]
-        : [new Date(now.getTime() - rule.baseline_days * 86_400_000), new Date(windowStart.getTime() - 60 * MINUTE_MS)],
+      grain === 'minute' ? [windowStart, now] : [baselineFrom, baselineUntil],
     );
   const [current, baseline] = await Promise.all([counts('minute'), counts('hour')]);
   const before = new Map(baseline.rows.map((row) => [`${JSON.stringify(seriesOf(row))}|${row.guardrail}`, row]));

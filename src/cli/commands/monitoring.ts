@@ -12,18 +12,21 @@ import { emit, formatTime, table } from '../output';
 import { positiveInt } from '../options';
 import { ProgressBar } from '../progressBar';
 
+const RULES_OPTION = [
+  '--rules <file>',
+  'rules file (default: FLIGHTDECK_MONITORS_FILE, ./flightdeck.monitors.yaml, built-in rules)',
+] as const;
+const rulesFrom = (file: string | undefined) => loadMonitorRules(file ?? loadEnv().FLIGHTDECK_MONITORS_FILE);
+
 export function registerMonitoringCommands(program: Command): void {
   const monitors = program.command('monitors').description('Monitor rules over the request rollups');
   monitors
     .command('check')
     .description('Validate the monitor rules file and list the rules (exit 2 naming rule and field when broken)')
-    .option(
-      '--rules <file>',
-      'rules file (default: FLIGHTDECK_MONITORS_FILE, ./flightdeck.monitors.yaml, built-in rules)',
-    )
+    .option(...RULES_OPTION)
     .option('--json', 'machine-readable output')
     .action((opts: { rules?: string; json?: boolean }) => {
-      const rules = loadMonitorRules(opts.rules ?? loadEnv().FLIGHTDECK_MONITORS_FILE);
+      const rules = rulesFrom(opts.rules);
       emit(opts.json, rules, () =>
         table(
           ['RULE', 'METRIC', 'BY', 'DETECTOR', 'WINDOW', 'SEVERITY', 'PLAYBOOK'],
@@ -42,14 +45,11 @@ export function registerMonitoringCommands(program: Command): void {
   monitors
     .command('run')
     .description('One monitor pass now (the schedule runs one every minute): raise and resolve alerts')
-    .option(
-      '--rules <file>',
-      'rules file (default: FLIGHTDECK_MONITORS_FILE, ./flightdeck.monitors.yaml, built-in rules)',
-    )
+    .option(...RULES_OPTION)
     .option('--json', 'machine-readable output')
     .action(async (opts: { rules?: string; json?: boolean }) => {
       const env = loadEnv();
-      const rules = loadMonitorRules(opts.rules ?? env.FLIGHTDECK_MONITORS_FILE);
+      const rules = rulesFrom(opts.rules);
       const webhook = alertWebhookFromEnv(env);
       const summary = await withDatabase((db) => runMonitorPass(db.pool, rules, { webhook }));
       emit(opts.json, summary, () =>
@@ -71,13 +71,10 @@ export function registerMonitoringCommands(program: Command): void {
     .argument('<rule>', 'rule id (see `flightdeck monitors check`)')
     .option('--since <days>', 'how far back, in days', '28d')
     .option('--step <minutes>', 'minutes between replayed passes', '15')
-    .option(
-      '--rules <file>',
-      'rules file (default: FLIGHTDECK_MONITORS_FILE, ./flightdeck.monitors.yaml, built-in rules)',
-    )
+    .option(...RULES_OPTION)
     .option('--json', 'machine-readable output')
     .action(async (ruleId: string, opts: { since: string; step: string; rules?: string; json?: boolean }) => {
-      const rules = loadMonitorRules(opts.rules ?? loadEnv().FLIGHTDECK_MONITORS_FILE);
+      const rules = rulesFrom(opts.rules);
       const rule = rules.find((r) => r.id === ruleId);
       if (!rule) throw new InputError(`No rule "${ruleId}"; the rules are ${rules.map((r) => r.id).join(', ')}`);
       const days = parseSince(opts.since);

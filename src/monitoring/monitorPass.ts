@@ -48,10 +48,11 @@ function scope(rule: MonitorRule) {
   return { select, group, synthetic, seriesOf, periods };
 }
 
-const keyOf = (rule: MonitorRule, series: Record<string, string>, extra = '') =>
+/** An alert's key: the rule and the series, e.g. tenant-cost-spike:tenant=acme. */
+const keyOf = (rule: MonitorRule, series: Record<string, string>) =>
   `${rule.id}:${Object.entries(series)
     .map(([d, v]) => `${d}=${v || 'none'}`)
-    .join(',')}${extra}`;
+    .join(',')}`;
 
 async function costSpikes(pool: Pool, rule: MonitorRule & { metric: 'cost_usd' }, now: Date): Promise<SeriesVerdict[]> {
   const { select, group, synthetic, seriesOf, periods } = scope(rule);

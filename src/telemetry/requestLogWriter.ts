@@ -36,10 +36,10 @@ export interface RequestLogOptions {
 
 /**
  * Writes request rows off the hot path: `write` only appends to a buffer; a timer stores batches in
- * one transaction (rows into their day partitions, bodies, the per-minute/hour/day rollup deltas of
- * the rows newly stored, and what the owner adds: the gateway settles budgets). Every two seconds
- * it folds the deltas into the rollups; every ten minutes it drops the day partitions past retention. When Postgres is away a batch goes to a spill
- * file and is replayed later. A batch Postgres refuses for its data is stored row by row, so one bad
+ * one transaction (rows into their day partitions, bodies, the per-minute rollup deltas of the rows
+ * newly stored, and what the owner adds: the gateway settles budgets). Every two seconds it folds the
+ * deltas into the minute, hour and day rollups; every ten minutes it drops the day partitions past
+ * retention. When Postgres is away a batch goes to a spill file and is replayed later. A batch Postgres refuses for its data is stored row by row, so one bad
  * row is set aside instead of its batch. When neither Postgres nor the disk takes rows, they stay in
  * memory (printed once) and `accepting()` turns false: the gateway then refuses new requests (503)
  * rather than acknowledge rows it could lose.

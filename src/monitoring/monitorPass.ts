@@ -3,6 +3,7 @@ import { raiseAlert, resolveRecovered, type RaiseOutcome } from './alertStore';
 import { notifyAlert, type AlertWebhook } from './alertWebhook';
 import { COST_DIMENSIONS } from './costReport';
 import { burnRate, rateShift, robustSpike, type Verdict } from './detectors';
+import { HISTOGRAM_BUCKETS, LATENCY_BOUNDS_MS } from './histogram';
 import type { MonitorRule } from './monitorRules';
 
 /** One series' verdict under one rule. */
@@ -92,17 +93,28 @@ async function costSpikes(pool: Pool, rule: MonitorRule & { metric: 'cost_usd' }
 const BURN_MINUTE_WINDOWS = [5, 30, 60, 360];
 const BURN_HOUR_WINDOW = 4320;
 
+/**
+ * What counts against an objective's budget: a 5xx, or a request slower than the threshold (the
+ * histogram buckets above its bound).
+ */
+function badRequests(rule: MonitorRule & { metric: 'server_error_rate' | 'slow_request_rate' }): string {
+  if (rule.metric === 'server_error_rate') return 'server_errors';
+  const above = LATENCY_BOUNDS_MS.indexOf(rule.detector.threshold_ms as (typeof LATENCY_BOUNDS_MS)[number]) + 2;
+  return Array.from({ length: HISTOGRAM_BUCKETS - above + 1 }, (_, i) => `latency_hist[${above + i}]`).join(' + ');
+}
+
 async function errorBudgetBurns(
   pool: Pool,
-  rule: MonitorRule & { metric: 'server_error_rate' },
+  rule: MonitorRule & { metric: 'server_error_rate' | 'slow_request_rate' },
   now: Date,
 ): Promise<SeriesVerdict[]> {
   const { select, group, synthetic, seriesOf } = scope(rule);
+  const bad = badRequests(rule);
   const sums = (windows: number[]) =>
     windows
       .map(
         (m) =>
-          `coalesce(sum(server_errors) FILTER (WHERE bucket >= $1::timestamptz - interval '${m} minutes'), 0)::float8 AS bad${m},
+          `coalesce(sum(${bad}) FILTER (WHERE bucket >= $1::timestamptz - interval '${m} minutes'), 0)::float8 AS bad${m},
            coalesce(sum(requests) FILTER (WHERE bucket >= $1::timestamptz - interval '${m} minutes'), 0)::float8 AS total${m}`,
       )
       .join(', ');
@@ -184,6 +196,7 @@ export function judgeRule(pool: Pool, rule: MonitorRule, now: Date): Promise<Ser
     case 'cost_usd':
       return costSpikes(pool, rule, now);
     case 'server_error_rate':
+    case 'slow_request_rate':
       return errorBudgetBurns(pool, rule, now);
     case 'guardrail_block_rate':
       return guardrailBlockShifts(pool, rule, now);

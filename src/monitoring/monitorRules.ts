@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { InputError, describeZodIssues } from '../errors';
 import { COST_DIMENSIONS } from './costReport';
+import { LATENCY_BOUNDS_MS } from './histogram';
 
 const dimension = z.enum(
   Object.keys(COST_DIMENSIONS) as [keyof typeof COST_DIMENSIONS, ...Array<keyof typeof COST_DIMENSIONS>],
@@ -53,6 +54,22 @@ const ruleSchema = z.discriminatedUnion('metric', [
   }),
   z.strictObject({
     ...common,
+    metric: z.literal('slow_request_rate'),
+    detector: z.strictObject({
+      kind: z.literal('burn_rate'),
+      /** The share of requests that must finish within threshold_ms, e.g. 0.99. */
+      objective: z.number().gt(0).lt(1).default(0.99),
+      /** A histogram bound (rollups keep latency in fixed buckets). */
+      threshold_ms: z
+        .number()
+        .refine((ms) => (LATENCY_BOUNDS_MS as readonly number[]).includes(ms), {
+          message: `must be one of the latency buckets' bounds: ${LATENCY_BOUNDS_MS.join(', ')} ms`,
+        })
+        .default(10_000),
+    }),
+  }),
+  z.strictObject({
+    ...common,
     metric: z.literal('guardrail_block_rate'),
     detector: z.strictObject({
       kind: z.literal('rate_shift'),
@@ -64,7 +81,7 @@ export type MonitorRule = z.infer<typeof ruleSchema>;
 
 const rulesFileSchema = z.strictObject({ rules: z.array(ruleSchema).min(1) });
 
-/** What runs when no rules file is given: a cost spike per tenant, availability per model, guardrail block rates per tenant. */
+/** What runs when no rules file is given: a cost spike per tenant, availability and latency per model, guardrail block rates per tenant. */
 export const DEFAULT_MONITOR_RULES: MonitorRule[] = rulesFileSchema.parse({
   rules: [
     {
@@ -82,6 +99,14 @@ export const DEFAULT_MONITOR_RULES: MonitorRule[] = rulesFileSchema.parse({
       min_volume: 50,
       detector: { kind: 'burn_rate', objective: 0.99 },
       playbook: 'provider-outage',
+    },
+    {
+      id: 'model-latency',
+      metric: 'slow_request_rate',
+      by: ['model'],
+      min_volume: 50,
+      severity: 'ticket',
+      detector: { kind: 'burn_rate', objective: 0.99, threshold_ms: 10_000 },
     },
     {
       id: 'guardrail-block-rate',

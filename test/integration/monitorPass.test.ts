@@ -12,7 +12,8 @@ import { connectDevServer, uniqueTaskQueue } from '../harness/temporal';
 
 /**
  * Issue 13, item 3: the monitor pass over rollups filled by the real request-log writer: a tenant's
- * spend ×6, a model failing 30% of calls and a guardrail blocking ×4 fire; healthy series do not;
+ * spend ×6, a model failing 30% of calls, a model with a fifth of its calls over 10 s and a guardrail
+ * blocking ×20 fire; healthy series do not;
  * dedupe, acknowledge, auto-resolve, cooldown and mute; a broken rules file changes nothing; the
  * pass runs as a Temporal workflow.
  */
@@ -55,6 +56,14 @@ beforeAll(async () => {
         error_class: i % 10 < 3 ? 'provider_error' : null,
       }),
     ),
+    // Latency: a fifth of one model's calls take 15 s (the objective: 99% within 10 s).
+    ...times(100, (i) =>
+      logEntry('apps', null, {
+        ts: ago(2 * 60_000 + i * 100),
+        model: 'gpt-4.1-nano-2025-04-14',
+        latency_ms_total: i % 5 === 0 ? 15_000 : 800,
+      }),
+    ),
     // Guardrails: 1% blocked over the last days, 20% in the last hour.
     ...times(1000, (i) =>
       logEntry('guarded', null, {
@@ -75,6 +84,7 @@ afterAll(() => db.drop());
 const EXPECTED_KEYS = [
   'guardrail-block-rate:tenant=guarded,guardrail=input.injection',
   'model-availability:model=claude-haiku-4-5-20251001',
+  'model-latency:model=gpt-4.1-nano-2025-04-14',
   'tenant-cost-spike:tenant=spender',
 ];
 
@@ -83,14 +93,10 @@ it('fires on the three faults and nothing else, once per key, and shows the numb
   expect(first.code).toBe(0);
   const pass = JSON.parse(first.stdout);
   expect(pass.alerts.map((a: { key: string }) => a.key).sort()).toEqual(EXPECTED_KEYS);
-  expect(pass.raised).toBe(3);
+  expect(pass.raised).toBe(4);
   const again = JSON.parse((await cli('monitors', 'run', '--json')).stdout);
   expect(again.raised).toBe(0);
-  expect(again.alerts.map((a: { outcome: string }) => a.outcome)).toEqual([
-    'still_firing',
-    'still_firing',
-    'still_firing',
-  ]);
+  expect(again.alerts.map((a: { outcome: string }) => a.outcome)).toEqual(Array(4).fill('still_firing'));
 
   const open = JSON.parse((await cli('alerts', 'list', '--json')).stdout);
   expect(open.map((a: { key: string }) => a.key).sort()).toEqual(EXPECTED_KEYS);
@@ -165,7 +171,7 @@ it('runs as a Temporal workflow and returns the pass it made', async () => {
     const summary = await worker.runUntil(
       temporal.client.workflow.execute(monitorPassWorkflow, { taskQueue, workflowId: `monitor-pass-${taskQueue}` }),
     );
-    expect(summary.rules).toBe(3);
+    expect(summary.rules).toBe(4);
     expect(summary.firing).toBeGreaterThanOrEqual(2);
     expect(summary.series).toBeGreaterThanOrEqual(5);
   } finally {

@@ -10,12 +10,22 @@ const file = (text: string) => {
 };
 
 describe('monitor rules', () => {
-  it('ships defaults for cost, availability and guardrails, each with a playbook or severity', () => {
+  it('ships defaults for cost, availability, latency and guardrails', () => {
     expect(DEFAULT_MONITOR_RULES.map((r) => r.metric).sort()).toEqual([
       'cost_usd',
       'guardrail_block_rate',
       'server_error_rate',
+      'slow_request_rate',
     ]);
+  });
+
+  it('takes a latency threshold only at a histogram bound', () => {
+    const rule = (ms: number) =>
+      file(`rules:\n  - { id: slow, metric: slow_request_rate, detector: { kind: burn_rate, threshold_ms: ${ms} } }\n`);
+    expect(loadMonitorRules(rule(2500))[0]!.detector).toMatchObject({ threshold_ms: 2500, objective: 0.99 });
+    expect(() => loadMonitorRules(rule(2000))).toThrow(
+      /rule slow\.detector\.threshold_ms: must be one of the latency buckets' bounds/,
+    );
   });
 
   it('reads a file and fills defaults', () => {

@@ -1,8 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { parsePromptFile } from '../../src/registry/promptFile';
 import { eventually, startGatewayHarness, type GatewayHarness } from '../harness/gateway';
+import { runCli } from '../harness/cli';
 import { harnessValue } from '../harness/harnessEnv';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
@@ -104,5 +107,42 @@ describe('Prometheus: what an operator expects', () => {
     ]);
     expect([...used].filter((name) => !exposed.has(name))).toEqual([]);
     expect(used.size).toBeGreaterThan(15);
+  });
+
+  it('exports the monitor rules Prometheus can evaluate as rules promtool accepts, reading only exposed metrics', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fd-export-'));
+    const rules = path.join(dir, 'flightdeck.monitors.yaml');
+    writeFileSync(
+      rules,
+      [
+        'rules:',
+        '  - { id: model-spend, metric: cost_usd, by: [model], detector: { kind: spike } }',
+        '  - { id: prompt-latency, metric: slow_request_rate, by: [prompt], detector: { kind: burn_rate, threshold_ms: 2500 } }',
+        '  - { id: blocks, metric: guardrail_block_rate, detector: { kind: rate_shift } }',
+        '  - { id: model-availability, metric: server_error_rate, by: [model], detector: { kind: burn_rate } }',
+        '  - { id: tenant-spend, metric: cost_usd, by: [tenant], detector: { kind: spike } }',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'alerts.yml');
+    const result = await runCli(['monitors', 'export', '--prometheus', '--rules', rules, '--out', out], {});
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Wrote 4 rules .* \(1 skipped/);
+    const exported = readFileSync(out, 'utf8');
+    expect(exported).toMatch(/# skipped tenant-spend: the gateway's metrics carry no tenant label/);
+    expect(execFileSync(harnessValue('promtool'), ['check', 'rules', out], { encoding: 'utf8' })).toMatch(
+      /SUCCESS: 8 rules found/,
+    );
+    const exposed = metricsIn(
+      exposition
+        .split('\n')
+        .filter((line) => line.startsWith('# TYPE'))
+        .join('\n'),
+    );
+    const expressions = (parse(exported) as { groups: Array<{ rules: Array<{ expr: string }> }> }).groups[0]!.rules.map(
+      (rule) => rule.expr,
+    ).join('\n');
+    expect([...metricsIn(expressions)].filter((name) => !exposed.has(name))).toEqual([]);
+    expect((await runCli(['monitors', 'export'], {})).code).toBe(2); // the format must be named
   });
 });

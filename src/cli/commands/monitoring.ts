@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { InputError } from '../../errors';
@@ -6,6 +7,7 @@ import { alertWebhookFromEnv } from '../../monitoring/alertWebhook';
 import { backtestRule } from '../../monitoring/backtest';
 import { parseSince } from '../../monitoring/costReport';
 import { loadMonitorRules } from '../../monitoring/monitorRules';
+import { prometheusRules } from '../../monitoring/prometheusExport';
 import { runMonitorPass } from '../../monitoring/monitorPass';
 import { withDatabase } from '../context';
 import { emit, formatTime, table } from '../output';
@@ -91,6 +93,21 @@ export function registerMonitoringCommands(program: Command): void {
           `${rule.id} over ${days} days (a pass every ${step} min, ${result.passes} passes): ${result.alerts.length} alerts, ${result.alertsPerWeek} a week; ${result.undecided} series-passes without enough data to judge.`,
           ...result.alerts.map((a) => `  ${formatTime(a.firedAt)}  ${a.key}: ${a.reason}`),
         ].join('\n'),
+      );
+    });
+
+  monitors
+    .command('export')
+    .description('Write the rules Prometheus can evaluate from /metrics as alerting rules (for Alertmanager)')
+    .requiredOption('--prometheus', 'Prometheus alerting rules (the one format so far)')
+    .option(...RULES_OPTION)
+    .option('--out <file>', 'write here instead of stdout')
+    .action((opts: { rules?: string; out?: string }) => {
+      const result = prometheusRules(rulesFrom(opts.rules));
+      if (!opts.out) return void process.stdout.write(result.yaml);
+      writeFileSync(opts.out, result.yaml);
+      process.stdout.write(
+        `Wrote ${result.exported.length} rules to ${opts.out} (${result.skipped.length} skipped, named at its top); check it with \`promtool check rules ${opts.out}\`.\n`,
       );
     });
 

@@ -7,6 +7,7 @@
  * 2. Reports at scale: day rollups standing for 10 million rows over 28 days and 1,000 tenants
  *    (written straight into request_rollups), then `cost report --tenant X --since 28d` timed.
  * 3. Storage per million rows (rows and bodies, indexes included) from what step 1 stored.
+ * 4. A monitor pass with the built-in rules over minute and hour rollups of every tenant and model.
  * Uses DATABASE_URL (scratch databases, dropped afterwards) or the embedded Postgres.
  * Prints a table and writes bench-results/monitoring.json.
  */
@@ -20,6 +21,8 @@ import { createPool, type Pool } from '../../src/db/pool';
 import { migrate } from '../../src/db/migrate';
 import { scratchDatabaseFor } from '../../src/db/scratchDatabase';
 import { buildCostReport, loadCostRows } from '../../src/monitoring/costReport';
+import { DEFAULT_MONITOR_RULES } from '../../src/monitoring/monitorRules';
+import { judgeRule, runMonitorPass } from '../../src/monitoring/monitorPass';
 import { RequestLogWriter } from '../../src/telemetry/requestLogWriter';
 import type { LogEntry } from '../../src/telemetry/requestRecord';
 import { checkoutBaseline, type BaselineCheckout } from './baselineCheckout';
@@ -132,6 +135,29 @@ async function seedRollups(pool: Pool, rows: number): Promise<number> {
   return perRollup * TENANTS * 28 * FEATURES.length * MODELS.length;
 }
 
+/**
+ * Minute rollups for the last 6 hours and hour rollups for 28 days, per tenant and model (what the
+ * monitor pass reads), as a steady fleet of TENANTS tenants would leave them.
+ */
+async function seedMonitorRollups(pool: Pool): Promise<number> {
+  // An hour of a tenant-model series: 60 requests, one 4xx, $0.04-0.046, one injection block; a minute is a sixtieth.
+  const insert = (grain: string, step: string, count: number, per: number) =>
+    pool.query(
+      `INSERT INTO request_rollups
+       SELECT $1, date_trunc($1, now(), 'UTC') - s * $2::interval, 'tenant-' || t, '', '', '', 'direct', m, 'openai', false,
+         60 / $6::int, 0, 0, '{}', 9000 / $6::int, 0, 2400 / $6::int, (0.04 + (t % 7) * 0.001) / $6::int, 0,
+         CASE WHEN $6::int = 1 THEN '{"input.injection:block": 1}'::jsonb ELSE '{}'::jsonb END, 9600 / $6::int,
+         ARRAY[0, 0, 0, 0, 0, 60 / $6::int, 0, 0, 0, 0, 0, 0, 0]::bigint[], array_fill(0::bigint, ARRAY[13])
+       FROM generate_series(1, $3::int) s, generate_series(0, $4::int - 1) t, unnest($5::text[]) m
+       ON CONFLICT DO NOTHING`,
+      [grain, step, count, TENANTS, MODELS, per],
+    );
+  await insert('minute', '1 minute', 360, 60);
+  await insert('hour', '1 hour', 28 * 24, 1);
+  await pool.query('ANALYZE request_rollups');
+  return TENANTS * MODELS.length;
+}
+
 async function timeReport(pool: Pool, tenant: string): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < 7; i++) {
@@ -201,6 +227,22 @@ async function main(): Promise<void> {
       maxMs: Number(times[6]!.toFixed(1)),
     };
 
+    console.log('Seeding minute and hour rollups for the monitor pass…');
+    const series = await seedMonitorRollups(pool);
+    const perRule: Record<string, number> = {};
+    for (const rule of DEFAULT_MONITOR_RULES) {
+      const started = performance.now();
+      await judgeRule(pool, rule, new Date());
+      perRule[rule.id] = Math.round(performance.now() - started);
+    }
+    results.monitorRuleMs = perRule;
+    const passTimes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const pass = await runMonitorPass(pool, DEFAULT_MONITOR_RULES);
+      passTimes.push(performance.now() - started);
+      results.monitorPass = { series: pass.series, firing: pass.firing, ms: passTimes.map((t) => Math.round(t)) };
+    }
     console.log('\nIngestion into the request log (one writer, batches of 500, bodies included)\n');
     console.log(table(['WRITER', 'ROWS/S', 'SECONDS', 'STORED', 'LOST'], lines));
     const storage = results.storagePerMillionRows as Record<string, number>;
@@ -209,6 +251,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `cost report --tenant tenant-42 --since 28d --by feature,model over rollups standing for ${represented} rows: median ${(results.costReport as { medianMs: number }).medianMs} ms (7 runs)`,
+    );
+    const monitor = results.monitorPass as { series: number; firing: number; ms: number[] };
+    console.log(
+      `Monitor pass, built-in rules, ${TENANTS} tenants x ${MODELS.length} models (${series} tenant-model series; ${monitor.series} judged, ${monitor.firing} firing): ${monitor.ms.join(' / ')} ms (3 runs); per rule ${JSON.stringify(perRule)}`,
     );
     const out = path.join(REPO, 'bench-results', 'monitoring.json');
     mkdirSync(path.dirname(out), { recursive: true });

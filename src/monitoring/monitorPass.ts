@@ -32,6 +32,26 @@ export interface MonitorPassSummary {
 
 type Row = Record<string, string | number | null>;
 const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+// Baselines span weeks and move by the hour: a pass a minute reads each once an hour per database.
+const baselines = new WeakMap<Pool, Map<string, Promise<Row[]>>>();
+const MAX_BASELINES = 64;
+
+/** A baseline query's rows, from the cache when the same query over the same hours was read already. */
+function cachedBaseline(pool: Pool, sql: string, params: Date[]): Promise<Row[]> {
+  let cache = baselines.get(pool);
+  if (!cache) baselines.set(pool, (cache = new Map()));
+  const key = `${sql}|${params.map((p) => p.toISOString()).join('|')}`;
+  let rows = cache.get(key);
+  if (!rows) {
+    if (cache.size >= MAX_BASELINES) cache.delete(cache.keys().next().value!);
+    rows = pool.query<Row>(sql, params).then((result) => result.rows);
+    rows.catch(() => cache.delete(key)); // a failed read is not remembered
+    cache.set(key, rows);
+  }
+  return rows;
+}
 
 /** The SQL pieces shared by a rule's queries: its dimension columns and its filters. */
 function scope(rule: MonitorRule) {
@@ -40,11 +60,18 @@ function scope(rule: MonitorRule) {
   const group = columns.length ? `GROUP BY ${columns.map((_, i) => `d${i}`).join(', ')}` : '';
   const synthetic = rule.include_synthetic ? '' : 'AND NOT synthetic';
   const seriesOf = (row: Row) => Object.fromEntries(rule.by.map((d, i) => [d, String(row[`d${i}`])]));
-  /** The judged window (minute rollups) and its baseline (whole hours before it, back `baseline_days`). */
+  /**
+   * The judged window (minute rollups) and its baseline: whole hours ending at least an hour before
+   * the window, back `baseline_days`. Hour-aligned, so a baseline is read once an hour (see `cachedBaseline`).
+   */
   const periods = (now: Date) => {
     const windowStart = new Date(now.getTime() - rule.window_minutes * MINUTE_MS);
-    const baselineFrom = new Date(now.getTime() - rule.baseline_days * 86_400_000);
-    return { windowStart, baselineFrom, baselineUntil: new Date(windowStart.getTime() - 60 * MINUTE_MS) };
+    const until = Math.floor((windowStart.getTime() - 60 * MINUTE_MS) / HOUR_MS) * HOUR_MS;
+    return {
+      windowStart,
+      baselineFrom: new Date(until - rule.baseline_days * 86_400_000),
+      baselineUntil: new Date(until),
+    };
   };
   return { select, group, synthetic, seriesOf, periods };
 }
@@ -64,14 +91,15 @@ async function costSpikes(pool: Pool, rule: MonitorRule & { metric: 'cost_usd' }
     [windowStart, now],
   );
   // Hours with traffic only: a tenant busy eight hours a day has a median of its busy hours, not zero.
-  const baseline = await pool.query<Row & { hours: number[] }>(
+  const baseline = await cachedBaseline(
+    pool,
     `SELECT ${rule.by.map((_, i) => `d${i}, `).join('')} array_agg(cost) AS hours FROM (
        SELECT ${select} bucket, sum(cost_usd)::float8 AS cost FROM request_rollups_all
        WHERE grain = 'hour' AND bucket >= $1 AND bucket < $2 ${synthetic}
        GROUP BY ${rule.by.map((_, i) => `d${i}, `).join('')} bucket HAVING sum(requests) > 0) h ${group}`,
     [baselineFrom, baselineUntil],
   );
-  const hours = new Map(baseline.rows.map((row) => [JSON.stringify(seriesOf(row)), row.hours]));
+  const hours = new Map(baseline.map((row) => [JSON.stringify(seriesOf(row)), row.hours as unknown as number[]]));
   // The window's spend compares with hours of spend: scale it to an hour.
   const perHour = 60 / rule.window_minutes;
   return current.rows.map((row) => {
@@ -153,25 +181,25 @@ async function guardrailBlockShifts(
   const { select, group, synthetic, seriesOf, periods } = scope(rule);
   const { windowStart, baselineFrom, baselineUntil } = periods(now);
   const dims = rule.by.map((_, i) => `d${i}, `).join('');
-  const counts = (grain: string) =>
-    pool.query<Row>(
-      `WITH scoped AS (
-         SELECT ${select} requests, guardrail_decisions FROM request_rollups_all
-         WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${synthetic}),
-       totals AS (SELECT ${dims} sum(requests)::float8 AS total FROM scoped ${group}),
-       blocks AS (
-         SELECT ${dims} split_part(e.key, ':', 1) AS guardrail, sum(e.value::bigint)::float8 AS hits
-         FROM scoped, jsonb_each_text(guardrail_decisions) e WHERE e.key LIKE '%:block'
-         GROUP BY ${dims} guardrail)
-       SELECT t.*, b.guardrail, coalesce(b.hits, 0) AS hits FROM totals t LEFT JOIN blocks b
-         ON ${rule.by.map((_, i) => `b.d${i} = t.d${i}`).join(' AND ') || 'true'}`,
-      grain === 'minute' ? [windowStart, now] : [baselineFrom, baselineUntil],
-    );
-  const [current, baseline] = await Promise.all([counts('minute'), counts('hour')]);
-  const before = new Map(baseline.rows.map((row) => [`${JSON.stringify(seriesOf(row))}|${row.guardrail}`, row]));
-  const totalsBefore = new Map(baseline.rows.map((row) => [JSON.stringify(seriesOf(row)), Number(row.total)]));
+  const countsSql = (grain: 'minute' | 'hour') =>
+    `WITH scoped AS (
+       SELECT ${select} requests, guardrail_decisions FROM request_rollups_all
+       WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${synthetic}),
+     totals AS (SELECT ${dims} sum(requests)::float8 AS total FROM scoped ${group}),
+     blocks AS (
+       SELECT ${dims} split_part(e.key, ':', 1) AS guardrail, sum(e.value::bigint)::float8 AS hits
+       FROM scoped, jsonb_each_text(guardrail_decisions) e WHERE e.key LIKE '%:block'
+       GROUP BY ${dims} guardrail)
+     SELECT t.*, b.guardrail, coalesce(b.hits, 0) AS hits FROM totals t LEFT JOIN blocks b
+       ON ${rule.by.map((_, i) => `b.d${i} = t.d${i}`).join(' AND ') || 'true'}`;
+  const [current, baseline] = await Promise.all([
+    pool.query<Row>(countsSql('minute'), [windowStart, now]).then((result) => result.rows),
+    cachedBaseline(pool, countsSql('hour'), [baselineFrom, baselineUntil]),
+  ]);
+  const before = new Map(baseline.map((row) => [`${JSON.stringify(seriesOf(row))}|${row.guardrail}`, row]));
+  const totalsBefore = new Map(baseline.map((row) => [JSON.stringify(seriesOf(row)), Number(row.total)]));
   const verdicts: SeriesVerdict[] = [];
-  for (const row of current.rows) {
+  for (const row of current) {
     if (row.guardrail === null) continue; // nothing blocked now: no shift upwards to judge
     const series = { ...seriesOf(row), guardrail: String(row.guardrail) };
     const then = before.get(`${JSON.stringify(seriesOf(row))}|${row.guardrail}`);

@@ -139,6 +139,11 @@ export async function setAlertState(
 /** Mute a key for a while (the monitor still judges it, but raises nothing). */
 export async function muteKey(pool: Pool, key: string, minutes: number, reason: string, actor: string): Promise<Date> {
   if (!reason.trim()) throw new InputError('Give a reason (--reason "…"): mutes are reviewed');
+  // Keys are rule ids and series values: printable text of bounded length (see `alerts list`).
+  if (!/^[\x20-\x7e]{1,512}$/.test(key))
+    throw new InputError('An alert key is up to 512 printable characters, as `flightdeck alerts list` shows it');
+  if (reason.length > 1000 || /[\u0000-\u001f]/.test(reason))
+    throw new InputError('The reason is up to 1000 characters on one line, without control characters');
   const { rows } = await pool.query<{ until: Date }>(
     `INSERT INTO monitor_mutes (key, until, reason, muted_by) VALUES ($1, now() + make_interval(mins => $2), $3, $4)
      ON CONFLICT (key) DO UPDATE SET until = EXCLUDED.until, reason = EXCLUDED.reason, muted_by = EXCLUDED.muted_by

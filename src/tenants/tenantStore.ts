@@ -28,7 +28,7 @@ export interface Tenant {
   createdAt: Date;
 }
 
-const tenantIdSchema = z
+export const tenantIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a tenant id is lowercase letters, digits, ".", "_" or "-" (max 63)');
 

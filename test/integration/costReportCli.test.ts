@@ -72,5 +72,10 @@ it('refuses bad options with exit 2 and a message that says what to write', asyn
   expect(by.code).toBe(2);
   expect(by.stderr).toMatch(/unknown: colour/);
   expect((await cli('cost', 'report', '--json', '--csv')).code).toBe(2);
+  for (const tenant of ['acme\u0000', 'a'.repeat(10_000), "acme' OR 1=1"]) {
+    const hostile = await cli('cost', 'report', '--tenant', tenant);
+    expect(hostile.code).toBe(2);
+    expect(hostile.stderr).toMatch(/--tenant: a tenant id is lowercase/);
+  }
   expect((await cli('cost', 'report', '--max-cost-per-call', 'lots')).code).toBe(2);
 });

@@ -145,6 +145,14 @@ it('a muted key raises nothing; a broken rules file exits 2 naming rule and fiel
   const key = 'tenant-cost-spike:tenant=spender';
   const spend = JSON.parse((await cli('alerts', 'list', '--json')).stdout).find((a: { key: string }) => a.key === key);
   expect((await cli('alerts', 'mute', key, '--minutes', '120')).code).toBe(2); // no reason given
+  for (const hostile of [
+    ['x\u0000y', 'r'],
+    ['k'.repeat(10_000), 'r'],
+    [key, 'a\u0000b'],
+    [key, 'r'.repeat(5000)],
+  ])
+    expect((await cli('alerts', 'mute', hostile[0]!, '--reason', hostile[1]!)).code).toBe(2);
+  expect((await db.pool.query('SELECT count(*)::int AS n FROM monitor_mutes')).rows[0].n).toBe(0);
   expect((await cli('alerts', 'mute', key, '--minutes', '120', '--reason', 'known promo')).code).toBe(0);
   await cli('alerts', 'resolve', String(spend.id));
   await db.pool.query(`UPDATE monitor_alerts SET resolved_at = now() - interval '2 hours' WHERE id = $1`, [spend.id]);

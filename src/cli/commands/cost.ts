@@ -8,8 +8,16 @@ import {
   parseSince,
   type CostReport,
 } from '../../monitoring/costReport';
+import { tenantIdSchema } from '../../tenants/tenantStore';
 import { withDatabase } from '../context';
 import { emit, table } from '../output';
+
+/** A tenant id as tenants are named, so a hostile value never reaches a query. */
+function tenantIdOption(text: string): string {
+  const parsed = tenantIdSchema.safeParse(text);
+  if (!parsed.success) throw new InputError(`--tenant: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
+}
 
 const usd = (n: number) => `$${n.toFixed(n >= 100 ? 0 : n >= 1 ? 2 : 4)}`;
 const percent = (n: number) => `${(100 * n).toFixed(1)}%`;
@@ -46,7 +54,7 @@ export function registerCostCommands(program: Command): void {
           throw new InputError(`--max-cost-per-call must be a number of USD above 0 (got "${opts.maxCostPerCall}")`);
         const query = {
           by: parseBy(opts.by),
-          tenant: opts.tenant,
+          tenant: opts.tenant === undefined ? undefined : tenantIdOption(opts.tenant),
           sinceDays: parseSince(opts.since),
           includeSynthetic: opts.includeSynthetic ?? false,
           maxCostPerCallUsd,

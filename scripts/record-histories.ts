@@ -40,6 +40,7 @@ import { exampleDataset, fastSimulator, pushSupportAnswer } from '../test/fixtur
 import { bundleWorkflows } from '../workers/bundle';
 import { installWorkerRuntime } from '../workers/runtime';
 import { createFlightdeckWorker } from '../workers/worker';
+import { answerSamplingWorkflow } from '../workflows/answerSampling';
 import { monitorPassWorkflow } from '../workflows/monitorPass';
 
 const OUT = path.join(__dirname, '..', 'test', 'histories');
@@ -175,6 +176,11 @@ async function main(): Promise<void> {
       await save('record/scheduled-eval');
       await client.workflow.execute(monitorPassWorkflow, { taskQueue: 'record', workflowId: 'record/monitor-pass' });
       await save('record/monitor-pass');
+      await client.workflow.execute(answerSamplingWorkflow, {
+        taskQueue: 'record',
+        workflowId: 'record/answer-sampling',
+      });
+      await save('record/answer-sampling');
     });
     await simulator.close();
     await connection.close();

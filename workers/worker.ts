@@ -35,7 +35,7 @@ export function flightdeckActivities(
     ...createRegistryActivities(options.pool),
     ...createEvalActivities(options.pool, options.providers),
     ...createRolloutActivities(options.pool, options.providers, { webhookUrl: options.webhookUrl }),
-    ...createMonitoringActivities(options.pool, options.monitorsFile, options.alertWebhook),
+    ...createMonitoringActivities(options.pool, options.providers, options.monitorsFile, options.alertWebhook),
   };
 }
 

@@ -1,6 +1,7 @@
 // Every workflow the worker serves; the bundler starts here.
 export { labelMoveWorkflow } from './labelMove';
 export { monitorPassWorkflow } from './monitorPass';
+export { answerSamplingWorkflow } from './answerSampling';
 export { evalWorkflow } from './evalRun';
 export { promotionWorkflow } from './promotion';
 export { scheduledEvalWorkflow } from './scheduledEval';

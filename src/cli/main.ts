@@ -5,6 +5,7 @@ import { registerCostCommands } from './commands/cost';
 import { registerEvalCommands } from './commands/eval';
 import { registerExperimentCommands } from './commands/experiment';
 import { registerGatewayCommand } from './commands/gateway';
+import { registerGuardrailCommands } from './commands/guardrails';
 import { registerMonitoringCommands } from './commands/monitoring';
 import { registerTenantCommands } from './commands/tenant';
 import { registerPromptCommands } from './commands/prompt';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerTenantCommands(program);
   registerCostCommands(program);
   registerMonitoringCommands(program);
+  registerGuardrailCommands(program);
   registerMigrateCommand(program);
   registerPromptCommands(program);
   registerRollbackCommand(program);

@@ -1,4 +1,5 @@
 import { InputError } from '../errors';
+import { tenantIdSchema } from '../tenants/tenantStore';
 
 /** Parse a numeric CLI option that must be a whole number ≥ `min`, naming the option when it is not. */
 export function wholeNumber(name: string, text: string, min: number): number {
@@ -9,3 +10,10 @@ export function wholeNumber(name: string, text: string, min: number): number {
 }
 
 export const positiveInt = (name: string, text: string) => wholeNumber(name, text, 1);
+
+/** A --tenant value as tenants are named, so a hostile value never reaches a query. */
+export function tenantIdOption(text: string): string {
+  const parsed = tenantIdSchema.safeParse(text);
+  if (!parsed.success) throw new InputError(`--tenant: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
+}

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Pool } from '../db/pool';
 import { InputError } from '../errors';
 import type { ProviderDirectory } from '../providers/directory';
-import { priceFor } from '../providers/pricing';
+import { cost, priceFor } from '../providers/pricing';
 import { withRetries } from '../providers/retry';
 import type { GradedAssertionType } from './assertionTypes';
 import { DEFAULT_JUDGE_MODEL } from '../model/evalDefaults';
@@ -20,6 +20,8 @@ export interface JudgeScore {
   score: number;
   reason: string;
   cached: boolean;
+  /** What the judge call cost (0 when the score came from the cache). */
+  costUsd: number;
 }
 
 export interface JudgeCounters {
@@ -62,7 +64,7 @@ export class Judge {
     );
     if (cached.rows[0]) {
       this.counters.judgeCacheHits += 1;
-      return { ...cached.rows[0], cached: true };
+      return { ...cached.rows[0], cached: true, costUsd: 0 };
     }
     const prompt = renderJudgePrompt({
       criterion,
@@ -91,6 +93,6 @@ export class Judge {
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
       [...key, parsed.score, parsed.reason],
     );
-    return { ...parsed, cached: false };
+    return { ...parsed, cached: false, costUsd: cost(this.model, completion.usage).usd };
   }
 }

@@ -9,6 +9,7 @@ import type { KnownModels } from './knownModels';
 import type { LiveState } from './liveState';
 import { modelFor, modelsFor } from './modelList';
 import type { RequestPipeline } from './pipeline';
+import { appealBlock } from './guardrailAppeals';
 import { getRequest, recordFeedback } from './requestsApi';
 import type { Route } from './routeTable';
 
@@ -62,6 +63,17 @@ export function gatewayRoutes({
       logRow: false,
       body: true,
       serve: async ({ ctx, res, body }) => sendJson(res, 201, await recordFeedback(pool, log, ctx.tenant, body)),
+    },
+    {
+      method: 'POST',
+      path: '/v1/guardrails/appeals',
+      tenant: true,
+      logRow: false,
+      body: true,
+      serve: async ({ ctx, res, body }) => {
+        const appeal = await appealBlock(pool, log, ctx.tenant, body);
+        sendJson(res, appeal.created ? 201 : 200, appeal);
+      },
     },
     {
       method: 'GET',

@@ -56,4 +56,23 @@ export const feedbackBodySchema = z.strictObject({
   comment: z.string().max(4000).optional(),
 });
 
+/** POST /v1/guardrails/appeals: the caller says one guardrail wrongly blocked one of its requests. */
+export const appealBodySchema = z.strictObject({
+  request_id: z
+    .string()
+    .regex(REQUEST_ID_PATTERN, 'expected a request id such as req_0123… (x-flightdeck-request-id of the refusal)'),
+  guardrail: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,62}$/,
+      'expected a guardrail id such as input.injection (error.param of the refusal)',
+    ),
+  /** Why the block was wrong, for whoever tunes the guardrail. */
+  reason: z
+    .string()
+    .min(1)
+    .max(2000)
+    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'must be text without control characters'),
+});
+
 export const FEATURE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;

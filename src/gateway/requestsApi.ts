@@ -47,6 +47,26 @@ export async function getRequest(pool: Pool, log: RequestLogWriter, tenant: Tena
   return { ...rows[0], cost_usd: Number(rows[0].cost_usd), stored: true, feedback: feedback.rows };
 }
 
+/** The caller's own request, stored or still in the writer's buffer: its time and guardrail decisions; 404 otherwise. */
+export async function ownRequest(
+  pool: Pool,
+  log: RequestLogWriter,
+  tenant: Tenant,
+  id: string,
+): Promise<Pick<RequestRecord, 'ts' | 'guardrails'>> {
+  const pending = log.pendingEntry(id);
+  const found = pending
+    ? pending.record
+    : (
+        await pool.query<Pick<RequestRecord, 'tenant_id' | 'guardrails'> & { ts: Date }>(
+          'SELECT tenant_id, ts, guardrails FROM requests WHERE request_id = $1',
+          [id],
+        )
+      ).rows.map((row) => ({ ...row, ts: row.ts.toISOString() }))[0];
+  if (!found || found.tenant_id !== tenant.id) throw notFound(id);
+  return { ts: found.ts, guardrails: found.guardrails };
+}
+
 /** POST /v1/feedback: a score for one of the caller's own requests. */
 export async function recordFeedback(
   pool: Pool,
@@ -55,15 +75,7 @@ export async function recordFeedback(
   body: unknown,
 ): Promise<unknown> {
   const feedback = parseBody(feedbackBodySchema, body);
-  const pending = log.pendingEntry(feedback.request_id);
-  const owner = pending
-    ? pending.record.tenant_id
-    : (
-        await pool.query<{ tenant_id: string }>('SELECT tenant_id FROM requests WHERE request_id = $1', [
-          feedback.request_id,
-        ])
-      ).rows[0]?.tenant_id;
-  if (owner !== tenant.id) throw notFound(feedback.request_id);
+  await ownRequest(pool, log, tenant, feedback.request_id);
   const { rows } = await pool.query<{ id: string; ts: Date }>(
     'INSERT INTO feedback (request_id, tenant_id, score, comment) VALUES ($1, $2, $3, $4) RETURNING id, ts',
     [feedback.request_id, tenant.id, feedback.score, feedback.comment ?? null],

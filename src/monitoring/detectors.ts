@@ -17,6 +17,13 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** How far `current` is from the baseline's median, in robust standard deviations (MAD-based). */
+function robustScore(current: number, baseline: readonly number[]): { center: number; robustZ: number } {
+  const center = median(baseline);
+  const mad = median(baseline.map((v) => Math.abs(v - center)));
+  return { center, robustZ: (current - center) / Math.max(MAD_SCALE * mad, 1e-9) };
+}
+
 export interface SpikeOptions {
   /** Robust z-score past which a value is unusual (median and MAD instead of mean and σ). */
   sigmas: number;
@@ -34,10 +41,8 @@ export interface SpikeOptions {
  * noise down while a real ×3 spike still fires.
  */
 export function robustSpike(current: number, baseline: readonly number[], options: SpikeOptions): Verdict {
-  const center = median(baseline);
-  const mad = median(baseline.map((v) => Math.abs(v - center)));
-  const spread = Math.max(MAD_SCALE * mad, 1e-9);
-  const numbers = { current, median: center, robustZ: (current - center) / spread, points: baseline.length };
+  const { center, robustZ } = robustScore(current, baseline);
+  const numbers = { current, median: center, robustZ, points: baseline.length };
   if (baseline.length < options.minBaseline)
     return { state: 'no_data', reason: `${baseline.length} baseline points, ${options.minBaseline} needed`, numbers };
   const fired =
@@ -142,11 +147,92 @@ export function rateShift(
   };
   if (!baseline.total) return { state: 'no_data', reason: 'no baseline traffic', numbers };
   if (current.total < minVolume)
-    return { state: 'low_volume', reason: `${current.total} requests now, ${minVolume} needed`, numbers };
+    return { state: 'low_volume', reason: `${current.total} counted in the window, ${minVolume} needed`, numbers };
   return now.low > ratio * before.high
     ? {
         state: 'fire',
         reason: `rate ${percent(numbers.rate)} against a baseline of ${percent(numbers.baselineRate)} (lower bound ${percent(now.low)} > ${ratio}× the baseline's upper bound)`,
+        numbers,
+      }
+    : { state: 'ok', numbers };
+}
+
+export interface ShiftOptions {
+  /** Relative change from the baseline median that matters, e.g. 0.3 for ±30%. */
+  change: number;
+  /** And a robust z-score at least this far from the median, either way. */
+  sigmas: number;
+  minBaseline: number;
+}
+
+/**
+ * A value moved away from its baseline in either direction (answers suddenly shorter or longer):
+ * both the relative change and the robust z-score must pass their bounds.
+ */
+export function robustShift(current: number, baseline: readonly number[], options: ShiftOptions): Verdict {
+  const { center, robustZ } = robustScore(current, baseline);
+  const change = center ? (current - center) / center : 0;
+  const numbers = { current, median: center, change, robustZ, points: baseline.length };
+  if (baseline.length < options.minBaseline)
+    return { state: 'no_data', reason: `${baseline.length} baseline points, ${options.minBaseline} needed`, numbers };
+  return Math.abs(change) >= options.change && Math.abs(robustZ) >= options.sigmas
+    ? {
+        state: 'fire',
+        reason: `${round(current)} against a baseline median of ${round(center)} (${change > 0 ? '+' : ''}${percent(change)}, robust z ${round(robustZ)})`,
+        numbers,
+      }
+    : { state: 'ok', numbers };
+}
+
+/**
+ * A rate above an absolute bound (a guardrail's appealed blocks per block): its lower 95% bound
+ * passes `maxRate`, on at least `minVolume` trials.
+ */
+export function rateAbove(current: { hits: number; total: number }, maxRate: number, minVolume: number): Verdict {
+  const { low } = wilson(current.hits, current.total);
+  const numbers = { rate: current.total ? current.hits / current.total : 0, lowerBound: low, trials: current.total };
+  if (!current.total) return { state: 'no_data', reason: 'nothing to count in the window', numbers };
+  if (current.total < minVolume)
+    return { state: 'low_volume', reason: `${current.total} in the window, ${minVolume} needed`, numbers };
+  return low > maxRate
+    ? {
+        state: 'fire',
+        reason: `rate ${percent(numbers.rate)} (${current.hits} of ${current.total}; lower bound ${percent(low)} > ${percent(maxRate)})`,
+        numbers,
+      }
+    : { state: 'ok', numbers };
+}
+
+/** A sample's size, mean and standard deviation (of judge scores, for instance). */
+export interface SampleStats {
+  n: number;
+  mean: number;
+  sd: number;
+}
+
+/**
+ * A mean clearly below its baseline: down by at least `drop` (relative) and by at least `z`
+ * standard errors of the difference (Welch), on at least `minSamples` samples now.
+ */
+export function meanDrop(
+  current: SampleStats,
+  baseline: SampleStats,
+  options: { drop: number; z: number; minSamples: number },
+): Verdict {
+  const change = baseline.mean ? (current.mean - baseline.mean) / baseline.mean : 0;
+  const standardError = Math.sqrt(
+    (current.sd * current.sd) / Math.max(current.n, 1) + (baseline.sd * baseline.sd) / Math.max(baseline.n, 1),
+  );
+  const zScore = (baseline.mean - current.mean) / Math.max(standardError, 1e-9);
+  const numbers = { mean: current.mean, baselineMean: baseline.mean, change, z: zScore, samples: current.n };
+  if (baseline.n < options.minSamples)
+    return { state: 'no_data', reason: `${baseline.n} baseline samples, ${options.minSamples} needed`, numbers };
+  if (current.n < options.minSamples)
+    return { state: 'low_volume', reason: `${current.n} samples now, ${options.minSamples} needed`, numbers };
+  return -change >= options.drop && zScore >= options.z
+    ? {
+        state: 'fire',
+        reason: `mean ${round(current.mean)} against a baseline of ${round(baseline.mean)} (${percent(change)}, z ${round(zScore)}, ${current.n} samples)`,
         numbers,
       }
     : { state: 'ok', numbers };

@@ -1,18 +1,15 @@
 import type { Pool } from '../db/pool';
 import { raiseAlert, resolveRecovered, type RaiseOutcome } from './alertStore';
 import { notifyAlert, type AlertWebhook } from './alertWebhook';
-import { COST_DIMENSIONS } from './costReport';
-import { burnRate, rateShift, robustSpike, type Verdict } from './detectors';
+import { burnRate, robustSpike } from './detectors';
+import { GUARDRAIL_IDS } from '../guardrails/guardrailIds';
 import { HISTOGRAM_BUCKETS, LATENCY_BOUNDS_MS } from './histogram';
 import type { MonitorRule } from './monitorRules';
+import { judgeScoreDrops, outputLengthShifts } from './qualityJudges';
+import { falsePositiveRates, rateShifts } from './rateJudges';
+import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
 
-/** One series' verdict under one rule. */
-export interface SeriesVerdict {
-  key: string;
-  series: Record<string, string>;
-  verdict: Verdict;
-  severity: 'page' | 'ticket';
-}
+export type { SeriesVerdict } from './ruleScope';
 
 export interface MonitorPassSummary {
   at: string;
@@ -29,58 +26,6 @@ export interface MonitorPassSummary {
   /** What fired, for the workflow's details and the CLI. */
   alerts: Array<{ key: string; outcome: RaiseOutcome; summary: string }>;
 }
-
-type Row = Record<string, string | number | null>;
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-
-// Baselines span weeks and move by the hour: a pass a minute reads each once an hour per database.
-const baselines = new WeakMap<Pool, Map<string, Promise<Row[]>>>();
-const MAX_BASELINES = 64;
-
-/** A baseline query's rows, from the cache when the same query over the same hours was read already. */
-function cachedBaseline(pool: Pool, sql: string, params: Date[]): Promise<Row[]> {
-  let cache = baselines.get(pool);
-  if (!cache) baselines.set(pool, (cache = new Map()));
-  const key = `${sql}|${params.map((p) => p.toISOString()).join('|')}`;
-  let rows = cache.get(key);
-  if (!rows) {
-    if (cache.size >= MAX_BASELINES) cache.delete(cache.keys().next().value!);
-    rows = pool.query<Row>(sql, params).then((result) => result.rows);
-    rows.catch(() => cache.delete(key)); // a failed read is not remembered
-    cache.set(key, rows);
-  }
-  return rows;
-}
-
-/** The SQL pieces shared by a rule's queries: its dimension columns and its filters. */
-function scope(rule: MonitorRule) {
-  const columns = rule.by.map((d) => COST_DIMENSIONS[d]);
-  const select = columns.map((c, i) => `${c} AS d${i}, `).join('');
-  const group = columns.length ? `GROUP BY ${columns.map((_, i) => `d${i}`).join(', ')}` : '';
-  const synthetic = rule.include_synthetic ? '' : 'AND NOT synthetic';
-  const seriesOf = (row: Row) => Object.fromEntries(rule.by.map((d, i) => [d, String(row[`d${i}`])]));
-  /**
-   * The judged window (minute rollups) and its baseline: whole hours ending at least an hour before
-   * the window, back `baseline_days`. Hour-aligned, so a baseline is read once an hour (see `cachedBaseline`).
-   */
-  const periods = (now: Date) => {
-    const windowStart = new Date(now.getTime() - rule.window_minutes * MINUTE_MS);
-    const until = Math.floor((windowStart.getTime() - 60 * MINUTE_MS) / HOUR_MS) * HOUR_MS;
-    return {
-      windowStart,
-      baselineFrom: new Date(until - rule.baseline_days * 86_400_000),
-      baselineUntil: new Date(until),
-    };
-  };
-  return { select, group, synthetic, seriesOf, periods };
-}
-
-/** An alert's key: the rule and the series, e.g. tenant-cost-spike:tenant=acme. */
-const keyOf = (rule: MonitorRule, series: Record<string, string>) =>
-  `${rule.id}:${Object.entries(series)
-    .map(([d, v]) => `${d}=${v || 'none'}`)
-    .join(',')}`;
 
 async function costSpikes(pool: Pool, rule: MonitorRule & { metric: 'cost_usd' }, now: Date): Promise<SeriesVerdict[]> {
   const { select, group, synthetic, seriesOf, periods } = scope(rule);
@@ -121,21 +66,30 @@ async function costSpikes(pool: Pool, rule: MonitorRule & { metric: 'cost_usd' }
 const BURN_MINUTE_WINDOWS = [5, 30, 60, 360];
 const BURN_HOUR_WINDOW = 4320;
 
+type BudgetRule = MonitorRule & { metric: 'server_error_rate' | 'slow_request_rate' | 'bad_answer_rate' };
+
 /**
- * What counts against an objective's budget: a 5xx, or a request slower than the threshold (the
- * histogram buckets above its bound).
+ * What counts against an objective's budget: a 5xx; a request slower than the threshold in total or
+ * to its first token (the histogram buckets above its bound); an answer flagged as a refusal or as
+ * failing its JSON schema. The budget is over all requests.
  */
-function badRequests(rule: MonitorRule & { metric: 'server_error_rate' | 'slow_request_rate' }): string {
-  if (rule.metric === 'server_error_rate') return 'server_errors';
-  const above = LATENCY_BOUNDS_MS.indexOf(rule.detector.threshold_ms as (typeof LATENCY_BOUNDS_MS)[number]) + 2;
-  return Array.from({ length: HISTOGRAM_BUCKETS - above + 1 }, (_, i) => `latency_hist[${above + i}]`).join(' + ');
+function badRequests(rule: BudgetRule): string {
+  switch (rule.metric) {
+    case 'server_error_rate':
+      return 'server_errors';
+    case 'bad_answer_rate':
+      return [GUARDRAIL_IDS.outputRefusal, GUARDRAIL_IDS.outputJsonSchema]
+        .map((id) => `coalesce((guardrail_decisions->>'${id}:flag')::bigint, 0)`)
+        .join(' + ');
+    case 'slow_request_rate': {
+      const histogram = rule.detector.of === 'ttft' ? 'ttft_hist' : 'latency_hist';
+      const above = LATENCY_BOUNDS_MS.indexOf(rule.detector.threshold_ms as (typeof LATENCY_BOUNDS_MS)[number]) + 2;
+      return Array.from({ length: HISTOGRAM_BUCKETS - above + 1 }, (_, i) => `${histogram}[${above + i}]`).join(' + ');
+    }
+  }
 }
 
-async function errorBudgetBurns(
-  pool: Pool,
-  rule: MonitorRule & { metric: 'server_error_rate' | 'slow_request_rate' },
-  now: Date,
-): Promise<SeriesVerdict[]> {
+async function errorBudgetBurns(pool: Pool, rule: BudgetRule, now: Date): Promise<SeriesVerdict[]> {
   const { select, group, synthetic, seriesOf } = scope(rule);
   const bad = badRequests(rule);
   const sums = (windows: number[]) =>
@@ -173,51 +127,6 @@ async function errorBudgetBurns(
   });
 }
 
-async function guardrailBlockShifts(
-  pool: Pool,
-  rule: MonitorRule & { metric: 'guardrail_block_rate' },
-  now: Date,
-): Promise<SeriesVerdict[]> {
-  const { select, group, synthetic, seriesOf, periods } = scope(rule);
-  const { windowStart, baselineFrom, baselineUntil } = periods(now);
-  const dims = rule.by.map((_, i) => `d${i}, `).join('');
-  const countsSql = (grain: 'minute' | 'hour') =>
-    `WITH scoped AS (
-       SELECT ${select} requests, guardrail_decisions FROM request_rollups_all
-       WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${synthetic}),
-     totals AS (SELECT ${dims} sum(requests)::float8 AS total FROM scoped ${group}),
-     blocks AS (
-       SELECT ${dims} split_part(e.key, ':', 1) AS guardrail, sum(e.value::bigint)::float8 AS hits
-       FROM scoped, jsonb_each_text(guardrail_decisions) e WHERE e.key LIKE '%:block'
-       GROUP BY ${dims} guardrail)
-     SELECT t.*, b.guardrail, coalesce(b.hits, 0) AS hits FROM totals t LEFT JOIN blocks b
-       ON ${rule.by.map((_, i) => `b.d${i} = t.d${i}`).join(' AND ') || 'true'}`;
-  const [current, baseline] = await Promise.all([
-    pool.query<Row>(countsSql('minute'), [windowStart, now]).then((result) => result.rows),
-    cachedBaseline(pool, countsSql('hour'), [baselineFrom, baselineUntil]),
-  ]);
-  const before = new Map(baseline.map((row) => [`${JSON.stringify(seriesOf(row))}|${row.guardrail}`, row]));
-  const totalsBefore = new Map(baseline.map((row) => [JSON.stringify(seriesOf(row)), Number(row.total)]));
-  const verdicts: SeriesVerdict[] = [];
-  for (const row of current) {
-    if (row.guardrail === null) continue; // nothing blocked now: no shift upwards to judge
-    const series = { ...seriesOf(row), guardrail: String(row.guardrail) };
-    const then = before.get(`${JSON.stringify(seriesOf(row))}|${row.guardrail}`);
-    verdicts.push({
-      key: keyOf(rule, series),
-      series,
-      severity: rule.severity,
-      verdict: rateShift(
-        { hits: Number(row.hits), total: Number(row.total) },
-        { hits: Number(then?.hits ?? 0), total: totalsBefore.get(JSON.stringify(seriesOf(row))) ?? 0 },
-        rule.detector.ratio,
-        rule.min_volume,
-      ),
-    });
-  }
-  return verdicts;
-}
-
 /** Every series of one rule, judged at `now`. */
 export function judgeRule(pool: Pool, rule: MonitorRule, now: Date): Promise<SeriesVerdict[]> {
   switch (rule.metric) {
@@ -225,9 +134,19 @@ export function judgeRule(pool: Pool, rule: MonitorRule, now: Date): Promise<Ser
       return costSpikes(pool, rule, now);
     case 'server_error_rate':
     case 'slow_request_rate':
+    case 'bad_answer_rate':
       return errorBudgetBurns(pool, rule, now);
     case 'guardrail_block_rate':
-      return guardrailBlockShifts(pool, rule, now);
+    case 'refusal_rate':
+    case 'json_failure_rate':
+    case 'negative_feedback_rate':
+      return rateShifts(pool, rule, now);
+    case 'output_length':
+      return outputLengthShifts(pool, rule, now);
+    case 'judge_score':
+      return judgeScoreDrops(pool, rule, now);
+    case 'guardrail_false_positive_rate':
+      return falsePositiveRates(pool, rule, now);
   }
 }
 

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { InputError, describeZodIssues } from '../errors';
 import { COST_DIMENSIONS } from './costReport';
 import { LATENCY_BOUNDS_MS } from './histogram';
+import { assertKnownJudgeModel } from '../evals/judge';
+import { DEFAULT_JUDGE_MODEL } from '../model/evalDefaults';
 
 const dimension = z.enum(
   Object.keys(COST_DIMENSIONS) as [keyof typeof COST_DIMENSIONS, ...Array<keyof typeof COST_DIMENSIONS>],
@@ -29,6 +31,12 @@ const common = {
     .regex(/^[a-z][a-z0-9-]{0,62}$/)
     .optional(),
 };
+
+const rateShiftDetector = z.strictObject({
+  kind: z.literal('rate_shift'),
+  /** The rate's lower bound must pass this many times the baseline's upper bound. */
+  ratio: z.number().min(1).default(2),
+});
 
 const ruleSchema = z.discriminatedUnion('metric', [
   z.strictObject({
@@ -66,23 +74,80 @@ const ruleSchema = z.discriminatedUnion('metric', [
           message: `must be one of the latency buckets' bounds: ${LATENCY_BOUNDS_MS.join(', ')} ms`,
         })
         .default(10_000),
+      /** Total time, or time to the first token (streamed requests). */
+      of: z.enum(['total', 'ttft']).default('total'),
     }),
   }),
   z.strictObject({
     ...common,
-    metric: z.literal('guardrail_block_rate'),
+    /** Blocks per request of each guardrail; refusals and JSON failures per answer; negative feedback per feedback given. */
+    metric: z.enum(['guardrail_block_rate', 'refusal_rate', 'json_failure_rate', 'negative_feedback_rate']),
+    detector: rateShiftDetector,
+  }),
+  z.strictObject({
+    ...common,
+    /** Answers flagged as refusals or as failing their JSON schema, against an objective. */
+    metric: z.literal('bad_answer_rate'),
     detector: z.strictObject({
-      kind: z.literal('rate_shift'),
-      ratio: z.number().min(1).default(2),
+      kind: z.literal('burn_rate'),
+      objective: z.number().gt(0).lt(1).default(0.95),
+    }),
+  }),
+  z.strictObject({
+    ...common,
+    /** Mean characters per answer: a silent model update often makes answers shorter. */
+    metric: z.literal('output_length'),
+    detector: z.strictObject({
+      kind: z.literal('shift'),
+      change: z.number().positive().default(0.3),
+      sigmas: z.number().positive().default(4),
+      min_baseline: z.number().int().min(1).default(24),
+    }),
+  }),
+  z.strictObject({
+    ...common,
+    /** The judge's scores of sampled production answers (see judge_sampling). */
+    metric: z.literal('judge_score'),
+    detector: z.strictObject({
+      kind: z.literal('drop'),
+      drop: z.number().gt(0).lt(1).default(0.1),
+      z: z.number().positive().default(3),
+      min_samples: z.number().int().min(2).default(20),
+    }),
+  }),
+  z.strictObject({
+    ...common,
+    /** Blocks that tenants appealed as wrong, per block, of each guardrail. */
+    metric: z.literal('guardrail_false_positive_rate'),
+    detector: z.strictObject({
+      kind: z.literal('threshold'),
+      /** Fires when the rate's lower 95% bound is above this. */
+      max_rate: z.number().gt(0).lt(1).default(0.05),
     }),
   }),
 ]);
 export type MonitorRule = z.infer<typeof ruleSchema>;
 
-const rulesFileSchema = z.strictObject({ rules: z.array(ruleSchema).min(1) });
+/** Production answers sampled for the judge (the judge_score metric), within a daily budget. */
+const judgeSamplingSchema = z.strictObject({
+  /** Share of answered, non-synthetic requests judged, chosen by request id (stable across passes). */
+  share: z.number().min(0).max(1).default(0.02),
+  /** USD a UTC day the sampler may spend on judge calls; at the budget it stops until midnight. */
+  daily_budget_usd: z.number().nonnegative().default(5),
+  judge_model: z.string().min(1).default(DEFAULT_JUDGE_MODEL),
+  /** Answers judged per sampling run at most (runs every five minutes). */
+  max_per_run: z.number().int().min(1).max(1000).default(50),
+});
+export type JudgeSampling = z.infer<typeof judgeSamplingSchema>;
 
-/** What runs when no rules file is given: a cost spike per tenant, availability and latency per model, guardrail block rates per tenant. */
-export const DEFAULT_MONITOR_RULES: MonitorRule[] = rulesFileSchema.parse({
+const rulesFileSchema = z.strictObject({
+  rules: z.array(ruleSchema).min(1),
+  judge_sampling: judgeSamplingSchema.default(judgeSamplingSchema.parse({})),
+});
+export type MonitorsFile = z.infer<typeof rulesFileSchema>;
+
+/** The built-in monitors: cost, availability and latency (total and first token), guardrails, answer quality. */
+const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
   rules: [
     {
       id: 'tenant-cost-spike',
@@ -116,15 +181,87 @@ export const DEFAULT_MONITOR_RULES: MonitorRule[] = rulesFileSchema.parse({
       severity: 'ticket',
       detector: { kind: 'rate_shift', ratio: 2 },
     },
+    {
+      id: 'model-ttft',
+      metric: 'slow_request_rate',
+      by: ['model'],
+      min_volume: 50,
+      severity: 'ticket',
+      detector: { kind: 'burn_rate', objective: 0.99, threshold_ms: 5000, of: 'ttft' },
+    },
+    {
+      id: 'prompt-bad-answers',
+      metric: 'bad_answer_rate',
+      by: ['prompt'],
+      min_volume: 50,
+      detector: { kind: 'burn_rate', objective: 0.95 },
+      playbook: 'quality-regression',
+    },
+    {
+      id: 'prompt-refusal-rate',
+      metric: 'refusal_rate',
+      by: ['prompt', 'model'],
+      min_volume: 100,
+      severity: 'ticket',
+      detector: { kind: 'rate_shift', ratio: 2 },
+    },
+    {
+      id: 'prompt-json-failures',
+      metric: 'json_failure_rate',
+      by: ['prompt', 'model'],
+      min_volume: 100,
+      severity: 'ticket',
+      detector: { kind: 'rate_shift', ratio: 2 },
+    },
+    {
+      id: 'prompt-output-length',
+      metric: 'output_length',
+      by: ['prompt', 'model'],
+      min_volume: 100,
+      severity: 'ticket',
+      detector: { kind: 'shift', change: 0.3 },
+    },
+    {
+      id: 'prompt-judge-score',
+      metric: 'judge_score',
+      by: ['prompt'],
+      window_minutes: 120,
+      severity: 'ticket',
+      detector: { kind: 'drop', drop: 0.1 },
+      playbook: 'quality-regression',
+    },
+    {
+      id: 'prompt-negative-feedback',
+      metric: 'negative_feedback_rate',
+      by: ['prompt'],
+      window_minutes: 240,
+      min_volume: 30,
+      severity: 'ticket',
+      detector: { kind: 'rate_shift', ratio: 2 },
+    },
+    {
+      id: 'guardrail-false-positives',
+      metric: 'guardrail_false_positive_rate',
+      window_minutes: 1440,
+      min_volume: 20,
+      severity: 'ticket',
+      detector: { kind: 'threshold', max_rate: 0.05 },
+    },
   ],
-}).rules;
+});
+
+/** What runs when no rules file is given. */
+export const DEFAULT_MONITOR_RULES: MonitorRule[] = DEFAULT_MONITORS.rules;
 
 export const DEFAULT_MONITORS_FILE = 'flightdeck.monitors.yaml';
 
 /** Rules from `file` (or ./flightdeck.monitors.yaml when present), else the defaults; a bad file names rule and field. */
-export function loadMonitorRules(file?: string): MonitorRule[] {
+export const loadMonitorRules = (file?: string): MonitorRule[] => loadMonitorsFile(file).rules;
+
+/** The whole monitors file: its rules and its judge sampling (defaults where absent). */
+export function loadMonitorsFile(file?: string): MonitorsFile {
   const path = file ?? (existsSync(DEFAULT_MONITORS_FILE) ? DEFAULT_MONITORS_FILE : undefined);
-  if (!path) return DEFAULT_MONITOR_RULES;
+  if (!path) return DEFAULT_MONITORS;
   if (!existsSync(path)) throw new InputError(`Monitor rules file ${path} does not exist`);
   let raw: unknown;
   try {
@@ -146,5 +283,10 @@ export function loadMonitorRules(file?: string): MonitorRule[] {
   const ids = parsed.data.rules.map((r) => r.id);
   const twice = ids.find((id, i) => ids.indexOf(id) !== i);
   if (twice) throw new InputError(`${path}: rule id "${twice}" is used twice; each rule needs its own id`);
-  return parsed.data.rules;
+  try {
+    assertKnownJudgeModel(parsed.data.judge_sampling.judge_model);
+  } catch (error) {
+    throw new InputError(`${path}: judge_sampling.judge_model: ${(error as Error).message}`);
+  }
+  return parsed.data;
 }

@@ -2,8 +2,14 @@ import { stringify } from 'yaml';
 import { SRE_BURN_RULES } from './detectors';
 import type { MonitorRule } from './monitorRules';
 
-/** The labels each gateway metric carries, by the rule dimension they stand for (tenants are never labels: cardinality). */
-const LABELS: Record<MonitorRule['metric'], Partial<Record<MonitorRule['by'][number], string>>> = {
+type ExportedMetric = 'server_error_rate' | 'slow_request_rate' | 'cost_usd' | 'guardrail_block_rate';
+const exportable = (rule: MonitorRule): rule is MonitorRule & { metric: ExportedMetric } => rule.metric in LABELS;
+
+/**
+ * The labels each gateway metric carries, by the rule dimension they stand for (tenants are never
+ * labels: cardinality). Quality metrics (judge scores, answer lengths, feedback) have no /metrics series.
+ */
+const LABELS: Record<ExportedMetric, Partial<Record<MonitorRule['by'][number], string>>> = {
   server_error_rate: { model: 'model', prompt: 'prompt', version: 'version', route: 'variant' },
   slow_request_rate: { prompt: 'prompt', route: 'variant' },
   cost_usd: { model: 'model', prompt: 'prompt' },
@@ -34,10 +40,14 @@ function burnRules(
   rule: MonitorRule & { metric: 'server_error_rate' | 'slow_request_rate' },
   by: string,
 ): PrometheusRule[] {
+  const histogram =
+    rule.metric === 'slow_request_rate' && rule.detector.of === 'ttft'
+      ? 'flightdeck_gateway_ttft_seconds'
+      : 'flightdeck_gateway_request_duration_seconds';
   const ratio = (window: string) =>
     rule.metric === 'server_error_rate'
       ? `(sum by (${by}) (rate(flightdeck_gateway_requests_total{status=~"5.."}[${window}])) / sum by (${by}) (rate(flightdeck_gateway_requests_total[${window}])))`
-      : `(1 - sum by (${by}) (rate(flightdeck_gateway_request_duration_seconds_bucket{le="${rule.detector.threshold_ms / 1000}"}[${window}])) / sum by (${by}) (rate(flightdeck_gateway_request_duration_seconds_count[${window}])))`;
+      : `(1 - sum by (${by}) (rate(${histogram}_bucket{le="${rule.detector.threshold_ms / 1000}"}[${window}])) / sum by (${by}) (rate(${histogram}_count[${window}])))`;
   const budget = Number((1 - rule.detector.objective).toFixed(6));
   return SRE_BURN_RULES.map((tier) => ({
     alert: alertName(rule.id, tier.severity === 'page' ? `Burn${tier.burn}x` : 'SlowBurn').replace('.', '_'),
@@ -59,6 +69,10 @@ export function prometheusRules(rules: readonly MonitorRule[]): PrometheusExport
   const exported: string[] = [];
   const skipped: PrometheusExport['skipped'] = [];
   for (const rule of rules) {
+    if (!exportable(rule)) {
+      skipped.push({ rule: rule.id, why: `the gateway's metrics have no series for ${rule.metric}` });
+      continue;
+    }
     const missing = rule.by.filter((d) => !LABELS[rule.metric][d]);
     if (missing.length) {
       skipped.push({ rule: rule.id, why: `the gateway's metrics carry no ${missing.join(', ')} label` });

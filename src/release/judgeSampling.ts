@@ -1,24 +1,15 @@
 import type { Pool } from '../db/pool';
 import { mapWithConcurrency } from '../evals/concurrency';
 import type { Judge } from '../evals/judge';
+import { gradeLiveAnswer } from '../evals/liveAnswerGrade';
 import type { ChatMessage } from '../providers/types';
 import { windowSample, windowSampleParams, type WindowQuery } from './canaryWindow';
-
-/** What the judge is asked of a live answer: no dataset rubric exists for production traffic. */
-const LIVE_ANSWER_RUBRIC =
-  'The answer helps the user: it answers what was asked, is grounded in the instructions and context given, and invents nothing.';
 
 interface SampledOutput {
   request_id: string;
   messages: ChatMessage[];
   output: string;
 }
-
-const contentOf = (messages: ChatMessage[], role: ChatMessage['role']) =>
-  messages
-    .filter((m) => m.role === role)
-    .map((m) => m.content)
-    .join('\n');
 
 /**
  * Judge a random sample of the window's answers that have no score yet, up to `perSide` on each
@@ -45,13 +36,7 @@ export async function scoreSampledOutputs(
     windowSampleParams(query, perSide),
   );
   await mapWithConcurrency(rows, 8, async (row) => {
-    const graded = await judge.grade({
-      kind: 'rubric',
-      rubric: LIVE_ANSWER_RUBRIC,
-      question: contentOf(row.messages, 'user'),
-      context: contentOf(row.messages, 'system'),
-      output: row.output,
-    });
+    const graded = await gradeLiveAnswer(judge, row.messages, row.output);
     await pool.query(
       'INSERT INTO judge_samples (request_id, judge_model, score) VALUES ($1, $2, $3) ON CONFLICT (request_id) DO NOTHING',
       [row.request_id, judge.model, graded.score],

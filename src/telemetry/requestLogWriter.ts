@@ -48,8 +48,8 @@ export class RequestLogWriter {
   private buffer: LogEntry[] = [];
   /** Printed already, but neither stored nor spilled: retried on every flush. */
   private unwritten: LogEntry[] = [];
-  /** Rows of a store or spill under way: still in memory, so they count towards maxBuffer. */
-  private persisting = 0;
+  /** Batches of a store or spill under way (redacted already): still in memory, so they count towards maxBuffer and are still found by `pendingEntry`. */
+  private readonly persisting = new Set<readonly LogEntry[]>();
   private readonly spill: SpillFiles;
   private readonly partitions = new RequestLogPartitions();
   private readonly timer: NodeJS.Timeout;
@@ -81,13 +81,24 @@ export class RequestLogWriter {
 
   /** Entries not yet stored (in memory; spilled ones are on disk). */
   depth(): number {
-    return this.buffer.length + this.unwritten.length + this.persisting;
+    let persisting = 0;
+    for (const batch of this.persisting) persisting += batch.length;
+    return this.buffer.length + this.unwritten.length + persisting;
   }
 
-  /** The buffered entry for a request, so a lookup right after the answer finds it before it is stored. */
+  /**
+   * The entry of a request not stored yet (buffered, being stored, or held after a failed store), so
+   * a lookup right after the answer finds it: there is no moment when a row is in neither place.
+   */
   pendingEntry(requestId: string): LogEntry | undefined {
-    const entry = this.buffer.find((e) => e.record.request_id === requestId);
-    return entry && redactBody(entry);
+    const matches = (e: LogEntry) => e.record.request_id === requestId;
+    const buffered = this.buffer.find(matches);
+    if (buffered) return redactBody(buffered);
+    for (const batch of this.persisting) {
+      const entry = batch.find(matches);
+      if (entry) return entry;
+    }
+    return this.unwritten.find(matches);
   }
 
   /** Store everything buffered now (also what the timer calls); concurrent calls queue. */
@@ -132,7 +143,7 @@ export class RequestLogWriter {
 
   /** Postgres, else the spill file, else keep in memory (already printed, so never printed again). */
   private async persist(batch: LogEntry[], records?: string[]): Promise<void> {
-    this.persisting += batch.length;
+    this.persisting.add(batch);
     try {
       await this.storeOrSetAside(batch, records);
     } catch {
@@ -142,7 +153,7 @@ export class RequestLogWriter {
         this.unwritten.push(...batch);
       }
     } finally {
-      this.persisting -= batch.length;
+      this.persisting.delete(batch);
     }
   }
 

@@ -7,7 +7,7 @@ import {
 } from '@temporalio/client';
 import { TASK_QUEUE } from './connection';
 
-/** The periodic jobs (DESIGN §4): the daily scheduled eval and the monitor pass every minute. Later issues add drift, the jailbreak canary and the kill drill. */
+/** The periodic jobs (DESIGN §4): the daily scheduled eval, the monitor pass every minute and the judge's answer sampling every five. Later issues add drift, the jailbreak canary and the kill drill. */
 export const SCHEDULES: ScheduleOptions[] = [
   {
     scheduleId: 'flightdeck-scheduled-eval',
@@ -37,6 +37,21 @@ export const SCHEDULES: ScheduleOptions[] = [
       args: [],
     },
     memo: { description: 'Judge every monitor rule over the request rollups; raise and resolve alerts.' },
+  },
+  {
+    scheduleId: 'flightdeck-answer-sampling',
+    spec: { intervals: [{ every: '5 minutes' }] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '5 minutes' },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'answerSamplingWorkflow',
+      taskQueue: TASK_QUEUE,
+      workflowId: 'answer-sampling',
+      args: [],
+    },
+    memo: {
+      description: "The judge scores a sample of production answers within the day's judge budget (judge_score monitors).",
+    },
   },
 ];
 

@@ -233,7 +233,7 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
   it('installs the schedules idempotently and lists them', async () => {
     const first = JSON.parse((await cli('schedules', 'install', '--json')).stdout);
     const second = JSON.parse((await cli('schedules', 'install', '--json')).stdout);
-    const ids = ['flightdeck-scheduled-eval', 'flightdeck-monitors'];
+    const ids = ['flightdeck-scheduled-eval', 'flightdeck-monitors', 'flightdeck-answer-sampling'];
     expect(first).toEqual(ids.map((id) => ({ id, outcome: expect.stringMatching(/created|updated/) })));
     expect(second).toEqual(ids.map((id) => ({ id, outcome: 'updated' })));
     const list = JSON.parse((await cli('schedules', 'list', '--json')).stdout);
@@ -246,6 +246,10 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     const monitors = await temporal.client.schedule.getHandle('flightdeck-monitors').describe();
     expect(monitors.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
     expect(Date.parse(list[1].nextRuns[1]) - Date.parse(list[1].nextRuns[0])).toBe(60_000);
+    // The judge samples production answers every five minutes, one run at a time.
+    const sampling = await temporal.client.schedule.getHandle('flightdeck-answer-sampling').describe();
+    expect(sampling.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
+    expect(Date.parse(list[2].nextRuns[1]) - Date.parse(list[2].nextRuns[0])).toBe(300_000);
   });
 
   it('the scheduled eval raises an alert when production silently gets worse', async () => {

@@ -8,16 +8,9 @@ import {
   parseSince,
   type CostReport,
 } from '../../monitoring/costReport';
-import { tenantIdSchema } from '../../tenants/tenantStore';
 import { withDatabase } from '../context';
+import { tenantIdOption } from '../options';
 import { emit, table } from '../output';
-
-/** A tenant id as tenants are named, so a hostile value never reaches a query. */
-function tenantIdOption(text: string): string {
-  const parsed = tenantIdSchema.safeParse(text);
-  if (!parsed.success) throw new InputError(`--tenant: ${parsed.error.issues[0]!.message}`);
-  return parsed.data;
-}
 
 const usd = (n: number) => `$${n.toFixed(n >= 100 ? 0 : n >= 1 ? 2 : 4)}`;
 const percent = (n: number) => `${(100 * n).toFixed(1)}%`;

@@ -1,4 +1,13 @@
-import { burnRate, median, rateShift, robustSpike, wilson } from '../../../src/monitoring/detectors';
+import {
+  burnRate,
+  meanDrop,
+  median,
+  rateAbove,
+  rateShift,
+  robustShift,
+  robustSpike,
+  wilson,
+} from '../../../src/monitoring/detectors';
 
 // A seeded, repeatable series: hourly spend around $2 with ±20% noise.
 function noisyHours(n: number, center: number, seed = 7): number[] {
@@ -75,5 +84,54 @@ describe('rateShift (guardrail block rate)', () => {
     expect(wilson(0, 100).high).toBeGreaterThan(0);
     expect(wilson(100, 100).high).toBeCloseTo(1, 12);
     expect(wilson(100, 100).low).toBeLessThan(1);
+  });
+});
+
+describe('robustShift (answer length)', () => {
+  const options = { change: 0.3, sigmas: 4, minBaseline: 24 };
+  // Hourly mean answer lengths wander ±5%.
+  const hours = noisyHours(28 * 8, 400).map((v) => 400 + (v - 400) / 4);
+  it('fires when answers get 40% shorter, and when they get 60% longer', () => {
+    const shorter = robustShift(240, hours, options);
+    expect(shorter.state).toBe('fire');
+    expect(shorter.numbers.change).toBeCloseTo(-0.4, 1);
+    expect(robustShift(640, hours, options).state).toBe('fire');
+  });
+
+  it('stays quiet within the usual spread and on a change under the bound; no data on a short baseline', () => {
+    expect(robustShift(430, hours, options).state).toBe('ok');
+    // Far in z (a very steady baseline) but only 10% shorter.
+    expect(robustShift(360, Array(48).fill(400), options).state).toBe('ok');
+    expect(robustShift(100, hours.slice(0, 10), options).state).toBe('no_data');
+  });
+});
+
+describe('meanDrop (judge scores)', () => {
+  const options = { drop: 0.1, z: 3, minSamples: 20 };
+  it('fires on a 15% drop well beyond the noise', () => {
+    const verdict = meanDrop({ n: 60, mean: 0.72, sd: 0.1 }, { n: 500, mean: 0.85, sd: 0.1 }, options);
+    expect(verdict.state).toBe('fire');
+    expect(verdict.state === 'fire' && verdict.reason).toMatch(/-15\.29%/);
+  });
+
+  it('stays quiet on a drop within the noise of a small sample, on a rise, and under the relative bound', () => {
+    expect(meanDrop({ n: 20, mean: 0.74, sd: 0.35 }, { n: 500, mean: 0.85, sd: 0.3 }, options).state).toBe('ok');
+    expect(meanDrop({ n: 60, mean: 0.95, sd: 0.1 }, { n: 500, mean: 0.85, sd: 0.1 }, options).state).toBe('ok');
+    expect(meanDrop({ n: 5000, mean: 0.8, sd: 0.1 }, { n: 5000, mean: 0.85, sd: 0.1 }, options).state).toBe('ok');
+  });
+
+  it('says too few samples now, and no data without a baseline', () => {
+    expect(meanDrop({ n: 5, mean: 0.1, sd: 0 }, { n: 500, mean: 0.85, sd: 0.1 }, options).state).toBe('low_volume');
+    expect(meanDrop({ n: 50, mean: 0.1, sd: 0 }, { n: 0, mean: 0, sd: 0 }, options).state).toBe('no_data');
+  });
+});
+
+describe('rateAbove (appealed blocks per block)', () => {
+  it('fires when the lower bound passes the limit, not on a couple of appeals among many blocks', () => {
+    expect(rateAbove({ hits: 30, total: 100 }, 0.05, 20).state).toBe('fire');
+    expect(rateAbove({ hits: 2, total: 100 }, 0.05, 20).state).toBe('ok');
+    // 1 of 3 is 33%, but three blocks prove nothing.
+    expect(rateAbove({ hits: 1, total: 3 }, 0.05, 20).state).toBe('low_volume');
+    expect(rateAbove({ hits: 0, total: 0 }, 0.05, 20).state).toBe('no_data');
   });
 });

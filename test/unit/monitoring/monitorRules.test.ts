@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_MONITOR_RULES, loadMonitorRules } from '../../../src/monitoring/monitorRules';
+import { DEFAULT_MONITOR_RULES, loadMonitorRules, loadMonitorsFile } from '../../../src/monitoring/monitorRules';
 
 const file = (text: string) => {
   const p = path.join(mkdtempSync(path.join(tmpdir(), 'fd-rules-')), 'flightdeck.monitors.yaml');
@@ -10,13 +10,43 @@ const file = (text: string) => {
 };
 
 describe('monitor rules', () => {
-  it('ships defaults for cost, availability, latency and guardrails', () => {
-    expect(DEFAULT_MONITOR_RULES.map((r) => r.metric).sort()).toEqual([
+  it('ships defaults for cost, availability, latency, guardrails and answer quality', () => {
+    expect([...new Set(DEFAULT_MONITOR_RULES.map((r) => r.metric))].sort()).toEqual([
+      'bad_answer_rate',
       'cost_usd',
       'guardrail_block_rate',
+      'guardrail_false_positive_rate',
+      'json_failure_rate',
+      'judge_score',
+      'negative_feedback_rate',
+      'output_length',
+      'refusal_rate',
       'server_error_rate',
       'slow_request_rate',
     ]);
+    // Time to first token has its own objective.
+    expect(DEFAULT_MONITOR_RULES.find((r) => r.id === 'model-ttft')!.detector).toMatchObject({ of: 'ttft' });
+  });
+
+  it('reads the judge sampling settings, with defaults, and refuses a judge model it cannot price', () => {
+    const rules = 'rules:\n  - { id: q, metric: judge_score, by: [prompt], detector: { kind: drop } }\n';
+    expect(loadMonitorsFile(file(rules)).judge_sampling).toEqual({
+      share: 0.02,
+      daily_budget_usd: 5,
+      judge_model: 'gpt-4.1-mini-2025-04-14',
+      max_per_run: 50,
+    });
+    expect(
+      loadMonitorsFile(file(`${rules}judge_sampling: { share: 0.5, daily_budget_usd: 0.25 }\n`)).judge_sampling,
+    ).toMatchObject({
+      share: 0.5,
+      daily_budget_usd: 0.25,
+    });
+    expect(() => loadMonitorsFile(file(`${rules}judge_sampling: { share: 2 }\n`))).toThrow(/judge_sampling\.share/);
+    expect(() => loadMonitorsFile(file(`${rules}judge_sampling: { judge_model: gtp-5 }\n`))).toThrow(
+      /judge_sampling\.judge_model: Unknown judge model "gtp-5"/,
+    );
+    expect(() => loadMonitorsFile(file(`${rules}judge_sampling: { budget: 5 }\n`))).toThrow(/budget/);
   });
 
   it('takes a latency threshold only at a histogram bound', () => {

@@ -1,0 +1,90 @@
+import type { Pool } from '../db/pool';
+import { meanDrop, robustShift } from './detectors';
+import type { MonitorRule } from './monitorRules';
+import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
+
+/**
+ * Mean characters per answer in the window against the hourly means of the baseline, either way:
+ * answers that suddenly get shorter (or longer) after a silent model update.
+ */
+export async function outputLengthShifts(
+  pool: Pool,
+  rule: MonitorRule & { metric: 'output_length' },
+  now: Date,
+): Promise<SeriesVerdict[]> {
+  const s = scope(rule);
+  const { windowStart, baselineFrom, baselineUntil } = s.periods(now);
+  const current = await pool.query<Row>(
+    `SELECT ${s.select} sum(output_chars)::float8 AS chars, sum(requests - errors)::float8 AS answers
+     FROM request_rollups_all WHERE grain = 'minute' AND bucket >= $1 AND bucket < $2 ${s.synthetic} ${s.group}`,
+    [windowStart, now],
+  );
+  const baseline = await cachedBaseline(
+    pool,
+    `SELECT ${s.dims} array_agg(chars / answers) AS hours FROM (
+       SELECT ${s.select} bucket, sum(output_chars)::float8 AS chars, sum(requests - errors)::float8 AS answers
+       FROM request_rollups_all WHERE grain = 'hour' AND bucket >= $1 AND bucket < $2 ${s.synthetic}
+       GROUP BY ${s.dims} bucket HAVING sum(requests - errors) > 0) h ${s.group}`,
+    [baselineFrom, baselineUntil],
+  );
+  const hours = new Map(baseline.map((row) => [JSON.stringify(s.seriesOf(row)), row.hours as unknown as number[]]));
+  return current.rows.map((row) => {
+    const series = s.seriesOf(row);
+    const answers = Number(row.answers);
+    const mean = answers ? Number(row.chars) / answers : 0;
+    return {
+      key: keyOf(rule, series),
+      series,
+      severity: rule.severity,
+      verdict:
+        answers < rule.min_volume
+          ? {
+              state: 'low_volume',
+              reason: `${answers} answers in the window, ${rule.min_volume} needed`,
+              numbers: { answers },
+            }
+          : robustShift(mean, hours.get(JSON.stringify(series)) ?? [], {
+              change: rule.detector.change,
+              sigmas: rule.detector.sigmas,
+              minBaseline: rule.detector.min_baseline,
+            }),
+    };
+  });
+}
+
+/** Judge scores of the sampled production answers in the window against the baseline's (a mean drop). */
+export async function judgeScoreDrops(
+  pool: Pool,
+  rule: MonitorRule & { metric: 'judge_score' },
+  now: Date,
+): Promise<SeriesVerdict[]> {
+  const s = scope(rule);
+  const { windowStart, baselineFrom, baselineUntil } = s.periods(now);
+  const statsSql = `SELECT ${s.selectRows} count(*)::float8 AS n, avg(j.score)::float8 AS mean,
+      coalesce(stddev_samp(j.score), 0)::float8 AS sd
+    FROM judge_samples j JOIN requests r ON r.request_id = j.request_id AND r.ts = j.request_ts
+    WHERE j.source = 'production' AND j.request_ts >= $1 AND j.request_ts < $2 ${s.syntheticRows} ${s.group}`;
+  const [current, baseline] = await Promise.all([
+    pool.query<Row>(statsSql, [windowStart, now]).then((result) => result.rows),
+    cachedBaseline(pool, statsSql, [baselineFrom, baselineUntil]),
+  ]);
+  const before = new Map(baseline.map((row) => [JSON.stringify(s.seriesOf(row)), row]));
+  const stats = (row: Row | undefined) => ({
+    n: Number(row?.n ?? 0),
+    mean: Number(row?.mean ?? 0),
+    sd: Number(row?.sd ?? 0),
+  });
+  return current.map((row) => {
+    const series = s.seriesOf(row);
+    return {
+      key: keyOf(rule, series),
+      series,
+      severity: rule.severity,
+      verdict: meanDrop(stats(row), stats(before.get(JSON.stringify(series))), {
+        drop: rule.detector.drop,
+        z: rule.detector.z,
+        minSamples: rule.detector.min_samples,
+      }),
+    };
+  });
+}

@@ -1,0 +1,69 @@
+import type { Pool } from '../db/pool';
+import { COST_DIMENSIONS } from './costReport';
+import type { Verdict } from './detectors';
+import type { MonitorRule } from './monitorRules';
+
+/** One series' verdict under one rule. */
+export interface SeriesVerdict {
+  key: string;
+  series: Record<string, string>;
+  verdict: Verdict;
+  severity: 'page' | 'ticket';
+}
+
+export type Row = Record<string, string | number | null>;
+export const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+// Baselines span weeks and move by the hour: a pass a minute reads each once an hour per database.
+const baselines = new WeakMap<Pool, Map<string, Promise<Row[]>>>();
+const MAX_BASELINES = 64;
+
+/** A baseline query's rows, from the cache when the same query over the same hours was read already. */
+export function cachedBaseline(pool: Pool, sql: string, params: Date[]): Promise<Row[]> {
+  let cache = baselines.get(pool);
+  if (!cache) baselines.set(pool, (cache = new Map()));
+  const key = `${sql}|${params.map((p) => p.toISOString()).join('|')}`;
+  let rows = cache.get(key);
+  if (!rows) {
+    if (cache.size >= MAX_BASELINES) cache.delete(cache.keys().next().value!);
+    rows = pool.query<Row>(sql, params).then((result) => result.rows);
+    rows.catch(() => cache.delete(key)); // a failed read is not remembered
+    cache.set(key, rows);
+  }
+  return rows;
+}
+
+/** The SQL pieces shared by a rule's queries: its dimension columns and its filters. */
+export function scope(rule: MonitorRule) {
+  const columns = rule.by.map((d) => COST_DIMENSIONS[d]);
+  const select = columns.map((c, i) => `${c} AS d${i}, `).join('');
+  /** The same dimensions read from request rows (alias r), where an absent one is NULL, not ''. */
+  const selectRows = columns.map((c, i) => `coalesce(r.${c}, '') AS d${i}, `).join('');
+  /** The dimension aliases, "d0, d1, " (empty without dimensions). */
+  const dims = columns.map((_, i) => `d${i}, `).join('');
+  const group = columns.length ? `GROUP BY ${columns.map((_, i) => `d${i}`).join(', ')}` : '';
+  const synthetic = rule.include_synthetic ? '' : 'AND NOT synthetic';
+  const syntheticRows = rule.include_synthetic ? '' : 'AND NOT r.synthetic';
+  const seriesOf = (row: Row) => Object.fromEntries(rule.by.map((d, i) => [d, String(row[`d${i}`])]));
+  /**
+   * The judged window (minute rollups) and its baseline: whole hours ending at least an hour before
+   * the window, back `baseline_days`. Hour-aligned, so a baseline is read once an hour (see `cachedBaseline`).
+   */
+  const periods = (now: Date) => {
+    const windowStart = new Date(now.getTime() - rule.window_minutes * MINUTE_MS);
+    const until = Math.floor((windowStart.getTime() - 60 * MINUTE_MS) / HOUR_MS) * HOUR_MS;
+    return {
+      windowStart,
+      baselineFrom: new Date(until - rule.baseline_days * 86_400_000),
+      baselineUntil: new Date(until),
+    };
+  };
+  return { select, selectRows, dims, group, synthetic, syntheticRows, seriesOf, periods };
+}
+
+/** An alert's key: the rule and the series, e.g. tenant-cost-spike:tenant=acme. */
+export const keyOf = (rule: MonitorRule, series: Record<string, string>) =>
+  `${rule.id}:${Object.entries(series)
+    .map(([d, v]) => `${d}=${v || 'none'}`)
+    .join(',')}`;

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { FlightdeckError } from '../errors';
 import { version } from '../../package.json';
+import { registerConsoleCommand } from './commands/console';
 import { registerCostCommands } from './commands/cost';
 import { registerEvalCommands } from './commands/eval';
 import { registerExperimentCommands } from './commands/experiment';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerCostCommands(program);
   registerMonitoringCommands(program);
   registerGuardrailCommands(program);
+  registerConsoleCommand(program);
   registerMigrateCommand(program);
   registerPromptCommands(program);
   registerRollbackCommand(program);

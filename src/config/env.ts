@@ -42,6 +42,17 @@ const envSchema = z.object({
   /** The GenAI conventions' switch for message content on spans (off by default: prompts are data). */
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: z.enum(['true', 'false']).optional(),
   FLIGHTDECK_ACTOR: z.string().optional(),
+  /** The console's port, its operator key (else one is made up at start and printed) and a trace viewer URL with {trace_id}. */
+  FLIGHTDECK_CONSOLE_PORT: port.default(8790),
+  FLIGHTDECK_CONSOLE_KEY: z.string().min(16, 'use at least 16 characters').optional(),
+  FLIGHTDECK_TRACE_URL: z
+    .string()
+    .url()
+    .refine(
+      (url) => url.includes('{trace_id}'),
+      'must contain {trace_id}, e.g. http://localhost:16686/trace/{trace_id}',
+    )
+    .optional(),
   /** Slack-compatible incoming webhook the rollout workflow posts its events to. */
   FLIGHTDECK_WEBHOOK_URL: z.string().url().optional(),
 });

@@ -1,34 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { DEFAULT_ROLLOUT_OPTIONS } from '../../src/model/rolloutOptions';
-import { parseSteps } from '../../src/model/rolloutSteps';
-import { parsePromptFile } from '../../src/registry/promptFile';
-import { pushPrompts } from '../../src/registry/registry';
-import { rolloutWorkflow } from '../../workflows/rollout';
-import { rolloutStatusQuery } from '../../workflows/rolloutMessages';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { ensureChromium } from '../harness/chromium';
 import { harnessValue } from '../harness/harnessEnv';
-import { simulatorProviders } from '../harness/providers';
-import { connectDevServer, uniqueTaskQueue, type DevServerHandles } from '../harness/temporal';
+import { startHeldRollout, type HeldRollout } from '../harness/heldRollout';
+import { connectDevServer, type DevServerHandles } from '../harness/temporal';
 
 const PROMPT = `ui-${Date.now().toString(36)}`;
 const SCREENSHOTS = path.join(__dirname, '..', '..', '.flightdeck', 'screenshots');
-const version = (v: string) =>
-  parsePromptFile(
-    `name: ${PROMPT}\nversion: ${v}\nowner: t\nmodel: gpt-4o-mini-2024-07-18\ntemplate: { user: hi }\n`,
-    `${v}.yaml`,
-  );
 
 let db: TestDatabase;
 let temporal: DevServerHandles;
-let worker: Worker;
-let running: Promise<void>;
+let rollout: HeldRollout;
 let browser: Browser;
-let handle: WorkflowHandleWithFirstExecutionRunId<typeof rolloutWorkflow>;
 
 /** The workflow list's columns with stage and weight added (what the README's setup does). */
 const FLIGHTDECK_COLUMNS = {
@@ -44,40 +29,15 @@ const FLIGHTDECK_COLUMNS = {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  await pushPrompts(db.pool, [version('1.0.0'), version('1.1.0')], 'test');
   temporal = await connectDevServer();
-  const taskQueue = uniqueTaskQueue('ui');
-  worker = await temporal.worker(db.pool, taskQueue, simulatorProviders(1));
-  running = worker.run();
-  // A rollout holding at its first step (5%) for a long while: what on-call opens the UI to see.
-  handle = await temporal.client.workflow.start(rolloutWorkflow, {
-    taskQueue,
-    workflowId: `rollout/${PROMPT}`,
-    args: [
-      {
-        ...DEFAULT_ROLLOUT_OPTIONS,
-        steps: parseSteps('5:1h,50:1h,100'),
-        intervalMs: 3_600_000,
-        judgeSamples: 0,
-        judgeModel: 'gpt-4.1-mini-2025-04-14',
-        prompt: PROMPT,
-        version: '1.1.0',
-        actor: 'test',
-      },
-    ],
-  });
-  const deadline = Date.now() + 30_000;
-  while ((await handle.query(rolloutStatusQuery)).stage !== 'canary' && Date.now() < deadline)
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  rollout = await startHeldRollout(temporal, db, PROMPT);
   browser = await chromium.launch({ executablePath: ensureChromium(), headless: true });
   mkdirSync(SCREENSHOTS, { recursive: true });
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await handle?.terminate('test over').catch(() => undefined);
-  worker?.shutdown();
-  await running;
+  await rollout?.stop();
   await temporal?.close();
   await db?.drop();
 });
@@ -119,8 +79,10 @@ describe("the Temporal UI shows a rollout's progress at a glance (Chromium)", ()
   it('opens the rollout page with stage, weight and step readable where it lands', async () => {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     const ui = harnessValue('temporalUi');
-    const runId = handle.firstExecutionRunId;
-    await page.goto(`${ui}/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}/${runId}/history`);
+    const runId = rollout.handle.firstExecutionRunId;
+    await page.goto(
+      `${ui}/namespaces/default/workflows/${encodeURIComponent(rollout.handle.workflowId)}/${runId}/history`,
+    );
     await page.waitForSelector('text=canary at 5%', { timeout: 30_000 });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'rollout-page.png'), fullPage: true });
     const text = await page.innerText('body');

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DEFAULT_MONITOR_RULES } from '../../src/monitoring/monitorRules';
 import { RequestLogWriter } from '../../src/telemetry/requestLogWriter';
 import type { LogEntry } from '../../src/telemetry/requestRecord';
 import { monitorPassWorkflow } from '../../workflows/monitorPass';
@@ -179,7 +180,7 @@ it('runs as a Temporal workflow and returns the pass it made', async () => {
     const summary = await worker.runUntil(
       temporal.client.workflow.execute(monitorPassWorkflow, { taskQueue, workflowId: `monitor-pass-${taskQueue}` }),
     );
-    expect(summary.rules).toBe(4);
+    expect(summary.rules).toBe(DEFAULT_MONITOR_RULES.length);
     expect(summary.firing).toBeGreaterThanOrEqual(2);
     expect(summary.series).toBeGreaterThanOrEqual(5);
   } finally {

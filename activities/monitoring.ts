@@ -5,10 +5,17 @@ import { judgeSampledAnswers, type AnswerSamplingOutcome } from '../src/monitori
 import { loadMonitorsFile } from '../src/monitoring/monitorRules';
 import { runMonitorPass, type MonitorPassSummary } from '../src/monitoring/monitorPass';
 import type { ProviderDirectory } from '../src/providers/directory';
+import {
+  failedReports,
+  reconcileInputSchema,
+  reconcileUsage,
+  yesterday,
+  type ReconciliationResult,
+} from '../src/monitoring/usageReconciliation';
 
 /**
- * Monitoring activities: one monitor pass over the rollups, and the judge's sampling of production
- * answers, both with the worker's monitors file (read on every run: an edited file applies from the
+ * Monitoring activities: one monitor pass over the rollups, the judge's sampling of production
+ * answers and the nightly usage reconciliation, all with the worker's monitors file (read on every run: an edited file applies from the
  * next run, a broken one fails the run visibly).
  */
 export function createMonitoringActivities(
@@ -20,6 +27,19 @@ export function createMonitoringActivities(
   return {
     async monitorPass(): Promise<MonitorPassSummary> {
       return runMonitorPass(pool, loadMonitorsFile(rulesFile).rules, { webhook });
+    },
+    /** The nightly reconciliation of one UTC day (default yesterday) with the providers' usage reports. */
+    async reconcileUsage(input: { day?: string } = {}): Promise<ReconciliationResult> {
+      const { day } = reconcileInputSchema.parse(input);
+      const result = await reconcileUsage(
+        pool,
+        providers,
+        loadMonitorsFile(rulesFile).reconciliation,
+        day ?? yesterday(),
+      );
+      const failed = failedReports(result);
+      if (failed) throw new Error(failed);
+      return result;
     },
     async judgeSampledAnswers(): Promise<AnswerSamplingOutcome> {
       const sampling = loadMonitorsFile(rulesFile).judge_sampling;

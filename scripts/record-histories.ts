@@ -42,6 +42,7 @@ import { installWorkerRuntime } from '../workers/runtime';
 import { createFlightdeckWorker } from '../workers/worker';
 import { answerSamplingWorkflow } from '../workflows/answerSampling';
 import { monitorPassWorkflow } from '../workflows/monitorPass';
+import { usageReconciliationWorkflow } from '../workflows/usageReconciliation';
 
 const OUT = path.join(__dirname, '..', 'test', 'histories');
 
@@ -181,6 +182,13 @@ async function main(): Promise<void> {
         workflowId: 'record/answer-sampling',
       });
       await save('record/answer-sampling');
+      // A day with no traffic: nothing to reconcile, the workflow's shape all the same.
+      await client.workflow.execute(usageReconciliationWorkflow, {
+        taskQueue: 'record',
+        workflowId: 'record/usage-reconciliation',
+        args: [{ day: '2026-01-01' }],
+      });
+      await save('record/usage-reconciliation');
     });
     await simulator.close();
     await connection.close();

@@ -2,6 +2,7 @@
 export { labelMoveWorkflow } from './labelMove';
 export { monitorPassWorkflow } from './monitorPass';
 export { answerSamplingWorkflow } from './answerSampling';
+export { usageReconciliationWorkflow } from './usageReconciliation';
 export { evalWorkflow } from './evalRun';
 export { promotionWorkflow } from './promotion';
 export { scheduledEvalWorkflow } from './scheduledEval';

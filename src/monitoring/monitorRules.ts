@@ -140,9 +140,21 @@ const judgeSamplingSchema = z.strictObject({
 });
 export type JudgeSampling = z.infer<typeof judgeSamplingSchema>;
 
+/** The nightly usage reconciliation: how far our log and a provider's report may differ before it is an alert. */
+const reconciliationSchema = z.strictObject({
+  /** Relative difference allowed (of the larger side), e.g. 0.02 for 2%. */
+  tolerance: z.number().min(0).max(1).default(0.02),
+  /** Token differences under this never alert (a handful of requests in flight at midnight). */
+  min_tokens: z.number().int().nonnegative().default(1000),
+  /** Cost differences under this (USD) never alert. */
+  min_usd: z.number().nonnegative().default(0.5),
+});
+export type ReconciliationSettings = z.infer<typeof reconciliationSchema>;
+
 const rulesFileSchema = z.strictObject({
   rules: z.array(ruleSchema).min(1),
   judge_sampling: judgeSamplingSchema.default(judgeSamplingSchema.parse({})),
+  reconciliation: reconciliationSchema.default(reconciliationSchema.parse({})),
 });
 export type MonitorsFile = z.infer<typeof rulesFileSchema>;
 

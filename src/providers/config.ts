@@ -11,6 +11,9 @@ const providerSchema = z.strictObject({
   api_key_env: z.string().optional(),
   api_key: z.string().optional(),
   timeout_ms: z.number().int().positive().optional(),
+  /** The admin key that reads the organization's usage report (nightly reconciliation), by env var or inline. */
+  admin_key_env: z.string().optional(),
+  admin_key: z.string().optional(),
 });
 
 const providerFileSchema = z.strictObject({
@@ -35,10 +38,20 @@ export function defaultProviderConfig(env: Env): ProviderConfig {
   const anthropicReal = Boolean(env.ANTHROPIC_API_KEY);
   return {
     providers: {
-      openai: { api: 'openai', base_url: env.OPENAI_BASE_URL, api_key_env: 'OPENAI_API_KEY' },
-      anthropic: { api: 'anthropic', base_url: env.ANTHROPIC_BASE_URL, api_key_env: 'ANTHROPIC_API_KEY' },
-      simulator: { api: 'openai', base_url: `${simulatorUrl}/v1`, api_key: 'simulator' },
-      'simulator-anthropic': { api: 'anthropic', base_url: simulatorUrl, api_key: 'simulator' },
+      openai: {
+        api: 'openai',
+        base_url: env.OPENAI_BASE_URL,
+        api_key_env: 'OPENAI_API_KEY',
+        admin_key_env: 'OPENAI_ADMIN_KEY',
+      },
+      anthropic: {
+        api: 'anthropic',
+        base_url: env.ANTHROPIC_BASE_URL,
+        api_key_env: 'ANTHROPIC_API_KEY',
+        admin_key_env: 'ANTHROPIC_ADMIN_KEY',
+      },
+      simulator: { api: 'openai', base_url: `${simulatorUrl}/v1`, api_key: 'simulator', admin_key: 'simulator' },
+      'simulator-anthropic': { api: 'anthropic', base_url: simulatorUrl, api_key: 'simulator', admin_key: 'simulator' },
     },
     models: [
       { match: 'claude-*', provider: anthropicReal ? 'anthropic' : 'simulator-anthropic' },

@@ -54,6 +54,7 @@ export async function messages(engine: SimulatorEngine, body: unknown, res: Serv
   const request = parsed.data;
   const lastUser = contentText([...request.messages].reverse().find((m) => m.role === 'user')?.content as Content);
   const plan = engine.plan({
+    api: 'anthropic',
     model: request.model,
     system: contentText(request.system as Content | undefined),
     conversation: request.messages.map((m) => contentText(m.content as Content)).join('\n'),

@@ -4,8 +4,11 @@ import { isJudgeRequest, judgeScore } from './judging';
 import { ProfileBook, type Profile } from './profiles';
 import { hashText, Random } from './random';
 import { countTokens, streamPieces } from './tokens';
+import { UsageLedger, type UsageApi } from './usageLedger';
 
 export interface SimRequest {
+  /** Which API was called: usage is reported per API, as each provider reports its own. */
+  api: UsageApi;
   model: string;
   system: string;
   /** All non-system turns joined; the last user turn holds the question. */
@@ -52,6 +55,8 @@ export class SimulatorEngine {
     judgeRequests: 0,
     byModel: {} as Record<string, number>,
   };
+  /** Every answer served, for the providers' usage endpoints. */
+  readonly usage = new UsageLedger();
   /** What the last few requests sent (GET /admin/requests): to check what a provider would have seen, e.g. no raw PII. */
   readonly recent: Array<{ model: string; system: string; conversation: string }> = [];
   private random: Random;
@@ -67,6 +72,7 @@ export class SimulatorEngine {
     this.faults.clear();
     this.seenPrefixes.clear();
     this.recent.length = 0;
+    this.usage.clear();
   }
 
   plan(request: SimRequest): Plan {
@@ -94,13 +100,16 @@ export class SimulatorEngine {
         }
       : composeAnswer(request.system, request.lastUser, profile, contentRandom, maxTokens);
     const pieces = streamPieces(answer.text);
+    const cachedInputTokens = this.cachedTokens(request.system);
+    const outputTokens = countTokens(answer.text);
+    this.usage.record(request.api, request.model, Date.now(), { inputTokens, cachedInputTokens, outputTokens });
     return {
       kind: 'answer',
       answer,
       pieces,
       inputTokens,
-      cachedInputTokens: this.cachedTokens(request.system),
-      outputTokens: countTokens(answer.text),
+      cachedInputTokens,
+      outputTokens,
       ttftMs: this.random.around(profile.ttftMs, profile.ttftSpreadMs),
       perTokenMs: this.random.around(profile.perTokenMs, profile.perTokenSpreadMs),
       // stream_cut: half-way through; stream_cut_start: after the headers, before the first token.

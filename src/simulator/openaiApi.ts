@@ -74,6 +74,7 @@ export async function chatCompletions(engine: SimulatorEngine, body: unknown, re
   const turns = request.messages.filter((m) => m.role !== 'system' && m.role !== 'developer');
   const lastUser = contentText([...turns].reverse().find((m) => m.role === 'user')?.content as Content);
   const plan = engine.plan({
+    api: 'openai',
     model: request.model,
     system,
     conversation: turns.map((m) => contentText(m.content as Content)).join('\n'),

@@ -8,6 +8,7 @@ import { sendJson } from '../util/sendJson';
 import { HttpError, readJson } from './http';
 import { chatCompletions, embeddings, sendOpenAIError } from './openaiApi';
 import { profileSchema } from './profiles';
+import { anthropicUsage, openaiCosts, openaiUsage } from './usageApi';
 
 export interface SimulatorOptions {
   port?: number;
@@ -27,7 +28,7 @@ export interface RunningSimulator {
 type Api = 'openai' | 'anthropic' | 'admin';
 
 function apiOf(path: string): Api {
-  if (path === '/v1/messages') return 'anthropic';
+  if (path === '/v1/messages' || path.startsWith('/v1/organizations/')) return 'anthropic';
   if (path.startsWith('/admin/')) return 'admin';
   return 'openai';
 }
@@ -68,7 +69,8 @@ async function route(
   res: ServerResponse,
   adminToken: string | undefined,
 ): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://simulator').pathname;
+  const url = new URL(req.url ?? '/', 'http://simulator');
+  const path = url.pathname;
   const api = apiOf(path);
   const method = req.method ?? 'GET';
   try {
@@ -92,6 +94,12 @@ async function route(
         return await embeddings(engine, await readJson(req), res);
       case 'POST /v1/messages':
         return await messages(engine, await readJson(req), res);
+      case 'GET /v1/organization/usage/completions':
+        return sendJson(res, 200, openaiUsage(engine.usage, url));
+      case 'GET /v1/organization/costs':
+        return sendJson(res, 200, openaiCosts(engine.usage, url));
+      case 'GET /v1/organizations/usage_report/messages':
+        return sendJson(res, 200, anthropicUsage(engine.usage, url));
       case 'GET /admin/profiles':
         return sendJson(res, 200, engine.profiles.all());
       case 'PUT /admin/profiles/:model': {

@@ -7,7 +7,7 @@ import {
 } from '@temporalio/client';
 import { TASK_QUEUE } from './connection';
 
-/** The periodic jobs (DESIGN §4): the daily scheduled eval, the monitor pass every minute and the judge's answer sampling every five. Later issues add drift, the jailbreak canary and the kill drill. */
+/** The periodic jobs (DESIGN §4): the daily scheduled eval, the monitor pass every minute, the judge's answer sampling every five and the nightly usage reconciliation. Later issues add drift, the jailbreak canary and the kill drill. */
 export const SCHEDULES: ScheduleOptions[] = [
   {
     scheduleId: 'flightdeck-scheduled-eval',
@@ -50,8 +50,22 @@ export const SCHEDULES: ScheduleOptions[] = [
       args: [],
     },
     memo: {
-      description: "The judge scores a sample of production answers within the day's judge budget (judge_score monitors).",
+      description:
+        "The judge scores a sample of production answers within the day's judge budget (judge_score monitors).",
     },
+  },
+  {
+    scheduleId: 'flightdeck-usage-reconciliation',
+    // Providers' reports settle an hour or so after midnight.
+    spec: { calendars: [{ hour: 2, minute: 0, comment: 'daily, 02:00 UTC' }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'usageReconciliationWorkflow',
+      taskQueue: TASK_QUEUE,
+      workflowId: 'usage-reconciliation',
+      args: [],
+    },
+    memo: { description: "Yesterday's request log against each provider's usage report; differences are alerts." },
   },
 ];
 

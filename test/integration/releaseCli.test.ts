@@ -233,7 +233,12 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
   it('installs the schedules idempotently and lists them', async () => {
     const first = JSON.parse((await cli('schedules', 'install', '--json')).stdout);
     const second = JSON.parse((await cli('schedules', 'install', '--json')).stdout);
-    const ids = ['flightdeck-scheduled-eval', 'flightdeck-monitors', 'flightdeck-answer-sampling'];
+    const ids = [
+      'flightdeck-scheduled-eval',
+      'flightdeck-monitors',
+      'flightdeck-answer-sampling',
+      'flightdeck-usage-reconciliation',
+    ];
     expect(first).toEqual(ids.map((id) => ({ id, outcome: expect.stringMatching(/created|updated/) })));
     expect(second).toEqual(ids.map((id) => ({ id, outcome: 'updated' })));
     const list = JSON.parse((await cli('schedules', 'list', '--json')).stdout);

@@ -1,5 +1,16 @@
 import type { Command } from 'commander';
-import { InputError } from '../../errors';
+import { loadEnv } from '../../config/env';
+import { FlightdeckError, InputError } from '../../errors';
+import { loadMonitorsFile } from '../../monitoring/monitorRules';
+import {
+  failedReports,
+  reconcileInputSchema,
+  reconcileUsage,
+  yesterday,
+  type ReconciliationResult,
+} from '../../monitoring/usageReconciliation';
+import { loadProviderConfig } from '../../providers/config';
+import { ProviderDirectory } from '../../providers/directory';
 import {
   buildCostReport,
   COST_DIMENSIONS,
@@ -61,6 +72,53 @@ export function registerCostCommands(program: Command): void {
         else emit(opts.json, report, () => textOf(report));
       },
     );
+  registerReconcileCommand(cost);
+}
+
+function registerReconcileCommand(cost: Command): void {
+  cost
+    .command('reconcile')
+    .description(
+      "Compare a day's request log with each provider's own usage report (OpenAI organization usage and costs, Anthropic usage report); differences beyond the tolerance are alerts",
+    )
+    .option('--day <YYYY-MM-DD>', 'the UTC day (default: yesterday)')
+    .option('--rules <file>', 'monitors file with the reconciliation tolerance (default FLIGHTDECK_MONITORS_FILE)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { day?: string; rules?: string; json?: boolean }) => {
+      const parsed = reconcileInputSchema.safeParse({ day: opts.day });
+      if (!parsed.success) throw new InputError(`--day: ${parsed.error.issues[0]!.message} (got "${opts.day}")`);
+      const env = loadEnv();
+      const settings = loadMonitorsFile(opts.rules ?? env.FLIGHTDECK_MONITORS_FILE).reconciliation;
+      const providers = new ProviderDirectory(loadProviderConfig(env), env);
+      const result = await withDatabase((db) =>
+        reconcileUsage(db.pool, providers, settings, parsed.data.day ?? yesterday()),
+      );
+      emit(opts.json, result, () => reconciliationText(result));
+      const failed = failedReports(result);
+      if (failed) throw new FlightdeckError(failed);
+    });
+}
+
+function reconciliationText(result: ReconciliationResult): string {
+  if (!result.providers.length) return `No provider traffic in the log on ${result.day}: nothing to reconcile.`;
+  const blocks = result.providers.map((p) => {
+    const head = `${p.provider}: ${p.status}${p.reason ? ` (${p.reason})` : ''}; cost ours ${usd(p.ourCostUsd)}${p.theirCostUsd === null ? '' : `, theirs ${usd(p.theirCostUsd)}`}`;
+    if (!p.lines.length) return head;
+    return `${head}\n${table(
+      ['model', 'input ours', 'input theirs', 'output ours', 'output theirs', ''],
+      p.lines.map((l) => [
+        l.model,
+        l.ours?.inputTokens ?? 0,
+        l.theirs?.inputTokens ?? 0,
+        l.ours?.outputTokens ?? 0,
+        l.theirs?.outputTokens ?? 0,
+        l.matches ? 'matches' : 'DIFFERS',
+      ]),
+    )}`;
+  });
+  return [`Usage on ${result.day}`, ...blocks, `New alerts: ${result.raised}, resolved: ${result.resolved}.`].join(
+    '\n\n',
+  );
 }
 
 function csvOf(report: CostReport): string {

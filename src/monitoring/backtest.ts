@@ -1,4 +1,5 @@
 import type { Pool } from '../db/pool';
+import { AlertLifecycle } from './alertLifecycle';
 import { judgeRule } from './monitorPass';
 import type { MonitorRule } from './monitorRules';
 
@@ -35,19 +36,15 @@ export async function backtestRule(
 ): Promise<BacktestResult> {
   const stepMs = stepMinutes * 60_000;
   const total = Math.max(1, Math.floor((until.getTime() - since.getTime()) / stepMs));
-  const open = new Set<string>();
-  const resolvedAt = new Map<string, number>();
+  const lifecycle = new AlertLifecycle(rule.cooldown_minutes * 60_000);
   const alerts: BacktestAlert[] = [];
   let undecided = 0;
   for (let i = 1; i <= total; i++) {
     const at = new Date(since.getTime() + i * stepMs);
     for (const { key, verdict } of await judgeRule(pool, rule, at)) {
-      if (verdict.state === 'fire') {
-        const cooling = at.getTime() - (resolvedAt.get(key) ?? -Infinity) < rule.cooldown_minutes * 60_000;
-        if (!open.has(key) && !cooling) alerts.push({ key, firedAt: at.toISOString(), reason: verdict.reason });
-        if (!cooling) open.add(key);
-      } else if (verdict.state === 'ok' && open.delete(key)) resolvedAt.set(key, at.getTime());
-      else if (verdict.state !== 'ok') undecided += 1;
+      if (lifecycle.observe(key, verdict.state, at.getTime()) && verdict.state === 'fire')
+        alerts.push({ key, firedAt: at.toISOString(), reason: verdict.reason });
+      if (verdict.state === 'no_data' || verdict.state === 'low_volume') undecided += 1;
     }
     onProgress?.(i, total);
   }

@@ -4,7 +4,9 @@ import { notifyAlert, type AlertWebhook } from './alertWebhook';
 import { burnRate, robustSpike } from './detectors';
 import { GUARDRAIL_IDS } from '../guardrails/guardrailIds';
 import { HISTOGRAM_BUCKETS, LATENCY_BOUNDS_MS } from './histogram';
+import { latencyShifts } from './latencyShifts';
 import type { MonitorRule } from './monitorRules';
+import { allSeasonsAgree, seasonFilter, seasonsOf } from './seasonality';
 import { judgeScoreDrops, outputLengthShifts } from './qualityJudges';
 import { falsePositiveRates, rateShifts } from './rateJudges';
 import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
@@ -35,36 +37,46 @@ async function costSpikes(pool: Pool, rule: MonitorRule & { metric: 'cost_usd' }
      WHERE grain = 'minute' AND bucket >= $1 AND bucket < $2 ${synthetic} ${group}`,
     [windowStart, now],
   );
-  // Hours with traffic only: a tenant busy eight hours a day has a median of its busy hours, not zero.
-  const baseline = await cachedBaseline(
-    pool,
-    `SELECT ${rule.by.map((_, i) => `d${i}, `).join('')} array_agg(cost) AS hours FROM (
-       SELECT ${select} bucket, sum(cost_usd)::float8 AS cost FROM request_rollups_all
-       WHERE grain = 'hour' AND bucket >= $1 AND bucket < $2 ${synthetic}
-       GROUP BY ${rule.by.map((_, i) => `d${i}, `).join('')} bucket HAVING sum(requests) > 0) h ${group}`,
-    [baselineFrom, baselineUntil],
+  // The same hours of day on days of the same kind (see seasonality.ts), hours with traffic only.
+  const seasons = seasonsOf(windowStart, now);
+  const baselines = await Promise.all(
+    seasons.map(async (season) => {
+      const rows = await cachedBaseline(
+        pool,
+        `SELECT ${rule.by.map((_, i) => `d${i}, `).join('')} array_agg(cost) AS hours FROM (
+           SELECT ${select} bucket, sum(cost_usd)::float8 AS cost FROM request_rollups_all
+           WHERE grain = 'hour' AND bucket >= $1 AND bucket < $2 ${synthetic} ${seasonFilter('$3', '$4')}
+           GROUP BY ${rule.by.map((_, i) => `d${i}, `).join('')} bucket HAVING sum(requests) > 0) h ${group}`,
+        [baselineFrom, baselineUntil, season.hour, season.weekend],
+      );
+      return new Map(rows.map((row) => [JSON.stringify(seriesOf(row)), row.hours as unknown as number[]]));
+    }),
   );
-  const hours = new Map(baseline.map((row) => [JSON.stringify(seriesOf(row)), row.hours as unknown as number[]]));
   // The window's spend compares with hours of spend: scale it to an hour.
   const perHour = 60 / rule.window_minutes;
+  const options = {
+    sigmas: rule.detector.sigmas,
+    ratio: rule.detector.ratio,
+    floor: rule.detector.floor,
+    minBaseline: rule.detector.min_baseline,
+  };
   return current.rows.map((row) => {
     const series = seriesOf(row);
+    const spend = Number(row.cost) * perHour;
     return {
       key: keyOf(rule, series),
       series,
       severity: rule.severity,
-      verdict: robustSpike(Number(row.cost) * perHour, hours.get(JSON.stringify(series)) ?? [], {
-        sigmas: rule.detector.sigmas,
-        ratio: rule.detector.ratio,
-        floor: rule.detector.floor,
-        minBaseline: rule.detector.min_baseline,
-      }),
+      verdict: allSeasonsAgree(
+        baselines.map((hours) => robustSpike(spend, hours.get(JSON.stringify(series)) ?? [], options)),
+      ),
     };
   });
 }
 
-const BURN_MINUTE_WINDOWS = [5, 30, 60, 360];
-const BURN_HOUR_WINDOW = 4320;
+/** The burn-rate windows the SRE tiers read: minutes from minute rollups, and three days from hour rollups. */
+export const BURN_MINUTE_WINDOWS = [1, 5, 30, 60, 360];
+export const BURN_HOUR_WINDOW = 4320;
 
 type BudgetRule = MonitorRule & { metric: 'server_error_rate' | 'slow_request_rate' | 'bad_answer_rate' };
 
@@ -143,6 +155,8 @@ export function judgeRule(pool: Pool, rule: MonitorRule, now: Date): Promise<Ser
       return rateShifts(pool, rule, now);
     case 'output_length':
       return outputLengthShifts(pool, rule, now);
+    case 'latency_p99':
+      return latencyShifts(pool, rule, now);
     case 'judge_score':
       return judgeScoreDrops(pool, rule, now);
     case 'guardrail_false_positive_rate':

@@ -48,7 +48,8 @@ const ruleSchema = z.discriminatedUnion('metric', [
       ratio: z.number().min(1).default(3),
       /** USD above the baseline median before anything fires. */
       floor: z.number().nonnegative().default(1),
-      min_baseline: z.number().int().min(1).default(24),
+      /** Baseline hours at the same hour of day and day kind (a weekday window has about 20 in 28 days, a weekend one 8). */
+      min_baseline: z.number().int().min(1).default(6),
     }),
   }),
   z.strictObject({
@@ -75,6 +76,20 @@ const ruleSchema = z.discriminatedUnion('metric', [
         })
         .default(10_000),
       /** Total time, or time to the first token (streamed requests). */
+      of: z.enum(['total', 'ttft']).default('total'),
+    }),
+  }),
+  z.strictObject({
+    ...common,
+    /** The window's 99th percentile latency (total or to the first token) against the baseline's hourly p99s. */
+    metric: z.literal('latency_p99'),
+    detector: z.strictObject({
+      kind: z.literal('spike'),
+      sigmas: z.number().positive().default(4),
+      ratio: z.number().min(1).default(2),
+      /** Milliseconds above the baseline median before anything fires. */
+      floor_ms: z.number().nonnegative().default(1000),
+      min_baseline: z.number().int().min(1).default(24),
       of: z.enum(['total', 'ttft']).default('total'),
     }),
   }),
@@ -165,6 +180,10 @@ const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
       id: 'tenant-cost-spike',
       metric: 'cost_usd',
       by: ['tenant'],
+      // Half an hour, scaled to an hour: a ×5 spend shows in about twenty minutes, a runaway loop in a few.
+      // Not shorter: scaled from half an hour, an hour's spend at most doubles however bunched its calls are,
+      // so a tenant with one big call an hour never looks like a 3× spike (20 minutes could triple it).
+      window_minutes: 30,
       detector: { kind: 'spike' },
       playbook: 'cost-runaway',
     },
@@ -192,6 +211,15 @@ const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
       min_volume: 100,
       severity: 'ticket',
       detector: { kind: 'rate_shift', ratio: 2 },
+    },
+    {
+      id: 'model-latency-shift',
+      metric: 'latency_p99',
+      by: ['model'],
+      window_minutes: 30,
+      min_volume: 50,
+      severity: 'ticket',
+      detector: { kind: 'spike', ratio: 2, floor_ms: 1000 },
     },
     {
       id: 'model-ttft',
@@ -237,9 +265,10 @@ const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
       id: 'prompt-judge-score',
       metric: 'judge_score',
       by: ['prompt'],
-      window_minutes: 120,
+      // Short, so a drop shows in minutes; z 4, so a pass a minute over many prompts does not fire on noise.
+      window_minutes: 20,
       severity: 'ticket',
-      detector: { kind: 'drop', drop: 0.1 },
+      detector: { kind: 'drop', drop: 0.1, z: 4 },
       playbook: 'quality-regression',
     },
     {

@@ -20,10 +20,10 @@ const baselines = new WeakMap<Pool, Map<string, Promise<Row[]>>>();
 const MAX_BASELINES = 64;
 
 /** A baseline query's rows, from the cache when the same query over the same hours was read already. */
-export function cachedBaseline(pool: Pool, sql: string, params: Date[]): Promise<Row[]> {
+export function cachedBaseline(pool: Pool, sql: string, params: Array<Date | number | boolean>): Promise<Row[]> {
   let cache = baselines.get(pool);
   if (!cache) baselines.set(pool, (cache = new Map()));
-  const key = `${sql}|${params.map((p) => p.toISOString()).join('|')}`;
+  const key = `${sql}|${params.map((p) => (p instanceof Date ? p.toISOString() : String(p))).join('|')}`;
   let rows = cache.get(key);
   if (!rows) {
     if (cache.size >= MAX_BASELINES) cache.delete(cache.keys().next().value!);

@@ -19,8 +19,9 @@ beforeAll(async () => {
     bodyRetentionDays: 30,
     flushIntervalMs: 60_000,
   });
-  // Six days of $1 an hour for two tenants; one of them spends $8 in a single hour two days ago.
-  for (let h = 6 * 24; h >= 1; h--)
+  // 28 days of $1 an hour for two tenants (a baseline of the same hour on the same kind of day); one of
+  // them spends $8 in a single hour two days ago.
+  for (let h = 28 * 24; h >= 1; h--)
     for (const tenant of ['runaway', 'calm'])
       writer.write(
         logEntry(tenant, null, { ts: new Date(hourStart - h * HOUR + 10 * 60_000).toISOString(), cost_usd: 1 }),

@@ -41,13 +41,13 @@ beforeAll(async () => {
   db = await createTestDatabase();
   env = { DATABASE_URL: db.url, FLIGHTDECK_ACTOR: 'oncall' };
   await store([
-    // Spend: one $1 request an hour for 36 busy hours over the last days, for two tenants…
+    // Spend: about $1 an hour, every hour of 28 days (the baseline is the same hour on the same kind of day), for two tenants…
     ...['spender', 'steady'].flatMap((tenant) =>
-      times(36, (h) => logEntry(tenant, null, { ts: ago(3 * HOUR + h * 2 * HOUR), cost_usd: 1 })),
+      times(28 * 24, (h) => logEntry(tenant, null, { ts: ago(3 * HOUR + h * HOUR), cost_usd: 0.8 + (h % 5) * 0.1 })),
     ),
-    // …then $6 in the last half hour for one of them, $1 for the other.
+    // …then $6 in the last ten minutes for one of them ($18 an hour), $0.40 for the other ($1.20 an hour).
     ...times(6, (i) => logEntry('spender', null, { ts: ago(10 * 60_000 + i * 1000), cost_usd: 1 })),
-    logEntry('steady', null, { ts: ago(10 * 60_000), cost_usd: 1 }),
+    logEntry('steady', null, { ts: ago(10 * 60_000), cost_usd: 0.4 }),
     // Availability: 30% server errors in the last few minutes on one model.
     ...times(100, (i) =>
       logEntry('apps', null, {
@@ -63,6 +63,21 @@ beforeAll(async () => {
         ts: ago(2 * 60_000 + i * 100),
         model: 'gpt-4.1-nano-2025-04-14',
         latency_ms_total: i % 5 === 0 ? 15_000 : 800,
+      }),
+    ),
+    // Latency: a model answering in about 0.8 s for 30 hours, three times slower for the last twenty minutes.
+    ...times(30 * 60, (i) =>
+      logEntry('apps', null, {
+        ts: ago(3 * HOUR + i * 60_000),
+        model: 'gpt-4o-2024-08-06',
+        latency_ms_total: 600 + (i % 7) * 60,
+      }),
+    ),
+    ...times(120, (i) =>
+      logEntry('apps', null, {
+        ts: ago(30_000 + i * 10_000),
+        model: 'gpt-4o-2024-08-06',
+        latency_ms_total: 2400 + (i % 7) * 180,
       }),
     ),
     // Guardrails: 1% blocked over the last days, 20% in the last hour.
@@ -85,6 +100,7 @@ afterAll(() => db.drop());
 const EXPECTED_KEYS = [
   'guardrail-block-rate:tenant=guarded,guardrail=input.injection',
   'model-availability:model=claude-haiku-4-5-20251001',
+  'model-latency-shift:model=gpt-4o-2024-08-06',
   'model-latency:model=gpt-4.1-nano-2025-04-14',
   'tenant-cost-spike:tenant=spender',
 ];
@@ -94,10 +110,12 @@ it('fires on the three faults and nothing else, once per key, and shows the numb
   expect(first.code).toBe(0);
   const pass = JSON.parse(first.stdout);
   expect(pass.alerts.map((a: { key: string }) => a.key).sort()).toEqual(EXPECTED_KEYS);
-  expect(pass.raised).toBe(4);
+  expect(pass.raised).toBe(EXPECTED_KEYS.length);
   const again = JSON.parse((await cli('monitors', 'run', '--json')).stdout);
   expect(again.raised).toBe(0);
-  expect(again.alerts.map((a: { outcome: string }) => a.outcome)).toEqual(Array(4).fill('still_firing'));
+  expect(again.alerts.map((a: { outcome: string }) => a.outcome)).toEqual(
+    Array(EXPECTED_KEYS.length).fill('still_firing'),
+  );
 
   const open = JSON.parse((await cli('alerts', 'list', '--json')).stdout);
   expect(open.map((a: { key: string }) => a.key).sort()).toEqual(EXPECTED_KEYS);

@@ -131,7 +131,8 @@ describe('Prometheus: what an operator expects', () => {
     const exported = readFileSync(out, 'utf8');
     expect(exported).toMatch(/# skipped tenant-spend: the gateway's metrics carry no tenant label/);
     expect(execFileSync(harnessValue('promtool'), ['check', 'rules', out], { encoding: 'utf8' })).toMatch(
-      /SUCCESS: 8 rules found/,
+      // Two burn-rate rules of four tiers each, a spend spike, a block rate.
+      /SUCCESS: 10 rules found/,
     );
     const exposed = metricsIn(
       exposition

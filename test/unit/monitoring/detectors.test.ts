@@ -70,7 +70,7 @@ describe('burnRate (SRE workbook windows, 99% objective)', () => {
 
 describe('rateShift (guardrail block rate)', () => {
   it('fires when the block rate is clearly four times its baseline', () => {
-    expect(rateShift({ hits: 40, total: 1000 }, { hits: 100, total: 10_000 }, 2, 100).state).toBe('fire');
+    expect(rateShift({ hits: 80, total: 2000 }, { hits: 100, total: 10_000 }, 2, 100).state).toBe('fire');
   });
 
   it('stays quiet within noise and says when traffic is too thin to judge', () => {

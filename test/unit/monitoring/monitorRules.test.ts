@@ -18,6 +18,7 @@ describe('monitor rules', () => {
       'guardrail_false_positive_rate',
       'json_failure_rate',
       'judge_score',
+      'latency_p99',
       'negative_feedback_rate',
       'output_length',
       'refusal_rate',

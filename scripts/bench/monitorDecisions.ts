@@ -30,9 +30,10 @@ import {
 } from '../../src/monitoring/detectors';
 import { HISTOGRAM_BUCKETS, histogramQuantile, LATENCY_BOUNDS_MS } from '../../src/monitoring/histogram';
 import { BURN_HOUR_WINDOW, BURN_MINUTE_WINDOWS } from '../../src/monitoring/monitorPass';
-import { DEFAULT_MONITOR_RULES, type MonitorRule } from '../../src/monitoring/monitorRules';
+import { DEFAULT_MONITOR_RULES, loadMonitorsFile, type MonitorRule } from '../../src/monitoring/monitorRules';
 import { scope } from '../../src/monitoring/ruleScope';
 import { allSeasonsAgree, inSeason, seasonsOf } from '../../src/monitoring/seasonality';
+import { firstFiring, windowStarts } from '../../src/monitoring/stretchedWindows';
 import { Random } from '../../src/simulator/random';
 import { numberFlag } from './flags';
 
@@ -43,6 +44,7 @@ const JUDGED_FROM_DAY = 28;
 const MINUTES = DAYS * 1440;
 const T0 = Date.UTC(2026, 0, 5); // a Monday
 const random = new Random(SEED);
+const sampling = loadMonitorsFile().judge_sampling;
 
 // ---- the synthetic log -------------------------------------------------------------------------
 
@@ -152,6 +154,10 @@ function periodsAt(r: MonitorRule, m: number) {
   const minute = (d: Date) => Math.round((d.getTime() - T0) / 60_000);
   return { window: minute(p.windowStart), from: minute(p.baselineFrom), until: minute(p.baselineUntil) };
 }
+
+/** Where the rule's windows (its own and its stretched ones) start, as minutes. */
+const windowsAt = (r: MonitorRule, m: number) =>
+  windowStarts(r, at(m)).map((start) => Math.round((start.getTime() - T0) / 60_000));
 
 /** Values per whole hour of a baseline, cached per rule and baseline end (the live pass reads each once an hour). */
 function hourly(
@@ -323,7 +329,8 @@ function promptSeries(): Series[] {
       const n = poisson(rate * Math.max(0.1, rhythm(m)));
       answers.values[m] = n;
       chars.values[m] = n * meanChars * (1 + 0.03 * gaussian());
-      const judged = poisson(n * 0.02); // the sampled share
+      // The sampled share, and at least judge_sampling.min_per_prompt_hour of each prompt's hour.
+      const judged = poisson(Math.max(n * sampling.share, Math.min(n, sampling.min_per_prompt_hour / 60)));
       const mean = meanScore * (inIncident(own, m, 'judge_drop') ? 0.85 : 1);
       for (let j = 0; j < judged; j++) {
         const score = Math.min(1, Math.max(0, mean + 0.15 * gaussian()));
@@ -346,11 +353,16 @@ function promptSeries(): Series[] {
         key: `${judgeRule.id}:prompt=${prompt}`,
         judge(m) {
           const p = periodsAt(judgeRule, m);
-          return meanDrop(stats(p.window, m), stats(p.from, p.until), {
-            drop: judgeRule.detector.drop,
-            z: judgeRule.detector.z,
-            minSamples: judgeRule.detector.min_samples,
-          });
+          const before = stats(p.from, p.until);
+          return firstFiring(
+            windowsAt(judgeRule, m).map((start) =>
+              meanDrop(stats(start, m), before, {
+                drop: judgeRule.detector.drop,
+                z: judgeRule.detector.z,
+                minSamples: judgeRule.detector.min_samples,
+              }),
+            ),
+          );
         },
       },
     ];
@@ -397,11 +409,16 @@ function guardrailSeries(): Series[] {
       key: `${r.id}:tenant=${tenant},guardrail=input.injection`,
       judge(m) {
         const p = periodsAt(r, m);
-        return rateShift(
-          { hits: blocks.sum(p.window, m), total: calls.sum(p.window, m) },
-          { hits: blocks.sum(p.from, p.until), total: calls.sum(p.from, p.until) },
-          r.detector.ratio,
-          r.min_volume,
+        const before = { hits: blocks.sum(p.from, p.until), total: calls.sum(p.from, p.until) };
+        return firstFiring(
+          windowsAt(r, m).map((start) =>
+            rateShift(
+              { hits: blocks.sum(start, m), total: calls.sum(start, m) },
+              before,
+              r.detector.ratio,
+              r.min_volume,
+            ),
+          ),
         );
       },
     };

@@ -60,16 +60,29 @@ export async function judgeSampledAnswers(
     budgetUsd: sampling.daily_budget_usd,
     budgetReached: false,
   };
-  if (sampling.share <= 0) return outcome;
+  if (sampling.share <= 0 && sampling.min_per_prompt_hour <= 0) return outcome;
+  // In the sample: a request whose id hashes into the share, or one of the first min_per_prompt_hour
+  // of its prompt's clock hour in hash order (both stable: a request is in or out by its id).
   const { rows } = await pool.query<Candidate>(
-    `SELECT r.request_id, r.ts, b.messages, b.output FROM requests r
-     JOIN request_bodies b ON b.request_id = r.request_id AND b.ts = r.ts
-     WHERE r.ts >= $1::timestamptz - make_interval(mins => $2) AND r.ts < $1 AND r.status = 200
-       AND NOT r.synthetic AND r.shadow_of IS NULL AND b.output IS NOT NULL
-       AND (hashtextextended(r.request_id, 0) & ${HASH_SLOTS - 1}) < $3
-       AND NOT EXISTS (SELECT 1 FROM judge_samples j WHERE j.request_id = r.request_id)
-     ORDER BY r.ts DESC LIMIT $4`,
-    [now, LOOKBACK_MINUTES, Math.round(sampling.share * HASH_SLOTS), sampling.max_per_run],
+    `WITH recent AS (
+       SELECT r.request_id, r.ts, b.messages, b.output,
+         (hashtextextended(r.request_id, 0) & ${HASH_SLOTS - 1}) AS slot,
+         row_number() OVER (PARTITION BY coalesce(r.prompt_name, ''), date_trunc('hour', r.ts)
+                            ORDER BY hashtextextended(r.request_id, 0), r.request_id) AS hour_rank
+       FROM requests r JOIN request_bodies b ON b.request_id = r.request_id AND b.ts = r.ts
+       WHERE r.ts >= $1::timestamptz - make_interval(mins => $2) AND r.ts < $1 AND r.status = 200
+         AND NOT r.synthetic AND r.shadow_of IS NULL AND b.output IS NOT NULL)
+     SELECT request_id, ts, messages, output FROM recent
+     WHERE (slot < $3 OR hour_rank <= $5)
+       AND NOT EXISTS (SELECT 1 FROM judge_samples j WHERE j.request_id = recent.request_id)
+     ORDER BY ts DESC LIMIT $4`,
+    [
+      now,
+      LOOKBACK_MINUTES,
+      Math.round(sampling.share * HASH_SLOTS),
+      sampling.max_per_run,
+      sampling.min_per_prompt_hour,
+    ],
   );
   outcome.candidates = rows.length;
   for (const row of rows) {

@@ -17,6 +17,11 @@ const common = {
   by: z.array(dimension).max(4).default([]),
   /** Minutes of the newest window judged against the baseline. */
   window_minutes: z.number().int().min(1).max(1440).default(60),
+  /**
+   * Rate and judge-score rules: the window is also judged doubled, up to this many times its length,
+   * so a quiet series with too few samples in the short window is still judged (1: never).
+   */
+  stretch: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(1),
   baseline_days: z.number().int().min(1).max(90).default(28),
   /** Fewer requests than this in the window: "low volume", never a pass or an alert. */
   min_volume: z.number().int().min(0).default(20),
@@ -147,6 +152,11 @@ export type MonitorRule = z.infer<typeof ruleSchema>;
 const judgeSamplingSchema = z.strictObject({
   /** Share of answered, non-synthetic requests judged, chosen by request id (stable across passes). */
   share: z.number().min(0).max(1).default(0.02),
+  /**
+   * And at least this many answers of each prompt an hour when it has them: 2% of a quiet prompt's
+   * night is a handful, too few to see a drop (the sampled share alone missed night-time regressions).
+   */
+  min_per_prompt_hour: z.number().int().min(0).max(10_000).default(30),
   /** USD a UTC day the sampler may spend on judge calls; at the budget it stops until midnight. */
   daily_budget_usd: z.number().nonnegative().default(5),
   judge_model: z.string().min(1).default(DEFAULT_JUDGE_MODEL),
@@ -209,6 +219,7 @@ const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
       metric: 'guardrail_block_rate',
       by: ['tenant'],
       min_volume: 100,
+      stretch: 4,
       severity: 'ticket',
       detector: { kind: 'rate_shift', ratio: 2 },
     },
@@ -242,6 +253,7 @@ const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
       metric: 'refusal_rate',
       by: ['prompt', 'model'],
       min_volume: 100,
+      stretch: 4,
       severity: 'ticket',
       detector: { kind: 'rate_shift', ratio: 2 },
     },
@@ -250,6 +262,7 @@ const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
       metric: 'json_failure_rate',
       by: ['prompt', 'model'],
       min_volume: 100,
+      stretch: 4,
       severity: 'ticket',
       detector: { kind: 'rate_shift', ratio: 2 },
     },
@@ -267,8 +280,10 @@ const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
       by: ['prompt'],
       // Short, so a drop shows in minutes; z 4, so a pass a minute over many prompts does not fire on noise.
       window_minutes: 20,
+      stretch: 8,
       severity: 'ticket',
-      detector: { kind: 'drop', drop: 0.1, z: 4 },
+      // 50 samples: with 20 the sample deviation is often too small and z too big (t, not normal).
+      detector: { kind: 'drop', drop: 0.1, z: 4, min_samples: 50 },
       playbook: 'quality-regression',
     },
     {

@@ -1,7 +1,8 @@
 import type { Pool } from '../db/pool';
-import { meanDrop, robustShift } from './detectors';
+import { meanDrop, robustShift, type Verdict } from './detectors';
 import type { MonitorRule } from './monitorRules';
 import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
+import { firstFiring, windowStarts } from './stretchedWindows';
 
 /**
  * Mean characters per answer in the window against the hourly means of the baseline, either way:
@@ -59,13 +60,15 @@ export async function judgeScoreDrops(
   now: Date,
 ): Promise<SeriesVerdict[]> {
   const s = scope(rule);
-  const { windowStart, baselineFrom, baselineUntil } = s.periods(now);
+  const { baselineFrom, baselineUntil } = s.periods(now);
   const statsSql = `SELECT ${s.selectRows} count(*)::float8 AS n, avg(j.score)::float8 AS mean,
       coalesce(stddev_samp(j.score), 0)::float8 AS sd
     FROM judge_samples j JOIN requests r ON r.request_id = j.request_id AND r.ts = j.request_ts
     WHERE j.source = 'production' AND j.request_ts >= $1 AND j.request_ts < $2 ${s.syntheticRows} ${s.group}`;
-  const [current, baseline] = await Promise.all([
-    pool.query<Row>(statsSql, [windowStart, now]).then((result) => result.rows),
+  const [windows, baseline] = await Promise.all([
+    Promise.all(
+      windowStarts(rule, now).map((start) => pool.query<Row>(statsSql, [start, now]).then((result) => result.rows)),
+    ),
     cachedBaseline(pool, statsSql, [baselineFrom, baselineUntil]),
   ]);
   const before = new Map(baseline.map((row) => [JSON.stringify(s.seriesOf(row)), row]));
@@ -74,17 +77,22 @@ export async function judgeScoreDrops(
     mean: Number(row?.mean ?? 0),
     sd: Number(row?.sd ?? 0),
   });
-  return current.map((row) => {
-    const series = s.seriesOf(row);
-    return {
-      key: keyOf(rule, series),
-      series,
-      severity: rule.severity,
-      verdict: meanDrop(stats(row), stats(before.get(JSON.stringify(series))), {
-        drop: rule.detector.drop,
-        z: rule.detector.z,
-        minSamples: rule.detector.min_samples,
-      }),
-    };
+  // Each prompt's verdict per window length, shortest first (the longest window holds every series).
+  const judged = new Map<string, Verdict[]>();
+  for (const rows of windows)
+    for (const row of rows) {
+      const id = JSON.stringify(s.seriesOf(row));
+      judged.set(id, [
+        ...(judged.get(id) ?? []),
+        meanDrop(stats(row), stats(before.get(id)), {
+          drop: rule.detector.drop,
+          z: rule.detector.z,
+          minSamples: rule.detector.min_samples,
+        }),
+      ]);
+    }
+  return [...judged].map(([id, verdicts]) => {
+    const series = JSON.parse(id) as Record<string, string>;
+    return { key: keyOf(rule, series), series, severity: rule.severity, verdict: firstFiring(verdicts) };
   });
 }

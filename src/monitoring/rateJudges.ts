@@ -1,8 +1,9 @@
 import type { Pool } from '../db/pool';
 import { GUARDRAIL_IDS } from '../guardrails/guardrailIds';
-import { rateAbove, rateShift } from './detectors';
+import { rateAbove, rateShift, type Verdict } from './detectors';
 import type { MonitorRule } from './monitorRules';
 import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
+import { firstFiring, windowStarts } from './stretchedWindows';
 
 type RateRule = MonitorRule & {
   metric: 'guardrail_block_rate' | 'refusal_rate' | 'json_failure_rate' | 'negative_feedback_rate';
@@ -56,34 +57,44 @@ function countsSql(rule: RateRule, s: Scope, grain: 'minute' | 'hour'): string {
  */
 export async function rateShifts(pool: Pool, rule: RateRule, now: Date): Promise<SeriesVerdict[]> {
   const s = scope(rule);
-  const { windowStart, baselineFrom, baselineUntil } = s.periods(now);
-  const [current, baseline] = await Promise.all([
-    pool.query<Row>(countsSql(rule, s, 'minute'), [windowStart, now]).then((result) => result.rows),
+  const { baselineFrom, baselineUntil } = s.periods(now);
+  const [windows, baseline] = await Promise.all([
+    Promise.all(
+      windowStarts(rule, now).map((start) =>
+        pool.query<Row>(countsSql(rule, s, 'minute'), [start, now]).then((result) => result.rows),
+      ),
+    ),
     cachedBaseline(pool, countsSql(rule, s, 'hour'), [baselineFrom, baselineUntil]),
   ]);
   const idOf = (row: Row) => `${JSON.stringify(s.seriesOf(row))}|${row.guardrail}`;
   const before = new Map(baseline.map((row) => [idOf(row), row]));
   const totalsBefore = new Map(baseline.map((row) => [JSON.stringify(s.seriesOf(row)), Number(row.total)]));
-  const verdicts: SeriesVerdict[] = [];
-  for (const row of current) {
-    if (row.guardrail === null) continue; // nothing blocked now: no shift upwards to judge
-    const series = row.guardrail ? { ...s.seriesOf(row), guardrail: String(row.guardrail) } : s.seriesOf(row);
-    verdicts.push({
-      key: keyOf(rule, series),
-      series,
-      severity: rule.severity,
-      verdict: rateShift(
-        { hits: Number(row.hits), total: Number(row.total) },
-        {
-          hits: Number(before.get(idOf(row))?.hits ?? 0),
-          total: totalsBefore.get(JSON.stringify(s.seriesOf(row))) ?? 0,
-        },
-        rule.detector.ratio,
-        rule.min_volume,
-      ),
-    });
-  }
-  return verdicts;
+  // Each series' verdict per window length, shortest first.
+  const judged = new Map<string, { series: Record<string, string>; verdicts: Verdict[] }>();
+  for (const rows of windows)
+    for (const row of rows) {
+      if (row.guardrail === null) continue; // nothing blocked now: no shift upwards to judge
+      const series = row.guardrail ? { ...s.seriesOf(row), guardrail: String(row.guardrail) } : s.seriesOf(row);
+      const entry = judged.get(idOf(row)) ?? { series, verdicts: [] };
+      entry.verdicts.push(
+        rateShift(
+          { hits: Number(row.hits), total: Number(row.total) },
+          {
+            hits: Number(before.get(idOf(row))?.hits ?? 0),
+            total: totalsBefore.get(JSON.stringify(s.seriesOf(row))) ?? 0,
+          },
+          rule.detector.ratio,
+          rule.min_volume,
+        ),
+      );
+      judged.set(idOf(row), entry);
+    }
+  return [...judged.values()].map(({ series, verdicts }) => ({
+    key: keyOf(rule, series),
+    series,
+    severity: rule.severity,
+    verdict: firstFiring(verdicts),
+  }));
 }
 
 /**

@@ -76,7 +76,13 @@ it('the judge scores a sample of real answers within its daily budget; each answ
     Number((await h.db.pool.query(`SELECT count(*) AS n FROM requests WHERE tenant_id = 'judged-tenant'`)).rows[0].n);
   await eventually(async () => (await stored()) === 12);
   const judge = new Judge(h.db.pool, simulatorProviders(h.sim.port), 'gpt-4.1-mini-2025-04-14');
-  const sampling: JudgeSampling = { share: 1, daily_budget_usd: 5, judge_model: judge.model, max_per_run: 50 };
+  const sampling: JudgeSampling = {
+    share: 1,
+    min_per_prompt_hour: 0,
+    daily_budget_usd: 5,
+    judge_model: judge.model,
+    max_per_run: 50,
+  };
 
   const first = await judgeSampledAnswers(h.db.pool, judge, sampling);
   expect(first).toMatchObject({ candidates: 12, judged: 12, failed: 0, budgetReached: false });
@@ -103,6 +109,13 @@ it('the judge scores a sample of real answers within its daily budget; each answ
   expect(capped).toMatchObject({ candidates: 5, judged: 0, budgetReached: true });
   // A share of zero judges nothing.
   expect(await judgeSampledAnswers(h.db.pool, judge, { ...sampling, share: 0 })).toMatchObject({ judged: 0 });
+  // A quiet prompt's hour is judged up to the floor whatever the share: here, all five left.
+  expect(
+    await judgeSampledAnswers(h.db.pool, judge, { ...sampling, share: 0, min_per_prompt_hour: 1000 }),
+  ).toMatchObject({
+    candidates: 5,
+    judged: 5,
+  });
 });
 
 it('refusals, JSON failures, bad answers and shorter answers fire on the prompt that degrades, not on a healthy one', async () => {
@@ -152,7 +165,8 @@ it('a drop in the judge scores of a prompt fires; steady scores do not', async (
       entry: logEntry('apps', null, { ts: ago(4 * HOUR + i * 60_000), prompt_name: prompt }),
       now: false,
     })),
-    ...times(40, (i) => ({
+    // 60 samples over the last half hour: too few for the 20-minute window, enough for the stretched 40-minute one.
+    ...times(60, (i) => ({
       prompt,
       entry: logEntry('apps', null, { ts: ago(60_000 + i * 30_000), prompt_name: prompt }),
       now: true,
@@ -160,7 +174,7 @@ it('a drop in the judge scores of a prompt fires; steady scores do not', async (
   ]);
   await store(entries.map((e) => e.entry));
   for (const [i, { prompt, entry, now }] of entries.entries()) {
-    const base = prompt === 'drifting' && now ? 0.68 : 0.85; // −20% for one prompt in the last 20 minutes
+    const base = prompt === 'drifting' && now ? 0.68 : 0.85; // −20% for one prompt in the last half hour
     await h.db.pool.query(
       `INSERT INTO judge_samples (request_id, judge_model, score, request_ts, cost_usd, source) VALUES ($1, 'gpt-4.1-mini-2025-04-14', $2, $3, 0.0001, 'production')`,
       [entry.record.request_id, base + ((i % 5) - 2) * 0.03, entry.record.ts],

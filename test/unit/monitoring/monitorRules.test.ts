@@ -33,6 +33,7 @@ describe('monitor rules', () => {
     const rules = 'rules:\n  - { id: q, metric: judge_score, by: [prompt], detector: { kind: drop } }\n';
     expect(loadMonitorsFile(file(rules)).judge_sampling).toEqual({
       share: 0.02,
+      min_per_prompt_hour: 30,
       daily_budget_usd: 5,
       judge_model: 'gpt-4.1-mini-2025-04-14',
       max_per_run: 50,

@@ -29,7 +29,7 @@ import {
   type Verdict,
 } from '../../src/monitoring/detectors';
 import { HISTOGRAM_BUCKETS, histogramQuantile, LATENCY_BOUNDS_MS } from '../../src/monitoring/histogram';
-import { BURN_HOUR_WINDOW, BURN_MINUTE_WINDOWS } from '../../src/monitoring/monitorPass';
+import { BURN_HOUR_WINDOWS, BURN_MINUTE_WINDOWS } from '../../src/monitoring/monitorPass';
 import { DEFAULT_MONITOR_RULES, loadMonitorsFile, type MonitorRule } from '../../src/monitoring/monitorRules';
 import { scope } from '../../src/monitoring/ruleScope';
 import { allSeasonsAgree, inSeason, seasonsOf } from '../../src/monitoring/seasonality';
@@ -274,11 +274,11 @@ function modelSeries(): Series[] {
     }
     const burn = (r: MonitorRule & { detector: { objective: number } }, bad: Column) => (m: number) =>
       burnRate(
-        [...BURN_MINUTE_WINDOWS, BURN_HOUR_WINDOW].map((minutes) => ({
-          minutes,
-          bad: bad.sum(m - minutes, m),
-          total: calls.sum(m - minutes, m),
-        })),
+        [
+          ...BURN_MINUTE_WINDOWS.map((minutes) => ({ minutes, from: m - minutes })),
+          // Hour windows start on a whole hour, the hour in progress included (as the live pass reads them).
+          ...BURN_HOUR_WINDOWS.map((minutes) => ({ minutes, from: Math.floor((m - minutes) / 60) * 60 })),
+        ].map(({ minutes, from }) => ({ minutes, bad: bad.sum(from, m), total: calls.sum(from, m) })),
         r.detector.objective,
         r.min_volume,
       );

@@ -36,16 +36,55 @@ export function alertSignature(secret: string, timestamp: string, body: string):
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
+/** More new alerts than this in one pass are posted as one digest: a storm must not flood the channel or stall the pass. */
+export const DIGEST_AFTER = 5;
+const DIGEST_KEYS_SHOWN = 10;
+
+/** One message for a storm of new alerts: how many per rule, the first keys, and where to see them all. */
+export function digestWebhookBody(alerts: readonly Firing[]): {
+  text: string;
+  flightdeck: { digest: true; alerts: Firing[] };
+} {
+  const perRule = new Map<string, number>();
+  for (const alert of alerts) perRule.set(alert.ruleId, (perRule.get(alert.ruleId) ?? 0) + 1);
+  const pages = alerts.some((a) => a.severity === 'page');
+  const rules = [...perRule].map(([rule, n]) => `${rule} ×${n}`).join(', ');
+  const shown = alerts
+    .slice(0, DIGEST_KEYS_SHOWN)
+    .map((a) => `*${a.key}*`)
+    .join(', ');
+  const more = alerts.length > DIGEST_KEYS_SHOWN ? ` and ${alerts.length - DIGEST_KEYS_SHOWN} more` : '';
+  return {
+    text: `${ICON[pages ? 'page' : 'ticket']} ${alerts.length} new alerts: ${rules}. ${shown}${more}. See \`flightdeck alerts list\`.`,
+    flightdeck: { digest: true, alerts: [...alerts] },
+  };
+}
+
+type PostOptions = { attempts?: number; timeoutMs?: number; backoffMs?: number };
+
 /**
  * POST an alert, signed; retried with backoff on failure or timeout. Never throws: a receiver that
  * is down must not stop the monitor pass (the alert is stored either way). Returns whether it landed.
  */
-export async function notifyAlert(
+export function notifyAlert(webhook: AlertWebhook, alert: Firing, options: PostOptions = {}): Promise<boolean> {
+  return postSigned(webhook, alertWebhookBody(alert), options);
+}
+
+/** The new alerts of one pass: one message each, or one digest for a storm. Returns how many alerts were delivered. */
+export async function notifyNewAlerts(
   webhook: AlertWebhook,
-  alert: Firing,
-  options: { attempts?: number; timeoutMs?: number; backoffMs?: number } = {},
-): Promise<boolean> {
-  const body = JSON.stringify(alertWebhookBody(alert));
+  alerts: readonly Firing[],
+  options: PostOptions = {},
+): Promise<number> {
+  if (alerts.length > DIGEST_AFTER)
+    return (await postSigned(webhook, digestWebhookBody(alerts), options)) ? alerts.length : 0;
+  let delivered = 0;
+  for (const alert of alerts) if (await notifyAlert(webhook, alert, options)) delivered += 1;
+  return delivered;
+}
+
+async function postSigned(webhook: AlertWebhook, payload: object, options: PostOptions): Promise<boolean> {
+  const body = JSON.stringify(payload);
   const attempts = options.attempts ?? 3;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const timestamp = String(Math.floor(Date.now() / 1000));

@@ -1,6 +1,6 @@
 import type { Pool } from '../db/pool';
-import { raiseAlert, resolveRecovered, type RaiseOutcome } from './alertStore';
-import { notifyAlert, type AlertWebhook } from './alertWebhook';
+import { raiseAlert, resolveRecovered, type Firing, type RaiseOutcome } from './alertStore';
+import { notifyNewAlerts, type AlertWebhook } from './alertWebhook';
 import { burnRate, robustSpike } from './detectors';
 import { GUARDRAIL_IDS } from '../guardrails/guardrailIds';
 import { HISTOGRAM_BUCKETS, LATENCY_BOUNDS_MS } from './histogram';
@@ -74,9 +74,13 @@ async function costSpikes(pool: Pool, rule: MonitorRule & { metric: 'cost_usd' }
   });
 }
 
-/** The burn-rate windows the SRE tiers read: minutes from minute rollups, and three days from hour rollups. */
-export const BURN_MINUTE_WINDOWS = [1, 5, 30, 60, 360];
-export const BURN_HOUR_WINDOW = 4320;
+/**
+ * The burn-rate windows the SRE tiers read: up to an hour from minute rollups; six hours and three
+ * days from hour rollups (whole hours, the one in progress included: scanning six hours of minute
+ * rollups was most of a pass's time).
+ */
+export const BURN_MINUTE_WINDOWS = [1, 5, 30, 60];
+export const BURN_HOUR_WINDOWS = [360, 4320];
 
 type BudgetRule = MonitorRule & { metric: 'server_error_rate' | 'slow_request_rate' | 'bad_answer_rate' };
 
@@ -101,42 +105,88 @@ function badRequests(rule: BudgetRule): string {
   }
 }
 
-async function errorBudgetBurns(pool: Pool, rule: BudgetRule, now: Date): Promise<SeriesVerdict[]> {
-  const { select, group, synthetic, seriesOf } = scope(rule);
-  const bad = badRequests(rule);
-  const sums = (windows: number[]) =>
+/**
+ * Burn-rate rules judged together when they watch the same series (the same `by` and synthetic
+ * scope): one scan of the minute rollups and one of the hour rollups for all of them, not one each
+ * (the availability, latency, first-token and bad-answer objectives all read the same rows).
+ */
+async function errorBudgetBurns(pool: Pool, rules: readonly BudgetRule[], now: Date): Promise<SeriesVerdict[][]> {
+  const { select, group, synthetic, seriesOf } = scope(rules[0]!);
+  const since = (m: number, grain: 'minute' | 'hour') =>
+    grain === 'minute'
+      ? `bucket >= $1::timestamptz - interval '${m} minutes'`
+      : `bucket >= date_trunc('hour', $1::timestamptz - interval '${m} minutes', 'UTC')`;
+  const sums = (windows: number[], grain: 'minute' | 'hour') =>
     windows
-      .map(
-        (m) =>
-          `coalesce(sum(${bad}) FILTER (WHERE bucket >= $1::timestamptz - interval '${m} minutes'), 0)::float8 AS bad${m},
-           coalesce(sum(requests) FILTER (WHERE bucket >= $1::timestamptz - interval '${m} minutes'), 0)::float8 AS total${m}`,
-      )
+      .flatMap((m) => [
+        `coalesce(sum(requests) FILTER (WHERE ${since(m, grain)}), 0)::float8 AS total${m}`,
+        ...rules.map(
+          (rule, i) =>
+            `coalesce(sum(${badRequests(rule)}) FILTER (WHERE ${since(m, grain)}), 0)::float8 AS bad${i}_${m}`,
+        ),
+      ])
       .join(', ');
-  const minutes = await pool.query<Row>(
-    `SELECT ${select} ${sums(BURN_MINUTE_WINDOWS)} FROM request_rollups_all
-     WHERE grain = 'minute' AND bucket >= $1::timestamptz - interval '360 minutes' AND bucket < $1 ${synthetic} ${group}`,
-    [now],
+  const [minutes, hours] = await Promise.all([
+    pool.query<Row>(
+      `SELECT ${select} ${sums(BURN_MINUTE_WINDOWS, 'minute')} FROM request_rollups_all
+       WHERE grain = 'minute' AND bucket >= $1::timestamptz - interval '60 minutes' AND bucket < $1 ${synthetic} ${group}`,
+      [now],
+    ),
+    pool.query<Row>(
+      `SELECT ${select} ${sums(BURN_HOUR_WINDOWS, 'hour')} FROM request_rollups_all
+       WHERE grain = 'hour' AND ${since(Math.max(...BURN_HOUR_WINDOWS), 'hour')} AND bucket < $1 ${synthetic} ${group}`,
+      [now],
+    ),
+  ]);
+  // Every series with traffic in the three days is judged (the hour rows hold them all).
+  const recent = new Map(minutes.rows.map((row) => [JSON.stringify(seriesOf(row)), row]));
+  return rules.map((rule, i) =>
+    hours.rows.map((row) => {
+      const series = seriesOf(row);
+      const minute = recent.get(JSON.stringify(series));
+      const windows = [
+        ...BURN_MINUTE_WINDOWS.map((m) => ({
+          minutes: m,
+          bad: Number(minute?.[`bad${i}_${m}`] ?? 0),
+          total: Number(minute?.[`total${m}`] ?? 0),
+        })),
+        ...BURN_HOUR_WINDOWS.map((m) => ({
+          minutes: m,
+          bad: Number(row[`bad${i}_${m}`]),
+          total: Number(row[`total${m}`]),
+        })),
+      ];
+      const verdict = burnRate(windows, rule.detector.objective, rule.min_volume);
+      return { key: keyOf(rule, series), series, severity: verdict.severity ?? rule.severity, verdict };
+    }),
   );
-  const days = await pool.query<Row>(
-    `SELECT ${select} ${sums([BURN_HOUR_WINDOW])} FROM request_rollups_all
-     WHERE grain = 'hour' AND bucket >= $1::timestamptz - interval '${BURN_HOUR_WINDOW} minutes' AND bucket < $1 ${synthetic} ${group}`,
-    [now],
-  );
-  const long = new Map(days.rows.map((row) => [JSON.stringify(seriesOf(row)), row]));
-  return minutes.rows.map((row) => {
-    const series = seriesOf(row);
-    const hourly = long.get(JSON.stringify(series));
-    const windows = [
-      ...BURN_MINUTE_WINDOWS.map((m) => ({ minutes: m, bad: Number(row[`bad${m}`]), total: Number(row[`total${m}`]) })),
-      {
-        minutes: BURN_HOUR_WINDOW,
-        bad: Number(hourly?.[`bad${BURN_HOUR_WINDOW}`] ?? 0),
-        total: Number(hourly?.[`total${BURN_HOUR_WINDOW}`] ?? 0),
-      },
-    ];
-    const verdict = burnRate(windows, rule.detector.objective, rule.min_volume);
-    return { key: keyOf(rule, series), series, severity: verdict.severity ?? rule.severity, verdict };
-  });
+}
+
+const isBudgetRule = (rule: MonitorRule): rule is BudgetRule =>
+  rule.metric === 'server_error_rate' || rule.metric === 'slow_request_rate' || rule.metric === 'bad_answer_rate';
+
+/**
+ * Every rule's series at `now`, in the rules' order: burn-rate rules over the same series share
+ * their scans, and the rest run side by side.
+ */
+export async function judgeRules(pool: Pool, rules: readonly MonitorRule[], now: Date): Promise<SeriesVerdict[][]> {
+  const budgetGroups = new Map<string, BudgetRule[]>();
+  for (const rule of rules)
+    if (isBudgetRule(rule)) {
+      const id = `${rule.by.join(',')}|${rule.include_synthetic}`;
+      budgetGroups.set(id, [...(budgetGroups.get(id) ?? []), rule]);
+    }
+  const shared = new Map<BudgetRule, Promise<SeriesVerdict[]>>();
+  for (const group of budgetGroups.values()) {
+    const judged = errorBudgetBurns(pool, group, now);
+    group.forEach((rule, i) =>
+      shared.set(
+        rule,
+        judged.then((all) => all[i]!),
+      ),
+    );
+  }
+  return Promise.all(rules.map((rule) => (isBudgetRule(rule) ? shared.get(rule)! : judgeRule(pool, rule, now))));
 }
 
 /** Every series of one rule, judged at `now`. */
@@ -147,7 +197,7 @@ export function judgeRule(pool: Pool, rule: MonitorRule, now: Date): Promise<Ser
     case 'server_error_rate':
     case 'slow_request_rate':
     case 'bad_answer_rate':
-      return errorBudgetBurns(pool, rule, now);
+      return errorBudgetBurns(pool, [rule], now).then(([verdicts]) => verdicts!);
     case 'guardrail_block_rate':
     case 'refusal_rate':
     case 'json_failure_rate':
@@ -188,8 +238,10 @@ export async function runMonitorPass(
     lowVolume: 0,
     alerts: [],
   };
-  for (const rule of rules) {
-    const verdicts = await judgeRule(pool, rule, now);
+  const judged = await judgeRules(pool, rules, now);
+  const raised: Firing[] = [];
+  for (const [index, rule] of rules.entries()) {
+    const verdicts = judged[index]!;
     summary.series += verdicts.length;
     const recovered: string[] = [];
     for (const { key, verdict, severity } of verdicts) {
@@ -209,15 +261,16 @@ export async function runMonitorPass(
         const outcome = await raiseAlert(pool, firing, rule.cooldown_minutes);
         if (outcome === 'raised') {
           summary.raised += 1;
-          if (options.webhook) {
-            if (await notifyAlert(options.webhook, firing)) summary.notified += 1;
-            else summary.notifyFailed += 1;
-          }
+          raised.push(firing);
         }
         summary.alerts.push({ key, outcome, summary: verdict.reason });
       }
     }
     summary.resolved += await resolveRecovered(pool, recovered);
+  }
+  if (options.webhook && raised.length) {
+    summary.notified = await notifyNewAlerts(options.webhook, raised);
+    summary.notifyFailed = raised.length - summary.notified;
   }
   return summary;
 }

@@ -16,35 +16,53 @@ const FLAGGED_BY = {
   json_failure_rate: GUARDRAIL_IDS.outputJsonSchema,
 } as const;
 
-/** Each guardrail's blocks in $1..$2 per series: rows (d…, total, guardrail, hits); guardrail NULL where none blocked. */
-function guardrailBlocksSql(s: Scope, grain: 'minute' | 'hour', rule: MonitorRule): string {
+/**
+ * The rate's counts per series over `windows` windows in one scan: the rows span $1 (the earliest
+ * start) to $2 (now), and window k starts at $(3+k); columns hits{k} and total{k}.
+ */
+const perWindow = (windows: number, sum: (k: number, since: string) => string) =>
+  Array.from({ length: windows }, (_, k) => sum(k, `$${3 + k}`)).join(', ');
+
+/** Each guardrail's blocks per series: rows (d…, total{k}, guardrail, hits{k}); guardrail NULL where none blocked. */
+function guardrailBlocksSql(s: Scope, grain: 'minute' | 'hour', rule: MonitorRule, windows: number): string {
   return `WITH scoped AS (
-       SELECT ${s.select} requests, guardrail_decisions FROM request_rollups_all
+       SELECT ${s.select} bucket, requests, guardrail_decisions FROM request_rollups_all
        WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${s.synthetic}),
-     totals AS (SELECT ${s.dims} sum(requests)::float8 AS total FROM scoped ${s.group}),
+     totals AS (
+       SELECT ${s.dims} ${perWindow(windows, (k, since) => `coalesce(sum(requests) FILTER (WHERE bucket >= ${since}), 0)::float8 AS total${k}`)}
+       FROM scoped ${s.group}),
      blocks AS (
-       SELECT ${s.dims} split_part(e.key, ':', 1) AS guardrail, sum(e.value::bigint)::float8 AS hits
+       SELECT ${s.dims} split_part(e.key, ':', 1) AS guardrail,
+         ${perWindow(windows, (k, since) => `coalesce(sum(e.value::bigint) FILTER (WHERE bucket >= ${since}), 0)::float8 AS hits${k}`)}
        FROM scoped, jsonb_each_text(guardrail_decisions) e WHERE e.key LIKE '%:block'
        GROUP BY ${s.dims} guardrail)
-     SELECT t.*, b.guardrail, coalesce(b.hits, 0) AS hits FROM totals t LEFT JOIN blocks b
+     SELECT t.*, b.guardrail, ${perWindow(windows, (k) => `coalesce(b.hits${k}, 0) AS hits${k}`)} FROM totals t LEFT JOIN blocks b
        ON ${rule.by.map((_, i) => `b.d${i} = t.d${i}`).join(' AND ') || 'true'}`;
 }
 
-/** What a rate counts in $1..$2 per series: rows of (d…, hits, total, guardrail). */
-function countsSql(rule: RateRule, s: Scope, grain: 'minute' | 'hour'): string {
+/** What a rate counts per series and window: rows of (d…, guardrail, hits{k}, total{k}). */
+function countsSql(rule: RateRule, s: Scope, grain: 'minute' | 'hour', windows: number): string {
   switch (rule.metric) {
     case 'guardrail_block_rate':
-      return guardrailBlocksSql(s, grain, rule);
+      return guardrailBlocksSql(s, grain, rule, windows);
     case 'refusal_rate':
-    case 'json_failure_rate':
+    case 'json_failure_rate': {
       // Per answer: refused calls and errors have no answer to judge.
-      return `SELECT ${s.select} '' AS guardrail,
-         sum(coalesce((guardrail_decisions->>'${FLAGGED_BY[rule.metric]}:flag')::bigint, 0))::float8 AS hits,
-         sum(requests - errors)::float8 AS total
+      const flags = `coalesce((guardrail_decisions->>'${FLAGGED_BY[rule.metric]}:flag')::bigint, 0)`;
+      return `SELECT ${s.select} '' AS guardrail, ${perWindow(
+        windows,
+        (k, since) => `coalesce(sum(${flags}) FILTER (WHERE bucket >= ${since}), 0)::float8 AS hits${k},
+          coalesce(sum(requests - errors) FILTER (WHERE bucket >= ${since}), 0)::float8 AS total${k}`,
+      )}
        FROM request_rollups_all WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${s.synthetic} ${s.group}`;
+    }
     case 'negative_feedback_rate':
       // Per feedback given in the period, on requests of the week before it (which bounds the partitions read).
-      return `SELECT ${s.selectRows} '' AS guardrail, count(*) FILTER (WHERE f.score < 0)::float8 AS hits, count(*)::float8 AS total
+      return `SELECT ${s.selectRows} '' AS guardrail, ${perWindow(
+        windows,
+        (k, since) => `count(*) FILTER (WHERE f.score < 0 AND f.ts >= ${since})::float8 AS hits${k},
+          count(*) FILTER (WHERE f.ts >= ${since})::float8 AS total${k}`,
+      )}
        FROM feedback f JOIN requests r ON r.request_id = f.request_id AND r.tenant_id = f.tenant_id
        WHERE f.ts >= $1 AND f.ts < $2 AND r.ts >= $1::timestamptz - interval '7 days' AND r.ts < $2 ${s.syntheticRows} ${s.group}`;
   }
@@ -58,37 +76,37 @@ function countsSql(rule: RateRule, s: Scope, grain: 'minute' | 'hour'): string {
 export async function rateShifts(pool: Pool, rule: RateRule, now: Date): Promise<SeriesVerdict[]> {
   const s = scope(rule);
   const { baselineFrom, baselineUntil } = s.periods(now);
-  const [windows, baseline] = await Promise.all([
-    Promise.all(
-      windowStarts(rule, now).map((start) =>
-        pool.query<Row>(countsSql(rule, s, 'minute'), [start, now]).then((result) => result.rows),
-      ),
-    ),
-    cachedBaseline(pool, countsSql(rule, s, 'hour'), [baselineFrom, baselineUntil]),
+  const starts = windowStarts(rule, now);
+  const [current, baseline] = await Promise.all([
+    pool
+      .query<Row>(countsSql(rule, s, 'minute', starts.length), [starts[starts.length - 1]!, now, ...starts])
+      .then((result) => result.rows),
+    cachedBaseline(pool, countsSql(rule, s, 'hour', 1), [baselineFrom, baselineUntil, baselineFrom]),
   ]);
   const idOf = (row: Row) => `${JSON.stringify(s.seriesOf(row))}|${row.guardrail}`;
   const before = new Map(baseline.map((row) => [idOf(row), row]));
-  const totalsBefore = new Map(baseline.map((row) => [JSON.stringify(s.seriesOf(row)), Number(row.total)]));
-  // Each series' verdict per window length, shortest first.
+  const totalsBefore = new Map(baseline.map((row) => [JSON.stringify(s.seriesOf(row)), Number(row.total0)]));
+  // Each series judged over each window, shortest first.
   const judged = new Map<string, { series: Record<string, string>; verdicts: Verdict[] }>();
-  for (const rows of windows)
-    for (const row of rows) {
-      if (row.guardrail === null) continue; // nothing blocked now: no shift upwards to judge
-      const series = row.guardrail ? { ...s.seriesOf(row), guardrail: String(row.guardrail) } : s.seriesOf(row);
-      const entry = judged.get(idOf(row)) ?? { series, verdicts: [] };
-      entry.verdicts.push(
+  for (const row of current) {
+    if (row.guardrail === null) continue; // nothing blocked now: no shift upwards to judge
+    const series = row.guardrail ? { ...s.seriesOf(row), guardrail: String(row.guardrail) } : s.seriesOf(row);
+    const then = {
+      hits: Number(before.get(idOf(row))?.hits0 ?? 0),
+      total: totalsBefore.get(JSON.stringify(s.seriesOf(row))) ?? 0,
+    };
+    judged.set(idOf(row), {
+      series,
+      verdicts: starts.map((_, k) =>
         rateShift(
-          { hits: Number(row.hits), total: Number(row.total) },
-          {
-            hits: Number(before.get(idOf(row))?.hits ?? 0),
-            total: totalsBefore.get(JSON.stringify(s.seriesOf(row))) ?? 0,
-          },
+          { hits: Number(row[`hits${k}`]), total: Number(row[`total${k}`]) },
+          then,
           rule.detector.ratio,
           rule.min_volume,
         ),
-      );
-      judged.set(idOf(row), entry);
-    }
+      ),
+    });
+  }
   return [...judged.values()].map(({ series, verdicts }) => ({
     key: keyOf(rule, series),
     series,

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { alertSignature, notifyAlert } from '../../src/monitoring/alertWebhook';
+import { alertSignature, notifyAlert, notifyNewAlerts } from '../../src/monitoring/alertWebhook';
 import { DEFAULT_MONITOR_RULES } from '../../src/monitoring/monitorRules';
 import { runMonitorPass } from '../../src/monitoring/monitorPass';
 import { RequestLogWriter } from '../../src/telemetry/requestLogWriter';
@@ -95,5 +95,33 @@ it('gives up after its retries without throwing, and the monitor pass stores its
     hook.server.closeAllConnections();
     hook.server.close();
     await db.drop();
+  }
+});
+
+it('posts a storm of new alerts as one signed digest, a few one by one', async () => {
+  const hook = await receiver([]);
+  const webhook = { url: hook.url, secret: SECRET };
+  const storm = Array.from({ length: 12 }, (_, i) => ({
+    ...alert,
+    key: `tenant-cost-spike:tenant=t${i}`,
+    ruleId: i < 9 ? 'tenant-cost-spike' : 'model-availability',
+  }));
+  try {
+    expect(await notifyNewAlerts(webhook, storm)).toBe(12);
+    expect(hook.received).toHaveLength(1);
+    const digest = hook.received[0]!;
+    const body = JSON.parse(digest.body);
+    expect(body.text).toMatch(
+      /12 new alerts: tenant-cost-spike ×9, model-availability ×3\..*and 2 more\. See `flightdeck alerts list`/,
+    );
+    expect(body.flightdeck).toMatchObject({ digest: true, alerts: storm });
+    const timestamp = String(digest.headers['x-flightdeck-timestamp']);
+    expect(digest.headers['x-flightdeck-signature']).toBe(alertSignature(SECRET, timestamp, digest.body));
+
+    expect(await notifyNewAlerts(webhook, storm.slice(0, 3))).toBe(3);
+    expect(hook.received).toHaveLength(4);
+  } finally {
+    hook.server.closeAllConnections();
+    hook.server.close();
   }
 });

@@ -43,14 +43,13 @@ function page(buckets: UsageBucket[], limit: number, token: string | undefined) 
 
 const seconds = z.coerce.number().int().nonnegative();
 
-/** GET /v1/organization/usage/completions: OpenAI's organization usage, from what was served. */
-export function openaiUsage(ledger: UsageLedger, url: URL): object {
-  const q = queryOf(url);
-  const query = parse(
+/** OpenAI's usage and costs queries: unix seconds, a bucket width, groupings, a page size. */
+function openaiQuery<W extends z.ZodType<BucketWidth>>(q: ReturnType<typeof queryOf>, bucketWidth: W) {
+  return parse(
     z.object({
       start_time: seconds,
       end_time: seconds.optional(),
-      bucket_width: width,
+      bucket_width: bucketWidth,
       group_by: groups,
       limit: seconds.optional(),
     }),
@@ -62,6 +61,13 @@ export function openaiUsage(ledger: UsageLedger, url: URL): object {
       limit: q.single('limit'),
     },
   );
+}
+
+/** GET /v1/organization/usage/completions: OpenAI's organization usage, from what was served. */
+export function openaiUsage(ledger: UsageLedger, url: URL): object {
+  const q = queryOf(url);
+  const query = openaiQuery(q, width);
+
   const limit = Math.min(query.limit ?? PAGE[query.bucket_width].default, PAGE[query.bucket_width].max);
   const to = (query.end_time ?? Math.ceil(Date.now() / 1000)) * 1000;
   const byModel = query.group_by.includes('model');
@@ -100,22 +106,8 @@ export function openaiUsage(ledger: UsageLedger, url: URL): object {
 /** GET /v1/organization/costs: OpenAI's daily costs, priced from the price table at the bucket's time. */
 export function openaiCosts(ledger: UsageLedger, url: URL): object {
   const q = queryOf(url);
-  const query = parse(
-    z.object({
-      start_time: seconds,
-      end_time: seconds.optional(),
-      bucket_width: z.literal('1d').default('1d'),
-      group_by: groups,
-      limit: seconds.optional(),
-    }),
-    {
-      start_time: q.single('start_time'),
-      end_time: q.single('end_time'),
-      bucket_width: q.single('bucket_width'),
-      group_by: q.groupBy,
-      limit: q.single('limit'),
-    },
-  );
+  const query = openaiQuery(q, z.literal('1d').default('1d'));
+
   const to = (query.end_time ?? Math.ceil(Date.now() / 1000)) * 1000;
   const { shown, next } = page(
     ledger.buckets('openai', query.start_time * 1000, to, '1d', true),

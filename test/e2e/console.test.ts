@@ -1,16 +1,14 @@
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startConsole, type RunningConsole } from '../../src/console/consoleServer';
 import { liveRolloutStages } from '../../src/control/liveRollouts';
 import { raiseAlert } from '../../src/monitoring/alertStore';
-import { RequestLogWriter } from '../../src/telemetry/requestLogWriter';
 import type { LogEntry } from '../../src/telemetry/requestRecord';
 import { ensureChromium } from '../harness/chromium';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { startHeldRollout, type HeldRollout } from '../harness/heldRollout';
-import { logEntry } from '../harness/logEntries';
+import { logEntry, storeEntries } from '../harness/logEntries';
 import { connectDevServer, type DevServerHandles } from '../harness/temporal';
 
 /**
@@ -33,16 +31,7 @@ let consoleServer: RunningConsole;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const times = <T>(n: number, make: (i: number) => T) => Array.from({ length: n }, (_, i) => make(i));
 
-async function store(entries: LogEntry[]): Promise<void> {
-  const writer = new RequestLogWriter({
-    pool: db.pool,
-    spillDir: mkdtempSync(path.join(tmpdir(), 'fd-console-')),
-    bodyRetentionDays: 30,
-    flushIntervalMs: 60_000,
-  });
-  for (const entry of entries) writer.write(entry);
-  await writer.close();
-}
+const store = (entries: LogEntry[]) => storeEntries(db.pool, entries);
 
 beforeAll(async () => {
   db = await createTestDatabase();

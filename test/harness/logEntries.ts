@@ -1,4 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Pool } from '../../src/db/pool';
+import { RequestLogWriter } from '../../src/telemetry/requestLogWriter';
 import type { LogEntry, RequestRecord } from '../../src/telemetry/requestRecord';
 
 /** A plausible request-log entry for writer tests: a served 200 with a short body; fields overridable. */
@@ -35,4 +40,16 @@ export function logEntry(tenant: string, feature: string | null = null, over: Pa
     },
     body: { messages: [{ role: 'user', content: 'hello' }], output: 'hi there' },
   };
+}
+
+/** Store entries through the real request-log writer (rows, bodies, rollups), then close it. */
+export async function storeEntries(pool: Pool, entries: readonly LogEntry[]): Promise<void> {
+  const writer = new RequestLogWriter({
+    pool,
+    spillDir: mkdtempSync(path.join(tmpdir(), 'fd-entries-')),
+    bodyRetentionDays: 30,
+    flushIntervalMs: 60_000,
+  });
+  for (const entry of entries) writer.write(entry);
+  await writer.close();
 }

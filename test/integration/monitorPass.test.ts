@@ -2,12 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_MONITOR_RULES } from '../../src/monitoring/monitorRules';
-import { RequestLogWriter } from '../../src/telemetry/requestLogWriter';
 import type { LogEntry } from '../../src/telemetry/requestRecord';
 import { monitorPassWorkflow } from '../../workflows/monitorPass';
 import { runCli } from '../harness/cli';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
-import { logEntry } from '../harness/logEntries';
+import { logEntry, storeEntries } from '../harness/logEntries';
 import { simulatorProviders } from '../harness/providers';
 import { connectDevServer, uniqueTaskQueue } from '../harness/temporal';
 
@@ -24,16 +23,7 @@ const cli = (...args: string[]) => runCli(args, env);
 const HOUR = 3_600_000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
-async function store(entries: LogEntry[]): Promise<void> {
-  const writer = new RequestLogWriter({
-    pool: db.pool,
-    spillDir: mkdtempSync(path.join(tmpdir(), 'fd-monitor-')),
-    bodyRetentionDays: 30,
-    flushIntervalMs: 60_000,
-  });
-  for (const entry of entries) writer.write(entry);
-  await writer.close();
-}
+const store = (entries: LogEntry[]) => storeEntries(db.pool, entries);
 
 const times = <T>(n: number, make: (i: number) => T) => Array.from({ length: n }, (_, i) => make(i));
 

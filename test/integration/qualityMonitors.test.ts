@@ -1,15 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Judge } from '../../src/evals/judge';
 import { judgeSampledAnswers } from '../../src/monitoring/answerSampling';
 import { DEFAULT_MONITOR_RULES, type JudgeSampling } from '../../src/monitoring/monitorRules';
 import { runMonitorPass } from '../../src/monitoring/monitorPass';
-import { RequestLogWriter } from '../../src/telemetry/requestLogWriter';
 import type { LogEntry } from '../../src/telemetry/requestRecord';
 import { eventually, startGatewayHarness, type GatewayHarness } from '../harness/gateway';
 import { runCli } from '../harness/cli';
-import { logEntry } from '../harness/logEntries';
+import { logEntry, storeEntries } from '../harness/logEntries';
 import { simulatorProviders } from '../harness/providers';
 
 /**
@@ -26,16 +22,7 @@ const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const times = <T>(n: number, make: (i: number) => T) => Array.from({ length: n }, (_, i) => make(i));
 const rules = (...ids: string[]) => DEFAULT_MONITOR_RULES.filter((rule) => ids.includes(rule.id));
 
-async function store(entries: LogEntry[]): Promise<void> {
-  const writer = new RequestLogWriter({
-    pool: h.db.pool,
-    spillDir: mkdtempSync(path.join(tmpdir(), 'fd-quality-')),
-    bodyRetentionDays: 30,
-    flushIntervalMs: 60_000,
-  });
-  for (const entry of entries) writer.write(entry);
-  await writer.close();
-}
+const store = (entries: LogEntry[]) => storeEntries(h.db.pool, entries);
 
 /** One answer of a prompt, with its output guards' decisions. */
 const answer = (prompt: string, ts: string, chars: number, refusal: boolean, badJson: boolean) =>

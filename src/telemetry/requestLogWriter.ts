@@ -8,8 +8,6 @@ import { operatorLog } from './operatorLog';
 import { RequestLogPartitions } from './requestLogPartitions';
 import { SpillFiles } from './spillFiles';
 
-/** Batches stored at once, on connections of their own. */
-const PARALLEL_BATCHES = 2;
 const EXPIRY_INTERVAL_MS = 10 * 60_000;
 /** Rollup deltas are folded into request_rollups this often (readers sum both, so nothing waits on it). */
 const FOLD_INTERVAL_MS = 2000;
@@ -116,22 +114,15 @@ export class RequestLogWriter {
 
   private async drain(): Promise<void> {
     if (this.unwritten.length) await this.persist(this.unwritten.splice(0));
-    // Two batches in flight: one is serialised and sent while Postgres stores the other.
-    const inFlight = new Set<Promise<void>>();
     while (this.buffer.length) {
       const batch = this.buffer.splice(0, this.batchSize).map(redactBody);
       // Each record is serialised once: the same text is the stdout line and the row for Postgres.
       const records = batch.map((e) => JSON.stringify(e.record));
       this.options.jsonLines?.write(`${records.join('\n')}\n`);
-      if (this.unwritten.length) {
+      if (this.unwritten.length)
         this.unwritten.push(...batch); // Postgres and disk refused this round: hold, retry next flush
-        continue;
-      }
-      const stored: Promise<void> = this.persist(batch, records).finally(() => inFlight.delete(stored));
-      inFlight.add(stored);
-      if (inFlight.size >= PARALLEL_BATCHES) await Promise.race(inFlight);
+      else await this.persist(batch, records);
     }
-    await Promise.all(inFlight);
     if (Date.now() - this.lastExpiry >= EXPIRY_INTERVAL_MS) {
       this.lastExpiry = Date.now();
       await this.options.pool.query('DELETE FROM request_bodies WHERE expires_at < now()').catch(() => undefined);

@@ -174,9 +174,10 @@ it('a drop in the judge scores of a prompt fires; steady scores do not', async (
 
 it('negative feedback on a prompt rising fires', async () => {
   const entries = ['complained', 'liked'].flatMap((prompt) => [
+    // Before the baseline's end whatever the minute: a 4-hour window's baseline ends 5 to 6 hours back.
     ...times(100, (i) => ({
       prompt,
-      entry: logEntry('apps', null, { ts: ago(5 * HOUR + i * 60_000), prompt_name: prompt }),
+      entry: logEntry('apps', null, { ts: ago(7 * HOUR + i * 60_000), prompt_name: prompt }),
       now: false,
     })),
     ...times(60, (i) => ({

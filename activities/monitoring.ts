@@ -15,8 +15,8 @@ import {
 
 /**
  * Monitoring activities: one monitor pass over the rollups, the judge's sampling of production
- * answers and the nightly usage reconciliation, all with the worker's monitors file (read on every run: an edited file applies from the
- * next run, a broken one fails the run visibly).
+ * answers and the nightly usage reconciliation, all with the worker's monitors file (read on every
+ * run: an edited file applies from the next run, a broken one fails the run visibly).
  */
 export function createMonitoringActivities(
   pool: Pool,

@@ -49,8 +49,8 @@ const envSchema = z.object({
     .string()
     .url()
     .refine(
-      (url) => url.includes('{trace_id}'),
-      'must contain {trace_id}, e.g. http://localhost:16686/trace/{trace_id}',
+      (url) => /^https?:\/\//.test(url) && url.includes('{trace_id}'),
+      'must be an http(s) URL containing {trace_id}, e.g. http://localhost:16686/trace/{trace_id}',
     )
     .optional(),
   /** Slack-compatible incoming webhook the rollout workflow posts its events to. */

@@ -129,6 +129,15 @@ export function burnRate(
   return { state: 'ok', numbers };
 }
 
+/** "Too little traffic to judge" for a window holding fewer than `needed` of `unit`: a verdict of its own, never a pass. */
+export function lowVolume(count: number, needed: number, unit: 'requests' | 'answers'): Verdict {
+  return {
+    state: 'low_volume',
+    reason: `${count} ${unit} in the window, ${needed} needed`,
+    numbers: { [unit]: count },
+  };
+}
+
 /** Wilson score interval of a proportion at z (1.96: 95%). */
 export function wilson(successes: number, trials: number, z = 1.96): { low: number; high: number } {
   if (!trials) return { low: 0, high: 1 };

@@ -1,5 +1,5 @@
 import type { Pool } from '../db/pool';
-import { robustSpike } from './detectors';
+import { lowVolume, robustSpike } from './detectors';
 import { histogramQuantile } from './histogram';
 import type { MonitorRule } from './monitorRules';
 import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
@@ -57,11 +57,7 @@ export async function latencyShifts(pool: Pool, rule: LatencyRule, now: Date): P
       severity: rule.severity,
       verdict:
         requests < rule.min_volume
-          ? {
-              state: 'low_volume',
-              reason: `${requests} requests in the window, ${rule.min_volume} needed`,
-              numbers: { requests },
-            }
+          ? lowVolume(requests, rule.min_volume, 'requests')
           : robustSpike(p99, hours.get(JSON.stringify(series)) ?? [], {
               sigmas: rule.detector.sigmas,
               ratio: rule.detector.ratio,

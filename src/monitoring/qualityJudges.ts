@@ -1,5 +1,5 @@
 import type { Pool } from '../db/pool';
-import { meanDrop, robustShift, type Verdict } from './detectors';
+import { lowVolume, meanDrop, robustShift, type Verdict } from './detectors';
 import type { MonitorRule } from './monitorRules';
 import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
 import { firstFiring, windowStarts } from './stretchedWindows';
@@ -39,11 +39,7 @@ export async function outputLengthShifts(
       severity: rule.severity,
       verdict:
         answers < rule.min_volume
-          ? {
-              state: 'low_volume',
-              reason: `${answers} answers in the window, ${rule.min_volume} needed`,
-              numbers: { answers },
-            }
+          ? lowVolume(answers, rule.min_volume, 'answers')
           : robustShift(mean, hours.get(JSON.stringify(series)) ?? [], {
               change: rule.detector.change,
               sigmas: rule.detector.sigmas,

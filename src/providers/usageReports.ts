@@ -21,50 +21,38 @@ const MAX_PAGES = 20;
 const TIMEOUT_MS = 30_000;
 const count = z.number().int().nonnegative();
 
-const openaiUsagePage = z.object({
-  data: z.array(
-    z.object({
-      results: z.array(
-        z.object({
-          model: z.string().nullable().optional(),
-          input_tokens: count,
-          input_cached_tokens: count.nullable().optional(),
-          output_tokens: count,
-          num_model_requests: count,
-        }),
-      ),
-    }),
-  ),
-  has_more: z.boolean(),
-  next_page: z.string().nullable().optional(),
-});
+/** A page of time buckets, each with its results, as both providers' reports are shaped. */
+const reportPage = <R extends z.ZodType>(result: R) =>
+  z.object({
+    data: z.array(z.object({ results: z.array(result) })),
+    has_more: z.boolean(),
+    next_page: z.string().nullable().optional(),
+  });
 
-const openaiCostsPage = z.object({
-  data: z.array(z.object({ results: z.array(z.object({ amount: z.object({ value: z.coerce.number() }) })) })),
-  has_more: z.boolean(),
-  next_page: z.string().nullable().optional(),
-});
+const openaiUsagePage = reportPage(
+  z.object({
+    model: z.string().nullable().optional(),
+    input_tokens: count,
+    input_cached_tokens: count.nullable().optional(),
+    output_tokens: count,
+    num_model_requests: count,
+  }),
+);
 
-const anthropicUsagePage = z.object({
-  data: z.array(
-    z.object({
-      results: z.array(
-        z.object({
-          model: z.string().nullable().optional(),
-          uncached_input_tokens: count,
-          cache_read_input_tokens: count.optional(),
-          cache_creation: z
-            .object({ ephemeral_5m_input_tokens: count, ephemeral_1h_input_tokens: count })
-            .partial()
-            .optional(),
-          output_tokens: count,
-        }),
-      ),
-    }),
-  ),
-  has_more: z.boolean(),
-  next_page: z.string().nullable().optional(),
-});
+const openaiCostsPage = reportPage(z.object({ amount: z.object({ value: z.coerce.number() }) }));
+
+const anthropicUsagePage = reportPage(
+  z.object({
+    model: z.string().nullable().optional(),
+    uncached_input_tokens: count,
+    cache_read_input_tokens: count.optional(),
+    cache_creation: z
+      .object({ ephemeral_5m_input_tokens: count, ephemeral_1h_input_tokens: count })
+      .partial()
+      .optional(),
+    output_tokens: count,
+  }),
+);
 
 /** Every page of one report (following next_page), each checked against its schema. */
 async function pages<T extends { has_more: boolean; next_page?: string | null }>(

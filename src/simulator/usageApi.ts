@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { cost } from '../providers/pricing';
 import { HttpError } from './http';
-import type { BucketWidth, ServedUsage, UsageBucket, UsageLedger } from './usageLedger';
+import type { BucketWidth, ServedUsage, UsageApi, UsageLedger } from './usageLedger';
 
 /** Default and largest page of buckets per width, as the providers document them. */
 const PAGE: Record<BucketWidth, { default: number; max: number }> = {
@@ -29,16 +29,23 @@ function queryOf(url: URL) {
   };
 }
 
-/** One page of buckets from `from`, resuming at the page token (the next bucket's start, base64). */
-function page(buckets: UsageBucket[], limit: number, token: string | undefined) {
+/**
+ * One page of buckets from `from` (or from the page token: the next bucket's start, base64) towards
+ * `to`, and the token of the page after it. Only the page's buckets are built.
+ */
+function page(
+  ledger: UsageLedger,
+  request: { api: UsageApi; from: number; to: number; width: BucketWidth; byModel: boolean },
+  limit: number,
+  token: string | undefined,
+) {
   const decoded = token === undefined ? undefined : Buffer.from(token, 'base64url').toString();
   if (decoded !== undefined && !/^\d{1,15}$/.test(decoded))
     throw new HttpError(400, 'page: not a page token from a previous response');
-  const resume = decoded === undefined ? undefined : Number(decoded);
-  const rest = resume === undefined ? buckets : buckets.filter((b) => b.start >= resume);
-  const shown = rest.slice(0, limit);
-  const next = rest[limit];
-  return { shown, next: next ? Buffer.from(String(next.start)).toString('base64url') : null };
+  const from = decoded === undefined ? request.from : Number(decoded);
+  const buckets = ledger.buckets(request.api, from, request.to, request.width, request.byModel, limit + 1);
+  const next = buckets[limit];
+  return { shown: buckets.slice(0, limit), next: next ? Buffer.from(String(next.start)).toString('base64url') : null };
 }
 
 const seconds = z.coerce.number().int().nonnegative();
@@ -72,7 +79,8 @@ export function openaiUsage(ledger: UsageLedger, url: URL): object {
   const to = (query.end_time ?? Math.ceil(Date.now() / 1000)) * 1000;
   const byModel = query.group_by.includes('model');
   const { shown, next } = page(
-    ledger.buckets('openai', query.start_time * 1000, to, query.bucket_width, byModel),
+    ledger,
+    { api: 'openai', from: query.start_time * 1000, to, width: query.bucket_width, byModel },
     limit,
     q.single('page'),
   );
@@ -110,7 +118,8 @@ export function openaiCosts(ledger: UsageLedger, url: URL): object {
 
   const to = (query.end_time ?? Math.ceil(Date.now() / 1000)) * 1000;
   const { shown, next } = page(
-    ledger.buckets('openai', query.start_time * 1000, to, '1d', true),
+    ledger,
+    { api: 'openai', from: query.start_time * 1000, to, width: '1d', byModel: true },
     Math.min(query.limit ?? 7, 180),
     q.single('page'),
   );
@@ -179,7 +188,14 @@ export function anthropicUsage(ledger: UsageLedger, url: URL): object {
   const limit = Math.min(query.limit ?? PAGE[query.bucket_width].default, PAGE[query.bucket_width].max);
   const byModel = query.group_by.includes('model');
   const { shown, next } = page(
-    ledger.buckets('anthropic', query.starting_at, query.ending_at ?? Date.now(), query.bucket_width, byModel),
+    ledger,
+    {
+      api: 'anthropic',
+      from: query.starting_at,
+      to: query.ending_at ?? Date.now(),
+      width: query.bucket_width,
+      byModel,
+    },
     limit,
     q.single('page'),
   );

@@ -43,16 +43,20 @@ export class UsageLedger {
     entry.outputTokens += usage.outputTokens;
   }
 
-  /** Buckets of `width` from `from` (snapped to the bucket) to `to`, empty ones included, like the real reports. */
-  buckets(api: UsageApi, from: number, to: number, width: BucketWidth, byModel: boolean): UsageBucket[] {
+  /**
+   * At most `max` buckets of `width` from `from` (snapped to the bucket) towards `to`, empty ones
+   * included, like the real reports (a page, never every minute since 1970).
+   */
+  buckets(api: UsageApi, from: number, to: number, width: BucketWidth, byModel: boolean, max: number): UsageBucket[] {
     const size = WIDTH_MS[width];
     const first = Math.floor(from / size) * size;
     const buckets: UsageBucket[] = [];
-    for (let start = first; start < to; start += size) buckets.push({ start, end: start + size, byModel: new Map() });
+    for (let start = first; start < to && buckets.length < max; start += size)
+      buckets.push({ start, end: start + size, byModel: new Map() });
     for (const [key, usage] of this.minutes) {
       const [entryApi, model, minuteText] = key.split('\n') as [string, string, string];
       const minute = Number(minuteText);
-      if (entryApi !== api || minute < first || minute >= to) continue;
+      if (entryApi !== api || minute < first || minute >= Math.min(to, first + buckets.length * size)) continue;
       const bucket = buckets[Math.floor((minute - first) / size)];
       if (!bucket) continue;
       const group = byModel ? model : '';

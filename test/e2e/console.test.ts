@@ -8,6 +8,7 @@ import type { LogEntry } from '../../src/telemetry/requestRecord';
 import { ensureChromium } from '../harness/chromium';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { startHeldRollout, type HeldRollout } from '../harness/heldRollout';
+import { runCli } from '../harness/cli';
 import { logEntry, storeEntries } from '../harness/logEntries';
 import { connectDevServer, type DevServerHandles } from '../harness/temporal';
 
@@ -170,4 +171,19 @@ it('opens nothing without the operator key and refuses what it does not serve', 
   expect((await get('/../../etc/passwd', { authorization: `Bearer ${KEY}` })).status).toBe(404);
   const page = await get('/', { authorization: `Bearer ${KEY}` });
   expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+});
+
+it('refuses a short key, a non-http Temporal UI link, a bad port and a trace URL that is not http(s), before serving', async () => {
+  const env = { DATABASE_URL: db.url };
+  for (const [args, extra, message] of [
+    [['--key', 'short'], {}, /--key must be at least 16 characters/],
+    [['--temporal-ui', 'javascript:alert(1)'], {}, /--temporal-ui must be an http\(s\) URL/],
+    [['--port', '0'], {}, /--port must be a whole number/],
+    [['--port', 'x'.repeat(10_000)], {}, /--port must be a whole number/],
+    [[], { FLIGHTDECK_TRACE_URL: 'javascript:alert({trace_id})' }, /FLIGHTDECK_TRACE_URL: must be an http\(s\) URL/],
+  ] as const) {
+    const refused = await runCli(['console', ...args], { ...env, ...extra });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(message);
+  }
 });

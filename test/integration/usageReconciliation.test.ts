@@ -159,3 +159,16 @@ it("the simulator's usage endpoints refuse what the providers refuse", async () 
   ).json()) as { data: Array<{ start_time: number }> };
   expect(second.data[0]!.start_time).toBe(start + 86_400);
 });
+
+it('the simulator builds one page of a report, however far back it is asked to start', async () => {
+  const response = await fetch(
+    `${h.sim.url}/v1/organization/usage/completions?start_time=0&bucket_width=1m&limit=100000`,
+    {
+      headers: { authorization: 'Bearer simulator' },
+    },
+  );
+  const body = (await response.json()) as { data: unknown[]; has_more: boolean };
+  expect(response.status).toBe(200);
+  expect(body.data).toHaveLength(1440); // the largest page of minute buckets
+  expect(body.has_more).toBe(true);
+});

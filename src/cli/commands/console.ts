@@ -51,12 +51,13 @@ export function registerConsoleCommand(program: Command): void {
         throw new InputError(
           `--temporal-ui must be an http(s) URL such as http://localhost:8233 (got "${opts.temporalUi}")`,
         );
+      const port = opts.port === undefined ? env.FLIGHTDECK_CONSOLE_PORT : positiveInt('--port', opts.port);
       const db = await openDatabase(env);
       const temporal = stagesFrom(env);
       const running = await startConsole({
         pool: db.pool,
         key,
-        port: opts.port === undefined ? env.FLIGHTDECK_CONSOLE_PORT : positiveInt('--port', opts.port),
+        port,
         host: opts.host,
         links: {
           temporalUi: (opts.temporalUi ?? `http://localhost:${env.TEMPORAL_UI_PORT}`).replace(/\/$/, ''),

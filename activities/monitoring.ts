@@ -3,7 +3,12 @@ import { Judge } from '../src/evals/judge';
 import type { AlertWebhook } from '../src/monitoring/alertWebhook';
 import { judgeSampledAnswers, type AnswerSamplingOutcome } from '../src/monitoring/answerSampling';
 import { loadMonitorsFile } from '../src/monitoring/monitorRules';
-import { runMonitorPass, type MonitorPassSummary } from '../src/monitoring/monitorPass';
+import {
+  PREFETCH_AHEAD_MS,
+  prefetchBaselines,
+  runMonitorPass,
+  type MonitorPassSummary,
+} from '../src/monitoring/monitorPass';
 import type { ProviderDirectory } from '../src/providers/directory';
 import {
   failedReports,
@@ -26,7 +31,11 @@ export function createMonitoringActivities(
 ) {
   return {
     async monitorPass(): Promise<MonitorPassSummary> {
-      return runMonitorPass(pool, loadMonitorsFile(rulesFile).rules, { webhook });
+      const { rules } = loadMonitorsFile(rulesFile);
+      const summary = await runMonitorPass(pool, rules, { webhook });
+      // Off the pass's clock: the baselines the passes of the next minutes will need, read now.
+      void prefetchBaselines(pool, rules, new Date(Date.now() + PREFETCH_AHEAD_MS)).catch(() => undefined);
+      return summary;
     },
     /** The nightly reconciliation of one UTC day (default yesterday) with the providers' usage reports. */
     async reconcileUsage(input: { day?: string } = {}): Promise<ReconciliationResult> {

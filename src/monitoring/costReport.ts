@@ -11,6 +11,7 @@ export const COST_DIMENSIONS = {
   version: 'prompt_version',
   route: 'variant',
   provider: 'provider',
+  context: 'context',
 } as const;
 export type CostDimension = keyof typeof COST_DIMENSIONS;
 

@@ -1,6 +1,8 @@
 import type { Pool } from '../db/pool';
 import { lowVolume, robustSpike } from './detectors';
-import { histogramQuantile } from './histogram';
+import { addHistograms, emptyHistogram, histogramQuantile, type Histogram } from './histogram';
+import { recentBuckets } from './recentBuckets';
+import { histogramSum } from './rollups';
 import type { MonitorRule } from './monitorRules';
 import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
 
@@ -9,20 +11,12 @@ type LatencyRule = MonitorRule & { metric: 'latency_p99' };
 /** Each series' hourly p99s, derived once per baseline read (the rows are cached for the hour). */
 const hourlyP99s = new WeakMap<Row[], Map<string, number[]>>();
 
-/** Histograms summed per series (and per hour bucket for the baseline) over $1..$2, as arrays of counts. */
+/** Histograms summed per series and bucket over $1..$2, as arrays of counts. */
 function histogramSql(rule: LatencyRule, grain: 'minute' | 'hour'): string {
   const s = scope(rule);
   const column = rule.detector.of === 'ttft' ? 'ttft_hist' : 'latency_hist';
-  const keys = [...rule.by.map((_, i) => `d${i}`), ...(grain === 'hour' ? ['bucket'] : [])];
-  const keyList = keys.map((k) => `${k}, `).join('');
-  // Each rollup row unnests into one row per bucket: its requests are counted on the first only.
-  return `SELECT ${keyList} sum(requests)::float8 AS requests, array_agg(total ORDER BY i) AS hist FROM (
-      SELECT ${s.select} ${grain === 'hour' ? 'bucket, ' : ''} i, sum(h)::float8 AS total,
-        coalesce(sum(requests) FILTER (WHERE i = 1), 0)::float8 AS requests
-      FROM request_rollups_all r, unnest(r.${column}) WITH ORDINALITY u(h, i)
-      WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${s.synthetic}
-      GROUP BY ${keyList} i) x
-    ${keys.length ? `GROUP BY ${keys.join(', ')}` : ''}`;
+  return `SELECT bucket, ${s.select} sum(requests)::float8 AS requests, ${histogramSum(column)} AS hist
+    FROM request_rollups_all WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${s.filters} ${s.groupWithBucket}`;
 }
 
 /**
@@ -33,7 +27,7 @@ export async function latencyShifts(pool: Pool, rule: LatencyRule, now: Date): P
   const s = scope(rule);
   const { windowStart, baselineFrom, baselineUntil } = s.periods(now);
   const [current, baseline] = await Promise.all([
-    pool.query<Row>(histogramSql(rule, 'minute'), [windowStart, now]).then((result) => result.rows),
+    recentBuckets(pool, 'minute', histogramSql(rule, 'minute'), windowStart, now),
     cachedBaseline(pool, histogramSql(rule, 'hour'), [baselineFrom, baselineUntil]),
   ]);
   let hours = hourlyP99s.get(baseline);
@@ -42,15 +36,21 @@ export async function latencyShifts(pool: Pool, rule: LatencyRule, now: Date): P
     for (const row of baseline) {
       const p99 = histogramQuantile((row.hist as unknown as number[]).map(Number), 0.99);
       if (p99 === undefined) continue;
-      const id = JSON.stringify(s.seriesOf(row));
+      const id = s.seriesId(row);
       hours.set(id, [...(hours.get(id) ?? []), p99]);
     }
     hourlyP99s.set(baseline, hours);
   }
-  return current.map((row) => {
-    const series = s.seriesOf(row);
-    const requests = Number(row.requests);
-    const p99 = histogramQuantile((row.hist as unknown as number[]).map(Number), 0.99) ?? 0;
+  const windows = new Map<string, { series: Record<string, string>; requests: number; histogram: Histogram }>();
+  for (const row of current) {
+    const id = s.seriesId(row);
+    let window = windows.get(id);
+    if (!window) windows.set(id, (window = { series: s.seriesOf(row), requests: 0, histogram: emptyHistogram() }));
+    window.requests += Number(row.requests);
+    window.histogram = addHistograms(window.histogram, (row.hist as unknown as string[]).map(Number));
+  }
+  return [...windows].map(([id, { series, requests, histogram }]) => {
+    const p99 = histogramQuantile(histogram, 0.99) ?? 0;
     return {
       key: keyOf(rule, series),
       series,
@@ -58,7 +58,7 @@ export async function latencyShifts(pool: Pool, rule: LatencyRule, now: Date): P
       verdict:
         requests < rule.min_volume
           ? lowVolume(requests, rule.min_volume, 'requests')
-          : robustSpike(p99, hours.get(JSON.stringify(series)) ?? [], {
+          : robustSpike(p99, hours.get(id) ?? [], {
               sigmas: rule.detector.sigmas,
               ratio: rule.detector.ratio,
               floor: rule.detector.floor_ms,

@@ -241,6 +241,34 @@ const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
       detector: { kind: 'burn_rate', objective: 0.99, threshold_ms: 5000, of: 'ttft' },
     },
     {
+      // Objectives per prompt and per context length: one prompt's long inputs can fail or crawl
+      // while its model's totals look fine. Tickets: the model-wide rules page. (Availability per
+      // context length is left to a rules file: a whole model's outage would raise one per bucket.)
+      id: 'prompt-availability',
+      metric: 'server_error_rate',
+      by: ['prompt'],
+      min_volume: 50,
+      severity: 'ticket',
+      detector: { kind: 'burn_rate', objective: 0.99 },
+    },
+    {
+      id: 'prompt-latency',
+      metric: 'slow_request_rate',
+      by: ['prompt'],
+      min_volume: 50,
+      severity: 'ticket',
+      detector: { kind: 'burn_rate', objective: 0.99, threshold_ms: 10_000 },
+    },
+    {
+      // Long inputs are slower by nature: a looser bound than model-latency, per context bucket.
+      id: 'context-latency',
+      metric: 'slow_request_rate',
+      by: ['model', 'context'],
+      min_volume: 50,
+      severity: 'ticket',
+      detector: { kind: 'burn_rate', objective: 0.99, threshold_ms: 30_000 },
+    },
+    {
       id: 'prompt-bad-answers',
       metric: 'bad_answer_rate',
       by: ['prompt'],

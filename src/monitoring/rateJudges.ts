@@ -2,6 +2,7 @@ import type { Pool } from '../db/pool';
 import { GUARDRAIL_IDS } from '../guardrails/guardrailIds';
 import { rateAbove, rateShift, type Verdict } from './detectors';
 import type { MonitorRule } from './monitorRules';
+import { recentBuckets, windowSums } from './recentBuckets';
 import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
 import { firstFiring, windowStarts } from './stretchedWindows';
 
@@ -27,7 +28,7 @@ const perWindow = (windows: number, sum: (k: number, since: string) => string) =
 function guardrailBlocksSql(s: Scope, grain: 'minute' | 'hour', rule: MonitorRule, windows: number): string {
   return `WITH scoped AS (
        SELECT ${s.select} bucket, requests, guardrail_decisions FROM request_rollups_all
-       WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${s.synthetic}),
+       WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${s.filters}),
      totals AS (
        SELECT ${s.dims} ${perWindow(windows, (k, since) => `coalesce(sum(requests) FILTER (WHERE bucket >= ${since}), 0)::float8 AS total${k}`)}
        FROM scoped ${s.group}),
@@ -54,7 +55,7 @@ function countsSql(rule: RateRule, s: Scope, grain: 'minute' | 'hour', windows: 
         (k, since) => `coalesce(sum(${flags}) FILTER (WHERE bucket >= ${since}), 0)::float8 AS hits${k},
           coalesce(sum(requests - errors) FILTER (WHERE bucket >= ${since}), 0)::float8 AS total${k}`,
       )}
-       FROM request_rollups_all WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${s.synthetic} ${s.group}`;
+       FROM request_rollups_all WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${s.filters} ${s.group}`;
     }
     case 'negative_feedback_rate':
       // Per feedback given in the period, on requests of the week before it (which bounds the partitions read).
@@ -64,8 +65,65 @@ function countsSql(rule: RateRule, s: Scope, grain: 'minute' | 'hour', windows: 
           count(*) FILTER (WHERE f.ts >= ${since})::float8 AS total${k}`,
       )}
        FROM feedback f JOIN requests r ON r.request_id = f.request_id AND r.tenant_id = f.tenant_id
-       WHERE f.ts >= $1 AND f.ts < $2 AND r.ts >= $1::timestamptz - interval '7 days' AND r.ts < $2 ${s.syntheticRows} ${s.group}`;
+       WHERE f.ts >= $1 AND f.ts < $2 AND r.ts >= $1::timestamptz - interval '7 days' AND r.ts < $2 ${s.filtersRows} ${s.group}`;
   }
+}
+
+/**
+ * The current windows' counts of a rate kept in the rollups, per series (and guardrail), in the
+ * shape of `countsSql`: read per minute through recentBuckets, so a pass reads only what changed.
+ */
+async function recentCounts(pool: Pool, rule: RateRule, s: Scope, starts: Date[], now: Date): Promise<Row[]> {
+  const where = `FROM request_rollups_all WHERE grain = 'minute' AND bucket >= $1 AND bucket < $2 ${s.filters}`;
+  const sql =
+    rule.metric === 'guardrail_block_rate'
+      ? `SELECT bucket, ${s.select} NULL::text AS guardrail, 0::float8 AS hits, sum(requests)::float8 AS total ${where} ${s.groupWithBucket}
+         UNION ALL
+         SELECT bucket, ${s.select} split_part(e.key, ':', 1) AS guardrail, sum(e.value::bigint)::float8, 0::float8
+         ${where.replace('FROM request_rollups_all', 'FROM request_rollups_all, jsonb_each_text(guardrail_decisions) e')}
+           AND e.key LIKE '%:block' ${s.groupWithBucket}, guardrail`
+      : `SELECT bucket, ${s.select} '' AS guardrail,
+           sum(coalesce((guardrail_decisions->>'${FLAGGED_BY[rule.metric as keyof typeof FLAGGED_BY]}:flag')::bigint, 0))::float8 AS hits,
+           sum(requests - errors)::float8 AS total ${where} ${s.groupWithBucket}`;
+  const rows = await recentBuckets(pool, 'minute', sql, starts[starts.length - 1]!, now);
+  const windowStartsMs = starts.map((start) => start.getTime());
+  const totals = windowSums(
+    rows.filter((row) => row.guardrail !== null),
+    windowStartsMs,
+    s.seriesId,
+    ['hits', 'total'],
+  );
+  if (rule.metric !== 'guardrail_block_rate')
+    return [...totals.values()].map(({ row, sums }) =>
+      countsRow(
+        row,
+        sums.map(([hits, total]) => [hits!, total!]),
+      ),
+    );
+  const requests = windowSums(
+    rows.filter((row) => row.guardrail === null),
+    windowStartsMs,
+    s.seriesId,
+    ['total'],
+  );
+  return [...totals.values()].map(({ row, sums }) => {
+    const all = requests.get(s.seriesId(row))?.sums;
+    return countsRow(
+      row,
+      sums.map(([hits], k) => [hits!, all?.[k]![0] ?? 0]),
+    );
+  });
+}
+
+/** A row of (d…, guardrail, hits{k}, total{k}) from per-window [hits, total]. */
+function countsRow(row: Row, windows: Array<[number, number]>): Row {
+  const counts: Row = {};
+  for (const [key, value] of Object.entries(row)) if (/^d\d+$/.test(key) || key === 'guardrail') counts[key] = value;
+  windows.forEach(([hits, total], k) => {
+    counts[`hits${k}`] = hits;
+    counts[`total${k}`] = total;
+  });
+  return counts;
 }
 
 /**
@@ -78,14 +136,16 @@ export async function rateShifts(pool: Pool, rule: RateRule, now: Date): Promise
   const { baselineFrom, baselineUntil } = s.periods(now);
   const starts = windowStarts(rule, now);
   const [current, baseline] = await Promise.all([
-    pool
-      .query<Row>(countsSql(rule, s, 'minute', starts.length), [starts[starts.length - 1]!, now, ...starts])
-      .then((result) => result.rows),
+    rule.metric === 'negative_feedback_rate'
+      ? pool
+          .query<Row>(countsSql(rule, s, 'minute', starts.length), [starts[starts.length - 1]!, now, ...starts])
+          .then((result) => result.rows)
+      : recentCounts(pool, rule, s, starts, now),
     cachedBaseline(pool, countsSql(rule, s, 'hour', 1), [baselineFrom, baselineUntil, baselineFrom]),
   ]);
-  const idOf = (row: Row) => `${JSON.stringify(s.seriesOf(row))}|${row.guardrail}`;
+  const idOf = (row: Row) => `${s.seriesId(row)}|${row.guardrail}`;
   const before = new Map(baseline.map((row) => [idOf(row), row]));
-  const totalsBefore = new Map(baseline.map((row) => [JSON.stringify(s.seriesOf(row)), Number(row.total0)]));
+  const totalsBefore = new Map(baseline.map((row) => [s.seriesId(row), Number(row.total0)]));
   // Each series judged over each window, shortest first.
   const judged = new Map<string, { series: Record<string, string>; verdicts: Verdict[] }>();
   for (const row of current) {
@@ -93,7 +153,7 @@ export async function rateShifts(pool: Pool, rule: RateRule, now: Date): Promise
     const series = row.guardrail ? { ...s.seriesOf(row), guardrail: String(row.guardrail) } : s.seriesOf(row);
     const then = {
       hits: Number(before.get(idOf(row))?.hits0 ?? 0),
-      total: totalsBefore.get(JSON.stringify(s.seriesOf(row))) ?? 0,
+      total: totalsBefore.get(s.seriesId(row)) ?? 0,
     };
     judged.set(idOf(row), {
       series,
@@ -126,30 +186,34 @@ export async function falsePositiveRates(
 ): Promise<SeriesVerdict[]> {
   const s = scope(rule);
   const { windowStart } = s.periods(now);
-  const on = (a: string, b: string) =>
-    [...rule.by.map((_, i) => `${a}.d${i} = ${b}.d${i}`), `${a}.guardrail = ${b}.guardrail`].join(' AND ');
-  const { rows } = await pool.query<Row>(
-    `WITH blocks AS (
-       SELECT ${s.dims} split_part(e.key, ':', 1) AS guardrail, sum(e.value::bigint)::float8 AS total
-       FROM (SELECT ${s.select} guardrail_decisions FROM request_rollups_all
-             WHERE grain = 'minute' AND bucket >= $1 AND bucket < $2 ${s.synthetic}) scoped,
-            jsonb_each_text(guardrail_decisions) e
-       WHERE e.key LIKE '%:block' GROUP BY ${s.dims} guardrail),
-     appeals AS (
-       SELECT ${s.selectRows} a.guardrail, count(*)::float8 AS hits
+  const [blockRows, appeals] = await Promise.all([
+    recentBuckets(
+      pool,
+      'minute',
+      `SELECT bucket, ${s.select} split_part(e.key, ':', 1) AS guardrail, sum(e.value::bigint)::float8 AS total
+       FROM request_rollups_all, jsonb_each_text(guardrail_decisions) e
+       WHERE grain = 'minute' AND bucket >= $1 AND bucket < $2 ${s.filters} AND e.key LIKE '%:block'
+       ${s.groupWithBucket}, guardrail`,
+      windowStart,
+      now,
+    ),
+    pool.query<Row>(
+      `SELECT ${s.selectRows} a.guardrail, count(*)::float8 AS hits
        FROM guardrail_appeals a JOIN requests r ON r.request_id = a.request_id AND r.ts = a.request_ts
-       WHERE a.request_ts >= $1 AND a.request_ts < $2 ${s.syntheticRows}
-       GROUP BY ${s.dims} a.guardrail)
-     SELECT b.*, coalesce(a.hits, 0) AS hits FROM blocks b LEFT JOIN appeals a ON ${on('a', 'b')}`,
-    [windowStart, now],
-  );
-  return rows.map((row) => {
+       WHERE a.request_ts >= $1 AND a.request_ts < $2 ${s.filtersRows}
+       GROUP BY ${s.dims} a.guardrail`,
+      [windowStart, now],
+    ),
+  ]);
+  const idOf = (row: Row) => `${s.seriesId(row)}|${row.guardrail}`;
+  const appealed = new Map(appeals.rows.map((row) => [idOf(row), Number(row.hits)]));
+  return [...windowSums(blockRows, [windowStart.getTime()], idOf, ['total'])].map(([id, { row, sums }]) => {
     const series = { ...s.seriesOf(row), guardrail: String(row.guardrail) };
     return {
       key: keyOf(rule, series),
       series,
       severity: rule.severity,
-      verdict: rateAbove({ hits: Number(row.hits), total: Number(row.total) }, rule.detector.max_rate, rule.min_volume),
+      verdict: rateAbove({ hits: appealed.get(id) ?? 0, total: sums[0]![0]! }, rule.detector.max_rate, rule.min_volume),
     };
   });
 }

@@ -1,5 +1,6 @@
 import { withTransaction, type Pool } from '../db/pool';
 import type { RequestRecord } from '../telemetry/requestRecord';
+import { contextBucketOf } from './contextBuckets';
 import { bucketOf, emptyHistogram, HISTOGRAM_BUCKETS, type Histogram } from './histogram';
 
 export const GRAINS = ['minute', 'hour', 'day'] as const;
@@ -16,6 +17,7 @@ export const ROLLUP_DIMENSIONS = [
   'variant',
   'model',
   'provider',
+  'context',
 ] as const;
 
 /** One row of request_rollups, as the migration defines it. */
@@ -29,6 +31,8 @@ export interface RollupRow {
   variant: string;
   model: string;
   provider: string;
+  /** The input's context-length bucket (contextBuckets.ts). */
+  context: string;
   synthetic: boolean;
   requests: number;
   errors: number;
@@ -72,6 +76,7 @@ export function rollupDeltas(records: readonly RequestRecord[], grains: readonly
       variant: record.variant ?? '',
       model: record.model ?? '',
       provider: record.provider ?? '',
+      context: contextBucketOf(record.input_tokens),
       synthetic: record.synthetic,
     };
     const dimsKey = Object.values(dims).join('\u0001');
@@ -141,8 +146,12 @@ export async function appendRollupDeltas(
   );
 }
 
-const KEY = 'grain, bucket, tenant_id, feature, prompt_name, prompt_version, variant, model, provider, synthetic';
-const histogramSum = (column: string) =>
+const KEY =
+  'grain, bucket, tenant_id, feature, prompt_name, prompt_version, variant, model, provider, synthetic, context';
+const MEASURES =
+  'requests, errors, server_errors, errors_by_class, input_tokens, cached_tokens, output_tokens, cost_usd, cache_hits, guardrail_decisions, output_chars, latency_hist, ttft_hist';
+/** Element-wise sums of a histogram column over grouped rows, as one array. */
+export const histogramSum = (column: string) =>
   `ARRAY[${Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => `sum(${column}[${i + 1}])`).join(', ')}]::bigint[]`;
 const histogramMerge = (column: string) =>
   `ARRAY[${Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => `r.${column}[${i + 1}] + EXCLUDED.${column}[${i + 1}]`).join(', ')}]`;
@@ -153,12 +162,17 @@ const FOLD = `
   WITH moved AS (DELETE FROM request_rollup_deltas RETURNING *),
   by_grain AS (
     SELECT g.grain, date_trunc(g.grain, m.bucket, 'UTC') AS bucket, m.tenant_id, m.feature, m.prompt_name,
-      m.prompt_version, m.variant, m.model, m.provider, m.synthetic, m.requests, m.errors, m.server_errors, m.errors_by_class,
-      m.input_tokens, m.cached_tokens, m.output_tokens, m.cost_usd, m.cache_hits, m.guardrail_decisions,
+      m.prompt_version, m.variant, m.model, m.provider, m.synthetic, m.context, m.requests, m.errors, m.server_errors,
+      m.errors_by_class, m.input_tokens, m.cached_tokens, m.output_tokens, m.cost_usd, m.cache_hits, m.guardrail_decisions,
       m.output_chars, m.latency_hist, m.ttft_hist
     FROM moved m CROSS JOIN (VALUES ('minute'), ('hour'), ('day')) g(grain)
+  ),
+  -- Which minutes changed, and when: readers of recent minutes re-read only these (recentBuckets.ts).
+  touched AS (
+    INSERT INTO request_rollup_folds AS f SELECT bucket, clock_timestamp() FROM (SELECT DISTINCT bucket FROM moved) b
+    ON CONFLICT (bucket) DO UPDATE SET folded_at = EXCLUDED.folded_at
   )
-  INSERT INTO request_rollups AS r
+  INSERT INTO request_rollups AS r (${KEY}, ${MEASURES})
   SELECT ${KEY}, sum(requests), sum(errors), sum(server_errors), rollup_counts_sum(errors_by_class) FILTER (WHERE errors_by_class <> '{}'),
     sum(input_tokens), sum(cached_tokens), sum(output_tokens), sum(cost_usd), sum(cache_hits),
     rollup_counts_sum(guardrail_decisions) FILTER (WHERE guardrail_decisions <> '{}'), sum(output_chars),
@@ -181,6 +195,8 @@ const FOLD = `
 
 /** Any fixed number: one folder at a time across gateways (the others skip a round). */
 const FOLD_LOCK = 7_270_014;
+/** How long the fold log remembers a minute (readers re-read what they cached longer ago: recentBuckets.ts). */
+export const FOLD_LOG_HOURS = 24;
 
 /**
  * Fold the appended deltas into request_rollups, one row per key. Moves and merges in one
@@ -194,6 +210,9 @@ export async function foldRollupDeltas(pool: Pool): Promise<boolean> {
     ]);
     if (!rows[0]!.locked) return false;
     await client.query(FOLD);
+    await client.query(`DELETE FROM request_rollup_folds WHERE folded_at < now() - make_interval(hours => $1)`, [
+      FOLD_LOG_HOURS,
+    ]);
     return true;
   });
 }

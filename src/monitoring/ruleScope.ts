@@ -1,4 +1,5 @@
 import type { Pool } from '../db/pool';
+import { contextBucketSql } from './contextBuckets';
 import { COST_DIMENSIONS } from './costReport';
 import type { Verdict } from './detectors';
 import type { MonitorRule } from './monitorRules';
@@ -13,11 +14,11 @@ export interface SeriesVerdict {
 
 export type Row = Record<string, string | number | null>;
 export const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
+export const HOUR_MS = 60 * MINUTE_MS;
 
 // Baselines span weeks and move by the hour: a pass a minute reads each once an hour per database.
 const baselines = new WeakMap<Pool, Map<string, Promise<Row[]>>>();
-const MAX_BASELINES = 64;
+const MAX_BASELINES = 128; // this hour's and, read ahead, the next one's (monitorPass.ts prefetchBaselines)
 
 /** A baseline query's rows, from the cache when the same query over the same hours was read already. */
 export function cachedBaseline(pool: Pool, sql: string, params: Array<Date | number | boolean>): Promise<Row[]> {
@@ -39,13 +40,22 @@ export function scope(rule: MonitorRule) {
   const columns = rule.by.map((d) => COST_DIMENSIONS[d]);
   const select = columns.map((c, i) => `${c} AS d${i}, `).join('');
   /** The same dimensions read from request rows (alias r), where an absent one is NULL, not ''. */
-  const selectRows = columns.map((c, i) => `coalesce(r.${c}, '') AS d${i}, `).join('');
+  const selectRows = columns
+    .map((c, i) => `${c === 'context' ? contextBucketSql('r.input_tokens') : `coalesce(r.${c}, '')`} AS d${i}, `)
+    .join('');
   /** The dimension aliases, "d0, d1, " (empty without dimensions). */
   const dims = columns.map((_, i) => `d${i}, `).join('');
   const group = columns.length ? `GROUP BY ${columns.map((_, i) => `d${i}`).join(', ')}` : '';
-  const synthetic = rule.include_synthetic ? '' : 'AND NOT synthetic';
-  const syntheticRows = rule.include_synthetic ? '' : 'AND NOT r.synthetic';
+  /** Grouped per rollup bucket as well (for recentBuckets.ts). */
+  const groupWithBucket = `GROUP BY bucket${columns.map((_, i) => `, d${i}`).join('')}`;
+  // Which rows a rule reads: not synthetic traffic unless asked; and a rule kept per prompt watches
+  // prompts (direct calls without one are not a prompt's series: the model-wide rules watch them).
+  const perPrompt = rule.by.includes('prompt');
+  const filters = `${rule.include_synthetic ? '' : 'AND NOT synthetic'} ${perPrompt ? "AND prompt_name <> ''" : ''}`;
+  const filtersRows = `${rule.include_synthetic ? '' : 'AND NOT r.synthetic'} ${perPrompt ? 'AND r.prompt_name IS NOT NULL' : ''}`;
   const seriesOf = (row: Row) => Object.fromEntries(rule.by.map((d, i) => [d, String(row[`d${i}`])]));
+  /** A row's series as one string (map keys; cheaper than its object, rows are many). */
+  const seriesId = (row: Row) => columns.map((_, i) => row[`d${i}`]).join('\u0001');
   /**
    * The judged window (minute rollups) and its baseline: whole hours ending at least an hour before
    * the window, back `baseline_days`. Hour-aligned, so a baseline is read once an hour (see `cachedBaseline`).
@@ -59,7 +69,7 @@ export function scope(rule: MonitorRule) {
       baselineUntil: new Date(until),
     };
   };
-  return { select, selectRows, dims, group, synthetic, syntheticRows, seriesOf, periods };
+  return { select, selectRows, dims, group, groupWithBucket, filters, filtersRows, seriesOf, seriesId, periods };
 }
 
 /** An alert's key: the rule and the series, e.g. tenant-cost-spike:tenant=acme. */

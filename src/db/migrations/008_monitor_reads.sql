@@ -1,0 +1,29 @@
+-- Monitor reads at scale (issue 13): rollups gain a context-length dimension, and the fold logs
+-- which minutes it changed, so the monitor pass re-reads only those instead of every window.
+
+-- The request's input size as a bucket (src/monitoring/contextBuckets.ts): latency and availability
+-- objectives per context length. Rows rolled up before this migration have '' (unknown).
+DROP VIEW request_rollups_all;
+DROP VIEW request_rollup_deltas_by_grain;
+ALTER TABLE request_rollups ADD COLUMN context text NOT NULL DEFAULT '';
+ALTER TABLE request_rollup_deltas ADD COLUMN context text NOT NULL DEFAULT '';
+ALTER TABLE request_rollups DROP CONSTRAINT request_rollups_pkey,
+  ADD PRIMARY KEY (grain, bucket, tenant_id, feature, prompt_name, prompt_version, variant, model, provider, synthetic, context);
+
+CREATE VIEW request_rollup_deltas_by_grain AS
+  SELECT g.grain, date_trunc(g.grain, d.bucket, 'UTC') AS bucket, d.tenant_id, d.feature, d.prompt_name,
+    d.prompt_version, d.variant, d.model, d.provider, d.synthetic, d.requests, d.errors, d.server_errors, d.errors_by_class,
+    d.input_tokens, d.cached_tokens, d.output_tokens, d.cost_usd, d.cache_hits, d.guardrail_decisions,
+    d.output_chars, d.latency_hist, d.ttft_hist, d.context
+  FROM request_rollup_deltas d CROSS JOIN (VALUES ('minute'), ('hour'), ('day')) g(grain);
+
+CREATE VIEW request_rollups_all AS
+  SELECT * FROM request_rollups UNION ALL SELECT * FROM request_rollup_deltas_by_grain;
+
+-- The minutes each fold changed and when (clock time, after the fold's snapshot): a reader that read
+-- a minute at T reads it again only when it was folded at T or later. Kept a day.
+CREATE TABLE request_rollup_folds (
+  bucket timestamptz PRIMARY KEY,
+  folded_at timestamptz NOT NULL
+);
+CREATE INDEX request_rollup_folds_at_idx ON request_rollup_folds (folded_at);

@@ -90,6 +90,7 @@ export async function chatCompletions(
 ): Promise<void> {
   const parsed = parseBody(chatCompletionBodySchema, body);
   identify(ctx, req, undefined, parsed.user);
+  ctx.retrievedContext = parsed.retrieved_context;
   const input = toInput(parsed);
   if (!input.stream) {
     const served = await pipeline.complete(ctx, input);
@@ -162,6 +163,7 @@ export async function runPrompt(
 ): Promise<void> {
   const parsed = parseBody(promptRunBodySchema, body);
   identify(ctx, req, parsed.feature, parsed.user);
+  ctx.retrievedContext = parsed.retrieved_context;
   const served = await pipeline.complete(ctx, {
     kind: 'prompt',
     prompt: promptName(name),

@@ -6,6 +6,7 @@ import { mostSevereAction, storedGuardrail, type GuardrailRecord } from '../guar
 import type { ChatMessage, Usage } from '../providers/types';
 import type { Tenant } from '../tenants/tenantStore';
 import type { AttemptRecord, LogEntry } from '../telemetry/requestRecord';
+import { faithfulnessProxy } from '../monitoring/faithfulness';
 import { storableText } from '../util/storableText';
 
 function newRequestId(): string {
@@ -39,6 +40,8 @@ export class RequestContext {
   /** The input guard already redacted `messages`: the log writer need not scan them again. */
   messagesRedacted = false;
   shadowOf: string | null = null;
+  /** Passages the caller retrieved for this request (RAG), for the answer's faithfulness proxy. */
+  retrievedContext?: readonly string[];
   /** Aborted when the caller hangs up, so the provider call stops too. */
   readonly abort = new AbortController();
 
@@ -85,6 +88,8 @@ export class RequestContext {
         shadow_of: this.shadowOf,
         attempts: this.attempts,
         synthetic: this.tenant?.kind === 'synthetic',
+        faithfulness:
+          this.retrievedContext && this.output !== null ? faithfulnessProxy(this.output, this.retrievedContext) : null,
       },
       body: this.messages
         ? {

@@ -12,6 +12,12 @@ const chatMessageSchema = z.object({
 
 const variablesSchema = z.record(z.string().max(128), z.unknown());
 
+/**
+ * Flightdeck: the passages retrieved for this request (RAG), sent along for scoring only (they are
+ * not added to the messages): the answer's faithfulness proxy is computed against them.
+ */
+const retrievedContextSchema = z.array(z.string().max(MAX_TEXT)).max(64);
+
 /** The OpenAI Chat Completions body, as far as the gateway serves it; unknown fields are ignored. */
 export const chatCompletionBodySchema = z.object({
   model: z
@@ -33,6 +39,7 @@ export const chatCompletionBodySchema = z.object({
   n: z.literal(1).nullish(),
   /** Flightdeck: the variables of `prompt:<name>`. */
   variables: variablesSchema.optional(),
+  retrieved_context: retrievedContextSchema.optional(),
 });
 export type ChatCompletionBody = z.infer<typeof chatCompletionBodySchema>;
 
@@ -42,6 +49,7 @@ export const promptRunBodySchema = z.strictObject({
   user: z.string().max(256).optional(),
   feature: z.string().max(63).optional(),
   max_tokens: z.number().int().positive().max(1_000_000).optional(),
+  retrieved_context: retrievedContextSchema.optional(),
 });
 
 /** What a request id can look like (ours are req_<32 hex>); anything else is refused before a query. */

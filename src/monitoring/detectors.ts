@@ -130,10 +130,14 @@ export function burnRate(
 }
 
 /** "Too little traffic to judge" for a window holding fewer than `needed` of `unit`: a verdict of its own, never a pass. */
-export function lowVolume(count: number, needed: number, unit: 'requests' | 'answers'): Verdict {
+export function lowVolume(
+  count: number,
+  needed: number,
+  unit: 'requests' | 'answers' | 'grounded_answers' | 'guardrail_runs',
+): Verdict {
   return {
     state: 'low_volume',
-    reason: `${count} ${unit} in the window, ${needed} needed`,
+    reason: `${count} ${unit.replace('_', ' ')} in the window, ${needed} needed`,
     numbers: { [unit]: count },
   };
 }

@@ -5,6 +5,9 @@
  */
 export const LATENCY_BOUNDS_MS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000] as const;
 export const HISTOGRAM_BUCKETS = LATENCY_BOUNDS_MS.length + 1;
+/** Guardrails run in microseconds to tens of milliseconds: finer bounds for their latency. */
+export const GUARD_BOUNDS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000] as const;
+type Bounds = readonly number[];
 
 export type Histogram = number[];
 
@@ -13,9 +16,9 @@ export function emptyHistogram(): Histogram {
 }
 
 /** The bucket a value falls in: the first bound it does not exceed, else the overflow bucket. */
-export function bucketOf(ms: number): number {
-  for (let i = 0; i < LATENCY_BOUNDS_MS.length; i++) if (ms <= LATENCY_BOUNDS_MS[i]!) return i;
-  return LATENCY_BOUNDS_MS.length;
+export function bucketOf(ms: number, bounds: Bounds = LATENCY_BOUNDS_MS): number {
+  for (let i = 0; i < bounds.length; i++) if (ms <= bounds[i]!) return i;
+  return bounds.length;
 }
 
 export function addHistograms(a: Histogram, b: Histogram): Histogram {
@@ -26,7 +29,11 @@ export function addHistograms(a: Histogram, b: Histogram): Histogram {
  * The q-quantile (0..1), interpolated linearly inside its bucket; the overflow bucket reports its
  * lower bound (a floor: "above 60 s"). Undefined for an empty histogram.
  */
-export function histogramQuantile(histogram: Histogram, q: number): number | undefined {
+export function histogramQuantile(
+  histogram: Histogram,
+  q: number,
+  bounds: Bounds = LATENCY_BOUNDS_MS,
+): number | undefined {
   const total = histogram.reduce((sum, count) => sum + count, 0);
   if (!total) return undefined;
   const rank = q * total;
@@ -34,12 +41,12 @@ export function histogramQuantile(histogram: Histogram, q: number): number | und
   for (let i = 0; i < histogram.length; i++) {
     const count = histogram[i]!;
     if (count && seen + count >= rank) {
-      const low = i === 0 ? 0 : LATENCY_BOUNDS_MS[i - 1]!;
-      const high = LATENCY_BOUNDS_MS[i];
+      const low = i === 0 ? 0 : bounds[i - 1]!;
+      const high = bounds[i];
       if (high === undefined) return low;
       return low + ((high - low) * Math.max(0, rank - seen)) / count;
     }
     seen += count;
   }
-  return LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.length - 1];
+  return bounds[bounds.length - 1];
 }

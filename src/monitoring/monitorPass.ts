@@ -7,7 +7,8 @@ import { HISTOGRAM_BUCKETS, LATENCY_BOUNDS_MS } from './histogram';
 import { latencyShifts } from './latencyShifts';
 import type { MonitorRule } from './monitorRules';
 import { allSeasonsAgree, seasonFilter, seasonsOf } from './seasonality';
-import { judgeScoreDrops, outputLengthShifts } from './qualityJudges';
+import { guardrailLatencySpikes } from './guardrailLatency';
+import { judgeScoreDrops, meanShifts } from './qualityJudges';
 import { falsePositiveRates, rateShifts } from './rateJudges';
 import { recentBuckets, windowSums } from './recentBuckets';
 import { cachedBaseline, HOUR_MS, keyOf, MINUTE_MS, scope, type SeriesVerdict } from './ruleScope';
@@ -204,7 +205,10 @@ export function judgeRule(pool: Pool, rule: MonitorRule, now: Date): Promise<Ser
     case 'negative_feedback_rate':
       return rateShifts(pool, rule, now);
     case 'output_length':
-      return outputLengthShifts(pool, rule, now);
+    case 'faithfulness':
+      return meanShifts(pool, rule, now);
+    case 'guardrail_latency_p99':
+      return guardrailLatencySpikes(pool, rule, now);
     case 'latency_p99':
       return latencyShifts(pool, rule, now);
     case 'judge_score':

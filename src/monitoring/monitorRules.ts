@@ -126,6 +126,35 @@ const ruleSchema = z.discriminatedUnion('metric', [
   }),
   z.strictObject({
     ...common,
+    /**
+     * The faithfulness proxy of answers whose request carried its retrieved context (the share of
+     * the answer's content words found in it), against the baseline's hourly means: drops only.
+     */
+    metric: z.literal('faithfulness'),
+    detector: z.strictObject({
+      kind: z.literal('drop'),
+      /** Fires when the mean is at least this share below the baseline median, and... */
+      change: z.number().gt(0).lt(1).default(0.2),
+      /** ...at least this many robust standard deviations below it. */
+      sigmas: z.number().positive().default(4),
+      min_baseline: z.number().int().min(1).default(24),
+    }),
+  }),
+  z.strictObject({
+    ...common,
+    /** Each guardrail's p99 time in the window (the latency it adds) against its baseline's hourly p99s. */
+    metric: z.literal('guardrail_latency_p99'),
+    detector: z.strictObject({
+      kind: z.literal('spike'),
+      sigmas: z.number().positive().default(4),
+      ratio: z.number().min(1).default(3),
+      /** Milliseconds above the baseline median before anything fires. */
+      floor_ms: z.number().nonnegative().default(5),
+      min_baseline: z.number().int().min(1).default(24),
+    }),
+  }),
+  z.strictObject({
+    ...common,
     /** The judge's scores of sampled production answers (see judge_sampling). */
     metric: z.literal('judge_score'),
     detector: z.strictObject({
@@ -320,6 +349,23 @@ const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
       min_volume: 30,
       severity: 'ticket',
       detector: { kind: 'rate_shift', ratio: 2 },
+    },
+    {
+      id: 'guardrail-latency',
+      metric: 'guardrail_latency_p99',
+      window_minutes: 30,
+      min_volume: 200,
+      severity: 'ticket',
+      detector: { kind: 'spike', ratio: 3, floor_ms: 5 },
+    },
+    {
+      id: 'prompt-faithfulness',
+      metric: 'faithfulness',
+      by: ['prompt'],
+      min_volume: 50,
+      severity: 'ticket',
+      detector: { kind: 'drop', change: 0.2 },
+      playbook: 'quality-regression',
     },
     {
       id: 'guardrail-false-positives',

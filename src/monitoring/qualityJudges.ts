@@ -5,52 +5,51 @@ import { recentBuckets, windowSums } from './recentBuckets';
 import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
 import { firstFiring, windowStarts } from './stretchedWindows';
 
-/**
- * Mean characters per answer in the window against the hourly means of the baseline, either way:
- * answers that suddenly get shorter (or longer) after a silent model update.
- */
-export async function outputLengthShifts(
+/** What a mean-per-answer rule averages, over which answers, and which way a change matters. */
+const MEANS = {
+  // Answers that suddenly get shorter (or longer) after a silent model update.
+  output_length: { sum: 'output_chars', count: 'requests - errors', unit: 'answers', downOnly: false },
+  // Answers that stop using the context they were given.
+  faithfulness: { sum: 'faithfulness_sum', count: 'grounded_answers', unit: 'grounded_answers', downOnly: true },
+} as const;
+
+/** A mean per answer in the window against the baseline's hourly means (median and MAD). */
+export async function meanShifts(
   pool: Pool,
-  rule: MonitorRule & { metric: 'output_length' },
+  rule: MonitorRule & { metric: keyof typeof MEANS },
   now: Date,
 ): Promise<SeriesVerdict[]> {
   const s = scope(rule);
+  const { sum, count, unit, downOnly } = MEANS[rule.metric];
   const { windowStart, baselineFrom, baselineUntil } = s.periods(now);
   const current = await recentBuckets(
     pool,
     'minute',
-    `SELECT bucket, ${s.select} sum(output_chars)::float8 AS chars, sum(requests - errors)::float8 AS answers
+    `SELECT bucket, ${s.select} sum(${sum})::float8 AS total, sum(${count})::float8 AS n
      FROM request_rollups_all WHERE grain = 'minute' AND bucket >= $1 AND bucket < $2 ${s.filters} ${s.groupWithBucket}`,
     windowStart,
     now,
   );
   const baseline = await cachedBaseline(
     pool,
-    `SELECT ${s.dims} array_agg(chars / answers) AS hours FROM (
-       SELECT ${s.select} bucket, sum(output_chars)::float8 AS chars, sum(requests - errors)::float8 AS answers
+    `SELECT ${s.dims} array_agg(total / n) AS hours FROM (
+       SELECT ${s.select} bucket, sum(${sum})::float8 AS total, sum(${count})::float8 AS n
        FROM request_rollups_all WHERE grain = 'hour' AND bucket >= $1 AND bucket < $2 ${s.filters}
-       GROUP BY ${s.dims} bucket HAVING sum(requests - errors) > 0) h ${s.group}`,
+       GROUP BY ${s.dims} bucket HAVING sum(${count}) > 0) h ${s.group}`,
     [baselineFrom, baselineUntil],
   );
   const hours = new Map(baseline.map((row) => [s.seriesId(row), row.hours as unknown as number[]]));
-  const windows = windowSums(current, [windowStart.getTime()], s.seriesId, ['chars', 'answers']);
+  const windows = windowSums(current, [windowStart.getTime()], s.seriesId, ['total', 'n']);
   return [...windows.values()].map(({ row, sums }) => {
     const series = s.seriesOf(row);
-    const [chars, answers] = sums[0]! as [number, number];
-    const mean = answers ? chars / answers : 0;
-    return {
-      key: keyOf(rule, series),
-      series,
-      severity: rule.severity,
-      verdict:
-        answers < rule.min_volume
-          ? lowVolume(answers, rule.min_volume, 'answers')
-          : robustShift(mean, hours.get(s.seriesId(row)) ?? [], {
-              change: rule.detector.change,
-              sigmas: rule.detector.sigmas,
-              minBaseline: rule.detector.min_baseline,
-            }),
-    };
+    const [total, n] = sums[0]! as [number, number];
+    const { change, sigmas, min_baseline: minBaseline } = rule.detector;
+    let verdict =
+      n < rule.min_volume
+        ? lowVolume(n, rule.min_volume, unit)
+        : robustShift(n ? total / n : 0, hours.get(s.seriesId(row)) ?? [], { change, sigmas, minBaseline });
+    if (downOnly && verdict.state === 'fire' && Number(verdict.numbers.change) > 0) verdict = { state: 'ok', numbers: verdict.numbers };
+    return { key: keyOf(rule, series), series, severity: rule.severity, verdict };
   });
 }
 

@@ -1,7 +1,7 @@
 import { withTransaction, type Pool } from '../db/pool';
 import type { RequestRecord } from '../telemetry/requestRecord';
 import { contextBucketOf } from './contextBuckets';
-import { bucketOf, emptyHistogram, HISTOGRAM_BUCKETS, type Histogram } from './histogram';
+import { bucketOf, emptyHistogram, GUARD_BOUNDS_MS, HISTOGRAM_BUCKETS, type Histogram } from './histogram';
 
 export const GRAINS = ['minute', 'hour', 'day'] as const;
 export type Grain = (typeof GRAINS)[number];
@@ -47,6 +47,11 @@ export interface RollupRow {
   output_chars: number;
   latency_hist: Histogram;
   ttft_hist: Histogram;
+  /** Each guardrail's time as counts keyed "<guardrail>#<bucket>" over GUARD_BOUNDS_MS. */
+  guardrail_latency: Record<string, number>;
+  /** Answers whose request carried retrieved context, and the sum of their faithfulness proxy. */
+  grounded_answers: number;
+  faithfulness_sum: number;
 }
 
 /** The UTC start of the grain's bucket holding `ts` (ISO text). */
@@ -107,6 +112,9 @@ export function rollupDeltas(records: readonly RequestRecord[], grains: readonly
           output_chars: 0,
           latency_hist: emptyHistogram(),
           ttft_hist: emptyHistogram(),
+          guardrail_latency: {},
+          grounded_answers: 0,
+          faithfulness_sum: 0,
         };
         rows.set(key, row);
       }
@@ -121,8 +129,14 @@ export function rollupDeltas(records: readonly RequestRecord[], grains: readonly
       row.output_tokens += record.output_tokens;
       row.cost_usd += record.cost_usd;
       if (record.cache_hit) row.cache_hits += 1;
-      for (const guard of record.guardrails)
+      for (const guard of record.guardrails) {
         if (guard.decision !== 'allow') bump(row.guardrail_decisions, `${guard.id}:${guard.decision}`);
+        bump(row.guardrail_latency, `${guard.id}#${bucketOf(guard.ms, GUARD_BOUNDS_MS)}`);
+      }
+      if (typeof record.faithfulness === 'number') {
+        row.grounded_answers += 1;
+        row.faithfulness_sum += record.faithfulness;
+      }
       row.output_chars += record.output_chars;
       row.latency_hist[latencyBucket]! += 1;
       if (ttftBucket !== undefined) row.ttft_hist[ttftBucket]! += 1;
@@ -149,7 +163,7 @@ export async function appendRollupDeltas(
 const KEY =
   'grain, bucket, tenant_id, feature, prompt_name, prompt_version, variant, model, provider, synthetic, context';
 const MEASURES =
-  'requests, errors, server_errors, errors_by_class, input_tokens, cached_tokens, output_tokens, cost_usd, cache_hits, guardrail_decisions, output_chars, latency_hist, ttft_hist';
+  'requests, errors, server_errors, errors_by_class, input_tokens, cached_tokens, output_tokens, cost_usd, cache_hits, guardrail_decisions, output_chars, latency_hist, ttft_hist, guardrail_latency, grounded_answers, faithfulness_sum';
 /** Element-wise sums of a histogram column over grouped rows, as one array. */
 export const histogramSum = (column: string) =>
   `ARRAY[${Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => `sum(${column}[${i + 1}])`).join(', ')}]::bigint[]`;
@@ -164,7 +178,7 @@ const FOLD = `
     SELECT g.grain, date_trunc(g.grain, m.bucket, 'UTC') AS bucket, m.tenant_id, m.feature, m.prompt_name,
       m.prompt_version, m.variant, m.model, m.provider, m.synthetic, m.context, m.requests, m.errors, m.server_errors,
       m.errors_by_class, m.input_tokens, m.cached_tokens, m.output_tokens, m.cost_usd, m.cache_hits, m.guardrail_decisions,
-      m.output_chars, m.latency_hist, m.ttft_hist
+      m.output_chars, m.latency_hist, m.ttft_hist, m.guardrail_latency, m.grounded_answers, m.faithfulness_sum
     FROM moved m CROSS JOIN (VALUES ('minute'), ('hour'), ('day')) g(grain)
   ),
   -- Which minutes changed, and when: readers of recent minutes re-read only these (recentBuckets.ts).
@@ -176,7 +190,9 @@ const FOLD = `
   SELECT ${KEY}, sum(requests), sum(errors), sum(server_errors), rollup_counts_sum(errors_by_class) FILTER (WHERE errors_by_class <> '{}'),
     sum(input_tokens), sum(cached_tokens), sum(output_tokens), sum(cost_usd), sum(cache_hits),
     rollup_counts_sum(guardrail_decisions) FILTER (WHERE guardrail_decisions <> '{}'), sum(output_chars),
-    ${histogramSum('latency_hist')}, ${histogramSum('ttft_hist')}
+    ${histogramSum('latency_hist')}, ${histogramSum('ttft_hist')},
+    rollup_counts_sum(guardrail_latency) FILTER (WHERE guardrail_latency <> '{}'),
+    sum(grounded_answers), sum(faithfulness_sum)
   FROM by_grain GROUP BY ${KEY} ORDER BY ${KEY}
   ON CONFLICT (${KEY}) DO UPDATE SET
     requests = r.requests + EXCLUDED.requests,
@@ -191,7 +207,10 @@ const FOLD = `
     guardrail_decisions = ${countsMerge('guardrail_decisions')},
     output_chars = r.output_chars + EXCLUDED.output_chars,
     latency_hist = ${histogramMerge('latency_hist')},
-    ttft_hist = ${histogramMerge('ttft_hist')}`;
+    ttft_hist = ${histogramMerge('ttft_hist')},
+    guardrail_latency = ${countsMerge('guardrail_latency')},
+    grounded_answers = r.grounded_answers + EXCLUDED.grounded_answers,
+    faithfulness_sum = r.faithfulness_sum + EXCLUDED.faithfulness_sum`;
 
 /** Any fixed number: one folder at a time across gateways (the others skip a round). */
 const FOLD_LOCK = 7_270_014;

@@ -39,6 +39,8 @@ export interface RequestRecord {
   attempts: AttemptRecord[];
   /** Drills, probes and canary traffic (a synthetic tenant's): kept out of baselines and cost reports. */
   synthetic: boolean;
+  /** The answer's faithfulness proxy (0..1) when the request carried its retrieved context, else null (absent in older spill files). */
+  faithfulness?: number | null;
 }
 
 /** What the log writer takes per request: the row, the (redacted) bodies, and the budget to settle. */

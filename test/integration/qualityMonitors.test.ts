@@ -300,3 +300,73 @@ it('a tenant appeals a wrong block through the gateway; appeals per block fire t
     expect(refused.stderr).toMatch(/--since|--tenant/);
   }
 });
+
+it('answers scored against the context sent with them; a drop in that score, and a guardrail grown slow, fire', async () => {
+  // Through the gateway with the official client: the retrieved passages ride in the body.
+  const key = await h.tenant('rag-tenant');
+  const client = h.client(key);
+  const grounded = await client.chat.completions
+    .create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'How long is the return window?' }],
+      retrieved_context: ['Returns are accepted within 30 days of delivery.', 'Refunds take five business days.'],
+    } as Parameters<typeof client.chat.completions.create>[0])
+    .withResponse();
+  const groundedId = grounded.response.headers.get('x-flightdeck-request-id')!;
+  const plain = await client.chat.completions
+    .create({ model: MODEL, messages: [{ role: 'user', content: 'Hello there' }] })
+    .withResponse();
+  const plainId = plain.response.headers.get('x-flightdeck-request-id')!;
+  const faithfulnessOf = async (id: string) =>
+    (await h.db.pool.query(`SELECT faithfulness FROM requests WHERE request_id = $1`, [id])).rows[0]?.faithfulness;
+  await eventually(async () => (await faithfulnessOf(groundedId)) !== undefined);
+  const score = await faithfulnessOf(groundedId);
+  expect(score).toBeGreaterThanOrEqual(0);
+  expect(score).toBeLessThanOrEqual(1);
+  await eventually(async () => (await faithfulnessOf(plainId)) !== undefined);
+  expect(await faithfulnessOf(plainId)).toBeNull();
+  for (const bad of [[1, 2], 'one passage', Array(65).fill('p')]) {
+    const refused = await client.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], retrieved_context: bad } as Parameters<
+        typeof client.chat.completions.create
+      >[0])
+      .catch((error: { status: number; error: { param: string } }) => error);
+    expect(refused).toMatchObject({ status: 400, error: { param: expect.stringMatching(/^retrieved_context/) } });
+  }
+
+  // Thirty hours of answers that use their context (~0.8) behind an input guard of ~0.3 ms; then
+  // rag's answers stop using it (0.35) and the guard takes 40 ms on them.
+  const ragAnswer = (prompt: string, ts: string, faithfulness: number, guardMs: number) =>
+    logEntry('apps', null, {
+      ts,
+      prompt_name: prompt,
+      prompt_version: '1.0.0',
+      faithfulness,
+      guardrails: [{ id: 'input.injection', decision: 'allow', ms: guardMs }],
+    });
+  await store(
+    ['rag', 'rag-steady'].flatMap((prompt) => [
+      ...times(30 * 40, (i) =>
+        ragAnswer(
+          prompt,
+          ago(3 * HOUR + Math.floor(i / 40) * HOUR + (i % 40) * 1000),
+          0.75 + ((i * 7) % 11) / 100,
+          0.2 + ((i * 3) % 5) / 20,
+        ),
+      ),
+      ...times(200, (i) =>
+        prompt === 'rag'
+          ? ragAnswer(prompt, ago(60_000 + i * 5000), 0.35, 40)
+          : ragAnswer(prompt, ago(60_000 + i * 5000), 0.75 + ((i * 7) % 11) / 100, 0.3),
+      ),
+    ]),
+  );
+  const summary = await runMonitorPass(h.db.pool, rules('prompt-faithfulness', 'guardrail-latency'));
+  expect(summary.alerts.map((a) => a.key).sort()).toEqual([
+    'guardrail-latency:guardrail=input.injection',
+    'prompt-faithfulness:prompt=rag',
+  ]);
+  expect(summary.alerts.find((a) => a.key.startsWith('prompt-faithfulness'))!.summary).toMatch(
+    /0\.35 against a baseline median of 0\.8/,
+  );
+});

@@ -1,12 +1,25 @@
--- Monitor reads at scale (issue 13): rollups gain a context-length dimension, and the fold logs
--- which minutes it changed, so the monitor pass re-reads only those instead of every window.
+-- Monitor reads at scale (issue 13): rollups gain a context-length dimension, each guardrail's
+-- latency and a faithfulness proxy, and the fold logs which minutes it changed, so the monitor pass
+-- re-reads only those instead of every window.
 
 -- The request's input size as a bucket (src/monitoring/contextBuckets.ts): latency and availability
 -- objectives per context length. Rows rolled up before this migration have '' (unknown).
 DROP VIEW request_rollups_all;
 DROP VIEW request_rollup_deltas_by_grain;
-ALTER TABLE request_rollups ADD COLUMN context text NOT NULL DEFAULT '';
-ALTER TABLE request_rollup_deltas ADD COLUMN context text NOT NULL DEFAULT '';
+-- guardrail_latency: each guardrail's time as a histogram flattened into counts keyed
+-- "<guardrail>#<bucket>" (src/monitoring/histogram.ts GUARD_BOUNDS_MS), so it merges like the other
+-- counts. grounded_answers / faithfulness_sum: answers whose request carried its retrieved context,
+-- and the sum of their faithfulness proxy (src/monitoring/faithfulness.ts).
+ALTER TABLE request_rollups ADD COLUMN context text NOT NULL DEFAULT '',
+  ADD COLUMN guardrail_latency jsonb NOT NULL DEFAULT '{}',
+  ADD COLUMN grounded_answers bigint NOT NULL DEFAULT 0,
+  ADD COLUMN faithfulness_sum float8 NOT NULL DEFAULT 0;
+ALTER TABLE request_rollup_deltas ADD COLUMN context text NOT NULL DEFAULT '',
+  ADD COLUMN guardrail_latency jsonb NOT NULL DEFAULT '{}',
+  ADD COLUMN grounded_answers bigint NOT NULL DEFAULT 0,
+  ADD COLUMN faithfulness_sum float8 NOT NULL DEFAULT 0;
+-- The proxy per request, for drilling into the answers that pulled it down (NULL: no context given).
+ALTER TABLE requests ADD COLUMN faithfulness real;
 ALTER TABLE request_rollups DROP CONSTRAINT request_rollups_pkey,
   ADD PRIMARY KEY (grain, bucket, tenant_id, feature, prompt_name, prompt_version, variant, model, provider, synthetic, context);
 
@@ -14,7 +27,7 @@ CREATE VIEW request_rollup_deltas_by_grain AS
   SELECT g.grain, date_trunc(g.grain, d.bucket, 'UTC') AS bucket, d.tenant_id, d.feature, d.prompt_name,
     d.prompt_version, d.variant, d.model, d.provider, d.synthetic, d.requests, d.errors, d.server_errors, d.errors_by_class,
     d.input_tokens, d.cached_tokens, d.output_tokens, d.cost_usd, d.cache_hits, d.guardrail_decisions,
-    d.output_chars, d.latency_hist, d.ttft_hist, d.context
+    d.output_chars, d.latency_hist, d.ttft_hist, d.context, d.guardrail_latency, d.grounded_answers, d.faithfulness_sum
   FROM request_rollup_deltas d CROSS JOIN (VALUES ('minute'), ('hour'), ('day')) g(grain);
 
 CREATE VIEW request_rollups_all AS

@@ -14,8 +14,10 @@ describe('monitor rules', () => {
     expect([...new Set(DEFAULT_MONITOR_RULES.map((r) => r.metric))].sort()).toEqual([
       'bad_answer_rate',
       'cost_usd',
+      'faithfulness',
       'guardrail_block_rate',
       'guardrail_false_positive_rate',
+      'guardrail_latency_p99',
       'json_failure_rate',
       'judge_score',
       'latency_p99',
@@ -25,8 +27,9 @@ describe('monitor rules', () => {
       'server_error_rate',
       'slow_request_rate',
     ]);
-    // Time to first token has its own objective.
+    // Time to first token has its own objective; latency also per context length.
     expect(DEFAULT_MONITOR_RULES.find((r) => r.id === 'model-ttft')!.detector).toMatchObject({ of: 'ttft' });
+    expect(DEFAULT_MONITOR_RULES.find((r) => r.id === 'context-latency')!.by).toEqual(['model', 'context']);
   });
 
   it('reads the judge sampling settings, with defaults, and refuses a judge model it cannot price', () => {

@@ -1,30 +1,31 @@
 import type { Pool } from '../db/pool';
 import { lowVolume, robustSpike } from './detectors';
-import { GUARD_BOUNDS_MS, histogramQuantile, type Histogram } from './histogram';
+import { GUARD_BOUNDS_MS, GUARD_HIST_LENGTH, guardHistograms } from './guardrailHistogram';
+import { addHistograms, histogramQuantile, type Histogram } from './histogram';
 import type { MonitorRule } from './monitorRules';
 import { recentBuckets } from './recentBuckets';
+import { histogramSum } from './rollups';
 import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
 
 type GuardLatencyRule = MonitorRule & { metric: 'guardrail_latency_p99' };
 
-/** Each guardrail's latency counts per series, histogram bucket (i) and rollup bucket over $1..$2. */
-function countsSql(rule: GuardLatencyRule, grain: 'minute' | 'hour'): string {
+/** The guardrails' histograms summed per series and rollup bucket over $1..$2. */
+function histogramSql(rule: GuardLatencyRule, grain: 'minute' | 'hour'): string {
   const s = scope(rule);
-  return `SELECT bucket, ${s.select} split_part(e.key, '#', 1) AS guardrail, split_part(e.key, '#', 2)::int AS i,
-      sum(e.value::bigint)::float8 AS n
-    FROM request_rollups_all, jsonb_each_text(guardrail_latency) e
-    WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${s.filters} ${s.groupWithBucket}, guardrail, i`;
+  return `SELECT bucket, ${s.select} ${histogramSum('guardrail_hist', GUARD_HIST_LENGTH)} AS hist
+    FROM request_rollups_all WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${s.filters} ${s.groupWithBucket}`;
 }
 
-/** Histograms per series and guardrail (and per hour when `byHour`), from rows of countsSql. */
-function histograms(rows: readonly Row[], idOf: (row: Row) => string, byHour: boolean): Map<string, Histogram> {
-  const result = new Map<string, Histogram>();
-  for (const row of rows) {
-    const id = byHour ? `${idOf(row)}|${(row.bucket as unknown as Date).getTime()}` : idOf(row);
-    let histogram = result.get(id);
-    if (!histogram) result.set(id, (histogram = new Array<number>(GUARD_BOUNDS_MS.length + 1).fill(0)));
-    histogram[Number(row.i)]! += Number(row.n);
-  }
+/** Histograms per series and guardrail (and per rollup bucket when `byBucket`), summed from rows of histogramSql. */
+function histograms(rows: readonly Row[], seriesId: (row: Row) => string, byBucket: boolean) {
+  const result = new Map<string, { row: Row; guard: string; histogram: Histogram }>();
+  for (const row of rows)
+    for (const [guard, own] of guardHistograms(row.hist as unknown as string[])) {
+      const id = `${seriesId(row)}\u0002${guard}${byBucket ? `|${(row.bucket as unknown as Date).getTime()}` : ''}`;
+      const entry = result.get(id);
+      if (entry) entry.histogram = addHistograms(entry.histogram, own);
+      else result.set(id, { row, guard, histogram: own });
+    }
   return result;
 }
 
@@ -39,24 +40,21 @@ const hourlyP99s = new WeakMap<Row[], Map<string, number[]>>();
 export async function guardrailLatencySpikes(pool: Pool, rule: GuardLatencyRule, now: Date): Promise<SeriesVerdict[]> {
   const s = scope(rule);
   const { windowStart, baselineFrom, baselineUntil } = s.periods(now);
-  const idOf = (row: Row) => `${s.seriesId(row)}\u0002${row.guardrail}`;
   const [current, baseline] = await Promise.all([
-    recentBuckets(pool, 'minute', countsSql(rule, 'minute'), windowStart, now),
-    cachedBaseline(pool, countsSql(rule, 'hour'), [baselineFrom, baselineUntil]),
+    recentBuckets(pool, 'minute', histogramSql(rule, 'minute'), windowStart, now),
+    cachedBaseline(pool, histogramSql(rule, 'hour'), [baselineFrom, baselineUntil]),
   ]);
   let hours = hourlyP99s.get(baseline);
   if (!hours) {
     hours = new Map();
-    for (const [id, histogram] of histograms(baseline, idOf, true)) {
+    for (const [id, { histogram }] of histograms(baseline, s.seriesId, true)) {
       const series = id.slice(0, id.lastIndexOf('|'));
       hours.set(series, [...(hours.get(series) ?? []), histogramQuantile(histogram, 0.99, GUARD_BOUNDS_MS)!]);
     }
     hourlyP99s.set(baseline, hours);
   }
-  const firstRows = new Map(current.map((row) => [idOf(row), row]));
-  return [...histograms(current, idOf, false)].map(([id, histogram]) => {
-    const row = firstRows.get(id)!;
-    const series = { ...s.seriesOf(row), guardrail: String(row.guardrail) };
+  return [...histograms(current, s.seriesId, false)].map(([id, { row, guard, histogram }]) => {
+    const series = { ...s.seriesOf(row), guardrail: guard };
     const runs = histogram.reduce((sum, count) => sum + count, 0);
     const p99 = histogramQuantile(histogram, 0.99, GUARD_BOUNDS_MS) ?? 0;
     return {

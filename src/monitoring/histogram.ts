@@ -5,8 +5,6 @@
  */
 export const LATENCY_BOUNDS_MS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000] as const;
 export const HISTOGRAM_BUCKETS = LATENCY_BOUNDS_MS.length + 1;
-/** Guardrails run in microseconds to tens of milliseconds: finer bounds for their latency. */
-export const GUARD_BOUNDS_MS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000] as const;
 type Bounds = readonly number[];
 
 export type Histogram = number[];

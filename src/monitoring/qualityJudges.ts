@@ -48,7 +48,8 @@ export async function meanShifts(
       n < rule.min_volume
         ? lowVolume(n, rule.min_volume, unit)
         : robustShift(n ? total / n : 0, hours.get(s.seriesId(row)) ?? [], { change, sigmas, minBaseline });
-    if (downOnly && verdict.state === 'fire' && Number(verdict.numbers.change) > 0) verdict = { state: 'ok', numbers: verdict.numbers };
+    if (downOnly && verdict.state === 'fire' && Number(verdict.numbers.change) > 0)
+      verdict = { state: 'ok', numbers: verdict.numbers };
     return { key: keyOf(rule, series), series, severity: rule.severity, verdict };
   });
 }

@@ -1,7 +1,8 @@
 import { withTransaction, type Pool } from '../db/pool';
 import type { RequestRecord } from '../telemetry/requestRecord';
 import { contextBucketOf } from './contextBuckets';
-import { bucketOf, emptyHistogram, GUARD_BOUNDS_MS, HISTOGRAM_BUCKETS, type Histogram } from './histogram';
+import { countGuardRun, emptyGuardHistogram, GUARD_HIST_LENGTH } from './guardrailHistogram';
+import { bucketOf, emptyHistogram, HISTOGRAM_BUCKETS, type Histogram } from './histogram';
 
 export const GRAINS = ['minute', 'hour', 'day'] as const;
 export type Grain = (typeof GRAINS)[number];
@@ -47,8 +48,8 @@ export interface RollupRow {
   output_chars: number;
   latency_hist: Histogram;
   ttft_hist: Histogram;
-  /** Each guardrail's time as counts keyed "<guardrail>#<bucket>" over GUARD_BOUNDS_MS. */
-  guardrail_latency: Record<string, number>;
+  /** Each built-in guardrail's time, as histograms one after the other (guardrailHistogram.ts). */
+  guardrail_hist: Histogram;
   /** Answers whose request carried retrieved context, and the sum of their faithfulness proxy. */
   grounded_answers: number;
   faithfulness_sum: number;
@@ -112,7 +113,7 @@ export function rollupDeltas(records: readonly RequestRecord[], grains: readonly
           output_chars: 0,
           latency_hist: emptyHistogram(),
           ttft_hist: emptyHistogram(),
-          guardrail_latency: {},
+          guardrail_hist: emptyGuardHistogram(),
           grounded_answers: 0,
           faithfulness_sum: 0,
         };
@@ -131,7 +132,7 @@ export function rollupDeltas(records: readonly RequestRecord[], grains: readonly
       if (record.cache_hit) row.cache_hits += 1;
       for (const guard of record.guardrails) {
         if (guard.decision !== 'allow') bump(row.guardrail_decisions, `${guard.id}:${guard.decision}`);
-        bump(row.guardrail_latency, `${guard.id}#${bucketOf(guard.ms, GUARD_BOUNDS_MS)}`);
+        countGuardRun(row.guardrail_hist, guard.id, guard.ms);
       }
       if (typeof record.faithfulness === 'number') {
         row.grounded_answers += 1;
@@ -163,12 +164,12 @@ export async function appendRollupDeltas(
 const KEY =
   'grain, bucket, tenant_id, feature, prompt_name, prompt_version, variant, model, provider, synthetic, context';
 const MEASURES =
-  'requests, errors, server_errors, errors_by_class, input_tokens, cached_tokens, output_tokens, cost_usd, cache_hits, guardrail_decisions, output_chars, latency_hist, ttft_hist, guardrail_latency, grounded_answers, faithfulness_sum';
+  'requests, errors, server_errors, errors_by_class, input_tokens, cached_tokens, output_tokens, cost_usd, cache_hits, guardrail_decisions, output_chars, latency_hist, ttft_hist, guardrail_hist, grounded_answers, faithfulness_sum';
 /** Element-wise sums of a histogram column over grouped rows, as one array. */
-export const histogramSum = (column: string) =>
-  `ARRAY[${Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => `sum(${column}[${i + 1}])`).join(', ')}]::bigint[]`;
-const histogramMerge = (column: string) =>
-  `ARRAY[${Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => `r.${column}[${i + 1}] + EXCLUDED.${column}[${i + 1}]`).join(', ')}]`;
+export const histogramSum = (column: string, length = HISTOGRAM_BUCKETS) =>
+  `ARRAY[${Array.from({ length }, (_, i) => `sum(${column}[${i + 1}])`).join(', ')}]::bigint[]`;
+const histogramMerge = (column: string, length = HISTOGRAM_BUCKETS) =>
+  `ARRAY[${Array.from({ length }, (_, i) => `r.${column}[${i + 1}] + EXCLUDED.${column}[${i + 1}]`).join(', ')}]`;
 const countsMerge = (column: string) =>
   `CASE WHEN EXCLUDED.${column} = '{}' THEN r.${column} ELSE rollup_counts_add(r.${column}, EXCLUDED.${column}) END`;
 // Sums written out column by column: native aggregates, no function call per row.
@@ -178,7 +179,7 @@ const FOLD = `
     SELECT g.grain, date_trunc(g.grain, m.bucket, 'UTC') AS bucket, m.tenant_id, m.feature, m.prompt_name,
       m.prompt_version, m.variant, m.model, m.provider, m.synthetic, m.context, m.requests, m.errors, m.server_errors,
       m.errors_by_class, m.input_tokens, m.cached_tokens, m.output_tokens, m.cost_usd, m.cache_hits, m.guardrail_decisions,
-      m.output_chars, m.latency_hist, m.ttft_hist, m.guardrail_latency, m.grounded_answers, m.faithfulness_sum
+      m.output_chars, m.latency_hist, m.ttft_hist, m.guardrail_hist, m.grounded_answers, m.faithfulness_sum
     FROM moved m CROSS JOIN (VALUES ('minute'), ('hour'), ('day')) g(grain)
   ),
   -- Which minutes changed, and when: readers of recent minutes re-read only these (recentBuckets.ts).
@@ -191,7 +192,7 @@ const FOLD = `
     sum(input_tokens), sum(cached_tokens), sum(output_tokens), sum(cost_usd), sum(cache_hits),
     rollup_counts_sum(guardrail_decisions) FILTER (WHERE guardrail_decisions <> '{}'), sum(output_chars),
     ${histogramSum('latency_hist')}, ${histogramSum('ttft_hist')},
-    rollup_counts_sum(guardrail_latency) FILTER (WHERE guardrail_latency <> '{}'),
+    ${histogramSum('guardrail_hist', GUARD_HIST_LENGTH)},
     sum(grounded_answers), sum(faithfulness_sum)
   FROM by_grain GROUP BY ${KEY} ORDER BY ${KEY}
   ON CONFLICT (${KEY}) DO UPDATE SET
@@ -208,7 +209,7 @@ const FOLD = `
     output_chars = r.output_chars + EXCLUDED.output_chars,
     latency_hist = ${histogramMerge('latency_hist')},
     ttft_hist = ${histogramMerge('ttft_hist')},
-    guardrail_latency = ${countsMerge('guardrail_latency')},
+    guardrail_hist = ${histogramMerge('guardrail_hist', GUARD_HIST_LENGTH)},
     grounded_answers = r.grounded_answers + EXCLUDED.grounded_answers,
     faithfulness_sum = r.faithfulness_sum + EXCLUDED.faithfulness_sum`;
 

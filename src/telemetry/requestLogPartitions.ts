@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from '../db/pool';
+import type { Pool } from '../db/pool';
 
 /** The UTC day (YYYY-MM-DD) of a row's timestamp: the partition it belongs to. */
 export function partitionDay(ts: string): string {
@@ -14,11 +14,15 @@ export class RequestLogPartitions {
   /** Days this process has made sure of; forgotten when a drop or a refusal says otherwise. */
   private readonly ready = new Set<string>();
 
-  /** Make sure the partitions for these rows' days exist (inside the storing transaction). */
-  async ensure(client: PoolClient, timestamps: readonly string[]): Promise<void> {
+  /**
+   * Make sure the partitions for these rows' days exist, committed before the rows' transaction
+   * starts: a day is marked ready only once its partition is visible to every batch (marked inside
+   * an open transaction, a second batch in flight could find it ready but not there).
+   */
+  async ensure(pool: Pool, timestamps: readonly string[]): Promise<void> {
     for (const day of new Set(timestamps.map(partitionDay))) {
       if (this.ready.has(day)) continue;
-      await client.query('SELECT request_log_partition($1::date)', [day]);
+      await pool.query('SELECT request_log_partition($1::date)', [day]);
       this.ready.add(day);
     }
   }

@@ -8,6 +8,10 @@ import { operatorLog } from './operatorLog';
 import { RequestLogPartitions } from './requestLogPartitions';
 import { SpillFiles } from './spillFiles';
 
+/** Batches stored at once, each on its own connection: one is serialised and sent while Postgres stores the other. */
+const PARALLEL_BATCHES = 2;
+/** A batch that lost a deadlock or a serialisation race (with another batch settling the same budgets) is tried again this often. */
+const CONFLICT_RETRIES = 3;
 const EXPIRY_INTERVAL_MS = 10 * 60_000;
 /** Rollup deltas are folded into request_rollups this often (readers sum both, so nothing waits on it). */
 const FOLD_INTERVAL_MS = 2000;
@@ -114,15 +118,21 @@ export class RequestLogWriter {
 
   private async drain(): Promise<void> {
     if (this.unwritten.length) await this.persist(this.unwritten.splice(0));
+    const inFlight = new Set<Promise<void>>();
     while (this.buffer.length) {
       const batch = this.buffer.splice(0, this.batchSize).map(redactBody);
       // Each record is serialised once: the same text is the stdout line and the row for Postgres.
       const records = batch.map((e) => JSON.stringify(e.record));
       this.options.jsonLines?.write(`${records.join('\n')}\n`);
-      if (this.unwritten.length)
+      if (this.unwritten.length) {
         this.unwritten.push(...batch); // Postgres and disk refused this round: hold, retry next flush
-      else await this.persist(batch, records);
+        continue;
+      }
+      const stored: Promise<void> = this.persist(batch, records).finally(() => inFlight.delete(stored));
+      inFlight.add(stored);
+      if (inFlight.size >= PARALLEL_BATCHES) await Promise.race(inFlight);
     }
+    await Promise.all(inFlight);
     if (Date.now() - this.lastExpiry >= EXPIRY_INTERVAL_MS) {
       this.lastExpiry = Date.now();
       await this.options.pool.query('DELETE FROM request_bodies WHERE expires_at < now()').catch(() => undefined);
@@ -162,11 +172,15 @@ export class RequestLogWriter {
    * set aside the rows it still refuses. Throws only when Postgres is unreachable.
    */
   private async storeOrSetAside(batch: readonly LogEntry[], records?: string[]): Promise<void> {
-    try {
-      await this.store(batch, records);
-      return;
-    } catch (error) {
-      if (!isDataError(error)) throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store(batch, records);
+        return;
+      } catch (error) {
+        if (isConflict(error) && attempt < CONFLICT_RETRIES) continue;
+        if (!isDataError(error)) throw error;
+        break;
+      }
     }
     // Postgres refused the data: find the rows it refuses, one by one.
     for (const entry of batch) {
@@ -216,11 +230,11 @@ export class RequestLogWriter {
     records: string[] = entries.map((e) => JSON.stringify({ ...e.record, synthetic: e.record.synthetic ?? false })),
   ): Promise<void> {
     const retentionMs = this.options.bodyRetentionDays * 86_400_000;
+    await this.partitions.ensure(
+      this.options.pool,
+      entries.map((e) => e.record.ts),
+    );
     await withTransaction(this.options.pool, async (client) => {
-      await this.partitions.ensure(
-        client,
-        entries.map((e) => e.record.ts),
-      );
       const inserted = await client
         .query<{ request_id: string }>(
           `INSERT INTO requests SELECT * FROM json_populate_recordset(NULL::requests, $1) ON CONFLICT (request_id, ts) DO NOTHING RETURNING request_id`,
@@ -258,6 +272,12 @@ export class RequestLogWriter {
       );
     });
   }
+}
+
+/** A deadlock or serialisation failure: the same rows may well go in on another try. */
+function isConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === '40P01' || code === '40001';
 }
 
 /**

@@ -128,12 +128,27 @@ it('retention drops whole day partitions past the limit (rows and bodies on thei
 
   // A row of a dropped day that arrives late (a very old spill file) gets its partition again, so it is not refused.
   const late = logEntry('late', null, { ts: new Date(old + 1000).toISOString() });
-  const partitions = new RequestLogPartitions();
-  const client = await db.pool.connect();
-  try {
-    await partitions.ensure(client, [late.record.ts]);
-  } finally {
-    client.release();
-  }
+  await new RequestLogPartitions().ensure(db.pool, [late.record.ts]);
   expect(await partitionExists(`requests_${day(old)}`)).toBe(true);
+});
+
+it('stores batches in flight together that each open new days: every row lands, none is set aside', async () => {
+  let setAside = 0;
+  const log = new RequestLogWriter({
+    pool: db.pool,
+    spillDir: mkdtempSync(path.join(tmpdir(), 'fd-scale-')),
+    bodyRetentionDays: 30,
+    flushIntervalMs: 60_000,
+    batchSize: 10,
+    onSetAside: (count) => (setAside += count),
+  });
+  // Ten days no partition exists for yet, each batch spanning all of them.
+  const entries = Array.from({ length: 200 }, (_, i) =>
+    logEntry('fresh-days', null, { ts: new Date(utcMidnight(40 + (i % 10)) + 3_600_000).toISOString() }),
+  );
+  for (const entry of entries) log.write(entry);
+  await log.close();
+  expect(setAside).toBe(0);
+  const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM requests WHERE tenant_id = 'fresh-days'`);
+  expect(rows[0].n).toBe(200);
 });

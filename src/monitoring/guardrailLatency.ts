@@ -1,8 +1,8 @@
 import type { Pool } from '../db/pool';
-import { lowVolume, robustSpike } from './detectors';
 import { GUARD_BOUNDS_MS, GUARD_HIST_LENGTH, guardHistograms } from './guardrailHistogram';
 import { addHistograms, histogramQuantile, type Histogram } from './histogram';
 import type { MonitorRule } from './monitorRules';
+import { p99Spike } from './latencyShifts';
 import { recentBuckets } from './recentBuckets';
 import { histogramSum } from './rollups';
 import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
@@ -61,15 +61,7 @@ export async function guardrailLatencySpikes(pool: Pool, rule: GuardLatencyRule,
       key: keyOf(rule, series),
       series,
       severity: rule.severity,
-      verdict:
-        runs < rule.min_volume
-          ? lowVolume(runs, rule.min_volume, 'guardrail_runs')
-          : robustSpike(p99, hours.get(id) ?? [], {
-              sigmas: rule.detector.sigmas,
-              ratio: rule.detector.ratio,
-              floor: rule.detector.floor_ms,
-              minBaseline: rule.detector.min_baseline,
-            }),
+      verdict: p99Spike(p99, runs, 'guardrail_runs', hours.get(id) ?? [], rule),
     };
   });
 }

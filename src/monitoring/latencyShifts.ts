@@ -1,5 +1,5 @@
 import type { Pool } from '../db/pool';
-import { lowVolume, robustSpike } from './detectors';
+import { lowVolume, robustSpike, type Verdict } from './detectors';
 import { addHistograms, emptyHistogram, histogramQuantile, type Histogram } from './histogram';
 import { recentBuckets } from './recentBuckets';
 import { histogramSum } from './rollups';
@@ -49,21 +49,27 @@ export async function latencyShifts(pool: Pool, rule: LatencyRule, now: Date): P
     window.requests += Number(row.requests);
     window.histogram = addHistograms(window.histogram, (row.hist as unknown as string[]).map(Number));
   }
-  return [...windows].map(([id, { series, requests, histogram }]) => {
-    const p99 = histogramQuantile(histogram, 0.99) ?? 0;
-    return {
-      key: keyOf(rule, series),
-      series,
-      severity: rule.severity,
-      verdict:
-        requests < rule.min_volume
-          ? lowVolume(requests, rule.min_volume, 'requests')
-          : robustSpike(p99, hours.get(id) ?? [], {
-              sigmas: rule.detector.sigmas,
-              ratio: rule.detector.ratio,
-              floor: rule.detector.floor_ms,
-              minBaseline: rule.detector.min_baseline,
-            }),
-    };
+  return [...windows].map(([id, { series, requests, histogram }]) => ({
+    key: keyOf(rule, series),
+    series,
+    severity: rule.severity,
+    verdict: p99Spike(histogramQuantile(histogram, 0.99) ?? 0, requests, 'requests', hours.get(id) ?? [], rule),
+  }));
+}
+
+/** A window's p99 against the p99s of the baseline's hours; "low volume" under the rule's minimum. */
+export function p99Spike(
+  p99: number,
+  volume: number,
+  unit: Parameters<typeof lowVolume>[2],
+  hourlyP99s: readonly number[],
+  rule: Pick<MonitorRule & { metric: 'latency_p99' | 'guardrail_latency_p99' }, 'min_volume' | 'detector'>,
+): Verdict {
+  if (volume < rule.min_volume) return lowVolume(volume, rule.min_volume, unit);
+  return robustSpike(p99, hourlyP99s, {
+    sigmas: rule.detector.sigmas,
+    ratio: rule.detector.ratio,
+    floor: rule.detector.floor_ms,
+    minBaseline: rule.detector.min_baseline,
   });
 }

@@ -223,7 +223,11 @@ const FOLD = `
   by_grain AS (
     SELECT * FROM minutes
     UNION ALL
-    SELECT g.grain, date_trunc(g.grain, m.bucket, 'UTC') AS bucket, ${DIMENSIONS.split(', ').map((d) => `m.${d}`).join(', ')}, ${MEASURES.split(', ').map((c) => `m.${c}`).join(', ')}
+    SELECT g.grain, date_trunc(g.grain, m.bucket, 'UTC') AS bucket, ${DIMENSIONS.split(', ')
+      .map((d) => `m.${d}`)
+      .join(', ')}, ${MEASURES.split(', ')
+      .map((c) => `m.${c}`)
+      .join(', ')}
     FROM minutes m CROSS JOIN (VALUES ('hour'), ('day')) g(grain)
   ),
   -- Which minutes changed, and when: readers of recent minutes re-read only these (recentBuckets.ts).

@@ -10,7 +10,8 @@ let key: string;
 
 beforeAll(async () => {
   h = await startGatewayHarness({
-    config: { attempt_timeout_ms: 400, deadline_ms: 5000, circuit: { failures: 3, cooldown_ms: 800 } },
+    // An attempt gets 1.5 s: a hung provider is left that soon, and a loaded CI machine still answers within it.
+    config: { attempt_timeout_ms: 1500, deadline_ms: 5000, circuit: { failures: 3, cooldown_ms: 800 } },
   });
   await h.push(
     parsePromptFile(

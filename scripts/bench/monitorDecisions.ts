@@ -184,7 +184,8 @@ function hourly(
 
 function tenantCostSeries(): Series[] {
   const r = rule('tenant-cost-spike') as MonitorRule & { metric: 'cost_usd' };
-  return tenants.map((tenant) => {
+  const perRequest = rule('tenant-cost-per-request') as MonitorRule & { metric: 'cost_per_request' };
+  return tenants.flatMap((tenant): Series[] => {
     const rate = 2 + random.next() * 18; // calls a minute at busy hours
     const perCall = 0.01 + random.next() * 0.03;
     const calls = new Column();
@@ -198,7 +199,8 @@ function tenantCostSeries(): Series[] {
       cost.values[m] = n * perCall * Math.exp(0.25 * gaussian()) * (incident?.kind === 'cost_spike' ? multiplier : 1);
     }
     const caches = new Map<string, number[]>();
-    return {
+    const perRequestCache = new Map<string, number[]>();
+    const spend: Series = {
       id: tenant,
       rule: r,
       key: `${r.id}:tenant=${tenant}`,
@@ -224,6 +226,36 @@ function tenantCostSeries(): Series[] {
         );
       },
     };
+    // The mean cost of a call in each window (10 minutes, stretched to 80 while too quiet) against
+    // the baseline's hourly means, upward only, as the live rule judges it.
+    const costPerRequest: Series = {
+      id: tenant,
+      rule: perRequest,
+      key: `${perRequest.id}:tenant=${tenant}`,
+      judge(m) {
+        const p = periodsAt(perRequest, m);
+        const hours = hourly(perRequestCache, p.from, p.until, (h) => {
+          const n = calls.sum(h, h + 60);
+          return n > 0 ? cost.sum(h, h + 60) / n : undefined;
+        });
+        return firstFiring(
+          windowsAt(perRequest, m).map((start): Verdict => {
+            const n = calls.sum(start, m);
+            if (n < perRequest.min_volume)
+              return { state: 'low_volume', reason: 'few calls', numbers: { requests: n } };
+            const verdict = robustShift(cost.sum(start, m) / n, hours, {
+              change: perRequest.detector.change,
+              sigmas: perRequest.detector.sigmas,
+              minBaseline: perRequest.detector.min_baseline,
+            });
+            return verdict.state === 'fire' && Number(verdict.numbers.change) < 0
+              ? { state: 'ok', numbers: verdict.numbers }
+              : verdict;
+          }),
+        );
+      },
+    };
+    return [spend, costPerRequest];
   });
 }
 
@@ -429,7 +461,7 @@ function guardrailSeries(): Series[] {
 
 /** The rules whose alert on the incident's series catches it. */
 const KIND_RULES: Record<Kind, string[]> = {
-  cost_spike: ['tenant-cost-spike'],
+  cost_spike: ['tenant-cost-spike', 'tenant-cost-per-request'],
   runaway_loop: ['tenant-cost-spike'],
   latency_p99: ['model-latency-shift', 'model-latency'],
   provider_outage: ['model-availability'],

@@ -206,6 +206,7 @@ export function judgeRule(pool: Pool, rule: MonitorRule, now: Date): Promise<Ser
       return rateShifts(pool, rule, now);
     case 'output_length':
     case 'faithfulness':
+    case 'cost_per_request':
       return meanShifts(pool, rule, now);
     case 'guardrail_latency_p99':
       return guardrailLatencySpikes(pool, rule, now);

@@ -126,6 +126,19 @@ const ruleSchema = z.discriminatedUnion('metric', [
   }),
   z.strictObject({
     ...common,
+    /** Mean cost of a request against the baseline's hourly means: upward shifts only. */
+    metric: z.literal('cost_per_request'),
+    detector: z.strictObject({
+      kind: z.literal('shift'),
+      /** Fires when the mean is at least this share above the baseline median (2: three times it), and... */
+      change: z.number().positive().default(2),
+      /** ...at least this many robust standard deviations above it. */
+      sigmas: z.number().positive().default(4),
+      min_baseline: z.number().int().min(1).default(24),
+    }),
+  }),
+  z.strictObject({
+    ...common,
     /**
      * The faithfulness proxy of answers whose request carried its retrieved context (the share of
      * the answer's content words found in it), against the baseline's hourly means: drops only.
@@ -224,6 +237,19 @@ const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
       // so a tenant with one big call an hour never looks like a 3× spike (20 minutes could triple it).
       window_minutes: 30,
       detector: { kind: 'spike' },
+      playbook: 'cost-runaway',
+    },
+    {
+      // Seed 000's "per-request cost 5× normal": a bloated context or a pricier model shows in a few
+      // calls, long before the tenant's spend clears its half-hour window. Stretched (5 to 40
+      // minutes) so a quiet tenant's night still holds five calls.
+      id: 'tenant-cost-per-request',
+      metric: 'cost_per_request',
+      by: ['tenant'],
+      window_minutes: 5,
+      stretch: 8,
+      min_volume: 5,
+      detector: { kind: 'shift', change: 2 },
       playbook: 'cost-runaway',
     },
     {

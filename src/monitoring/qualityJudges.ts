@@ -5,29 +5,36 @@ import { recentBuckets, windowSums } from './recentBuckets';
 import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
 import { firstFiring, windowStarts } from './stretchedWindows';
 
-/** What a mean-per-answer rule averages, over which answers, and which way a change matters. */
+/** What a mean-per-request rule averages, over which requests, and which way a change matters. */
 const MEANS = {
   // Answers that suddenly get shorter (or longer) after a silent model update.
-  output_length: { sum: 'output_chars', count: 'requests - errors', unit: 'answers', downOnly: false },
+  output_length: { sum: 'output_chars', count: 'requests - errors', unit: 'answers', direction: 'either' },
   // Answers that stop using the context they were given.
-  faithfulness: { sum: 'faithfulness_sum', count: 'grounded_answers', unit: 'grounded_answers', downOnly: true },
+  faithfulness: { sum: 'faithfulness_sum', count: 'grounded_answers', unit: 'grounded_answers', direction: 'down' },
+  // Requests that suddenly cost several times more (a bloated context, a pricier model): seen in a
+  // few calls, where a tenant's spend needs half an hour to tell a spike from its usual bunching.
+  cost_per_request: { sum: 'cost_usd', count: 'requests', unit: 'requests', direction: 'up' },
 } as const;
 
-/** A mean per answer in the window against the baseline's hourly means (median and MAD). */
+/**
+ * A mean per request in the window (and, for a quiet series, in the stretched windows) against the
+ * baseline's hourly means (median and MAD).
+ */
 export async function meanShifts(
   pool: Pool,
   rule: MonitorRule & { metric: keyof typeof MEANS },
   now: Date,
 ): Promise<SeriesVerdict[]> {
   const s = scope(rule);
-  const { sum, count, unit, downOnly } = MEANS[rule.metric];
-  const { windowStart, baselineFrom, baselineUntil } = s.periods(now);
+  const { sum, count, unit, direction } = MEANS[rule.metric];
+  const { baselineFrom, baselineUntil } = s.periods(now);
+  const starts = windowStarts(rule, now);
   const current = await recentBuckets(
     pool,
     'minute',
     `SELECT bucket, ${s.select} sum(${sum})::float8 AS total, sum(${count})::float8 AS n
      FROM request_rollups_all WHERE grain = 'minute' AND bucket >= $1 AND bucket < $2 ${s.filters} ${s.groupWithBucket}`,
-    windowStart,
+    starts[starts.length - 1]!,
     now,
   );
   const baseline = await cachedBaseline(
@@ -39,17 +46,24 @@ export async function meanShifts(
     [baselineFrom, baselineUntil],
   );
   const hours = new Map(baseline.map((row) => [s.seriesId(row), row.hours as unknown as number[]]));
-  const windows = windowSums(current, [windowStart.getTime()], s.seriesId, ['total', 'n']);
+  const windows = windowSums(
+    current,
+    starts.map((start) => start.getTime()),
+    s.seriesId,
+    ['total', 'n'],
+  );
+  const { change, sigmas, min_baseline: minBaseline } = rule.detector;
+  const judge = (total: number, n: number, hourly: readonly number[]): Verdict => {
+    if (n < rule.min_volume) return lowVolume(n, rule.min_volume, unit);
+    const verdict = robustShift(n ? total / n : 0, hourly, { change, sigmas, minBaseline });
+    const sign = Math.sign(Number(verdict.numbers.change));
+    const wrongWay = (direction === 'down' && sign > 0) || (direction === 'up' && sign < 0);
+    return verdict.state === 'fire' && wrongWay ? { state: 'ok', numbers: verdict.numbers } : verdict;
+  };
   return [...windows.values()].map(({ row, sums }) => {
     const series = s.seriesOf(row);
-    const [total, n] = sums[0]! as [number, number];
-    const { change, sigmas, min_baseline: minBaseline } = rule.detector;
-    let verdict =
-      n < rule.min_volume
-        ? lowVolume(n, rule.min_volume, unit)
-        : robustShift(n ? total / n : 0, hours.get(s.seriesId(row)) ?? [], { change, sigmas, minBaseline });
-    if (downOnly && verdict.state === 'fire' && Number(verdict.numbers.change) > 0)
-      verdict = { state: 'ok', numbers: verdict.numbers };
+    const hourly = hours.get(s.seriesId(row)) ?? [];
+    const verdict = firstFiring(sums.map(([total, n]) => judge(total!, n!, hourly)));
     return { key: keyOf(rule, series), series, severity: rule.severity, verdict };
   });
 }

@@ -13,6 +13,7 @@ describe('monitor rules', () => {
   it('ships defaults for cost, availability, latency, guardrails and answer quality', () => {
     expect([...new Set(DEFAULT_MONITOR_RULES.map((r) => r.metric))].sort()).toEqual([
       'bad_answer_rate',
+      'cost_per_request',
       'cost_usd',
       'faithfulness',
       'guardrail_block_rate',

@@ -21,3 +21,11 @@ describe('faithfulness proxy', () => {
     expect(faithfulnessProxy('', context)).toBeNull();
   });
 });
+
+describe('faithfulness proxy on large input', () => {
+  it('reads only the first 100,000 characters of the passages (it runs on the gateway event loop)', () => {
+    const filler = 'filler '.repeat(20_000); // 140,000 characters
+    expect(faithfulnessProxy('refunds arrive promptly', [filler, 'refunds arrive promptly'])).toBe(0);
+    expect(faithfulnessProxy('refunds arrive promptly', ['refunds arrive promptly', filler])).toBe(1);
+  });
+});

@@ -25,10 +25,10 @@ const perWindow = (windows: number, sum: (k: number, since: string) => string) =
   Array.from({ length: windows }, (_, k) => sum(k, `$${3 + k}`)).join(', ');
 
 /** Each guardrail's blocks per series: rows (d…, total{k}, guardrail, hits{k}); guardrail NULL where none blocked. */
-function guardrailBlocksSql(s: Scope, grain: 'minute' | 'hour', rule: MonitorRule, windows: number): string {
+function guardrailBlocksSql(s: Scope, rule: MonitorRule, windows: number): string {
   return `WITH scoped AS (
        SELECT ${s.select} bucket, requests, guardrail_decisions FROM request_rollups_all
-       WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${s.filters}),
+       WHERE grain = 'hour' AND bucket >= $1 AND bucket < $2 ${s.filters}),
      totals AS (
        SELECT ${s.dims} ${perWindow(windows, (k, since) => `coalesce(sum(requests) FILTER (WHERE bucket >= ${since}), 0)::float8 AS total${k}`)}
        FROM scoped ${s.group}),
@@ -41,11 +41,15 @@ function guardrailBlocksSql(s: Scope, grain: 'minute' | 'hour', rule: MonitorRul
        ON ${rule.by.map((_, i) => `b.d${i} = t.d${i}`).join(' AND ') || 'true'}`;
 }
 
-/** What a rate counts per series and window: rows of (d…, guardrail, hits{k}, total{k}). */
-function countsSql(rule: RateRule, s: Scope, grain: 'minute' | 'hour', windows: number): string {
+/**
+ * What a rate counts per series and window: rows of (d…, guardrail, hits{k}, total{k}); from hour
+ * rollups (the baselines; a rate's current windows come through recentCounts), or for negative
+ * feedback from the feedback rows.
+ */
+function countsSql(rule: RateRule, s: Scope, windows: number): string {
   switch (rule.metric) {
     case 'guardrail_block_rate':
-      return guardrailBlocksSql(s, grain, rule, windows);
+      return guardrailBlocksSql(s, rule, windows);
     case 'refusal_rate':
     case 'json_failure_rate': {
       // Per answer: refused calls and errors have no answer to judge.
@@ -55,7 +59,7 @@ function countsSql(rule: RateRule, s: Scope, grain: 'minute' | 'hour', windows: 
         (k, since) => `coalesce(sum(${flags}) FILTER (WHERE bucket >= ${since}), 0)::float8 AS hits${k},
           coalesce(sum(requests - errors) FILTER (WHERE bucket >= ${since}), 0)::float8 AS total${k}`,
       )}
-       FROM request_rollups_all WHERE grain = '${grain}' AND bucket >= $1 AND bucket < $2 ${s.filters} ${s.group}`;
+       FROM request_rollups_all WHERE grain = 'hour' AND bucket >= $1 AND bucket < $2 ${s.filters} ${s.group}`;
     }
     case 'negative_feedback_rate':
       // Per feedback given in the period, on requests of the week before it (which bounds the partitions read).
@@ -138,10 +142,10 @@ export async function rateShifts(pool: Pool, rule: RateRule, now: Date): Promise
   const [current, baseline] = await Promise.all([
     rule.metric === 'negative_feedback_rate'
       ? pool
-          .query<Row>(countsSql(rule, s, 'minute', starts.length), [starts[starts.length - 1]!, now, ...starts])
+          .query<Row>(countsSql(rule, s, starts.length), [starts[starts.length - 1]!, now, ...starts])
           .then((result) => result.rows)
       : recentCounts(pool, rule, s, starts, now),
-    cachedBaseline(pool, countsSql(rule, s, 'hour', 1), [baselineFrom, baselineUntil, baselineFrom]),
+    cachedBaseline(pool, countsSql(rule, s, 1), [baselineFrom, baselineUntil, baselineFrom]),
   ]);
   const idOf = (row: Row) => `${s.seriesId(row)}|${row.guardrail}`;
   const before = new Map(baseline.map((row) => [idOf(row), row]));

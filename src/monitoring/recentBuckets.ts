@@ -49,7 +49,7 @@ export async function recentBuckets(
   for (const start of cache.keys()) if (start < first - EVICT_SLACK_MS) cache.delete(start);
 
   const oldest = Math.min(...[...cache.values()].map((b) => b.readAt));
-  const { readAt, changed } = await changesSince(pool, Number.isFinite(oldest) ? oldest : 0);
+  const { readAt, changed } = await changesSince(pool, Number.isFinite(oldest) ? oldest : 0, step);
   const stale = (start: number) => {
     const cached = cache.get(start);
     if (!cached || readAt - cached.readAt > MAX_AGE_MS) return true;
@@ -77,25 +77,25 @@ export async function recentBuckets(
   }
   await Promise.all(reads);
   return starts.flatMap((start) => cache.get(start)?.rows ?? []);
+}
 
-  /** When each bucket last changed (grain-aligned), and the database's time before reading anything. */
-  async function changesSince(db: Pool, since: number) {
-    // Times as epoch ms; a minute with deltas not folded yet has changed "at infinity" (always stale).
-    const { rows } = await db.query<{ read_at: number; bucket: number | null; changed_at: number | null }>(
-      `SELECT extract(epoch FROM now())::float8 * 1000 AS read_at, c.bucket, c.changed_at FROM (SELECT 1) one LEFT JOIN (
-         SELECT extract(epoch FROM bucket)::float8 * 1000 AS bucket, extract(epoch FROM folded_at)::float8 * 1000 AS changed_at
-         FROM request_rollup_folds WHERE folded_at >= $1
-         UNION ALL SELECT DISTINCT extract(epoch FROM bucket)::float8 * 1000, 'Infinity'::float8 FROM request_rollup_deltas) c ON true`,
-      [new Date(since)],
-    );
-    const changes = new Map<number, number>();
-    for (const row of rows) {
-      if (row.bucket === null) continue;
-      const start = Math.floor(row.bucket / step) * step;
-      changes.set(start, Math.max(row.changed_at!, changes.get(start) ?? -Infinity));
-    }
-    return { readAt: rows[0]!.read_at, changed: changes };
+/** When each bucket last changed (grain-aligned), and the database's time before reading anything. */
+async function changesSince(db: Pool, since: number, step: number) {
+  // Times as epoch ms; a minute with deltas not folded yet has changed "at infinity" (always stale).
+  const { rows } = await db.query<{ read_at: number; bucket: number | null; changed_at: number | null }>(
+    `SELECT extract(epoch FROM now())::float8 * 1000 AS read_at, c.bucket, c.changed_at FROM (SELECT 1) one LEFT JOIN (
+       SELECT extract(epoch FROM bucket)::float8 * 1000 AS bucket, extract(epoch FROM folded_at)::float8 * 1000 AS changed_at
+       FROM request_rollup_folds WHERE folded_at >= $1
+       UNION ALL SELECT DISTINCT extract(epoch FROM bucket)::float8 * 1000, 'Infinity'::float8 FROM request_rollup_deltas) c ON true`,
+    [new Date(since)],
+  );
+  const changes = new Map<number, number>();
+  for (const row of rows) {
+    if (row.bucket === null) continue;
+    const start = Math.floor(row.bucket / step) * step;
+    changes.set(start, Math.max(row.changed_at!, changes.get(start) ?? -Infinity));
   }
+  return { readAt: rows[0]!.read_at, changed: changes };
 }
 
 function bucketMs(row: Row, step: number): number {

@@ -2,6 +2,11 @@ import type { Pool } from '../src/db/pool';
 import { Judge } from '../src/evals/judge';
 import type { AlertWebhook } from '../src/monitoring/alertWebhook';
 import { judgeSampledAnswers, type AnswerSamplingOutcome } from '../src/monitoring/answerSampling';
+import {
+  confirmationSchema,
+  judgeConfirmation,
+  type ConfirmationOutcome,
+} from '../src/monitoring/confirmationSampling';
 import { loadMonitorsFile } from '../src/monitoring/monitorRules';
 import {
   PREFETCH_AHEAD_MS,
@@ -53,6 +58,15 @@ export function createMonitoringActivities(
     async judgeSampledAnswers(): Promise<AnswerSamplingOutcome> {
       const sampling = loadMonitorsFile(rulesFile).judge_sampling;
       return judgeSampledAnswers(pool, new Judge(pool, providers, sampling.judge_model), sampling);
+    },
+    /** More of one series' answers judged now, asked for by a monitor pass that suspects a drop. */
+    async judgeConfirmation(input: unknown): Promise<ConfirmationOutcome> {
+      const confirmation = confirmationSchema.parse(input);
+      const { rules, judge_sampling: sampling } = loadMonitorsFile(rulesFile);
+      const rule = rules.find((r) => r.id === confirmation.ruleId);
+      if (!rule)
+        throw new Error(`monitor rule ${confirmation.ruleId} is no longer in the monitors file: nothing to confirm`);
+      return judgeConfirmation(pool, new Judge(pool, providers, sampling.judge_model), rule, sampling, confirmation);
     },
   };
 }

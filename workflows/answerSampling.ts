@@ -10,7 +10,7 @@ const { judgeSampledAnswers } = proxyActivities<MonitoringActivities>({
   summary: "judge a sample of production answers within the day's judge budget",
 });
 
-/** Every five minutes (a schedule, overlap skipped): the judge scores a sample of production answers. */
+/** Every minute (a schedule, overlap skipped): the judge scores a sample of production answers. */
 export async function answerSamplingWorkflow(): Promise<AnswerSamplingOutcome> {
   const outcome = await judgeSampledAnswers();
   setCurrentDetails(

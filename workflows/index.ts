@@ -2,6 +2,7 @@
 export { labelMoveWorkflow } from './labelMove';
 export { monitorPassWorkflow } from './monitorPass';
 export { answerSamplingWorkflow } from './answerSampling';
+export { judgeConfirmationWorkflow } from './judgeConfirmation';
 export { usageReconciliationWorkflow } from './usageReconciliation';
 export { evalWorkflow } from './evalRun';
 export { promotionWorkflow } from './promotion';

@@ -12,6 +12,8 @@
  * A pass every minute replays the built-in rules with their own windows (`scope().periods`), the
  * same detectors and the live dedupe and cooldown (`AlertLifecycle`), over these series held in
  * memory; the SQL that feeds the detectors in production is tested against Postgres elsewhere.
+ * Judge scores come from the sampled share, and from confirmation samples when a prompt's scores dip
+ * (judged at a pass, counted from the next, as the live child workflow's).
  * Reports: incidents detected, median time to alert per kind, false alerts per week per 100 series
  * on the quiet stretches. Writes bench-results/monitor-decisions.json.
  */
@@ -28,6 +30,7 @@ import {
   robustSpike,
   type Verdict,
 } from '../../src/monitoring/detectors';
+import { answersToConfirm } from '../../src/monitoring/confirmationSampling';
 import { HISTOGRAM_BUCKETS, histogramQuantile, LATENCY_BOUNDS_MS } from '../../src/monitoring/histogram';
 import { BURN_HOUR_WINDOWS, BURN_MINUTE_WINDOWS } from '../../src/monitoring/monitorPass';
 import { DEFAULT_MONITOR_RULES, loadMonitorsFile, type MonitorRule } from '../../src/monitoring/monitorRules';
@@ -86,6 +89,22 @@ class Column {
     const a = Math.max(0, Math.min(MINUTES, from));
     const b = Math.max(0, Math.min(MINUTES, to));
     return b > a ? this.prefix[b]! - this.prefix[a]! : 0;
+  }
+}
+
+/** Per-minute values added while the replay runs (confirmation samples), with prefix sums kept as they change. */
+class GrowingColumn {
+  private readonly tree = new Float64Array(MINUTES + 1);
+  add(minute: number, value: number): void {
+    for (let i = minute + 1; i <= MINUTES; i += i & -i) this.tree[i]! += value;
+  }
+  private prefix(to: number): number {
+    let total = 0;
+    for (let i = Math.max(0, Math.min(MINUTES, to)); i > 0; i -= i & -i) total += this.tree[i]!;
+    return total;
+  }
+  sum(from: number, to: number): number {
+    return to > from ? this.prefix(to) - this.prefix(from) : 0;
   }
 }
 
@@ -344,6 +363,9 @@ function modelSeries(): Series[] {
   });
 }
 
+/** Judge calls in the judged days: the sampled share, and the confirmation samples on suspicion. */
+const judgeCalls = { sampled: 0, confirmation: 0 };
+
 function promptSeries(): Series[] {
   const judgeRule = rule('prompt-judge-score') as MonitorRule & { metric: 'judge_score' };
   const lengthRule = rule('prompt-output-length') as MonitorRule & { metric: 'output_length' };
@@ -357,25 +379,49 @@ function promptSeries(): Series[] {
     const scoreSum = new Column();
     const scoreSquares = new Column();
     const own = incidentsBySeries.get(prompt);
+    const meanAt = (m: number) => meanScore * (inIncident(own, m, 'judge_drop') ? 0.85 : 1);
+    const score = (m: number) => Math.min(1, Math.max(0, meanAt(m) + 0.15 * gaussian()));
     for (let m = 0; m < MINUTES; m++) {
       const n = poisson(rate * Math.max(0.1, rhythm(m)));
       answers.values[m] = n;
       chars.values[m] = n * meanChars * (1 + 0.03 * gaussian());
       // The sampled share, and at least judge_sampling.min_per_prompt_hour of each prompt's hour.
-      const judged = poisson(Math.max(n * sampling.share, Math.min(n, sampling.min_per_prompt_hour / 60)));
-      const mean = meanScore * (inIncident(own, m, 'judge_drop') ? 0.85 : 1);
+      const judged = Math.min(n, poisson(Math.max(n * sampling.share, Math.min(n, sampling.min_per_prompt_hour / 60))));
       for (let j = 0; j < judged; j++) {
-        const score = Math.min(1, Math.max(0, mean + 0.15 * gaussian()));
-        scoreSum.values[m] += score;
-        scoreSquares.values[m] += score * score;
+        const s = score(m);
+        scoreSum.values[m] += s;
+        scoreSquares.values[m] += s * s;
       }
       samples.values[m] = judged;
+      if (m >= JUDGED_FROM_DAY * 1440) judgeCalls.sampled += judged;
     }
-    const stats = (from: number, to: number) => {
-      const n = samples.sum(from, to);
-      const mean = n ? scoreSum.sum(from, to) / n : 0;
-      const variance = n > 1 ? (scoreSquares.sum(from, to) - n * mean * mean) / (n - 1) : 0;
+    // Confirmation samples: judged at a pass, in the log from the next pass on (as the live child workflow).
+    const confirmed = new GrowingColumn();
+    const confirmedSum = new GrowingColumn();
+    const confirmedSquares = new GrowingColumn();
+    const stats = (from: number, to: number, withConfirmed: boolean) => {
+      const extra = withConfirmed ? confirmed.sum(from, to) : 0;
+      const n = samples.sum(from, to) + extra;
+      const total = scoreSum.sum(from, to) + (extra ? confirmedSum.sum(from, to) : 0);
+      const squares = scoreSquares.sum(from, to) + (extra ? confirmedSquares.sum(from, to) : 0);
+      const mean = n ? total / n : 0;
+      const variance = n > 1 ? (squares - n * mean * mean) / (n - 1) : 0;
       return { n, mean, sd: Math.sqrt(Math.max(0, variance)) };
+    };
+    /** Judge `wanted` more answers, newest first, back to `oldest`, as the live confirmation does. */
+    const confirm = (m: number, wanted: number, oldest: number) => {
+      for (let minute = m - 1; minute >= oldest && wanted > 0; minute--) {
+        const unjudged = answers.values[minute]! - samples.values[minute]! - confirmed.sum(minute, minute + 1);
+        const take = Math.min(wanted, unjudged);
+        for (let j = 0; j < take; j++) {
+          const s = score(minute);
+          confirmed.add(minute, 1);
+          confirmedSum.add(minute, s);
+          confirmedSquares.add(minute, s * s);
+        }
+        wanted -= take;
+        judgeCalls.confirmation += take;
+      }
     };
     const lengthCache = new Map<string, number[]>();
     const series: Series[] = [
@@ -385,16 +431,23 @@ function promptSeries(): Series[] {
         key: `${judgeRule.id}:prompt=${prompt}`,
         judge(m) {
           const p = periodsAt(judgeRule, m);
-          const before = stats(p.from, p.until);
-          return firstFiring(
-            windowsAt(judgeRule, m).map((start) =>
-              meanDrop(stats(start, m), before, {
+          const before = stats(p.from, p.until, false);
+          const starts = windowsAt(judgeRule, m);
+          const verdict = firstFiring(
+            starts.map((start) =>
+              meanDrop(stats(start, m, true), before, {
                 drop: judgeRule.detector.drop,
                 z: judgeRule.detector.z,
                 minSamples: judgeRule.detector.min_samples,
               }),
             ),
           );
+          const wanted = answersToConfirm(stats(starts[0]!, m, true), before, {
+            suspectZ: judgeRule.detector.suspect_z,
+            minSamples: judgeRule.detector.min_samples,
+          });
+          if (wanted) confirm(m, wanted, starts[starts.length - 1]!);
+          return verdict;
         },
       },
     ];
@@ -527,6 +580,7 @@ function main(): void {
     falseAlerts: falseAlerts.length,
     falseAlertsPerWeekPer100Series: Number(((falseAlerts.length / weeks) * (100 / series.length)).toFixed(2)),
     falseAlertsByRule: falseByRule,
+    judgeCalls,
     missed: detections.filter((d) => d.minutesToAlert === null),
     generateMs: Math.round(generatedMs),
     replayMs: Math.round(performance.now() - started - generatedMs),
@@ -538,6 +592,7 @@ function main(): void {
     )}\n\nDetected ${result.detected} of ${result.incidents} (${(100 * result.detectionRate).toFixed(1)}%); ` +
       `false alerts on quiet stretches: ${result.falseAlerts} over ${weeks} weeks and ${series.length} series = ` +
       `${result.falseAlertsPerWeekPer100Series} per week per 100 series ${JSON.stringify(falseByRule)}\n` +
+      `judge calls over the judged days: ${judgeCalls.sampled} sampled, ${judgeCalls.confirmation} to confirm suspicions\n` +
       `(${result.passes} passes; generated in ${result.generateMs} ms, replayed in ${result.replayMs} ms; seed ${SEED})\n`,
   );
   mkdirSync(path.join(__dirname, '..', '..', 'bench-results'), { recursive: true });

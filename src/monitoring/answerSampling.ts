@@ -4,9 +4,8 @@ import { gradeLiveAnswer } from '../evals/liveAnswerGrade';
 import type { ChatMessage } from '../providers/types';
 import type { JudgeSampling } from './monitorRules';
 
-export interface AnswerSamplingOutcome {
-  /** Answers in the sample still unjudged when the run started (at most max_per_run). */
-  candidates: number;
+/** What one run of the judge over production answers did, and the day's judge budget after it. */
+export interface JudgingOutcome {
   judged: number;
   /** Judge scores that came from the judge cache (an identical answer judged before): free. */
   cached: number;
@@ -17,85 +16,55 @@ export interface AnswerSamplingOutcome {
   budgetReached: boolean;
 }
 
-/** How far back a run looks for unjudged answers: a few missed runs lose nothing. */
-const LOOKBACK_MINUTES = 60;
-/** The sample is chosen by a hash of the request id: 2^20 slots, `share` of them in. */
-const HASH_SLOTS = 1 << 20;
+export interface AnswerSamplingOutcome extends JudgingOutcome {
+  /** Answers in the sample still unjudged when the run started (at most max_per_run). */
+  candidates: number;
+}
 
-interface Candidate {
+/** A served answer to judge. */
+export interface JudgeCandidate {
   request_id: string;
   ts: Date;
   messages: ChatMessage[];
   output: string;
 }
 
+/** Judge calls in flight at once: a confirmation of 60 answers is judged before the next pass. */
+const JUDGE_CONCURRENCY = 4;
+
 /**
- * Judge the sampled share of recent production answers (served, not synthetic, not shadow) that
- * have no score yet, within the day's judge budget. The sample is stable (a request is in it or not
- * by its id), each request is judged once, and the day's spend is read back from the stored scores,
- * so a retried or restarted run (the schedule runs one at a time) passes the budget by one call at most.
+ * Judge answers and store their scores as `source`, each request once, within the day's judge budget
+ * (the sampled share and confirmations share it). The day's spend is read back from the stored
+ * scores, so a retried or restarted run passes the budget by one round of calls at most.
  */
-export async function judgeSampledAnswers(
+export async function judgeAnswers(
   pool: Pool,
   judge: Judge,
-  sampling: JudgeSampling,
-  now = new Date(),
-): Promise<AnswerSamplingOutcome> {
-  const spent = async () =>
-    Number(
-      (
-        await pool.query<{ usd: string }>(
-          `SELECT coalesce(sum(cost_usd), 0) AS usd FROM judge_samples
-           WHERE source = 'production' AND at >= date_trunc('day', $1::timestamptz, 'UTC')`,
-          [now],
-        )
-      ).rows[0]!.usd,
-    );
-  const outcome: AnswerSamplingOutcome = {
-    candidates: 0,
+  candidates: readonly JudgeCandidate[],
+  source: 'production' | 'confirmation',
+  budgetUsd: number,
+  now: Date,
+): Promise<JudgingOutcome> {
+  const { rows } = await pool.query<{ usd: string }>(
+    `SELECT coalesce(sum(cost_usd), 0) AS usd FROM judge_samples
+     WHERE source <> 'canary' AND at >= date_trunc('day', $1::timestamptz, 'UTC')`,
+    [now],
+  );
+  const outcome: JudgingOutcome = {
     judged: 0,
     cached: 0,
     failed: 0,
-    spentTodayUsd: await spent(),
-    budgetUsd: sampling.daily_budget_usd,
+    spentTodayUsd: Number(rows[0]!.usd),
+    budgetUsd,
     budgetReached: false,
   };
-  if (sampling.share <= 0 && sampling.min_per_prompt_hour <= 0) return outcome;
-  // In the sample: a request whose id hashes into the share, or one of the first min_per_prompt_hour
-  // of its prompt's clock hour in hash order (both stable: a request is in or out by its id).
-  const { rows } = await pool.query<Candidate>(
-    `WITH recent AS (
-       SELECT r.request_id, r.ts, b.messages, b.output,
-         (hashtextextended(r.request_id, 0) & ${HASH_SLOTS - 1}) AS slot,
-         row_number() OVER (PARTITION BY coalesce(r.prompt_name, ''), date_trunc('hour', r.ts)
-                            ORDER BY hashtextextended(r.request_id, 0), r.request_id) AS hour_rank
-       FROM requests r JOIN request_bodies b ON b.request_id = r.request_id AND b.ts = r.ts
-       WHERE r.ts >= $1::timestamptz - make_interval(mins => $2) AND r.ts < $1 AND r.status = 200
-         AND NOT r.synthetic AND r.shadow_of IS NULL AND b.output IS NOT NULL)
-     SELECT request_id, ts, messages, output FROM recent
-     WHERE (slot < $3 OR hour_rank <= $5)
-       AND NOT EXISTS (SELECT 1 FROM judge_samples j WHERE j.request_id = recent.request_id)
-     ORDER BY ts DESC LIMIT $4`,
-    [
-      now,
-      LOOKBACK_MINUTES,
-      Math.round(sampling.share * HASH_SLOTS),
-      sampling.max_per_run,
-      sampling.min_per_prompt_hour,
-    ],
-  );
-  outcome.candidates = rows.length;
-  for (const row of rows) {
-    if (outcome.spentTodayUsd >= sampling.daily_budget_usd) {
-      outcome.budgetReached = true;
-      break;
-    }
+  const judgeOne = async (candidate: JudgeCandidate) => {
     try {
-      const graded = await gradeLiveAnswer(judge, row.messages, row.output);
+      const graded = await gradeLiveAnswer(judge, candidate.messages, candidate.output);
       await pool.query(
         `INSERT INTO judge_samples (request_id, judge_model, score, request_ts, cost_usd, source)
-         VALUES ($1, $2, $3, $4, $5, 'production') ON CONFLICT (request_id) DO NOTHING`,
-        [row.request_id, judge.model, graded.score, row.ts, graded.costUsd],
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO NOTHING`,
+        [candidate.request_id, judge.model, graded.score, candidate.ts, graded.costUsd, source],
       );
       outcome.judged += 1;
       if (graded.cached) outcome.cached += 1;
@@ -104,7 +73,58 @@ export async function judgeSampledAnswers(
       // A judge that fails one answer does not stop the run; the answer stays unjudged for the next run.
       outcome.failed += 1;
     }
+  };
+  for (let i = 0; i < candidates.length; i += JUDGE_CONCURRENCY) {
+    if (outcome.spentTodayUsd >= budgetUsd) {
+      outcome.budgetReached = true;
+      break;
+    }
+    await Promise.all(candidates.slice(i, i + JUDGE_CONCURRENCY).map(judgeOne));
   }
+  return outcome;
+}
+
+/** How far back a run looks for unjudged answers: a few missed runs lose nothing. */
+const LOOKBACK_MINUTES = 60;
+/** The sample is chosen by a hash of the request id: 2^20 slots, `share` of them in. */
+const HASH_SLOTS = 1 << 20;
+/** SQL: whether the request id (an expression) is in the sampled share (a parameter, 0 to 1). */
+export const sampledShare = (requestId: string, share: string) =>
+  `(hashtextextended(${requestId}, 0) & ${HASH_SLOTS - 1}) < round(${share}::float8 * ${HASH_SLOTS})`;
+
+/**
+ * Judge the sampled share of recent production answers (served, not synthetic, not shadow) that
+ * have no score yet, within the day's judge budget. The sample is stable (a request is in it or not
+ * by its id) and each request is judged once.
+ */
+export async function judgeSampledAnswers(
+  pool: Pool,
+  judge: Judge,
+  sampling: JudgeSampling,
+  now = new Date(),
+): Promise<AnswerSamplingOutcome> {
+  if (sampling.share <= 0 && sampling.min_per_prompt_hour <= 0)
+    return { ...(await judgeAnswers(pool, judge, [], 'production', sampling.daily_budget_usd, now)), candidates: 0 };
+  // In the sample: a request whose id hashes into the share, or one of the first min_per_prompt_hour
+  // of its prompt's clock hour in hash order (both stable: a request is in or out by its id).
+  const { rows } = await pool.query<JudgeCandidate>(
+    `WITH recent AS (
+       SELECT r.request_id, r.ts, b.messages, b.output, ${sampledShare('r.request_id', '$3')} AS in_share,
+         row_number() OVER (PARTITION BY coalesce(r.prompt_name, ''), date_trunc('hour', r.ts)
+                            ORDER BY hashtextextended(r.request_id, 0), r.request_id) AS hour_rank
+       FROM requests r JOIN request_bodies b ON b.request_id = r.request_id AND b.ts = r.ts
+       WHERE r.ts >= $1::timestamptz - make_interval(mins => $2) AND r.ts < $1 AND r.status = 200
+         AND NOT r.synthetic AND r.shadow_of IS NULL AND b.output IS NOT NULL)
+     SELECT request_id, ts, messages, output FROM recent
+     WHERE (in_share OR hour_rank <= $5)
+       AND NOT EXISTS (SELECT 1 FROM judge_samples j WHERE j.request_id = recent.request_id)
+     ORDER BY ts DESC LIMIT $4`,
+    [now, LOOKBACK_MINUTES, sampling.share, sampling.max_per_run, sampling.min_per_prompt_hour],
+  );
+  const outcome = {
+    ...(await judgeAnswers(pool, judge, rows, 'production', sampling.daily_budget_usd, now)),
+    candidates: rows.length,
+  };
   if (outcome.failed && !outcome.judged) throw new Error(`the judge failed all ${outcome.failed} sampled answers`);
   return outcome;
 }

@@ -1,5 +1,6 @@
 import type { Pool } from '../db/pool';
 import { raiseAlert, resolveRecovered, type Firing, type RaiseOutcome } from './alertStore';
+import type { Confirmation } from './confirmationSampling';
 import { notifyNewAlerts, type AlertWebhook } from './alertWebhook';
 import { burnRate, robustSpike } from './detectors';
 import { GUARDRAIL_IDS } from '../guardrails/guardrailIds';
@@ -29,6 +30,8 @@ export interface MonitorPassSummary {
   lowVolume: number;
   /** What fired, for the workflow's details and the CLI. */
   alerts: Array<{ key: string; outcome: RaiseOutcome; summary: string }>;
+  /** Series whose suspected drop needs more answers judged now (confirmationSampling.ts). */
+  confirmations: Confirmation[];
 }
 
 async function costSpikes(pool: Pool, rule: MonitorRule & { metric: 'cost_usd' }, now: Date): Promise<SeriesVerdict[]> {
@@ -242,6 +245,7 @@ export async function runMonitorPass(
     noData: 0,
     lowVolume: 0,
     alerts: [],
+    confirmations: [],
   };
   const judged = await judgeRules(pool, rules, now);
   const raised: Firing[] = [];
@@ -249,7 +253,8 @@ export async function runMonitorPass(
     const verdicts = judged[index]!;
     summary.series += verdicts.length;
     const recovered: string[] = [];
-    for (const { key, verdict, severity } of verdicts) {
+    for (const { key, series, verdict, severity, confirm } of verdicts) {
+      if (confirm) summary.confirmations.push({ ruleId: rule.id, key, series, ...confirm });
       if (verdict.state === 'no_data') summary.noData += 1;
       else if (verdict.state === 'low_volume') summary.lowVolume += 1;
       else if (verdict.state === 'ok') recovered.push(key);

@@ -21,7 +21,7 @@ const common = {
    * Rate and judge-score rules: the window is also judged doubled, up to this many times its length,
    * so a quiet series with too few samples in the short window is still judged (1: never).
    */
-  stretch: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)]).default(1),
+  stretch: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8), z.literal(16), z.literal(32)]).default(1),
   baseline_days: z.number().int().min(1).max(90).default(28),
   /** Fewer requests than this in the window: "low volume", never a pass or an alert. */
   min_volume: z.number().int().min(0).default(20),
@@ -175,6 +175,12 @@ const ruleSchema = z.discriminatedUnion('metric', [
       drop: z.number().gt(0).lt(1).default(0.1),
       z: z.number().positive().default(3),
       min_samples: z.number().int().min(2).default(20),
+      /**
+       * Confirmation sampling: when the shortest window's few sampled scores sit this many standard
+       * errors below the baseline, judge more of the prompt's recent answers at once, so the rule can
+       * decide in minutes instead of waiting for the share to accumulate. 0 turns it off.
+       */
+      suspect_z: z.number().min(0).default(2),
     }),
   }),
   z.strictObject({
@@ -202,7 +208,7 @@ const judgeSamplingSchema = z.strictObject({
   /** USD a UTC day the sampler may spend on judge calls; at the budget it stops until midnight. */
   daily_budget_usd: z.number().nonnegative().default(5),
   judge_model: z.string().min(1).default(DEFAULT_JUDGE_MODEL),
-  /** Answers judged per sampling run at most (runs every five minutes). */
+  /** Answers judged per sampling run at most (runs every minute). */
   max_per_run: z.number().int().min(1).max(1000).default(50),
 });
 export type JudgeSampling = z.infer<typeof judgeSamplingSchema>;
@@ -359,12 +365,13 @@ const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
       id: 'prompt-judge-score',
       metric: 'judge_score',
       by: ['prompt'],
-      // Short, so a drop shows in minutes; z 4, so a pass a minute over many prompts does not fire on noise.
-      window_minutes: 20,
-      stretch: 8,
+      // Short, so a drop shows in minutes (confirmation sampling fills it); z 4, so a pass a minute over
+      // many prompts does not fire on noise.
+      window_minutes: 5,
+      stretch: 32,
       severity: 'ticket',
       // 50 samples: with 20 the sample deviation is often too small and z too big (t, not normal).
-      detector: { kind: 'drop', drop: 0.1, z: 4, min_samples: 50 },
+      detector: { kind: 'drop', drop: 0.1, z: 4, min_samples: 50, suspect_z: 2 },
       playbook: 'quality-regression',
     },
     {

@@ -2,6 +2,7 @@ import type { Pool } from '../db/pool';
 import { lowVolume, meanDrop, robustShift, type Verdict } from './detectors';
 import type { MonitorRule } from './monitorRules';
 import { recentBuckets, windowSums } from './recentBuckets';
+import { answersToConfirm } from './confirmationSampling';
 import { cachedBaseline, keyOf, scope, type Row, type SeriesVerdict } from './ruleScope';
 import { firstFiring, windowStarts } from './stretchedWindows';
 
@@ -68,7 +69,11 @@ export async function meanShifts(
   });
 }
 
-/** Judge scores of the sampled production answers in the window against the baseline's (a mean drop). */
+/**
+ * Judge scores of the sampled production answers in the window against the baseline's (a mean drop).
+ * The windows count confirmation samples too (see confirmationSampling.ts); the baseline only the
+ * share, whose answers are spread evenly over its weeks.
+ */
 export async function judgeScoreDrops(
   pool: Pool,
   rule: MonitorRule & { metric: 'judge_score' },
@@ -76,15 +81,18 @@ export async function judgeScoreDrops(
 ): Promise<SeriesVerdict[]> {
   const s = scope(rule);
   const { baselineFrom, baselineUntil } = s.periods(now);
-  const statsSql = `SELECT ${s.selectRows} count(*)::float8 AS n, avg(j.score)::float8 AS mean,
+  const statsSql = (sources: string) => `SELECT ${s.selectRows} count(*)::float8 AS n, avg(j.score)::float8 AS mean,
       coalesce(stddev_samp(j.score), 0)::float8 AS sd
     FROM judge_samples j JOIN requests r ON r.request_id = j.request_id AND r.ts = j.request_ts
-    WHERE j.source = 'production' AND j.request_ts >= $1 AND j.request_ts < $2 ${s.filtersRows} ${s.group}`;
+    WHERE j.source IN (${sources}) AND j.request_ts >= $1 AND j.request_ts < $2 ${s.filtersRows} ${s.group}`;
+  const starts = windowStarts(rule, now);
   const [windows, baseline] = await Promise.all([
     Promise.all(
-      windowStarts(rule, now).map((start) => pool.query<Row>(statsSql, [start, now]).then((result) => result.rows)),
+      starts.map((start) =>
+        pool.query<Row>(statsSql("'production', 'confirmation'"), [start, now]).then((result) => result.rows),
+      ),
     ),
-    cachedBaseline(pool, statsSql, [baselineFrom, baselineUntil]),
+    cachedBaseline(pool, statsSql("'production'"), [baselineFrom, baselineUntil]),
   ]);
   const before = new Map(baseline.map((row) => [s.seriesId(row), row]));
   const stats = (row: Row | undefined) => ({
@@ -92,22 +100,24 @@ export async function judgeScoreDrops(
     mean: Number(row?.mean ?? 0),
     sd: Number(row?.sd ?? 0),
   });
+  const { drop, z, min_samples: minSamples, suspect_z: suspectZ } = rule.detector;
   // Each prompt's verdict per window length, shortest first (the longest window holds every series).
-  const judged = new Map<string, { series: Record<string, string>; verdicts: Verdict[] }>();
-  for (const rows of windows)
+  const judged = new Map<string, { series: Record<string, string>; verdicts: Verdict[]; confirm: number }>();
+  for (const [index, rows] of windows.entries())
     for (const row of rows) {
       const id = s.seriesId(row);
-      const entry = judged.get(id) ?? { series: s.seriesOf(row), verdicts: [] };
+      const entry = judged.get(id) ?? { series: s.seriesOf(row), verdicts: [], confirm: 0 };
       judged.set(id, entry);
-      entry.verdicts.push(
-        meanDrop(stats(row), stats(before.get(id)), {
-          drop: rule.detector.drop,
-          z: rule.detector.z,
-          minSamples: rule.detector.min_samples,
-        }),
-      );
+      entry.verdicts.push(meanDrop(stats(row), stats(before.get(id)), { drop, z, minSamples }));
+      if (index === 0) entry.confirm = answersToConfirm(stats(row), stats(before.get(id)), { suspectZ, minSamples });
     }
-  return [...judged.values()].map(({ series, verdicts }) => {
-    return { key: keyOf(rule, series), series, severity: rule.severity, verdict: firstFiring(verdicts) };
-  });
+  return [...judged.values()].map(({ series, verdicts, confirm }) => ({
+    key: keyOf(rule, series),
+    series,
+    severity: rule.severity,
+    verdict: firstFiring(verdicts),
+    ...(confirm && {
+      confirm: { answers: confirm, from: starts[starts.length - 1]!.toISOString(), until: now.toISOString() },
+    }),
+  }));
 }

@@ -10,6 +10,8 @@ export interface SeriesVerdict {
   series: Record<string, string>;
   verdict: Verdict;
   severity: 'page' | 'ticket';
+  /** Judge-score rules: more of the series' answers in this range to judge now (confirmationSampling.ts). */
+  confirm?: { answers: number; from: string; until: string };
 }
 
 export type Row = Record<string, string | number | null>;
@@ -39,10 +41,12 @@ export function cachedBaseline(pool: Pool, sql: string, params: Array<Date | num
 export function scope(rule: MonitorRule) {
   const columns = rule.by.map((d) => COST_DIMENSIONS[d]);
   const select = columns.map((c, i) => `${c} AS d${i}, `).join('');
-  /** The same dimensions read from request rows (alias r), where an absent one is NULL, not ''. */
-  const selectRows = columns
-    .map((c, i) => `${c === 'context' ? contextBucketSql('r.input_tokens') : `coalesce(r.${c}, '')`} AS d${i}, `)
-    .join('');
+  /** A dimension read from request rows (alias r), where an absent one is NULL, not ''. */
+  const rowColumn = (c: (typeof columns)[number]) =>
+    c === 'context' ? contextBucketSql('r.input_tokens') : `coalesce(r.${c}, '')`;
+  const selectRows = columns.map((c, i) => `${rowColumn(c)} AS d${i}, `).join('');
+  /** Request rows of one series: its values (in `by` order) are the parameters from $`first` on. */
+  const seriesRows = (first: number) => columns.map((c, i) => `AND ${rowColumn(c)} = $${first + i}`).join(' ');
   /** The dimension aliases, "d0, d1, " (empty without dimensions). */
   const dims = columns.map((_, i) => `d${i}, `).join('');
   const group = columns.length ? `GROUP BY ${columns.map((_, i) => `d${i}`).join(', ')}` : '';
@@ -69,7 +73,19 @@ export function scope(rule: MonitorRule) {
       baselineUntil: new Date(until),
     };
   };
-  return { select, selectRows, dims, group, groupWithBucket, filters, filtersRows, seriesOf, seriesId, periods };
+  return {
+    select,
+    selectRows,
+    seriesRows,
+    dims,
+    group,
+    groupWithBucket,
+    filters,
+    filtersRows,
+    seriesOf,
+    seriesId,
+    periods,
+  };
 }
 
 /** An alert's key: the rule and the series, e.g. tenant-cost-spike:tenant=acme. */

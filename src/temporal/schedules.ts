@@ -40,7 +40,8 @@ export const SCHEDULES: ScheduleOptions[] = [
   },
   {
     scheduleId: 'flightdeck-answer-sampling',
-    spec: { intervals: [{ every: '5 minutes' }] },
+    // Every minute: a sampled score reaches the judge-score windows (five minutes long) a minute after its answer.
+    spec: { intervals: [{ every: '1 minute' }] },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '5 minutes' },
     action: {
       type: 'startWorkflow',

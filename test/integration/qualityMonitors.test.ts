@@ -1,12 +1,16 @@
+import { createPool } from '../../src/db/pool';
 import { Judge } from '../../src/evals/judge';
 import { judgeSampledAnswers } from '../../src/monitoring/answerSampling';
 import { DEFAULT_MONITOR_RULES, type JudgeSampling } from '../../src/monitoring/monitorRules';
 import { runMonitorPass } from '../../src/monitoring/monitorPass';
+import { REFUSAL_TEXT } from '../../src/simulator/answer';
+import { monitorPassWorkflow } from '../../workflows/monitorPass';
 import type { LogEntry } from '../../src/telemetry/requestRecord';
 import { eventually, startGatewayHarness, type GatewayHarness } from '../harness/gateway';
 import { runCli } from '../harness/cli';
 import { logEntry, storeEntries } from '../harness/logEntries';
 import { simulatorProviders } from '../harness/providers';
+import { connectDevServer, uniqueTaskQueue } from '../harness/temporal';
 
 /**
  * Issue 13, quality monitors: refusals, JSON failures, bad answers and shorter answers fire on the
@@ -152,7 +156,7 @@ it('a drop in the judge scores of a prompt fires; steady scores do not', async (
       entry: logEntry('apps', null, { ts: ago(4 * HOUR + i * 60_000), prompt_name: prompt }),
       now: false,
     })),
-    // 60 samples over the last half hour: too few for the 20-minute window, enough for the stretched 40-minute one.
+    // 60 samples over the last half hour: too few for the 5-, 10- and 20-minute windows, enough for the 40-minute one.
     ...times(60, (i) => ({
       prompt,
       entry: logEntry('apps', null, { ts: ago(60_000 + i * 30_000), prompt_name: prompt }),
@@ -170,6 +174,80 @@ it('a drop in the judge scores of a prompt fires; steady scores do not', async (
   const summary = await runMonitorPass(h.db.pool, rules('prompt-judge-score'));
   expect(summary.alerts.map((a) => a.key)).toEqual(['prompt-judge-score:prompt=drifting']);
   expect(summary.alerts[0]!.summary).toMatch(/mean 0\.68 against a baseline of 0\.85 \(-20\.\d\d%/);
+});
+
+it("a dip in a few judge scores has more of the prompt's answers judged by a child workflow; the next pass decides", async () => {
+  const prompt = `dipping-${Date.now()}`;
+  const key = `prompt-judge-score:prompt=${prompt}`;
+  const judged = (entries: LogEntry[], score: number) =>
+    Promise.all(
+      entries.map((entry) =>
+        h.db.pool.query(
+          `INSERT INTO judge_samples (request_id, judge_model, score, request_ts, cost_usd, source) VALUES ($1, 'gpt-4.1-mini-2025-04-14', $2, $3, 0.0001, 'production')`,
+          [entry.record.request_id, score + (entry.record.request_id.charCodeAt(8) % 5) * 0.01, entry.record.ts],
+        ),
+      ),
+    );
+  const refused = {
+    messages: [{ role: 'user' as const, content: 'How do I reset my password?' }],
+    output: REFUSAL_TEXT,
+  };
+  const baseline = times(60, (i) => logEntry('apps', null, { ts: ago(4 * HOUR + i * 60_000), prompt_name: prompt }));
+  // The last four minutes: four sampled scores a little low (too few to decide), 80 refusals not yet judged,
+  // and answers the confirmation must leave alone: synthetic traffic and another prompt's.
+  const dipped = times(4, (i) => logEntry('apps', null, { ts: ago(30_000 + i * 30_000), prompt_name: prompt }));
+  const served = times(80, (i) => ({
+    ...logEntry('apps', null, { ts: ago(10_000 + i * 2_500), prompt_name: prompt }),
+    body: refused,
+  }));
+  const leftAlone = times(20, (i) => ({
+    ...logEntry('apps', null, {
+      ts: ago(5_000 + i * 2_500),
+      prompt_name: i % 2 ? prompt : `${prompt}-other`,
+      synthetic: i % 2 === 1,
+    }),
+    body: refused,
+  }));
+  await store([...baseline, ...dipped, ...served, ...leftAlone]);
+  await judged(baseline, 0.85);
+  await judged(dipped, 0.66);
+
+  // A pool of its own: baselines are cached per pool and hour, and the other tests' passes read theirs.
+  const pool = createPool(h.db.url);
+  const temporal = await connectDevServer();
+  const taskQueue = uniqueTaskQueue('confirmation');
+  const worker = await temporal.worker(pool, taskQueue, simulatorProviders(h.sim.port));
+  try {
+    const [pass, confirmation] = await worker.runUntil(async () => {
+      const summary = await temporal.client.workflow.execute(monitorPassWorkflow, {
+        taskQueue,
+        workflowId: `monitor-pass-${taskQueue}`,
+      });
+      const child = temporal.client.workflow.getHandle(`judge-confirmation/${key}`);
+      return [summary, await child.result()] as const;
+    });
+    expect(pass.alerts.map((a) => a.key)).not.toContain(key);
+    expect(pass.confirmations.find((c) => c.key === key)).toMatchObject({ ruleId: 'prompt-judge-score', answers: 59 });
+    expect(confirmation).toMatchObject({ judged: confirmation.candidates, failed: 0 });
+    expect(confirmation.candidates).toBeGreaterThanOrEqual(55); // 80 minus the few the sampled share will judge
+  } finally {
+    await temporal.close();
+  }
+  const { rows } = await pool.query(
+    `SELECT r.prompt_name, r.synthetic, count(*)::int AS n, avg(j.score)::float8 AS score FROM judge_samples j
+     JOIN requests r ON r.request_id = j.request_id WHERE j.source = 'confirmation' AND r.prompt_name LIKE $1
+     GROUP BY 1, 2`,
+    [`${prompt}%`],
+  );
+  expect(rows).toEqual([{ prompt_name: prompt, synthetic: false, n: expect.any(Number), score: expect.any(Number) }]);
+  expect(rows[0].score).toBeLessThan(0.1); // the simulator's judge scores a refusal 0.05
+
+  const decided = await runMonitorPass(pool, rules('prompt-judge-score'));
+  await pool.end();
+  expect(decided.alerts.find((a) => a.key === key)?.summary).toMatch(
+    /mean 0\.\d+ against a baseline of 0\.8\d \(-\d\d\.\d\d%/,
+  );
+  expect(decided.confirmations.map((c) => c.key)).not.toContain(key);
 });
 
 it('negative feedback on a prompt rising fires', async () => {

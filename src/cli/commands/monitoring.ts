@@ -58,6 +58,9 @@ export function registerMonitoringCommands(program: Command): void {
         [
           `${summary.rules} rules, ${summary.series} series: ${summary.firing} firing (${summary.raised} new), ${summary.resolved} resolved, ${summary.noData} without data, ${summary.lowVolume} with too little traffic.`,
           ...summary.alerts.map((a) => `  ${a.key}: ${a.outcome} - ${a.summary}`),
+          ...summary.confirmations.map(
+            (c) => `  ${c.key}: a dip to confirm (the scheduled pass has ${c.answers} more answers judged)`,
+          ),
           summary.firing ? 'See them with `flightdeck alerts list`.' : '',
         ]
           .filter(Boolean)

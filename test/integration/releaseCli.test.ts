@@ -251,10 +251,10 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     const monitors = await temporal.client.schedule.getHandle('flightdeck-monitors').describe();
     expect(monitors.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
     expect(Date.parse(list[1].nextRuns[1]) - Date.parse(list[1].nextRuns[0])).toBe(60_000);
-    // The judge samples production answers every five minutes, one run at a time.
+    // The judge samples production answers every minute, one run at a time.
     const sampling = await temporal.client.schedule.getHandle('flightdeck-answer-sampling').describe();
     expect(sampling.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
-    expect(Date.parse(list[2].nextRuns[1]) - Date.parse(list[2].nextRuns[0])).toBe(300_000);
+    expect(Date.parse(list[2].nextRuns[1]) - Date.parse(list[2].nextRuns[0])).toBe(60_000);
   });
 
   it('the scheduled eval raises an alert when production silently gets worse', async () => {

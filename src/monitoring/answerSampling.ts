@@ -1,4 +1,5 @@
 import type { Pool } from '../db/pool';
+import { mapWithConcurrency } from '../evals/concurrency';
 import type { Judge } from '../evals/judge';
 import { gradeLiveAnswer } from '../evals/liveAnswerGrade';
 import type { ChatMessage } from '../providers/types';
@@ -35,7 +36,7 @@ const JUDGE_CONCURRENCY = 4;
 /**
  * Judge answers and store their scores as `source`, each request once, within the day's judge budget
  * (the sampled share and confirmations share it). The day's spend is read back from the stored
- * scores, so a retried or restarted run passes the budget by one round of calls at most.
+ * scores, so a retried or restarted run passes the budget by the calls in flight at most.
  */
 export async function judgeAnswers(
   pool: Pool,
@@ -74,13 +75,10 @@ export async function judgeAnswers(
       outcome.failed += 1;
     }
   };
-  for (let i = 0; i < candidates.length; i += JUDGE_CONCURRENCY) {
-    if (outcome.spentTodayUsd >= budgetUsd) {
-      outcome.budgetReached = true;
-      break;
-    }
-    await Promise.all(candidates.slice(i, i + JUDGE_CONCURRENCY).map(judgeOne));
-  }
+  await mapWithConcurrency(candidates, JUDGE_CONCURRENCY, async (candidate) => {
+    if (outcome.spentTodayUsd >= budgetUsd) outcome.budgetReached = true;
+    else await judgeOne(candidate);
+  });
   return outcome;
 }
 

@@ -1,4 +1,5 @@
 import type { Pool } from '../db/pool';
+import { mapWithConcurrency } from '../evals/concurrency';
 import { raiseAlert, resolveRecovered, type Firing, type RaiseOutcome } from './alertStore';
 import type { Confirmation } from './confirmationSampling';
 import { notifyNewAlerts, type AlertWebhook } from './alertWebhook';
@@ -85,6 +86,9 @@ async function costSpikes(pool: Pool, rule: MonitorRule & { metric: 'cost_usd' }
  * days from hour rollups (whole hours, the one in progress included: scanning six hours of minute
  * rollups was most of a pass's time).
  */
+/** Alerts raised at once in a pass (the worker's pool has ten connections; its other work needs some). */
+const RAISE_CONCURRENCY = 4;
+
 export const BURN_MINUTE_WINDOWS = [1, 5, 30, 60];
 export const BURN_HOUR_WINDOWS = [360, 4320];
 
@@ -248,36 +252,45 @@ export async function runMonitorPass(
     confirmations: [],
   };
   const judged = await judgeRules(pool, rules, now);
-  const raised: Firing[] = [];
+  const firings: Array<{ firing: Firing; cooldownMinutes: number }> = [];
+  const recovered: string[] = [];
   for (const [index, rule] of rules.entries()) {
     const verdicts = judged[index]!;
     summary.series += verdicts.length;
-    const recovered: string[] = [];
     for (const { key, series, verdict, severity, confirm } of verdicts) {
       if (confirm) summary.confirmations.push({ ruleId: rule.id, key, series, ...confirm });
       if (verdict.state === 'no_data') summary.noData += 1;
       else if (verdict.state === 'low_volume') summary.lowVolume += 1;
       else if (verdict.state === 'ok') recovered.push(key);
-      else {
-        summary.firing += 1;
-        const firing = {
-          key,
-          ruleId: rule.id,
-          severity,
-          summary: verdict.reason,
-          numbers: verdict.numbers,
-          playbook: rule.playbook,
-        };
-        const outcome = await raiseAlert(pool, firing, rule.cooldown_minutes);
-        if (outcome === 'raised') {
-          summary.raised += 1;
-          raised.push(firing);
-        }
-        summary.alerts.push({ key, outcome, summary: verdict.reason });
-      }
+      else
+        firings.push({
+          firing: {
+            key,
+            ruleId: rule.id,
+            severity,
+            summary: verdict.reason,
+            numbers: verdict.numbers,
+            playbook: rule.playbook,
+          },
+          cooldownMinutes: rule.cooldown_minutes,
+        });
     }
-    summary.resolved += await resolveRecovered(pool, recovered);
   }
+  // A storm (a thousand tenants' spend up at once) is raised a few at a time, not one after another:
+  // each alert is its own short transaction, locked by its key.
+  const outcomes = await mapWithConcurrency(firings, RAISE_CONCURRENCY, ({ firing, cooldownMinutes }) =>
+    raiseAlert(pool, firing, cooldownMinutes),
+  );
+  const raised: Firing[] = [];
+  for (const [i, { firing }] of firings.entries()) {
+    summary.firing += 1;
+    if (outcomes[i] === 'raised') {
+      summary.raised += 1;
+      raised.push(firing);
+    }
+    summary.alerts.push({ key: firing.key, outcome: outcomes[i]!, summary: firing.summary });
+  }
+  summary.resolved = await resolveRecovered(pool, recovered);
   if (options.webhook && raised.length) {
     summary.notified = await notifyNewAlerts(options.webhook, raised);
     summary.notifyFailed = raised.length - summary.notified;

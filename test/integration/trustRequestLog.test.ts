@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-it('a row Postgres refuses is set aside on its own; the rest of its batch, other tenants included, is stored (item 12)', async () => {
+it('rows Postgres refuses are set aside on their own; the rest of its batch, other tenants included, is stored (item 12)', async () => {
   const spillDir = mkdtempSync(path.join(tmpdir(), 'fd-poison-'));
   let setAside = 0;
   const writer = new RequestLogWriter({
@@ -41,16 +41,22 @@ it('a row Postgres refuses is set aside on its own; the rest of its batch, other
   });
   // A NUL that got past every boundary (say an old prompt template): jsonb cannot hold it.
   const poisoned = entry('mallory', 'a\u0000b');
+  const poisonedToo = entry('mallory', 'c\u0000d');
   const others = Array.from({ length: 50 }, (_, i) => entry(`tenant-${i % 5}`));
-  for (const e of [...others.slice(0, 25), poisoned, ...others.slice(25)]) writer.write(e);
+  // Two bad rows far apart in one batch: the halving finds both.
+  for (const e of [...others.slice(0, 10), poisoned, ...others.slice(10, 40), poisonedToo, ...others.slice(40)])
+    writer.write(e);
   await writer.flush();
   const stored = await db.pool.query('SELECT count(*)::int AS n FROM requests WHERE request_id = ANY($1)', [
     others.map((e) => e.record.request_id),
   ]);
   expect(stored.rows[0].n).toBe(50);
-  expect(setAside).toBe(1);
-  const rejected = readdirSync(path.join(spillDir, 'rejected'));
-  expect(readFileSync(path.join(spillDir, 'rejected', rejected[0]!), 'utf8')).toContain(poisoned.record.request_id);
+  expect(setAside).toBe(2);
+  const rejected = readdirSync(path.join(spillDir, 'rejected'))
+    .map((file) => readFileSync(path.join(spillDir, 'rejected', file), 'utf8'))
+    .join('');
+  expect(rejected).toContain(poisoned.record.request_id);
+  expect(rejected).toContain(poisonedToo.record.request_id);
   await writer.close();
 
   // A spill file with the same poison replays too: the bad row is set aside, the file does not stay stuck.

@@ -278,3 +278,13 @@ export async function foldRollupDeltas(pool: Pool): Promise<boolean> {
     return true;
   });
 }
+
+/**
+ * Give back the space of folded deltas. Every fold deletes the whole table, and readers of recent
+ * rollups scan it (request_rollups_all): left to autovacuum (a look a minute), a minute of heavy
+ * traffic left hundreds of megabytes of dead rows, and a 28-day cost report went from 18 to 120 ms.
+ * SKIP_LOCKED: another gateway vacuuming it already is enough.
+ */
+export async function vacuumRollupDeltas(pool: Pool): Promise<void> {
+  await pool.query('VACUUM (SKIP_LOCKED) request_rollup_deltas');
+}

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { scanPii } from '../guardrails/pii';
-import { appendRollupDeltas, foldRollupDeltas } from '../monitoring/rollups';
+import { appendRollupDeltas, foldRollupDeltas, vacuumRollupDeltas } from '../monitoring/rollups';
 import type { LogEntry } from './requestRecord';
 import { operatorLog } from './operatorLog';
 import { RequestLogPartitions } from './requestLogPartitions';
@@ -148,7 +148,9 @@ export class RequestLogWriter {
     }
     if (Date.now() - this.lastFold >= FOLD_INTERVAL_MS) {
       this.lastFold = Date.now();
-      await foldRollupDeltas(this.options.pool).catch(() => undefined); // the next round folds what this one could not
+      // The next round folds what this one could not; the folder gives back the space it emptied.
+      if (await foldRollupDeltas(this.options.pool).catch(() => false))
+        await vacuumRollupDeltas(this.options.pool).catch(() => undefined);
     }
     if (this.hasSpilled && Date.now() - this.lastReplayCheck >= 1000) {
       this.lastReplayCheck = Date.now();

@@ -152,3 +152,14 @@ it('stores batches in flight together that each open new days: every row lands, 
   const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM requests WHERE tenant_id = 'fresh-days'`);
   expect(rows[0].n).toBe(200);
 });
+
+it('the folder gives back the space of the deltas it folded: the table does not grow with traffic', async () => {
+  const deltasBytes = async () =>
+    Number((await db.pool.query(`SELECT pg_relation_size('request_rollup_deltas') AS b`)).rows[0].b);
+  const log = writer();
+  // Every row its own series, so none merge: 4,000 deltas, about 3 MB before the fold.
+  for (let i = 0; i < 4000; i++) log.write(logEntry(`spread-${i}`));
+  await log.close();
+  expect((await db.pool.query('SELECT count(*)::int AS n FROM request_rollup_deltas')).rows[0].n).toBe(0);
+  expect(await deltasBytes()).toBeLessThan(64 * 1024);
+});

@@ -1,5 +1,6 @@
 import { withTransaction, type Pool } from '../db/pool';
 import { InputError, NotFoundError } from '../errors';
+import { mapWithConcurrency } from '../evals/concurrency';
 
 export type AlertState = 'firing' | 'acknowledged' | 'resolved';
 
@@ -89,6 +90,37 @@ export async function raiseAlert(pool: Pool, firing: Firing, cooldownMinutes: nu
     );
     return 'raised';
   });
+}
+
+/** Alerts raised at once past the open ones (each its own short transaction, locked by its key). */
+const RAISE_CONCURRENCY = 4;
+
+/**
+ * Many firings at once, outcomes in their order. Those whose alert is open already (a storm's every
+ * pass after its first) are updated in one statement; the rest go one by one through `raiseAlert`,
+ * a few at a time. A muted key is never updated here: it goes the slow way and reads "muted".
+ */
+export async function raiseAlerts(
+  pool: Pool,
+  firings: ReadonlyArray<{ firing: Firing; cooldownMinutes: number }>,
+): Promise<RaiseOutcome[]> {
+  if (!firings.length) return [];
+  const { rows } = await pool.query<{ key: string }>(
+    `UPDATE monitor_alerts a SET last_seen_at = now(), numbers = f.numbers, summary = f.summary
+     FROM jsonb_to_recordset($1::jsonb) AS f(key text, numbers jsonb, summary text)
+     WHERE a.key = f.key AND a.state <> 'resolved'
+       AND NOT EXISTS (SELECT 1 FROM monitor_mutes m WHERE m.key = f.key AND m.until > now())
+     RETURNING a.key`,
+    [
+      JSON.stringify(
+        firings.map(({ firing }) => ({ key: firing.key, numbers: firing.numbers, summary: firing.summary })),
+      ),
+    ],
+  );
+  const open = new Set(rows.map((row) => row.key));
+  return mapWithConcurrency(firings, RAISE_CONCURRENCY, ({ firing, cooldownMinutes }) =>
+    open.has(firing.key) ? Promise.resolve<RaiseOutcome>('still_firing') : raiseAlert(pool, firing, cooldownMinutes),
+  );
 }
 
 /** Resolve the open alerts of these keys (their series were judged back in bounds); returns how many. */

@@ -1,6 +1,5 @@
 import type { Pool } from '../db/pool';
-import { mapWithConcurrency } from '../evals/concurrency';
-import { raiseAlert, resolveRecovered, type Firing, type RaiseOutcome } from './alertStore';
+import { raiseAlerts, resolveRecovered, type Firing, type RaiseOutcome } from './alertStore';
 import type { Confirmation } from './confirmationSampling';
 import { notifyNewAlerts, type AlertWebhook } from './alertWebhook';
 import { burnRate, robustSpike } from './detectors';
@@ -86,9 +85,6 @@ async function costSpikes(pool: Pool, rule: MonitorRule & { metric: 'cost_usd' }
  * days from hour rollups (whole hours, the one in progress included: scanning six hours of minute
  * rollups was most of a pass's time).
  */
-/** Alerts raised at once in a pass (the worker's pool has ten connections; its other work needs some). */
-const RAISE_CONCURRENCY = 4;
-
 export const BURN_MINUTE_WINDOWS = [1, 5, 30, 60];
 export const BURN_HOUR_WINDOWS = [360, 4320];
 
@@ -276,11 +272,7 @@ export async function runMonitorPass(
         });
     }
   }
-  // A storm (a thousand tenants' spend up at once) is raised a few at a time, not one after another:
-  // each alert is its own short transaction, locked by its key.
-  const outcomes = await mapWithConcurrency(firings, RAISE_CONCURRENCY, ({ firing, cooldownMinutes }) =>
-    raiseAlert(pool, firing, cooldownMinutes),
-  );
+  const outcomes = await raiseAlerts(pool, firings);
   const raised: Firing[] = [];
   for (const [i, { firing }] of firings.entries()) {
     summary.firing += 1;

@@ -8,7 +8,8 @@
  *    (written straight into request_rollups), then `cost report --tenant X --since 28d` timed.
  * 3. Storage per million rows (rows and bodies, indexes included) from what step 1 stored.
  * 4. A monitor pass with the built-in rules over minute and hour rollups of every tenant and model:
- *    cold (nothing cached), then steady with a minute of every series' traffic folded before each pass.
+ *    cold (nothing cached), then steady with a minute of every series' traffic folded before each pass,
+ *    at the hour's turn, and a new worker's first pass after the warm-up it starts with.
  * Uses DATABASE_URL (scratch databases, dropped afterwards) or the embedded Postgres.
  * Prints a table and writes bench-results/monitoring.json.
  */
@@ -276,6 +277,16 @@ async function main(): Promise<void> {
     await runMonitorPass(coldPool, DEFAULT_MONITOR_RULES, { now: turn });
     results.monitorPassHourTurnMs = Math.round(performance.now() - turnStarted);
     await coldPool.end();
+    // A worker just started reads the baselines at once (workerFromEnv.ts); its first scheduled pass,
+    // up to a minute later, finds them cached.
+    const startedPool = createPool(scratch.url, 4);
+    const warmUpStarted = performance.now();
+    await prefetchBaselines(startedPool, DEFAULT_MONITOR_RULES, new Date());
+    results.workerWarmUpMs = Math.round(performance.now() - warmUpStarted);
+    const firstStarted = performance.now();
+    await runMonitorPass(startedPool, DEFAULT_MONITOR_RULES);
+    results.monitorPassAfterWarmUpMs = Math.round(performance.now() - firstStarted);
+    await startedPool.end();
     console.log(
       '\nIngestion into the request log (one writer, its defaults: up to 5,000 rows a transaction, two in flight; bodies included)\n',
     );
@@ -289,7 +300,7 @@ async function main(): Promise<void> {
     );
     const monitor = results.monitorPass as { series: number; firing: number; ms: number[] };
     console.log(
-      `Monitor pass, built-in rules, ${TENANTS} tenants x ${MODELS.length} models (${series} tenant-model series; ${monitor.series} judged, ${monitor.firing} firing): ${monitor.ms.join(' / ')} ms (3 passes, a minute of traffic folded before each); cold (nothing cached) ${results.monitorPassColdMs as number} ms; at the hour's turn, baselines read ahead, ${results.monitorPassHourTurnMs as number} ms; each rule judged alone afterwards (ms) ${JSON.stringify(perRule)}`,
+      `Monitor pass, built-in rules, ${TENANTS} tenants x ${MODELS.length} models (${series} tenant-model series; ${monitor.series} judged, ${monitor.firing} firing): ${monitor.ms.join(' / ')} ms (3 passes, a minute of traffic folded before each); cold (nothing cached) ${results.monitorPassColdMs as number} ms; a new worker's first pass after its warm-up (${results.workerWarmUpMs as number} ms) ${results.monitorPassAfterWarmUpMs as number} ms; at the hour's turn, baselines read ahead, ${results.monitorPassHourTurnMs as number} ms; each rule judged alone afterwards (ms) ${JSON.stringify(perRule)}`,
     );
     const out = path.join(REPO, 'bench-results', 'monitoring.json');
     mkdirSync(path.dirname(out), { recursive: true });

@@ -6,6 +6,7 @@ export type AuditAction =
   | 'prompt.reject'
   | 'label.move'
   | 'route.set'
+  | 'route.override'
   | 'tenant.create'
   | 'tenant.status'
   | 'budget.set'

@@ -11,6 +11,7 @@ import { registerMonitoringCommands } from './commands/monitoring';
 import { registerTenantCommands } from './commands/tenant';
 import { registerPromptCommands } from './commands/prompt';
 import { registerReleaseCommands } from './commands/release';
+import { registerRouteCommands } from './commands/route';
 import { registerScheduleCommands } from './commands/schedules';
 import { registerMigrateCommand, registerRollbackCommand } from './commands/registryOps';
 import { registerServiceCommands } from './commands/services';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerServiceCommands(program);
   registerGatewayCommand(program);
   registerTenantCommands(program);
+  registerRouteCommands(program);
   registerCostCommands(program);
   registerMonitoringCommands(program);
   registerGuardrailCommands(program);

@@ -84,6 +84,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const metrics = new GatewayMetrics({
     logBufferDepth: () => log.depth(),
     circuitStates: () => circuits.states(),
+    routeOverrides: () => state.overrides.values(),
     modelLabel: (model) => known.label(model),
   });
   const tracing = new GatewayTracing({

@@ -109,6 +109,12 @@ export function gatewayRoutes({
           status: state.degraded ? 'degraded' : 'ready',
           prompts: state.routes.size,
           logBufferDepth: log.depth(),
+          routeOverrides: [...state.overrides.values()].map((o) => ({
+            model: o.model,
+            backup: o.backup,
+            since: o.createdAt,
+            incident: o.incident,
+          })),
         }),
     },
     {

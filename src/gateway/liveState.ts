@@ -2,6 +2,7 @@ import pg from 'pg';
 import { budgetedTenants, type HardLimits } from '../budgets/budgetStore';
 import { createPool, type Pool } from '../db/pool';
 import { LABEL_CHANNEL } from '../registry/labels';
+import { loadRouteOverrides, type RouteOverride } from '../routing/routeOverrides';
 import { loadRoutes, ROUTES_CHANNEL } from '../routing/routeStore';
 import type { PromptRoute } from '../routing/routingTable';
 import { findTenantByKeyHash, listTenants, TENANTS_CHANNEL, type Tenant } from '../tenants/tenantStore';
@@ -14,13 +15,16 @@ const UNKNOWN_KEY_TTL_MS = 60_000;
 const KEY_LOOKUPS_PER_SECOND = 20;
 
 /**
- * What the hot path reads from memory: routes, tenants by key hash, which tenants have budgets.
+ * What the hot path reads from memory: routes and route overrides, tenants by key hash, which
+ * tenants have budgets.
  * Loaded from Postgres, refreshed on LISTEN/NOTIFY. When Postgres goes away the last tables keep
  * serving and `degraded` is true until the listener is back (it then reloads everything, since
  * notifications sent meanwhile are lost).
  */
 export class LiveState {
   routes = new Map<string, PromptRoute>();
+  /** Models sent to a backup first (a provider outage's mitigation); they travel with the routes. */
+  overrides = new Map<string, RouteOverride>();
   budgeted = new Map<string, HardLimits[]>();
   private tenants = new Map<string, Tenant>();
   /** Key hashes Postgres did not know, until when: a flood of random keys costs no query after the first. */
@@ -91,7 +95,8 @@ export class LiveState {
       return running;
     }
     const work = (async () => {
-      if (part === 'routes') this.routes = await loadRoutes(this.pool);
+      if (part === 'routes')
+        [this.routes, this.overrides] = await Promise.all([loadRoutes(this.pool), loadRouteOverrides(this.pool)]);
       else {
         const [tenants, budgeted] = await Promise.all([listTenants(this.pool), budgetedTenants(this.pool)]);
         this.tenants = new Map(tenants.map((t) => [t.keyHash, t]));

@@ -19,6 +19,7 @@ import type { PromptSpec } from '../registry/promptFile';
 import { renderPrompt } from '../registry/render';
 import { costRoutedModel } from '../routing/costRouting';
 import { fallbackChain, type Target } from '../routing/fallbackChain';
+import { reroute } from '../routing/routeOverrides';
 import { chooseVariant, type PromptRoute } from '../routing/routingTable';
 import type { DatabaseGuard } from './databaseGuard';
 import { ClientClosed, FallbackExhausted, MidStreamFailure, type FallbackCaller } from './fallbackCall';
@@ -82,6 +83,12 @@ interface Plan {
 export class RequestPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
+  /** A call's targets: the model, then its fallbacks, rerouted where an override is in force. */
+  private chain(primary: string, fallbacks: readonly string[]) {
+    const config = this.deps.providerConfig;
+    return reroute(fallbackChain(primary, fallbacks, config), this.deps.state.overrides, config);
+  }
+
   async complete(ctx: RequestContext, input: CompletionInput, sink?: StreamSink): Promise<Served> {
     const plan = this.plan(ctx, input);
     const tenant = ctx.tenant!;
@@ -114,12 +121,7 @@ export class RequestPipeline {
     const chosen =
       (plan.spec?.gateway && costRoutedModel(plan.spec.gateway.cost_routing, routedBy, userText(guarded.messages))) ||
       plan.model;
-    const targets = await this.reserve(
-      ctx,
-      plan,
-      fallbackChain(chosen, plan.fallbacks, this.deps.providerConfig),
-      inputTokens,
-    );
+    const targets = await this.reserve(ctx, plan, this.chain(chosen, plan.fallbacks), inputTokens);
     ctx.model = targets[0]!.model;
 
     const cacheTtl = plan.spec?.gateway?.cache?.ttl_seconds;
@@ -285,8 +287,7 @@ export class RequestPipeline {
       return targets;
     }
     const verdict = admission;
-    if (verdict.onHard === 'downgrade' && verdict.downgradeModel)
-      return fallbackChain(verdict.downgradeModel, [], this.deps.providerConfig);
+    if (verdict.onHard === 'downgrade' && verdict.downgradeModel) return this.chain(verdict.downgradeModel, []);
     const scope = verdict.scope ? ` (feature ${verdict.scope})` : '';
     const what = verdict.limit === 'rpm' ? 'requests per minute' : 'USD per day';
     throw new GatewayError(

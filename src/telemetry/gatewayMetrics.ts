@@ -12,6 +12,8 @@ const NOT_A_FAILURE = new Set(['ok', 'skipped_open_circuit', 'client_closed']);
 export interface MetricSources {
   logBufferDepth(): number;
   circuitStates(): Array<[string, CircuitState]>;
+  /** Models sent to a backup first, gateway-wide (route overrides). */
+  routeOverrides(): Iterable<{ model: string; backup: string }>;
   /** The label a model id gets: caller-chosen ids that nobody configured share one. */
   modelLabel(model: string): string;
 }
@@ -114,6 +116,16 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect() {
         this.set(sources.logBufferDepth());
+      },
+    });
+    new Gauge({
+      name: 'flightdeck_gateway_route_override',
+      help: 'Models sent to a backup first (1 per override in force; `flightdeck route list`)',
+      labelNames: ['model', 'backup'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const o of sources.routeOverrides()) this.set({ model: o.model, backup: o.backup }, 1);
       },
     });
     new Gauge({

@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createEvalActivities } from '../activities/evals';
+import { createIncidentActivities } from '../activities/incidents';
 import { createMonitoringActivities } from '../activities/monitoring';
 import { createRegistryActivities } from '../activities/registry';
 import { createRolloutActivities } from '../activities/rollout';
@@ -36,6 +37,7 @@ export function flightdeckActivities(
     ...createEvalActivities(options.pool, options.providers),
     ...createRolloutActivities(options.pool, options.providers, { webhookUrl: options.webhookUrl }),
     ...createMonitoringActivities(options.pool, options.providers, options.monitorsFile, options.alertWebhook),
+    ...createIncidentActivities(options.pool, options.providers),
   };
 }
 

@@ -4,6 +4,7 @@ export { monitorPassWorkflow } from './monitorPass';
 export { answerSamplingWorkflow } from './answerSampling';
 export { judgeConfirmationWorkflow } from './judgeConfirmation';
 export { usageReconciliationWorkflow } from './usageReconciliation';
+export { incidentWorkflow } from './incident';
 export { evalWorkflow } from './evalRun';
 export { promotionWorkflow } from './promotion';
 export { scheduledEvalWorkflow } from './scheduledEval';

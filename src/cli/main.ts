@@ -7,6 +7,7 @@ import { registerEvalCommands } from './commands/eval';
 import { registerExperimentCommands } from './commands/experiment';
 import { registerGatewayCommand } from './commands/gateway';
 import { registerGuardrailCommands } from './commands/guardrails';
+import { registerIncidentCommands } from './commands/incident';
 import { registerMonitoringCommands } from './commands/monitoring';
 import { registerTenantCommands } from './commands/tenant';
 import { registerPromptCommands } from './commands/prompt';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRouteCommands(program);
   registerCostCommands(program);
   registerMonitoringCommands(program);
+  registerIncidentCommands(program);
   registerGuardrailCommands(program);
   registerConsoleCommand(program);
   registerMigrateCommand(program);

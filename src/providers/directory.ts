@@ -25,7 +25,7 @@ export class ProviderDirectory {
   private readonly adapters = new Map<string, ProviderAdapter>();
 
   constructor(
-    private readonly config: ProviderConfig,
+    readonly config: ProviderConfig,
     private readonly env: Env,
     private readonly transport: Transport = 'sdk',
   ) {}

@@ -42,7 +42,13 @@ export const routeOverrideSchema = z
   .refine((o) => o.model !== o.backup, { message: 'the backup must be another model', path: ['backup'] });
 export type RouteOverrideInput = z.input<typeof routeOverrideSchema>;
 
-const clearSchema = z.strictObject({ model: modelId, reason: text(1000), actor: text(200) });
+const clearSchema = z.strictObject({
+  model: modelId,
+  reason: text(1000),
+  actor: text(200),
+  /** Clear it only if this incident set it (an incident's undo never ends someone else's override). */
+  incident: text(300).optional(),
+});
 
 interface OverrideRow {
   model: string;
@@ -123,9 +129,10 @@ export async function clearRouteOverride(
 ): Promise<RouteOverride | null> {
   const o = parse(clearSchema, input);
   return withTransaction(pool, async (client) => {
-    const { rows } = await client.query<OverrideRow>('DELETE FROM route_overrides WHERE model = $1 RETURNING *', [
-      o.model,
-    ]);
+    const { rows } = await client.query<OverrideRow>(
+      'DELETE FROM route_overrides WHERE model = $1 AND ($2::text IS NULL OR incident = $2) RETURNING *',
+      [o.model, o.incident ?? null],
+    );
     if (!rows[0]) return null;
     await recordAudit(client, {
       actor: o.actor,
@@ -134,6 +141,7 @@ export async function clearRouteOverride(
       fromValue: rows[0].backup,
       toValue: null,
       reason: o.reason,
+      details: { incident: o.incident ?? null },
     });
     await client.query('SELECT pg_notify($1, $2)', [ROUTES_CHANNEL, o.model]);
     return toOverride(rows[0]);

@@ -287,4 +287,65 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
       },
     ]);
   });
+  // In this file because the CLI starts workflows on the `flightdeck` task queue, which this file's worker serves.
+  it('an incident from the CLI: start (joined when open), list, show, resolve; bad input exits 2 and starts nothing', async () => {
+    const model = 'gpt-4o-mini-2024-07-18';
+    const backup = 'claude-haiku-4-5-20251001';
+    const start = (...extra: string[]) =>
+      cli(
+        'incident',
+        'start',
+        'provider-outage',
+        '--model',
+        model,
+        '--backup',
+        backup,
+        '--reason',
+        'provider 5xx',
+        ...extra,
+      );
+    const started = await start('--healthy-probes', '1000', '--json');
+    expect(started.code).toBe(0);
+    const { workflowId, joined, status } = JSON.parse(started.stdout);
+    expect({ workflowId, joined, status: status.status }).toEqual({
+      workflowId: `incident/provider-outage/${model}`,
+      joined: false,
+      status: 'mitigated',
+    });
+    const override = await db.pool.query('SELECT backup, incident FROM route_overrides WHERE model = $1', [model]);
+    expect(override.rows).toEqual([{ backup, incident: workflowId }]);
+    expect(JSON.parse((await start('--json')).stdout).joined).toBe(true);
+    const listed = JSON.parse((await cli('incident', 'list', '--json')).stdout);
+    expect(listed).toEqual([expect.objectContaining({ workflowId, status: 'mitigated', openedBy: 'release-manager' })]);
+
+    const resolved = await cli('incident', 'resolve', workflowId, '--reason', 'provider fixed it', '--json');
+    expect(resolved.code).toBe(0);
+    expect(JSON.parse(resolved.stdout)).toMatchObject({ status: 'resolved', resolvedBy: 'release-manager' });
+    expect((await db.pool.query('SELECT 1 FROM route_overrides')).rowCount).toBe(0);
+    const shown = await cli('incident', 'show', workflowId);
+    expect(shown.stdout).toMatch(/resolved \(resolved by release-manager\)/);
+    expect(shown.stdout).toMatch(/detect[\s\S]*mitigate[\s\S]*restore[\s\S]*close/);
+    expect((await cli('incident', 'list')).stdout).toMatch(/No open incidents/);
+
+    const unknownKind = await cli('incident', 'start', 'outage', '--model', model, '--backup', backup, '--reason', 'x');
+    expect(unknownKind.code).toBe(2);
+    expect(unknownKind.stderr).toMatch(/Unknown incident kind "outage"; one of provider-outage/);
+    const loop = await cli(
+      'incident',
+      'start',
+      'provider-outage',
+      '--model',
+      model,
+      '--backup',
+      model,
+      '--reason',
+      'x',
+    );
+    expect(loop.code).toBe(2);
+    expect(loop.stderr).toMatch(/backup: the backup must be another model/);
+    const missing = await cli('incident', 'resolve', 'incident/provider-outage/nope', '--reason', 'x');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/No incident incident\/provider-outage\/nope/);
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM incidents')).rows[0].n).toBe(1);
+  });
 });

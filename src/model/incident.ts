@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/** The playbooks built so far (issue 14 names the rest: quality, cost, latency, security). */
+export const INCIDENT_KINDS = ['provider-outage'] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+export type IncidentStatus = 'mitigating' | 'mitigated' | 'restoring' | 'resolved' | 'escalated';
+
+const line = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !/[\u0000-\u001f]/.test(s), 'one line, no control characters');
+const modelId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[\w.:/@-]+$/, 'a model id is letters, digits and . _ - : / @');
+
+/** A provider-outage incident: what failed, where its calls go meanwhile, and when to trust it again. */
+export const providerOutageInputSchema = z
+  .strictObject({
+    kind: z.literal('provider-outage'),
+    /** The alert's key (a storm of alerts is one incident), or the model when on-call starts it. */
+    key: line(300),
+    model: modelId,
+    backup: modelId,
+    reason: line(1000),
+    actor: line(200),
+    /** The alert that started it, when one did. */
+    alertKey: line(300).optional(),
+    /** How often the primary is probed while its calls go to the backup. */
+    probeEverySeconds: z.number().int().min(5).max(3600).default(30),
+    /** Probes in a row that must pass before the calls go back to it. */
+    healthyProbes: z.number().int().min(1).max(1000).default(10),
+  })
+  .refine((i) => i.model !== i.backup, { message: 'the backup must be another model', path: ['backup'] });
+export type IncidentInput = z.input<typeof providerOutageInputSchema>;
+export type ProviderOutage = z.output<typeof providerOutageInputSchema>;
+
+export function incidentWorkflowId(kind: IncidentKind, key: string): string {
+  return `incident/${kind}/${key}`;
+}
+
+/** What the incident's `status` query answers (and the CLI prints). */
+export interface IncidentView {
+  incidentId?: number;
+  kind: IncidentKind;
+  key: string;
+  status: IncidentStatus;
+  model: string;
+  backup: string;
+  /** Probes of the primary so far, and how many passed in a row. */
+  probes: number;
+  healthyInARow: number;
+  healthyProbes: number;
+  resolvedBy?: string;
+  /** Why the mitigation failed, when it did (the incident stays open, escalated). */
+  failure?: string;
+}

@@ -1,0 +1,155 @@
+import {
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { IncidentActivities } from '../activities/incidents';
+import { normaliseSignalAttribution, type Attribution } from '../src/model/attribution';
+import { providerOutageInputSchema, type IncidentInput, type IncidentView } from '../src/model/incident';
+import { incidentStatusQuery, resolveIncidentSignal } from './incidentMessages';
+
+const { openIncident, mitigateProviderOutage, restoreProviderRoute, recordIncidentStep } =
+  proxyActivities<IncidentActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { maximumAttempts: 5, initialInterval: '1 second' },
+  });
+const { probeModel } = proxyActivities<IncidentActivities>({
+  // A probe waits 10 s at most for the model; a failed probe is an answer, not an error.
+  startToCloseTimeout: '20 seconds',
+  retry: { maximumAttempts: 2 },
+  summary: 'probe the primary model at its provider',
+});
+
+/** Carried through continue-as-new: a long outage's probes would otherwise fill the history. */
+interface Resume {
+  incidentId: number;
+  probes: number;
+  healthyInARow: number;
+}
+
+/**
+ * The provider-outage playbook (`incident/provider-outage/<key>`): open the incident, send the
+ * model's calls to its backup on every gateway, probe the model at its provider until it has
+ * answered `healthyProbes` times in a row, then undo the override and close. On-call's `resolve`
+ * signal ends it at any point (undo included). A mitigation that fails escalates: the incident stays
+ * open until a person resolves it, and never reads resolved on a failure.
+ */
+export async function incidentWorkflow(raw: IncidentInput, resume?: Resume): Promise<IncidentView> {
+  const parsed = providerOutageInputSchema.safeParse(raw);
+  if (!parsed.success)
+    throw ApplicationFailure.nonRetryable(
+      `Invalid incident: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  const input = parsed.data;
+  const view: IncidentView = {
+    incidentId: resume?.incidentId,
+    kind: input.kind,
+    key: input.key,
+    status: resume ? 'mitigated' : 'mitigating',
+    model: input.model,
+    backup: input.backup,
+    probes: resume?.probes ?? 0,
+    healthyInARow: resume?.healthyInARow ?? 0,
+    healthyProbes: input.healthyProbes,
+  };
+  let resolution: Attribution | undefined;
+  setHandler(incidentStatusQuery, () => view);
+  setHandler(resolveIncidentSignal, (payload) => {
+    resolution ??= normaliseSignalAttribution(payload);
+  });
+  const show = () =>
+    setCurrentDetails(
+      [
+        `**Provider outage: ${input.model}** (${view.status})`,
+        '',
+        `- calls go to: ${view.status === 'mitigated' ? `${input.backup} first` : input.model}`,
+        `- probes of ${input.model}: ${view.probes}, healthy in a row: ${view.healthyInARow} of ${input.healthyProbes}`,
+        ...(view.failure ? [`- mitigation failed: ${view.failure}`] : []),
+        `- signal: resolve`,
+      ].join('\n'),
+    );
+
+  const incidentId =
+    resume?.incidentId ??
+    (await openIncident({
+      kind: input.kind,
+      key: input.key,
+      reason: input.reason,
+      actor: input.actor,
+      alertKey: input.alertKey,
+    }));
+  view.incidentId = incidentId;
+  if (!resume) {
+    show();
+    try {
+      await mitigateProviderOutage({
+        incidentId,
+        model: input.model,
+        backup: input.backup,
+        actor: input.actor,
+        reason: input.reason,
+      });
+      view.status = 'mitigated';
+    } catch (error) {
+      view.status = 'escalated';
+      view.failure = (error as Error).message;
+      show();
+      await recordIncidentStep({
+        incidentId,
+        step: 'escalate',
+        actor: 'flightdeck',
+        message: `the mitigation failed (${view.failure}); the incident stays open until on-call resolves it`,
+        status: 'escalated',
+      });
+      await condition(() => resolution !== undefined);
+      // Whatever part of the mitigation took hold is undone (only this incident's override is cleared).
+      await restoreProviderRoute({
+        incidentId,
+        model: input.model,
+        actor: resolution!.actor,
+        reason: 'resolved by hand',
+      });
+      return close(incidentId, view, resolution!);
+    }
+  }
+  show();
+  while (resolution === undefined && view.healthyInARow < input.healthyProbes) {
+    if (workflowInfo().continueAsNewSuggested)
+      await continueAsNew<typeof incidentWorkflow>(raw, {
+        incidentId,
+        probes: view.probes,
+        healthyInARow: view.healthyInARow,
+      });
+    if (await condition(() => resolution !== undefined, `${input.probeEverySeconds} seconds`)) break;
+    const probe = await probeModel({ model: input.model });
+    view.probes += 1;
+    view.healthyInARow = probe.ok ? view.healthyInARow + 1 : 0;
+    show();
+  }
+  view.status = 'restoring';
+  show();
+  const by = resolution ?? {
+    actor: 'flightdeck',
+    reason: `${input.model} answered ${input.healthyProbes} probes in a row`,
+  };
+  await restoreProviderRoute({ incidentId, model: input.model, actor: by.actor, reason: by.reason ?? 'resolved' });
+  return close(incidentId, view, by);
+}
+
+async function close(incidentId: number, view: IncidentView, by: Attribution): Promise<IncidentView> {
+  await recordIncidentStep({
+    incidentId,
+    step: 'close',
+    actor: by.actor,
+    message: by.reason ?? 'resolved',
+    status: 'resolved',
+  });
+  view.status = 'resolved';
+  view.resolvedBy = by.actor;
+  setCurrentDetails(`**Incident resolved** by ${by.actor}${by.reason ? `: ${by.reason}` : ''}`);
+  return view;
+}

@@ -67,7 +67,9 @@ const override = async () =>
 it('mitigates, probes the model until it answers three times in a row, then undoes the override and closes', async () => {
   // The model still fails its first two probes.
   sim.engine.faults.inject({ model: PRIMARY, kind: 'server', count: 2 });
-  const view = await (await worker()).runUntil(async () => {
+  const view = await (
+    await worker()
+  ).runUntil(async () => {
     const handle = await start(outage('healed'));
     await eventually(async () => (await override())?.incident === handle.workflowId);
     expect(await override()).toEqual({ backup: BACKUP, incident: handle.workflowId });
@@ -82,7 +84,9 @@ it('mitigates, probes the model until it answers three times in a row, then undo
 
 it("on-call's resolve ends it at once, undoing the override, while the model still fails", async () => {
   sim.engine.faults.inject({ model: PRIMARY, kind: 'server', count: 10_000 });
-  const view = await (await worker()).runUntil(async () => {
+  const view = await (
+    await worker()
+  ).runUntil(async () => {
     const handle = await start(outage('by-hand', { healthyProbes: 1000 }));
     // Time skips only while the test waits on the server: two probe intervals and a bit.
     await env.sleep('75 seconds');
@@ -104,7 +108,9 @@ it("on-call's resolve ends it at once, undoing the override, while the model sti
 it('a mitigation that fails escalates and stays open until a person resolves it; it never reads resolved by itself', async () => {
   await db.pool.query('ALTER TABLE route_overrides RENAME TO route_overrides_away');
   try {
-    await (await worker()).runUntil(async () => {
+    await (
+      await worker()
+    ).runUntil(async () => {
       const handle = await start(outage('broken'));
       // The mitigation's five attempts back off over some seconds of (skipped) time.
       await env.sleep('1 minute');

@@ -36,8 +36,8 @@ export function createMonitoringActivities(
 ) {
   return {
     async monitorPass(): Promise<MonitorPassSummary> {
-      const { rules } = loadMonitorsFile(rulesFile);
-      const summary = await runMonitorPass(pool, rules, { webhook });
+      const { rules, playbooks } = loadMonitorsFile(rulesFile);
+      const summary = await runMonitorPass(pool, rules, { webhook, playbooks });
       // Off the pass's clock: the baselines the passes of the next minutes will need, read now.
       void prefetchBaselines(pool, rules, new Date(Date.now() + PREFETCH_AHEAD_MS)).catch(() => undefined);
       return summary;

@@ -1,10 +1,11 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, proxyActivities, setCurrentDetails, startChild } from '@temporalio/workflow';
 import type { MonitoringActivities } from '../activities/monitoring';
+import { incidentWorkflowId } from '../src/model/incident';
+import { incidentWorkflow } from './incident';
 import { judgeConfirmationWorkflow } from './judgeConfirmation';
 
 type MonitorPassSummary = Awaited<ReturnType<MonitoringActivities['monitorPass']>>;
-type Confirmation = MonitorPassSummary['confirmations'][number];
 
 const { monitorPass } = proxyActivities<MonitoringActivities>({
   startToCloseTimeout: '50 seconds',
@@ -16,8 +17,15 @@ const { monitorPass } = proxyActivities<MonitoringActivities>({
 /** Every minute (a schedule, overlap skipped): judge the monitor rules and raise or resolve alerts. */
 export async function monitorPassWorkflow(): Promise<MonitorPassSummary> {
   const summary = await monitorPass();
-  // Passes recorded before confirmation sampling carry no confirmations.
-  for (const confirmation of summary.confirmations ?? []) await startConfirmation(confirmation);
+  // Passes recorded before confirmation sampling and playbooks carry neither.
+  for (const confirmation of summary.confirmations ?? [])
+    await startDetached(judgeConfirmationWorkflow, `judge-confirmation/${confirmation.key}`, [confirmation], {
+      summary: `Judge ${confirmation.answers} more answers of ${confirmation.key}`,
+    });
+  for (const incident of summary.incidents ?? [])
+    await startDetached(incidentWorkflow, incidentWorkflowId(incident.kind, incident.key), [incident], {
+      summary: `Provider outage: ${incident.model} (backup ${incident.backup})`,
+    });
   setCurrentDetails(
     [
       `**Monitor pass** at ${summary.at}`,
@@ -27,22 +35,29 @@ export async function monitorPassWorkflow(): Promise<MonitorPassSummary> {
       `- no data: ${summary.noData}, too little traffic: ${summary.lowVolume}`,
       ...summary.alerts.map((a) => `- ${a.key}: ${a.outcome}`),
       ...(summary.confirmations ?? []).map((c) => `- ${c.key}: suspected, ${c.answers} more answers to judge`),
+      ...(summary.incidents ?? []).map((i) => `- ${i.key}: starts incident/${i.kind}/${i.key}`),
     ].join('\n'),
   );
   return summary;
 }
 
 /**
- * A child that outlives the pass (the schedule skips a pass still running, and judging takes longer
- * than deciding). One per series at a time: a series still being confirmed is left to it.
+ * A child that outlives the pass (the schedule skips a pass still running, and judging or an
+ * incident takes longer than deciding). One per id at a time: a series already being confirmed, or
+ * an incident already open for the alert's key (a storm is one incident), is left to it.
  */
-async function startConfirmation(confirmation: Confirmation): Promise<void> {
+async function startDetached<A extends unknown[]>(
+  workflow: (...args: A) => Promise<unknown>,
+  workflowId: string,
+  args: A,
+  options: { summary: string },
+): Promise<void> {
   try {
-    await startChild(judgeConfirmationWorkflow, {
-      workflowId: `judge-confirmation/${confirmation.key}`,
-      args: [confirmation],
+    await startChild(workflow, {
+      workflowId,
+      args,
       parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: `Judge ${confirmation.answers} more answers of ${confirmation.key}`,
+      staticSummary: options.summary,
     });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

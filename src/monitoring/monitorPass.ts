@@ -6,7 +6,9 @@ import { burnRate, robustSpike } from './detectors';
 import { GUARDRAIL_IDS } from '../guardrails/guardrailIds';
 import { HISTOGRAM_BUCKETS, LATENCY_BOUNDS_MS } from './histogram';
 import { latencyShifts } from './latencyShifts';
-import type { MonitorRule } from './monitorRules';
+import type { MonitorRule, PlaybookSettings } from './monitorRules';
+import { incidentFor } from './playbookStarts';
+import type { IncidentInput } from '../model/incident';
 import { allSeasonsAgree, seasonFilter, seasonsOf } from './seasonality';
 import { guardrailLatencySpikes } from './guardrailLatency';
 import { judgeScoreDrops, meanShifts } from './qualityJudges';
@@ -32,6 +34,8 @@ export interface MonitorPassSummary {
   alerts: Array<{ key: string; outcome: RaiseOutcome; summary: string }>;
   /** Series whose suspected drop needs more answers judged now (confirmationSampling.ts). */
   confirmations: Confirmation[];
+  /** Playbooks the new alerts start (the monitor workflow starts or joins `incident/<kind>/<alert key>`). */
+  incidents: IncidentInput[];
 }
 
 async function costSpikes(pool: Pool, rule: MonitorRule & { metric: 'cost_usd' }, now: Date): Promise<SeriesVerdict[]> {
@@ -230,7 +234,7 @@ export function judgeRule(pool: Pool, rule: MonitorRule, now: Date): Promise<Ser
 export async function runMonitorPass(
   pool: Pool,
   rules: readonly MonitorRule[],
-  options: { now?: Date; webhook?: AlertWebhook } = {},
+  options: { now?: Date; webhook?: AlertWebhook; playbooks?: PlaybookSettings } = {},
 ): Promise<MonitorPassSummary> {
   const now = options.now ?? new Date();
   const summary: MonitorPassSummary = {
@@ -246,9 +250,10 @@ export async function runMonitorPass(
     lowVolume: 0,
     alerts: [],
     confirmations: [],
+    incidents: [],
   };
   const judged = await judgeRules(pool, rules, now);
-  const firings: Array<{ firing: Firing; cooldownMinutes: number }> = [];
+  const firings: Array<{ firing: Firing; cooldownMinutes: number; series: Record<string, string> }> = [];
   const recovered: string[] = [];
   for (const [index, rule] of rules.entries()) {
     const verdicts = judged[index]!;
@@ -269,18 +274,21 @@ export async function runMonitorPass(
             playbook: rule.playbook,
           },
           cooldownMinutes: rule.cooldown_minutes,
+          series,
         });
     }
   }
   const outcomes = await raiseAlerts(pool, firings);
   const raised: Firing[] = [];
-  for (const [i, { firing }] of firings.entries()) {
+  for (const [i, { firing, series }] of firings.entries()) {
     summary.firing += 1;
     if (outcomes[i] === 'raised') {
       summary.raised += 1;
       raised.push(firing);
     }
     summary.alerts.push({ key: firing.key, outcome: outcomes[i]!, summary: firing.summary });
+    const incident = outcomes[i] === 'raised' && options.playbooks && incidentFor(firing, series, options.playbooks);
+    if (incident) summary.incidents.push(incident);
   }
   summary.resolved = await resolveRecovered(pool, recovered);
   if (options.webhook && raised.length) {

@@ -224,10 +224,27 @@ const reconciliationSchema = z.strictObject({
 });
 export type ReconciliationSettings = z.infer<typeof reconciliationSchema>;
 
+/**
+ * What the playbooks an alert starts need to know. The provider-outage playbook moves a failing
+ * model's calls to its backup: a model without one named here raises its alert and starts nothing.
+ */
+const playbooksSchema = z.strictObject({
+  provider_outage: z
+    .strictObject({
+      /** Model id -> the model its calls go to during an outage. */
+      backups: z.record(z.string().min(1).max(200), z.string().min(1).max(200)).default({}),
+      probe_every_seconds: z.number().int().min(5).max(3600).default(30),
+      healthy_probes: z.number().int().min(1).max(1000).default(10),
+    })
+    .default({ backups: {}, probe_every_seconds: 30, healthy_probes: 10 }),
+});
+export type PlaybookSettings = z.infer<typeof playbooksSchema>;
+
 const rulesFileSchema = z.strictObject({
   rules: z.array(ruleSchema).min(1),
   judge_sampling: judgeSamplingSchema.default(judgeSamplingSchema.parse({})),
   reconciliation: reconciliationSchema.default(reconciliationSchema.parse({})),
+  playbooks: playbooksSchema.default(playbooksSchema.parse({})),
 });
 export type MonitorsFile = z.infer<typeof rulesFileSchema>;
 

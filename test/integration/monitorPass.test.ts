@@ -1,14 +1,18 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { incidentWorkflowId } from '../../src/model/incident';
 import { DEFAULT_MONITOR_RULES } from '../../src/monitoring/monitorRules';
 import type { LogEntry } from '../../src/telemetry/requestRecord';
+import { createFlightdeckWorker } from '../../workers/worker';
+import { incidentStatusQuery, resolveIncidentSignal } from '../../workflows/incidentMessages';
 import { monitorPassWorkflow } from '../../workflows/monitorPass';
 import { runCli } from '../harness/cli';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { logEntry, storeEntries } from '../harness/logEntries';
 import { simulatorProviders } from '../harness/providers';
-import { connectDevServer, uniqueTaskQueue } from '../harness/temporal';
+import { eventually } from '../harness/gateway';
+import { connectDevServer, uniqueTaskQueue, workflowBundle } from '../harness/temporal';
 
 /**
  * Issue 13, item 3: the monitor pass over rollups filled by the real request-log writer: a tenant's
@@ -194,4 +198,55 @@ it('runs as a Temporal workflow and returns the pass it made', async () => {
   } finally {
     await temporal.close();
   }
+});
+
+it("a new alert whose rule names the provider-outage playbook starts it: the model's calls move to its backup (a route override)", async () => {
+  const model = 'claude-haiku-4-5-20251001';
+  const rules = path.join(mkdtempSync(path.join(tmpdir(), 'fd-playbooks-')), 'monitors.yaml');
+  writeFileSync(
+    rules,
+    [
+      'rules:',
+      '  - { id: model-outage, metric: server_error_rate, by: [model], min_volume: 50, detector: { kind: burn_rate }, playbook: provider-outage }',
+      'playbooks:',
+      `  provider_outage: { backups: { ${model}: gpt-4o-2024-08-06 }, probe_every_seconds: 3600 }`,
+    ].join('\n'),
+  );
+  const temporal = await connectDevServer();
+  const taskQueue = uniqueTaskQueue('playbooks');
+  const worker = await createFlightdeckWorker({
+    connection: temporal.workerConnection,
+    namespace: 'default',
+    pool: db.pool,
+    providers: simulatorProviders(1),
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    monitorsFile: rules,
+  });
+  const incidentId = incidentWorkflowId('provider-outage', `model-outage:model=${model}`);
+  try {
+    await worker.runUntil(async () => {
+      const summary = await temporal.client.workflow.execute(monitorPassWorkflow, {
+        taskQueue,
+        workflowId: `monitor-pass-${taskQueue}`,
+      });
+      // Only the model with a backup named starts one (the nano model's latency is another rule's).
+      expect(summary.incidents.map((i) => i.key)).toEqual([`model-outage:model=${model}`]);
+      const incident = temporal.client.workflow.getHandle(incidentId);
+      await eventually(async () => (await incident.query(incidentStatusQuery)).status === 'mitigated');
+      const override = await db.pool.query('SELECT backup, incident FROM route_overrides WHERE model = $1', [model]);
+      expect(override.rows).toEqual([{ backup: 'gpt-4o-2024-08-06', incident: incidentId }]);
+      // The next pass finds the alert still firing: the incident is not started twice.
+      const again = await temporal.client.workflow.execute(monitorPassWorkflow, {
+        taskQueue,
+        workflowId: `monitor-pass-${taskQueue}-2`,
+      });
+      expect(again.incidents).toEqual([]);
+      await incident.signal(resolveIncidentSignal, { actor: 'oncall', reason: 'test over' });
+      expect(await incident.result()).toMatchObject({ status: 'resolved', resolvedBy: 'oncall' });
+    });
+  } finally {
+    await temporal.close();
+  }
+  expect((await db.pool.query('SELECT 1 FROM route_overrides')).rowCount).toBe(0);
 });

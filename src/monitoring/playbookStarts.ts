@@ -1,0 +1,30 @@
+import type { IncidentInput } from '../model/incident';
+import type { Firing } from './alertStore';
+import type { PlaybookSettings } from './monitorRules';
+
+/**
+ * The incident a new alert starts, when its rule names a playbook that is built and configured for
+ * its series: a provider outage needs the failing model and a backup for it in the monitors file.
+ * Undefined otherwise (the alert stands on its own and notifies as usual).
+ */
+export function incidentFor(
+  firing: Firing,
+  series: Record<string, string>,
+  playbooks: PlaybookSettings,
+): IncidentInput | undefined {
+  if (firing.playbook !== 'provider-outage' || !series.model) return undefined;
+  const settings = playbooks.provider_outage;
+  const backup = settings.backups[series.model];
+  if (!backup) return undefined;
+  return {
+    kind: 'provider-outage',
+    key: firing.key,
+    model: series.model,
+    backup,
+    reason: firing.summary,
+    actor: 'monitor',
+    alertKey: firing.key,
+    probeEverySeconds: settings.probe_every_seconds,
+    healthyProbes: settings.healthy_probes,
+  };
+}

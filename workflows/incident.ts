@@ -5,11 +5,19 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { IncidentActivities } from '../activities/incidents';
 import { normaliseSignalAttribution, type Attribution } from '../src/model/attribution';
-import { providerOutageInputSchema, type IncidentInput, type IncidentView } from '../src/model/incident';
+import {
+  providerOutageInputSchema,
+  type IncidentInput,
+  type IncidentStatus,
+  type IncidentView,
+  incidentDetails,
+} from '../src/model/incident';
+import { FlightdeckIncidentKind, FlightdeckIncidentStatus } from '../src/model/searchAttributes';
 import { incidentStatusQuery, resolveIncidentSignal } from './incidentMessages';
 
 const { openIncident, mitigateProviderOutage, restoreProviderRoute, recordIncidentStep } =
@@ -61,17 +69,13 @@ export async function incidentWorkflow(raw: IncidentInput, resume?: Resume): Pro
   setHandler(resolveIncidentSignal, (payload) => {
     resolution ??= normaliseSignalAttribution(payload);
   });
-  const show = () =>
-    setCurrentDetails(
-      [
-        `**Provider outage: ${input.model}** (${view.status})`,
-        '',
-        `- calls go to: ${view.status === 'mitigated' ? `${input.backup} first` : input.model}`,
-        `- probes of ${input.model}: ${view.probes}, healthy in a row: ${view.healthyInARow} of ${input.healthyProbes}`,
-        ...(view.failure ? [`- mitigation failed: ${view.failure}`] : []),
-        `- signal: resolve`,
-      ].join('\n'),
-    );
+  /** The status everywhere it shows: the query, the Temporal UI's list (search attribute) and details. */
+  const moveTo = (status: IncidentStatus) => {
+    view.status = status;
+    upsertSearchAttributes([{ key: FlightdeckIncidentStatus, value: status }]);
+    show();
+  };
+  const show = () => setCurrentDetails(incidentDetails(view));
 
   const incidentId =
     resume?.incidentId ??
@@ -83,8 +87,9 @@ export async function incidentWorkflow(raw: IncidentInput, resume?: Resume): Pro
       alertKey: input.alertKey,
     }));
   view.incidentId = incidentId;
+  upsertSearchAttributes([{ key: FlightdeckIncidentKind, value: input.kind }]);
   if (!resume) {
-    show();
+    moveTo('mitigating');
     try {
       await mitigateProviderOutage({
         incidentId,
@@ -93,11 +98,10 @@ export async function incidentWorkflow(raw: IncidentInput, resume?: Resume): Pro
         actor: input.actor,
         reason: input.reason,
       });
-      view.status = 'mitigated';
+      moveTo('mitigated');
     } catch (error) {
-      view.status = 'escalated';
       view.failure = (error as Error).message;
-      show();
+      moveTo('escalated');
       await recordIncidentStep({
         incidentId,
         step: 'escalate',
@@ -115,8 +119,7 @@ export async function incidentWorkflow(raw: IncidentInput, resume?: Resume): Pro
       });
       return close(incidentId, view, resolution!);
     }
-  }
-  show();
+  } else moveTo('mitigated');
   while (resolution === undefined && view.healthyInARow < input.healthyProbes) {
     if (workflowInfo().continueAsNewSuggested)
       await continueAsNew<typeof incidentWorkflow>(raw, {
@@ -130,8 +133,7 @@ export async function incidentWorkflow(raw: IncidentInput, resume?: Resume): Pro
     view.healthyInARow = probe.ok ? view.healthyInARow + 1 : 0;
     show();
   }
-  view.status = 'restoring';
-  show();
+  moveTo('restoring');
   const by = resolution ?? {
     actor: 'flightdeck',
     reason: `${input.model} answered ${input.healthyProbes} probes in a row`,
@@ -150,6 +152,7 @@ async function close(incidentId: number, view: IncidentView, by: Attribution): P
   });
   view.status = 'resolved';
   view.resolvedBy = by.actor;
+  upsertSearchAttributes([{ key: FlightdeckIncidentStatus, value: 'resolved' }]);
   setCurrentDetails(`**Incident resolved** by ${by.actor}${by.reason ? `: ${by.reason}` : ''}`);
   return view;
 }

@@ -60,3 +60,15 @@ export interface IncidentView {
   /** Why the mitigation failed, when it did (the incident stays open, escalated). */
   failure?: string;
 }
+
+/** The incident's details as the Temporal UI shows them (markdown: a heading line, then a list). */
+export function incidentDetails(view: IncidentView): string {
+  return [
+    `**Provider outage: ${view.model}** (${view.status})`,
+    '',
+    `- calls go to: ${view.status === 'mitigated' ? `${view.backup} first` : view.model}`,
+    `- probes of ${view.model}: ${view.probes}, healthy in a row: ${view.healthyInARow} of ${view.healthyProbes}`,
+    ...(view.failure ? [`- mitigation failed: ${view.failure}`] : []),
+    '- signal: resolve',
+  ].join('\n');
+}

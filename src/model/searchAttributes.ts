@@ -5,4 +5,14 @@ export const FlightdeckPrompt = defineSearchAttributeKey('FlightdeckPrompt', 'KE
 export const FlightdeckStage = defineSearchAttributeKey('FlightdeckStage', 'KEYWORD');
 export const FlightdeckWeight = defineSearchAttributeKey('FlightdeckWeight', 'INT');
 
-export const FLIGHTDECK_SEARCH_ATTRIBUTES = [FlightdeckPrompt, FlightdeckStage, FlightdeckWeight];
+/** An incident's playbook (provider-outage, …) and where it stands (mitigated, escalated, resolved, …). */
+export const FlightdeckIncidentKind = defineSearchAttributeKey('FlightdeckIncidentKind', 'KEYWORD');
+export const FlightdeckIncidentStatus = defineSearchAttributeKey('FlightdeckIncidentStatus', 'KEYWORD');
+
+export const FLIGHTDECK_SEARCH_ATTRIBUTES = [
+  FlightdeckPrompt,
+  FlightdeckStage,
+  FlightdeckWeight,
+  FlightdeckIncidentKind,
+  FlightdeckIncidentStatus,
+];

@@ -2,6 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { getIncident } from '../../src/incidents/incidentStore';
 import { incidentWorkflowId, type IncidentInput } from '../../src/model/incident';
+import { FlightdeckIncidentKind, FlightdeckIncidentStatus } from '../../src/model/searchAttributes';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server';
 import { createFlightdeckWorker } from '../../workers/worker';
 import { incidentWorkflow } from '../../workflows/incident';
@@ -73,7 +74,14 @@ it('mitigates, probes the model until it answers three times in a row, then undo
     const handle = await start(outage('healed'));
     await eventually(async () => (await override())?.incident === handle.workflowId);
     expect(await override()).toEqual({ backup: BACKUP, incident: handle.workflowId });
-    return handle.result();
+    const result = await handle.result();
+    // The Temporal UI's list filters and shows incidents by kind and status.
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    expect([attributes.get(FlightdeckIncidentKind), attributes.get(FlightdeckIncidentStatus)]).toEqual([
+      'provider-outage',
+      'resolved',
+    ]);
+    return result;
   });
   expect(view).toMatchObject({ status: 'resolved', probes: 5, healthyInARow: 3, resolvedBy: 'flightdeck' });
   expect(await override()).toBeUndefined();

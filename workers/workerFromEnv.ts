@@ -3,7 +3,11 @@ import type { Env } from '../src/config/env';
 import type { Pool } from '../src/db/pool';
 import { alertWebhookFromEnv } from '../src/monitoring/alertWebhook';
 import { prefetchBaselines } from '../src/monitoring/monitorPass';
-import { loadMonitorRules } from '../src/monitoring/monitorRules';
+import { loadMonitorRules, loadMonitorsFile } from '../src/monitoring/monitorRules';
+import { OutageWatch } from '../src/incidents/outageWatch';
+import { probeModel } from '../src/incidents/providerProbe';
+import { startIncident } from '../src/control/incidentControl';
+import { withTemporalClient } from '../src/temporal/connection';
 import { loadProviderConfig } from '../src/providers/config';
 import { ProviderDirectory } from '../src/providers/directory';
 import { connectWorker } from '../src/temporal/workerConnection';
@@ -11,13 +15,17 @@ import { bundleWorkflows } from './bundle';
 import { createFlightdeckWorker } from './worker';
 
 /** The worker as `flightdeck worker` and `flightdeck dev` run it: Temporal, providers and webhook from the environment. */
-export async function workerFromEnv(env: Env, pool: Pool): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function workerFromEnv(
+  env: Env,
+  pool: Pool,
+): Promise<{ worker: Worker; connection: NativeConnection; outageWatch: OutageWatch }> {
   const connection = await connectWorker(env);
+  const providers = new ProviderDirectory(loadProviderConfig(env), env);
   const worker = await createFlightdeckWorker({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
     pool,
-    providers: new ProviderDirectory(loadProviderConfig(env), env),
+    providers,
     workflowBundle: await bundleWorkflows(),
     webhookUrl: env.FLIGHTDECK_WEBHOOK_URL,
     monitorsFile: env.FLIGHTDECK_MONITORS_FILE,
@@ -28,5 +36,12 @@ export async function workerFromEnv(env: Env, pool: Pool): Promise<{ worker: Wor
   void Promise.resolve()
     .then(() => prefetchBaselines(pool, loadMonitorRules(env.FLIGHTDECK_MONITORS_FILE), new Date()))
     .catch(() => undefined); // a broken rules file fails the pass itself, visibly
-  return { worker, connection };
+  const outageWatch = new OutageWatch({
+    pool,
+    settings: () => loadMonitorsFile(env.FLIGHTDECK_MONITORS_FILE),
+    probe: (model) => probeModel(providers, model),
+    start: (incident) => withTemporalClient(env, (client) => startIncident(client, incident, providers.config)),
+  });
+  await outageWatch.start();
+  return { worker, connection, outageWatch };
 }

@@ -92,11 +92,12 @@ export async function startStack(env: Env, log: (line: string) => void): Promise
     log(`Gateway: ${gateway.url}/v1`);
 
     log('Worker: bundling workflows…');
-    const { worker, connection } = await workerFromEnv(env, db.pool);
+    const { worker, connection, outageWatch } = await workerFromEnv(env, db.pool);
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();
       await running;
+      await outageWatch.close();
       await connection.close();
     });
 

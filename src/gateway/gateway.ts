@@ -9,6 +9,7 @@ import { createPool, type Pool } from '../db/pool';
 import type { ProviderConfig } from '../providers/config';
 import type { ProviderDirectory } from '../providers/directory';
 import { CircuitBoard } from '../routing/circuitBreaker';
+import { announceCircuitOpen } from '../routing/circuitNotices';
 import { targetKey } from '../routing/fallbackChain';
 import { GatewayMetrics } from '../telemetry/gatewayMetrics';
 import { RequestLogWriter } from '../telemetry/requestLogWriter';
@@ -77,6 +78,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const circuits = new CircuitBoard({
     failures: options.config.circuit.failures,
     cooldownMs: options.config.circuit.cooldown_ms,
+    onOpen: (target) => announceCircuitOpen(pool, target),
   });
   const database = new DatabaseGuard();
   // The metrics read the log's depth only when scraped, after both exist.

@@ -5,6 +5,8 @@ export interface CircuitOptions {
   failures: number;
   /** How long an open circuit refuses calls before letting one probe through. */
   cooldownMs: number;
+  /** Told when a closed circuit opens (not when a failed probe opens it again): a target just went bad. */
+  onOpen?: () => void;
 }
 
 /**
@@ -54,8 +56,10 @@ export class CircuitBreaker {
     this.consecutiveFailures += 1;
     this.probing = false;
     if (this.current === 'half_open' || this.consecutiveFailures >= this.options.failures) {
+      const wasClosed = this.current === 'closed';
       this.current = 'open';
       this.openedAt = this.now();
+      if (wasClosed) this.options.onOpen?.();
     }
   }
 }
@@ -65,14 +69,15 @@ export class CircuitBoard {
   private readonly breakers = new Map<string, CircuitBreaker>();
 
   constructor(
-    private readonly options: CircuitOptions,
+    private readonly options: Omit<CircuitOptions, 'onOpen'> & { onOpen?: (key: string) => void },
     private readonly now: () => number = Date.now,
   ) {}
 
   for(key: string): CircuitBreaker {
     let breaker = this.breakers.get(key);
     if (!breaker) {
-      breaker = new CircuitBreaker(this.options, this.now);
+      const { onOpen } = this.options;
+      breaker = new CircuitBreaker({ ...this.options, onOpen: onOpen && (() => onOpen(key)) }, this.now);
       this.breakers.set(key, breaker);
     }
     return breaker;

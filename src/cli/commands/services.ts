@@ -43,7 +43,7 @@ export function registerServiceCommands(program: Command): void {
       runtime().installWorkerRuntime('INFO');
       const env = loadEnv();
       const db = await openDatabase(env);
-      const { worker, connection } = await workerModule().workerFromEnv(env, db.pool);
+      const { worker, connection, outageWatch } = await workerModule().workerFromEnv(env, db.pool);
       log(
         `Worker polling task queue "flightdeck" on ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE}). Ctrl-C to stop.`,
       );
@@ -51,6 +51,7 @@ export function registerServiceCommands(program: Command): void {
       await Promise.race([waitForShutdownSignal(), running]);
       worker.shutdown();
       await running.catch(() => undefined);
+      await outageWatch.close();
       await connection.close();
       await db.close();
     });

@@ -1,4 +1,4 @@
-import { CircuitBreaker } from '../../../src/routing/circuitBreaker';
+import { CircuitBoard, CircuitBreaker } from '../../../src/routing/circuitBreaker';
 
 describe('circuit breaker', () => {
   it('opens after N consecutive failures, lets one probe through after the cool-down, and closes on its success', () => {
@@ -33,5 +33,26 @@ describe('circuit breaker', () => {
     expect(breaker.state).toBe('open');
     now = 150;
     expect(breaker.tryPass()).toBe(false);
+  });
+
+  it('tells when a closed circuit opens, with its key, and not again when a failed probe reopens it', () => {
+    let now = 0;
+    const opened: string[] = [];
+    const board = new CircuitBoard({ failures: 2, cooldownMs: 100, onOpen: (key) => opened.push(key) }, () => now);
+    const breaker = board.for('openai/gpt-4o');
+    breaker.onFailure();
+    expect(opened).toEqual([]);
+    breaker.onFailure();
+    expect(opened).toEqual(['openai/gpt-4o']);
+    now = 100;
+    expect(breaker.tryPass()).toBe(true);
+    breaker.onFailure(); // the probe failed: open again, nothing new to tell
+    expect(opened).toEqual(['openai/gpt-4o']);
+    now = 200;
+    breaker.tryPass();
+    breaker.onSuccess();
+    breaker.onFailure();
+    breaker.onFailure(); // closed, then open again: a new outage
+    expect(opened).toEqual(['openai/gpt-4o', 'openai/gpt-4o']);
   });
 });

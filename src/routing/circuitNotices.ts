@@ -1,0 +1,12 @@
+import type { Pool } from '../db/pool';
+
+/** NOTIFY channel: a gateway's circuit to a target opened (the worker's outage watch listens). */
+export const CIRCUIT_OPEN_CHANNEL = 'flightdeck_circuit_open';
+
+/**
+ * Tell whoever listens that a circuit opened, off the request's path: a lost notice costs only speed
+ * (the monitor pass's availability alert starts the same playbook a minute or two later).
+ */
+export function announceCircuitOpen(pool: Pool, target: string): void {
+  pool.query('SELECT pg_notify($1, $2)', [CIRCUIT_OPEN_CHANNEL, target.slice(0, 500)]).catch(() => undefined);
+}

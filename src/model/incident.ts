@@ -1,36 +1,23 @@
 import { z } from 'zod';
+import { modelIdSchema, oneLine } from './textFields';
 
 /** The playbooks built so far (issue 14 names the rest: quality, cost, latency, security). */
 export const INCIDENT_KINDS = ['provider-outage'] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 export type IncidentStatus = 'mitigating' | 'mitigated' | 'restoring' | 'resolved' | 'escalated';
 
-const line = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine((s) => !/[\u0000-\u001f]/.test(s), 'one line, no control characters');
-const modelId = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(/^[\w.:/@-]+$/, 'a model id is letters, digits and . _ - : / @');
-
 /** A provider-outage incident: what failed, where its calls go meanwhile, and when to trust it again. */
 export const providerOutageInputSchema = z
   .strictObject({
     kind: z.literal('provider-outage'),
     /** The alert's key (a storm of alerts is one incident), or the model when on-call starts it. */
-    key: line(300),
-    model: modelId,
-    backup: modelId,
-    reason: line(1000),
-    actor: line(200),
+    key: oneLine(300),
+    model: modelIdSchema,
+    backup: modelIdSchema,
+    reason: oneLine(1000),
+    actor: oneLine(200),
     /** The alert that started it, when one did. */
-    alertKey: line(300).optional(),
+    alertKey: oneLine(300).optional(),
     /** How often the primary is probed while its calls go to the backup. */
     probeEverySeconds: z.number().int().min(5).max(3600).default(30),
     /** Probes in a row that must pass before the calls go back to it. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { recordAudit } from '../audit/auditLog';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { InputError } from '../errors';
+import { modelIdSchema, oneLine } from '../model/textFields';
 import type { ProviderConfig } from '../providers/config';
 import { parseTarget, targetKey, type Target } from './fallbackChain';
 import { ROUTES_CHANNEL } from './routeStore';
@@ -16,38 +17,24 @@ export interface RouteOverride {
   createdAt: Date;
 }
 
-const modelId = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(/^[\w.:/@-]+$/, 'a model id is letters, digits and . _ - : / @');
-const text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .refine((s) => !/[\u0000-\u001f]/.test(s), 'one line, no control characters');
-
 export const routeOverrideSchema = z
   .strictObject({
-    model: modelId,
-    backup: modelId,
-    reason: text(1000),
+    model: modelIdSchema,
+    backup: modelIdSchema,
+    reason: oneLine(1000),
     /** The incident workflow id that sets it (its undo clears it). */
-    incident: text(300).optional(),
-    actor: text(200),
+    incident: oneLine(300).optional(),
+    actor: oneLine(200),
   })
   .refine((o) => o.model !== o.backup, { message: 'the backup must be another model', path: ['backup'] });
 export type RouteOverrideInput = z.input<typeof routeOverrideSchema>;
 
 const clearSchema = z.strictObject({
-  model: modelId,
-  reason: text(1000),
-  actor: text(200),
+  model: modelIdSchema,
+  reason: oneLine(1000),
+  actor: oneLine(200),
   /** Clear it only if this incident set it (an incident's undo never ends someone else's override). */
-  incident: text(300).optional(),
+  incident: oneLine(300).optional(),
 });
 
 interface OverrideRow {
@@ -159,7 +146,12 @@ export function reroute(
 ): Target[] {
   const override = overrides.size ? overrides.get(chain[0]!.model) : undefined;
   if (!override) return chain;
-  const backup = parseTarget(override.backup, config);
+  let backup: Target;
+  try {
+    backup = parseTarget(override.backup, config);
+  } catch {
+    return chain; // this gateway's providers file serves no such backup: its calls go as they would without
+  }
   if (targetKey(backup) === targetKey(chain[0]!)) return chain; // "openai/m" for m: the same target
   const rest = chain.filter((t) => targetKey(t) !== targetKey(backup));
   return [backup, ...rest.slice(1), rest[0]!];

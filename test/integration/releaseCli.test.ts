@@ -292,19 +292,8 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     const model = 'gpt-4o-mini-2024-07-18';
     const backup = 'claude-haiku-4-5-20251001';
     const start = (...extra: string[]) =>
-      cli(
-        'incident',
-        'start',
-        'provider-outage',
-        '--model',
-        model,
-        '--backup',
-        backup,
-        '--reason',
-        'provider 5xx',
-        ...extra,
-      );
-    const started = await start('--healthy-probes', '1000', '--json');
+      cli('incident', 'start', 'provider-outage', '--model', model, '--reason', 'provider 5xx', ...extra);
+    const started = await start('--backup', backup, '--healthy-probes', '1000', '--json');
     expect(started.code).toBe(0);
     const { workflowId, joined, status } = JSON.parse(started.stdout);
     expect({ workflowId, joined, status: status.status }).toEqual({
@@ -314,7 +303,7 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     });
     const override = await db.pool.query('SELECT backup, incident FROM route_overrides WHERE model = $1', [model]);
     expect(override.rows).toEqual([{ backup, incident: workflowId }]);
-    expect(JSON.parse((await start('--json')).stdout).joined).toBe(true);
+    expect(JSON.parse((await start('--backup', backup, '--json')).stdout).joined).toBe(true);
     const listed = JSON.parse((await cli('incident', 'list', '--json')).stdout);
     expect(listed).toEqual([expect.objectContaining({ workflowId, status: 'mitigated', openedBy: 'release-manager' })]);
 
@@ -330,17 +319,7 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     const unknownKind = await cli('incident', 'start', 'outage', '--model', model, '--backup', backup, '--reason', 'x');
     expect(unknownKind.code).toBe(2);
     expect(unknownKind.stderr).toMatch(/Unknown incident kind "outage"; one of provider-outage/);
-    const loop = await cli(
-      'incident',
-      'start',
-      'provider-outage',
-      '--model',
-      model,
-      '--backup',
-      model,
-      '--reason',
-      'x',
-    );
+    const loop = await start('--backup', model);
     expect(loop.code).toBe(2);
     expect(loop.stderr).toMatch(/backup: the backup must be another model/);
     const missing = await cli('incident', 'resolve', 'incident/provider-outage/nope', '--reason', 'x');

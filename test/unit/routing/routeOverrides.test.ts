@@ -37,6 +37,10 @@ describe('reroute', () => {
     expect(reroute(chain, override('gpt-4o', 'claude-haiku'), config)).toBe(chain);
     const same = fallbackChain('gpt-4o', [], config);
     expect(reroute(same, override('gpt-4o', 'simulator/gpt-4o'), config)).toBe(same);
+    // A gateway whose providers file serves no such backup keeps calling the model.
+    const narrow: ProviderConfig = { providers: config.providers, models: [{ match: 'gpt-*', provider: 'simulator' }] };
+    const chain2 = fallbackChain('gpt-4o', [], narrow);
+    expect(reroute(chain2, override('gpt-4o', 'claude-haiku'), narrow)).toBe(chain2);
   });
 });
 

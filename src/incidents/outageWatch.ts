@@ -13,7 +13,10 @@ export interface OutageWatchOptions {
   settings: () => Pick<MonitorsFile, 'rules' | 'playbooks'>;
   probe: (model: string) => Promise<ProbeResult>;
   start: (incident: IncidentInput) => Promise<unknown>;
-  /** A model considered once in this long, however many gateways' circuits open. */
+  /**
+   * After a model was considered, its notices are ignored this long (default 10 s): every gateway's
+   * circuit opens within seconds of the others in an outage, and one look is enough.
+   */
   quietMs?: number;
   /** Between the two confirming probes. */
   probeGapMs?: number;
@@ -29,7 +32,8 @@ export interface OutageWatchOptions {
  */
 export class OutageWatch {
   private listener?: PoolClient;
-  private readonly considered = new Map<string, number>();
+  /** When each model was last looked at, or 'now' while it is. */
+  private readonly considered = new Map<string, number | 'now'>();
   private readonly working = new Set<Promise<void>>();
 
   constructor(private readonly options: OutageWatchOptions) {}
@@ -57,9 +61,17 @@ export class OutageWatch {
   /** A circuit to `target` ("provider/model") opened somewhere. */
   private async consider(target: string): Promise<void> {
     const model = target.slice(target.indexOf('/') + 1);
-    const now = Date.now();
-    if (now - (this.considered.get(model) ?? -Infinity) < (this.options.quietMs ?? 60_000)) return;
-    this.considered.set(model, now);
+    const last = this.considered.get(model);
+    if (last === 'now' || Date.now() - (last ?? -Infinity) < (this.options.quietMs ?? 10_000)) return;
+    this.considered.set(model, 'now');
+    try {
+      await this.confirmAndStart(target, model);
+    } finally {
+      this.considered.set(model, Date.now());
+    }
+  }
+
+  private async confirmAndStart(target: string, model: string): Promise<void> {
     const { rules, playbooks } = this.options.settings();
     const rule = rules.find((r) => r.playbook === 'provider-outage' && r.by.length === 1 && r.by[0] === 'model');
     if (!rule || !playbooks.provider_outage.backups[model]) return;

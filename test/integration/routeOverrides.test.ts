@@ -1,3 +1,6 @@
+import { loadEnv } from '../../src/config/env';
+import { defaultProviderConfig } from '../../src/providers/config';
+import { clearRouteOverride, setRouteOverride } from '../../src/routing/routeOverrides';
 import { runCli } from '../harness/cli';
 import { eventually, startGatewayHarness, type GatewayHarness } from '../harness/gateway';
 
@@ -85,4 +88,22 @@ it('bad input exits 2 with the reason and changes nothing', async () => {
   expect(spaced.stderr).toMatch(/model: a model id is/);
   const { rows } = await h.db.pool.query('SELECT count(*)::int AS n FROM route_overrides');
   expect(rows[0].n).toBe(0);
+});
+
+it("an incident's undo clears only the override that incident set, not one a person set over it", async () => {
+  const config = defaultProviderConfig(loadEnv({ FLIGHTDECK_SIMULATOR_PORT: String(h.sim.port) }));
+  const set = (incident?: string) =>
+    setRouteOverride(
+      h.db.pool,
+      { model: PRIMARY, backup: BACKUP, reason: 'outage', actor: 'oncall', incident },
+      config,
+    );
+  const clear = (incident?: string) =>
+    clearRouteOverride(h.db.pool, { model: PRIMARY, reason: 'over', actor: 'flightdeck', incident });
+  await set('incident/provider-outage/a');
+  expect(await clear('incident/provider-outage/b')).toBeNull();
+  expect(await clear('incident/provider-outage/a')).toMatchObject({ incident: 'incident/provider-outage/a' });
+  await set(); // by hand
+  expect(await clear('incident/provider-outage/a')).toBeNull();
+  expect(await clear()).toMatchObject({ incident: null });
 });

@@ -1,12 +1,8 @@
 import type { Pool } from '../src/db/pool';
 import { Judge } from '../src/evals/judge';
 import type { AlertWebhook } from '../src/monitoring/alertWebhook';
-import { judgeSampledAnswers, type AnswerSamplingOutcome } from '../src/monitoring/answerSampling';
-import {
-  confirmationSchema,
-  judgeConfirmation,
-  type ConfirmationOutcome,
-} from '../src/monitoring/confirmationSampling';
+import { judgeSampledAnswers, type JudgingOutcome } from '../src/monitoring/answerSampling';
+import { confirmationSchema, judgeConfirmation } from '../src/monitoring/confirmationSampling';
 import { loadMonitorsFile } from '../src/monitoring/monitorRules';
 import {
   PREFETCH_AHEAD_MS,
@@ -55,12 +51,12 @@ export function createMonitoringActivities(
       if (failed) throw new Error(failed);
       return result;
     },
-    async judgeSampledAnswers(): Promise<AnswerSamplingOutcome> {
+    async judgeSampledAnswers(): Promise<JudgingOutcome> {
       const sampling = loadMonitorsFile(rulesFile).judge_sampling;
       return judgeSampledAnswers(pool, new Judge(pool, providers, sampling.judge_model), sampling);
     },
     /** More of one series' answers judged now, asked for by a monitor pass that suspects a drop. */
-    async judgeConfirmation(input: unknown): Promise<ConfirmationOutcome> {
+    async judgeConfirmation(input: unknown): Promise<JudgingOutcome> {
       const confirmation = confirmationSchema.parse(input);
       const { rules, judge_sampling: sampling } = loadMonitorsFile(rulesFile);
       const rule = rules.find((r) => r.id === confirmation.ruleId);

@@ -11,10 +11,11 @@ import {
 import type { IncidentActivities } from '../activities/incidents';
 import { normaliseSignalAttribution, type Attribution } from '../src/model/attribution';
 import {
-  providerOutageInputSchema,
+  parseIncidentInput,
   type IncidentInput,
   type IncidentStatus,
   type IncidentView,
+  type ProviderOutage,
   incidentDetails,
 } from '../src/model/incident';
 import { FlightdeckIncidentKind, FlightdeckIncidentStatus } from '../src/model/searchAttributes';
@@ -47,12 +48,12 @@ interface Resume {
  * open until a person resolves it, and never reads resolved on a failure.
  */
 export async function incidentWorkflow(raw: IncidentInput, resume?: Resume): Promise<IncidentView> {
-  const parsed = providerOutageInputSchema.safeParse(raw);
-  if (!parsed.success)
-    throw ApplicationFailure.nonRetryable(
-      `Invalid incident: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  const input = parsed.data;
+  let input: ProviderOutage;
+  try {
+    input = parseIncidentInput(raw);
+  } catch (error) {
+    throw ApplicationFailure.nonRetryable((error as Error).message); // a bad start is not retried
+  }
   const view: IncidentView = {
     incidentId: resume?.incidentId,
     kind: input.kind,

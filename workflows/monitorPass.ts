@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, proxyActivities, setCurrentDetails, startChild } from '@temporalio/workflow';
 import type { MonitoringActivities } from '../activities/monitoring';
-import { incidentWorkflowId } from '../src/model/incident';
+import { incidentSummary, incidentWorkflowId } from '../src/model/incident';
 import { incidentWorkflow } from './incident';
 import { judgeConfirmationWorkflow } from './judgeConfirmation';
 
@@ -24,7 +24,7 @@ export async function monitorPassWorkflow(): Promise<MonitorPassSummary> {
     });
   for (const incident of summary.incidents ?? [])
     await startDetached(incidentWorkflow, incidentWorkflowId(incident.kind, incident.key), [incident], {
-      summary: `Provider outage: ${incident.model} (backup ${incident.backup})`,
+      summary: incidentSummary(incident),
     });
   setCurrentDetails(
     [

@@ -2,8 +2,9 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { InputError } from '../errors';
 import type { Attribution } from '../model/attribution';
 import {
+  incidentSummary,
   incidentWorkflowId,
-  providerOutageInputSchema,
+  parseIncidentInput,
   type IncidentInput,
   type IncidentView,
 } from '../model/incident';
@@ -22,20 +23,18 @@ export async function startIncident(
   raw: IncidentInput,
   config: ProviderConfig,
 ): Promise<{ workflowId: string; joined: boolean; status: IncidentView }> {
-  const parsed = providerOutageInputSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new InputError(parsed.error.issues.map((i) => `${i.path.join('.') || 'incident'}: ${i.message}`).join('; '));
+  const input = parseIncidentInput(raw);
   // Both must be models a provider serves (the error names the providers file).
-  for (const model of [parsed.data.model, parsed.data.backup]) parseTarget(model, config);
-  const workflowId = incidentWorkflowId(parsed.data.kind, parsed.data.key);
+  for (const model of [input.model, input.backup]) parseTarget(model, config);
+  const workflowId = incidentWorkflowId(input.kind, input.key);
   let joined = false;
   try {
     await client.workflow.start(incidentWorkflow, {
       taskQueue: TASK_QUEUE,
       workflowId,
       args: [raw],
-      staticSummary: `Provider outage: ${parsed.data.model} (backup ${parsed.data.backup})`,
-      staticDetails: `Started by ${parsed.data.actor}: ${parsed.data.reason}. Signal: resolve; query: status.`,
+      staticSummary: incidentSummary(input),
+      staticDetails: `Started by ${input.actor}: ${input.reason}. Signal: resolve; query: status.`,
     });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;

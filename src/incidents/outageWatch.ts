@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from '../db/pool';
 import type { IncidentInput } from '../model/incident';
-import type { MonitorsFile } from '../monitoring/monitorRules';
+import type { MonitorRule, MonitorsFile } from '../monitoring/monitorRules';
 import { incidentFor } from '../monitoring/playbookStarts';
 import { keyOf } from '../monitoring/ruleScope';
 import { CIRCUIT_OPEN_CHANNEL } from '../routing/circuitNotices';
@@ -61,20 +61,26 @@ export class OutageWatch {
   /** A circuit to `target` ("provider/model") opened somewhere. */
   private async consider(target: string): Promise<void> {
     const model = target.slice(target.indexOf('/') + 1);
+    // Only models with a backup are remembered: a notice can name anything (anyone may NOTIFY).
+    const { rules, playbooks } = this.options.settings();
+    const rule = rules.find((r) => r.playbook === 'provider-outage' && r.by.length === 1 && r.by[0] === 'model');
+    if (!rule || !playbooks.provider_outage.backups[model]) return;
     const last = this.considered.get(model);
     if (last === 'now' || Date.now() - (last ?? -Infinity) < (this.options.quietMs ?? 10_000)) return;
     this.considered.set(model, 'now');
     try {
-      await this.confirmAndStart(target, model);
+      await this.confirmAndStart(target, model, rule, playbooks);
     } finally {
       this.considered.set(model, Date.now());
     }
   }
 
-  private async confirmAndStart(target: string, model: string): Promise<void> {
-    const { rules, playbooks } = this.options.settings();
-    const rule = rules.find((r) => r.playbook === 'provider-outage' && r.by.length === 1 && r.by[0] === 'model');
-    if (!rule || !playbooks.provider_outage.backups[model]) return;
+  private async confirmAndStart(
+    target: string,
+    model: string,
+    rule: MonitorRule,
+    playbooks: MonitorsFile['playbooks'],
+  ): Promise<void> {
     const first = await this.options.probe(model);
     if (first.ok) return;
     await new Promise((resolve) => setTimeout(resolve, this.options.probeGapMs ?? 2000));

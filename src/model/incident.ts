@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeZodIssues, InputError } from '../errors';
 import { modelIdSchema, oneLine } from './textFields';
 
 /** The playbooks built so far (issue 14 names the rest: quality, cost, latency, security). */
@@ -26,6 +27,17 @@ export const providerOutageInputSchema = z
   .refine((i) => i.model !== i.backup, { message: 'the backup must be another model', path: ['backup'] });
 export type IncidentInput = z.input<typeof providerOutageInputSchema>;
 export type ProviderOutage = z.output<typeof providerOutageInputSchema>;
+
+/** An incident's start, checked; what is wrong is an InputError naming each field. */
+export function parseIncidentInput(raw: unknown): ProviderOutage {
+  const parsed = providerOutageInputSchema.safeParse(raw);
+  if (!parsed.success) throw new InputError(describeZodIssues('The incident', parsed.error.issues));
+  return parsed.data;
+}
+
+/** The one line the Temporal UI's list shows for an incident. */
+export const incidentSummary = (input: Pick<ProviderOutage, 'model' | 'backup'>) =>
+  `Provider outage: ${input.model} (backup ${input.backup})`;
 
 export function incidentWorkflowId(kind: IncidentKind, key: string): string {
   return `incident/${kind}/${key}`;

@@ -7,6 +7,8 @@ import type { JudgeSampling } from './monitorRules';
 
 /** What one run of the judge over production answers did, and the day's judge budget after it. */
 export interface JudgingOutcome {
+  /** Answers found unjudged when the run started (at most those it may take). */
+  candidates: number;
   judged: number;
   /** Judge scores that came from the judge cache (an identical answer judged before): free. */
   cached: number;
@@ -15,11 +17,6 @@ export interface JudgingOutcome {
   budgetUsd: number;
   /** True when the run stopped at the day's budget with answers left unjudged. */
   budgetReached: boolean;
-}
-
-export interface AnswerSamplingOutcome extends JudgingOutcome {
-  /** Answers in the sample still unjudged when the run started (at most max_per_run). */
-  candidates: number;
 }
 
 /** A served answer to judge. */
@@ -52,6 +49,7 @@ export async function judgeAnswers(
     [now],
   );
   const outcome: JudgingOutcome = {
+    candidates: candidates.length,
     judged: 0,
     cached: 0,
     failed: 0,
@@ -100,9 +98,9 @@ export async function judgeSampledAnswers(
   judge: Judge,
   sampling: JudgeSampling,
   now = new Date(),
-): Promise<AnswerSamplingOutcome> {
+): Promise<JudgingOutcome> {
   if (sampling.share <= 0 && sampling.min_per_prompt_hour <= 0)
-    return { ...(await judgeAnswers(pool, judge, [], 'production', sampling.daily_budget_usd, now)), candidates: 0 };
+    return judgeAnswers(pool, judge, [], 'production', sampling.daily_budget_usd, now);
   // In the sample: a request whose id hashes into the share, or one of the first min_per_prompt_hour
   // of its prompt's clock hour in hash order (both stable: a request is in or out by its id).
   const { rows } = await pool.query<JudgeCandidate>(
@@ -119,10 +117,7 @@ export async function judgeSampledAnswers(
      ORDER BY ts DESC LIMIT $4`,
     [now, LOOKBACK_MINUTES, sampling.share, sampling.max_per_run, sampling.min_per_prompt_hour],
   );
-  const outcome = {
-    ...(await judgeAnswers(pool, judge, rows, 'production', sampling.daily_budget_usd, now)),
-    candidates: rows.length,
-  };
+  const outcome = await judgeAnswers(pool, judge, rows, 'production', sampling.daily_budget_usd, now);
   if (outcome.failed && !outcome.judged) throw new Error(`the judge failed all ${outcome.failed} sampled answers`);
   return outcome;
 }

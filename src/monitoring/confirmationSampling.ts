@@ -36,20 +36,17 @@ export function answersToConfirm(
 
 /** A pass's request to judge more of one series' answers (the monitor workflow starts one child each). */
 export const confirmationSchema = z.strictObject({
-  ruleId: z.string().min(1),
+  ruleId: z.string().min(1).max(63),
   /** The alert key of the series, e.g. prompt-judge-score:prompt=support (the child's workflow id). */
-  key: z.string().min(1),
-  series: z.record(z.string(), z.string()),
+  key: z.string().min(1).max(1000),
+  series: z
+    .record(z.string().max(20), z.string().max(500))
+    .refine((s) => Object.keys(s).length <= 4, 'at most 4 dimensions'),
   answers: z.number().int().min(1).max(1000),
   from: z.iso.datetime(),
   until: z.iso.datetime(),
 });
 export type Confirmation = z.infer<typeof confirmationSchema>;
-
-export interface ConfirmationOutcome extends JudgingOutcome {
-  /** Answers of the series found unjudged in the range (at most those asked for). */
-  candidates: number;
-}
 
 /**
  * Judge up to `answers` of the series' served answers in [from, until), newest first, leaving out
@@ -63,7 +60,7 @@ export async function judgeConfirmation(
   sampling: JudgeSampling,
   confirmation: Confirmation,
   now = new Date(),
-): Promise<ConfirmationOutcome> {
+): Promise<JudgingOutcome> {
   const s = scope(rule);
   const values = rule.by.map((dimension) => {
     const value = confirmation.series[dimension];
@@ -79,8 +76,5 @@ export async function judgeConfirmation(
      ORDER BY r.ts DESC LIMIT $3`,
     [confirmation.from, confirmation.until, confirmation.answers, sampling.share, ...values],
   );
-  return {
-    ...(await judgeAnswers(pool, judge, rows, 'confirmation', sampling.daily_budget_usd, now)),
-    candidates: rows.length,
-  };
+  return judgeAnswers(pool, judge, rows, 'confirmation', sampling.daily_budget_usd, now);
 }

@@ -280,8 +280,8 @@ export async function runMonitorPass(
   }
   const outcomes = await raiseAlerts(pool, firings);
   const raised: Firing[] = [];
+  summary.firing = firings.length;
   for (const [i, { firing, series }] of firings.entries()) {
-    summary.firing += 1;
     if (outcomes[i] === 'raised') {
       summary.raised += 1;
       raised.push(firing);

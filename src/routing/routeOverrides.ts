@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { recordAudit } from '../audit/auditLog';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
-import { InputError } from '../errors';
+import { describeZodIssues, InputError } from '../errors';
 import { modelIdSchema, oneLine } from '../model/textFields';
 import type { ProviderConfig } from '../providers/config';
 import { parseTarget, targetKey, type Target } from './fallbackChain';
@@ -57,10 +57,7 @@ const toOverride = (row: OverrideRow): RouteOverride => ({
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
   const parsed = schema.safeParse(input);
-  if (!parsed.success)
-    throw new InputError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'override'}: ${issue.message}`).join('; '),
-    );
+  if (!parsed.success) throw new InputError(describeZodIssues('The route override', parsed.error.issues));
   return parsed.data;
 }
 

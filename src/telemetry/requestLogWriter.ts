@@ -49,7 +49,8 @@ export interface RequestLogOptions {
  * newly stored, and what the owner adds: the gateway settles budgets). Every two seconds it folds the
  * deltas into the minute, hour and day rollups; every ten minutes it drops the day partitions past
  * retention. When Postgres is away a batch goes to a spill file and is replayed later. In a batch
- * Postgres refuses for its data, the bad rows are found by halving it and set aside, the rest stored. When neither Postgres nor the disk takes rows, they stay in
+ * Postgres refuses for its data, the bad rows are found by halving it and set aside, the rest
+ * stored. When neither Postgres nor the disk takes rows, they stay in
  * memory (printed once) and `accepting()` turns false: the gateway then refuses new requests (503)
  * rather than acknowledge rows it could lose.
  */

@@ -1,4 +1,4 @@
-import { answersToConfirm } from '../../../src/monitoring/confirmationSampling';
+import { answersToConfirm, confirmationSchema } from '../../../src/monitoring/confirmationSampling';
 
 const baseline = { n: 2000, mean: 0.8, sd: 0.15 };
 const options = { suspectZ: 2, minSamples: 50 };
@@ -26,5 +26,30 @@ describe('answersToConfirm', () => {
   it('judges a dip against the baseline spread, not the few scores own (three equal scores have none)', () => {
     expect(answersToConfirm({ n: 3, mean: 0.79, sd: 0 }, baseline, options)).toBe(0);
     expect(answersToConfirm({ n: 3, mean: 0.6, sd: 0 }, baseline, options)).toBe(60);
+  });
+});
+
+describe('a confirmation payload (the child workflow and activity input)', () => {
+  const ok = {
+    ruleId: 'prompt-judge-score',
+    key: 'prompt-judge-score:prompt=support',
+    series: { prompt: 'support' },
+    answers: 60,
+    from: '2026-12-03T10:00:00.000Z',
+    until: '2026-12-03T10:05:00.000Z',
+  };
+  it('takes what a pass asks for and refuses oversized, unbounded or malformed ones', () => {
+    expect(confirmationSchema.safeParse(ok).success).toBe(true);
+    for (const hostile of [
+      { ...ok, answers: 1_000_000 },
+      { ...ok, answers: 0 },
+      { ...ok, key: 'k'.repeat(5000) },
+      { ...ok, series: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`d${i}`, 'x'])) },
+      { ...ok, series: { prompt: 'p'.repeat(10_000) } },
+      { ...ok, from: 'yesterday' },
+      { ...ok, extra: true },
+      'not an object',
+    ])
+      expect(confirmationSchema.safeParse(hostile).success).toBe(false);
   });
 });

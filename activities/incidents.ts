@@ -1,8 +1,13 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from '../src/db/pool';
+import { incidentWebhookBody } from '../src/incidents/incidentNotice';
 import { openIncident, recordIncidentStep } from '../src/incidents/incidentStore';
 import { probeModel, type ProbeResult } from '../src/incidents/providerProbe';
+import { attributeSpend, type SpendAttribution } from '../src/incidents/spendAttribution';
+import { applyTenantStep, restoreTenantFromIncident } from '../src/incidents/tenantMitigation';
+import type { CostStep } from '../src/model/costPolicy';
 import type { IncidentKind, IncidentStatus } from '../src/model/incident';
+import { postSigned, type AlertWebhook } from '../src/monitoring/alertWebhook';
 import type { ProviderDirectory } from '../src/providers/directory';
 import { clearRouteOverride, setRouteOverride } from '../src/routing/routeOverrides';
 
@@ -15,10 +20,26 @@ function callingWorkflow(): { workflowId: string; runId: string } {
 
 /**
  * Incident activities. Each is safe to repeat (a retry or a worker killed mid-step): the incident
- * row is one per run, a timeline step is written once, and the override set or cleared twice ends
- * the same.
+ * row is one per run, a timeline step is written and notified once, and an override or a tenant's
+ * status set or cleared twice ends the same.
  */
-export function createIncidentActivities(pool: Pool, providers: ProviderDirectory) {
+export function createIncidentActivities(pool: Pool, providers: ProviderDirectory, webhook?: AlertWebhook) {
+  /** A timeline step, written once; the webhook (when configured) hears of it once. */
+  async function step(
+    incidentId: number,
+    entry: { step: string; actor: string; message: string; status: IncidentStatus; details?: object },
+  ): Promise<void> {
+    const written = await recordIncidentStep(pool, incidentId, entry);
+    if (!written || !webhook) return;
+    const { workflowId } = callingWorkflow();
+    const [kind, ...key] = workflowId.split('/').slice(1);
+    await postSigned(
+      webhook,
+      incidentWebhookBody({ incidentId, workflowId, kind: kind as IncidentKind, key: key.join('/'), ...entry }),
+      {},
+    );
+  }
+
   return {
     async openIncident(opening: {
       kind: IncidentKind;
@@ -29,7 +50,7 @@ export function createIncidentActivities(pool: Pool, providers: ProviderDirector
     }): Promise<number> {
       const { workflowId, runId } = callingWorkflow();
       const incidentId = await openIncident(pool, { ...opening, workflowId, runId });
-      await recordIncidentStep(pool, incidentId, {
+      await step(incidentId, {
         step: 'detect',
         actor: opening.actor,
         message: opening.alertKey ? `alert ${opening.alertKey}: ${opening.reason}` : opening.reason,
@@ -57,7 +78,7 @@ export function createIncidentActivities(pool: Pool, providers: ProviderDirector
         },
         providers.config,
       );
-      await recordIncidentStep(pool, input.incidentId, {
+      await step(input.incidentId, {
         step: 'mitigate',
         actor: input.actor,
         message: `${input.model}'s calls go to ${input.backup} first on every gateway`,
@@ -82,7 +103,7 @@ export function createIncidentActivities(pool: Pool, providers: ProviderDirector
         actor: input.actor,
         incident: callingWorkflow().workflowId,
       });
-      await recordIncidentStep(pool, input.incidentId, {
+      await step(input.incidentId, {
         step: 'restore',
         actor: input.actor,
         message: `${input.model}'s calls go to it first again: ${input.reason}`,
@@ -92,13 +113,63 @@ export function createIncidentActivities(pool: Pool, providers: ProviderDirector
 
     async recordIncidentStep(input: {
       incidentId: number;
-      step: 'escalate' | 'close';
+      step: string;
       actor: string;
       message: string;
       status: IncidentStatus;
       details?: Record<string, unknown>;
     }): Promise<void> {
-      await recordIncidentStep(pool, input.incidentId, input);
+      await step(input.incidentId, input);
+    },
+
+    async attributeTenantSpend(input: { tenant: string; windowMinutes: number }): Promise<SpendAttribution> {
+      return attributeSpend(pool, input.tenant, { windowMinutes: input.windowMinutes });
+    },
+
+    /** A rung of the cost ladder: warn notifies; throttle and kill change the tenant (marked with this incident). */
+    async applyCostStep(input: {
+      incidentId: number;
+      tenant: string;
+      step: CostStep;
+      throttleRpm?: number;
+      spend: SpendAttribution;
+      reason: string;
+    }): Promise<void> {
+      const incident = callingWorkflow().workflowId;
+      if (input.step !== 'warn')
+        await applyTenantStep(pool, {
+          tenant: input.tenant,
+          step: input.step,
+          throttleRpm: input.throttleRpm,
+          incident,
+          reason: input.reason,
+        });
+      const pace = `$${input.spend.usdPerHour.toFixed(2)}/h, usual $${input.spend.baselineUsdPerHour.toFixed(2)}/h`;
+      await step(input.incidentId, {
+        step: input.step,
+        actor: 'flightdeck',
+        message:
+          input.step === 'warn'
+            ? `account owner of ${input.tenant} warned: spending ${pace} (likely cause: ${input.spend.cause})`
+            : input.step === 'throttle'
+              ? `${input.tenant} throttled to ${input.throttleRpm} requests a minute per gateway (${pace})`
+              : `${input.tenant} killed: every request refused (${pace})`,
+        status: 'mitigated',
+        details: { spentUsd: input.spend.spentUsd, ratio: input.spend.ratio },
+      });
+    },
+
+    /** The undo of throttle or kill, by the person who resolved the incident (only what this incident set). */
+    async restoreTenant(input: { incidentId: number; tenant: string; actor: string; reason: string }): Promise<void> {
+      const restored = await restoreTenantFromIncident(pool, { ...input, incident: callingWorkflow().workflowId });
+      await step(input.incidentId, {
+        step: 'restore',
+        actor: input.actor,
+        message: restored
+          ? `${input.tenant} served normally again: ${input.reason}`
+          : `${input.tenant} left as it is (its status is no longer this incident's)`,
+        status: 'restoring',
+      });
     },
   };
 }

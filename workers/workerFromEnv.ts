@@ -40,7 +40,8 @@ export async function workerFromEnv(
     pool,
     settings: () => loadMonitorsFile(env.FLIGHTDECK_MONITORS_FILE),
     probe: (model) => probeModel(providers, model),
-    start: (incident) => withTemporalClient(env, (client) => startIncident(client, incident, providers.config)),
+    start: (incident) =>
+      withTemporalClient(env, (client) => startIncident(client, incident, { config: providers.config })),
   });
   await outageWatch.start();
   return { worker, connection, outageWatch };

@@ -1,5 +1,5 @@
+import { tenantIdSchema } from '../model/textFields';
 import { InputError } from '../errors';
-import { tenantIdSchema } from '../tenants/tenantStore';
 
 /** Parse a numeric CLI option that must be a whole number ≥ `min`, naming the option when it is not. */
 export function wholeNumber(name: string, text: string, min: number): number {

@@ -1,10 +1,16 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { InputError } from '../errors';
 import type { Attribution } from '../model/attribution';
 import {
   incidentSummary,
   incidentWorkflowId,
   parseIncidentInput,
+  type Approval,
   type IncidentInput,
   type IncidentView,
 } from '../model/incident';
@@ -12,7 +18,13 @@ import type { ProviderConfig } from '../providers/config';
 import { parseTarget } from '../routing/fallbackChain';
 import { TASK_QUEUE } from '../temporal/connection';
 import { incidentWorkflow } from '../../workflows/incident';
-import { incidentStatusQuery, resolveIncidentSignal } from '../../workflows/incidentMessages';
+import {
+  ackIncidentSignal,
+  approveIncidentUpdate,
+  escalateIncidentSignal,
+  incidentStatusQuery,
+  resolveIncidentSignal,
+} from '../../workflows/incidentMessages';
 
 /**
  * Start an incident (on-call's `incident start`): validated first, so bad input changes nothing.
@@ -21,11 +33,14 @@ import { incidentStatusQuery, resolveIncidentSignal } from '../../workflows/inci
 export async function startIncident(
   client: Client,
   raw: IncidentInput,
-  config: ProviderConfig,
+  known: { config: ProviderConfig; tenantExists?: (id: string) => Promise<boolean> },
 ): Promise<{ workflowId: string; joined: boolean; status: IncidentView }> {
   const input = parseIncidentInput(raw);
-  // Both must be models a provider serves (the error names the providers file).
-  for (const model of [input.model, input.backup]) parseTarget(model, config);
+  if (input.kind === 'provider-outage')
+    // Both must be models a provider serves (the error names the providers file).
+    for (const model of [input.model, input.backup]) parseTarget(model, known.config);
+  else if (known.tenantExists && !(await known.tenantExists(input.tenant)))
+    throw new InputError(`No tenant "${input.tenant}"; see \`flightdeck tenant list\``);
   const workflowId = incidentWorkflowId(input.kind, input.key);
   let joined = false;
   try {
@@ -34,7 +49,7 @@ export async function startIncident(
       workflowId,
       args: [raw],
       staticSummary: incidentSummary(input),
-      staticDetails: `Started by ${input.actor}: ${input.reason}. Signal: resolve; query: status.`,
+      staticDetails: `Started by ${input.actor}: ${input.reason}. Signals: resolve, ack, escalate; update: approve; query: status.`,
     });
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -53,8 +68,8 @@ async function statusOf(client: Client, workflowId: string): Promise<IncidentVie
   }
 }
 
-/** On-call ends an incident: the mitigation is undone and it closes (its workflow finishes). */
-export async function resolveIncident(client: Client, workflowId: string, by: Attribution): Promise<IncidentView> {
+/** The handle of an incident still open; a closed or unknown one is an InputError naming the next step. */
+async function openIncidentHandle(client: Client, workflowId: string) {
   const handle = client.workflow.getHandle(workflowId);
   try {
     const description = await handle.describe();
@@ -65,6 +80,36 @@ export async function resolveIncident(client: Client, workflowId: string, by: At
       throw new InputError(`No incident ${workflowId}; see \`flightdeck incident list\``);
     throw error;
   }
+  return handle;
+}
+
+/** On-call ends an incident: the mitigation is undone and it closes (its workflow finishes). */
+export async function resolveIncident(client: Client, workflowId: string, by: Attribution): Promise<IncidentView> {
+  const handle = await openIncidentHandle(client, workflowId);
   await handle.signal(resolveIncidentSignal, by);
   return (await handle.result()) as IncidentView;
+}
+
+/** On-call's acknowledgement or escalation: recorded in the timeline and notified; the status after it. */
+export async function signalIncident(
+  client: Client,
+  workflowId: string,
+  message: 'ack' | 'escalate',
+  by: Attribution,
+): Promise<IncidentView> {
+  const handle = await openIncidentHandle(client, workflowId);
+  await handle.signal(message === 'ack' ? ackIncidentSignal : escalateIncidentSignal, by);
+  return handle.query(incidentStatusQuery);
+}
+
+/** Approve or refuse the rung waiting; a rung not waiting is an InputError and changes nothing. */
+export async function approveIncident(client: Client, workflowId: string, approval: Approval): Promise<IncidentView> {
+  const handle = await openIncidentHandle(client, workflowId);
+  try {
+    return await handle.executeUpdate(approveIncidentUpdate, { args: [approval] });
+  } catch (error) {
+    if (error instanceof WorkflowUpdateFailedError)
+      throw new InputError((error.cause as Error | undefined)?.message ?? error.message);
+    throw error;
+  }
 }

@@ -4,9 +4,7 @@ import type { Tenant } from '../tenants/tenantStore';
 import { GatewayError } from './gatewayError';
 import type { LiveState } from './liveState';
 
-const THROTTLE_RETRY_AFTER_S = 60;
-
-/** The tenant behind `Authorization: Bearer <key>`: 401 without a valid key, 429 throttled, 403 killed. */
+/** The tenant behind `Authorization: Bearer <key>`: 401 without a valid key, 429 throttled (past its rate, if it keeps one), 403 killed. */
 export async function authenticate(headers: IncomingHttpHeaders, state: LiveState): Promise<Tenant> {
   const header = headers.authorization;
   const key =
@@ -32,16 +30,18 @@ export async function authenticate(headers: IncomingHttpHeaders, state: LiveStat
     );
   }
   if (tenant.status === 'throttled') {
-    throw new GatewayError(
-      429,
-      'rate_limit_error',
-      `Tenant ${tenant.id} is throttled; retry later`,
-      'tenant_throttled',
-      null,
-      {
-        'retry-after': String(THROTTLE_RETRY_AFTER_S),
-      },
-    );
+    const retryAfter = state.throttles.admit({ tenantId: tenant.id, rpm: tenant.throttleRpm });
+    if (retryAfter > 0)
+      throw new GatewayError(
+        429,
+        'rate_limit_error',
+        tenant.throttleRpm === null
+          ? `Tenant ${tenant.id} is throttled; retry later`
+          : `Tenant ${tenant.id} is throttled to ${tenant.throttleRpm} requests a minute; retry later`,
+        'tenant_throttled',
+        null,
+        { 'retry-after': String(retryAfter) },
+      );
   }
   return tenant;
 }

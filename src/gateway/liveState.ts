@@ -5,6 +5,7 @@ import { LABEL_CHANNEL } from '../registry/labels';
 import { loadRouteOverrides, type RouteOverride } from '../routing/routeOverrides';
 import { loadRoutes, ROUTES_CHANNEL } from '../routing/routeStore';
 import type { PromptRoute } from '../routing/routingTable';
+import { ThrottleBuckets } from './tenantThrottle';
 import { findTenantByKeyHash, listTenants, TENANTS_CHANNEL, type Tenant } from '../tenants/tenantStore';
 
 type Part = 'routes' | 'tenants';
@@ -26,6 +27,8 @@ export class LiveState {
   /** Models sent to a backup first (a provider outage's mitigation); they travel with the routes. */
   overrides = new Map<string, RouteOverride>();
   budgeted = new Map<string, HardLimits[]>();
+  /** Throttled tenants' request allowances in this process. */
+  readonly throttles = new ThrottleBuckets();
   private tenants = new Map<string, Tenant>();
   /** Key hashes Postgres did not know, until when: a flood of random keys costs no query after the first. */
   private unknownKeys = new Map<string, number>();

@@ -84,23 +84,27 @@ export async function openIncident(
 
 /**
  * One step of the timeline, written once (a retried activity does not write it twice), and the
- * incident's status after it; a resolved incident's status no longer moves.
+ * incident's status after it; a resolved incident's status no longer moves. True when the step is
+ * new (what is notified).
  */
 export async function recordIncidentStep(
   pool: Pool,
   incidentId: number,
   step: { step: string; actor: string; message: string; details?: object; status: IncidentStatus },
-): Promise<void> {
-  await pool.query(
+): Promise<boolean> {
+  const { rows } = await pool.query<{ written: string }>(
     `WITH event AS (
        INSERT INTO incident_events (incident_id, step, actor, message, details) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (incident_id, step) DO NOTHING)
-     UPDATE incidents SET status = $6, updated_at = now(),
-       resolved_at = CASE WHEN $6 = 'resolved' THEN now() END,
-       resolved_by = CASE WHEN $6 = 'resolved' THEN $3 END
-     WHERE id = $1 AND status <> 'resolved'`,
+       ON CONFLICT (incident_id, step) DO NOTHING RETURNING 1),
+     moved AS (
+       UPDATE incidents SET status = $6, updated_at = now(),
+         resolved_at = CASE WHEN $6 = 'resolved' THEN now() END,
+         resolved_by = CASE WHEN $6 = 'resolved' THEN $3 END
+       WHERE id = $1 AND status <> 'resolved')
+     SELECT count(*) AS written FROM event`,
     [incidentId, step.step, step.actor, step.message, JSON.stringify(step.details ?? {}), step.status],
   );
+  return rows[0]!.written === '1';
 }
 
 export async function listIncidents(

@@ -1,46 +1,75 @@
 import { z } from 'zod';
 import { describeZodIssues, InputError } from '../errors';
-import { modelIdSchema, oneLine } from './textFields';
+import { costPolicySchema, type CostStep } from './costPolicy';
+import { modelIdSchema, oneLine, tenantIdSchema } from './textFields';
 
-/** The playbooks built so far (issue 14 names the rest: quality, cost, latency, security). */
-export const INCIDENT_KINDS = ['provider-outage'] as const;
+/** The playbooks built so far (issue 14 names the rest: quality, latency, security). */
+export const INCIDENT_KINDS = ['provider-outage', 'cost-runaway'] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
-export type IncidentStatus = 'mitigating' | 'mitigated' | 'restoring' | 'resolved' | 'escalated';
+export type IncidentStatus = 'mitigating' | 'mitigated' | 'awaiting-approval' | 'restoring' | 'resolved' | 'escalated';
+
+const common = {
+  /** The alert's key (a storm of alerts is one incident), or the model or tenant when on-call starts it. */
+  key: oneLine(300),
+  reason: oneLine(1000),
+  actor: oneLine(200),
+  /** The alert that started it, when one did. */
+  alertKey: oneLine(300).optional(),
+};
 
 /** A provider-outage incident: what failed, where its calls go meanwhile, and when to trust it again. */
-export const providerOutageInputSchema = z
+const providerOutageSchema = z
   .strictObject({
     kind: z.literal('provider-outage'),
-    /** The alert's key (a storm of alerts is one incident), or the model when on-call starts it. */
-    key: oneLine(300),
+    ...common,
     model: modelIdSchema,
     backup: modelIdSchema,
-    reason: oneLine(1000),
-    actor: oneLine(200),
-    /** The alert that started it, when one did. */
-    alertKey: oneLine(300).optional(),
     /** How often the primary is probed while its calls go to the backup. */
     probeEverySeconds: z.number().int().min(5).max(3600).default(30),
     /** Probes in a row that must pass before the calls go back to it. */
     healthyProbes: z.number().int().min(1).max(1000).default(10),
   })
   .refine((i) => i.model !== i.backup, { message: 'the backup must be another model', path: ['backup'] });
-export type IncidentInput = z.input<typeof providerOutageInputSchema>;
-export type ProviderOutage = z.output<typeof providerOutageInputSchema>;
+
+/** A runaway spend: the tenant, and how far the ladder may go for it. */
+const costRunawaySchema = z.strictObject({
+  kind: z.literal('cost-runaway'),
+  ...common,
+  tenant: tenantIdSchema,
+  policy: costPolicySchema.default(costPolicySchema.parse({})),
+  /** Minutes between spend checks. */
+  checkEveryMinutes: z.number().int().min(1).max(60).default(1),
+});
+
+const incidentInputSchema = z.discriminatedUnion('kind', [providerOutageSchema, costRunawaySchema]);
+export type IncidentInput = z.input<typeof incidentInputSchema>;
+export type ProviderOutage = z.output<typeof providerOutageSchema>;
+export type CostRunaway = z.output<typeof costRunawaySchema>;
+export type Incident = ProviderOutage | CostRunaway;
 
 /** An incident's start, checked; what is wrong is an InputError naming each field. */
-export function parseIncidentInput(raw: unknown): ProviderOutage {
-  const parsed = providerOutageInputSchema.safeParse(raw);
+export function parseIncidentInput(raw: unknown): Incident {
+  const parsed = incidentInputSchema.safeParse(raw);
   if (!parsed.success) throw new InputError(describeZodIssues('The incident', parsed.error.issues));
   return parsed.data;
 }
 
 /** The one line the Temporal UI's list shows for an incident. */
-export const incidentSummary = (input: Pick<ProviderOutage, 'model' | 'backup'>) =>
-  `Provider outage: ${input.model} (backup ${input.backup})`;
+export function incidentSummary(input: IncidentInput): string {
+  return input.kind === 'provider-outage'
+    ? `Provider outage: ${input.model} (backup ${input.backup})`
+    : `Cost runaway: tenant ${input.tenant}`;
+}
 
 export function incidentWorkflowId(kind: IncidentKind, key: string): string {
   return `incident/${kind}/${key}`;
+}
+
+/** A rung waiting for on-call's approval, and what happens when nobody answers. */
+export interface PendingApproval {
+  step: CostStep;
+  until: string;
+  onTimeout: 'proceed' | 'skip';
 }
 
 /** What the incident's `status` query answers (and the CLI prints). */
@@ -49,25 +78,85 @@ export interface IncidentView {
   kind: IncidentKind;
   key: string;
   status: IncidentStatus;
-  model: string;
-  backup: string;
-  /** Probes of the primary so far, and how many passed in a row. */
-  probes: number;
-  healthyInARow: number;
-  healthyProbes: number;
+  /** Kind-specific state, one line each in the UI's details. */
+  outage?: { model: string; backup: string; probes: number; healthyInARow: number; healthyProbes: number };
+  cost?: {
+    tenant: string;
+    rung: CostStep | 'none';
+    ratio?: number | null;
+    usdPerHour?: number;
+    baselineUsdPerHour?: number;
+    cause?: string;
+    throttleRpm?: number;
+  };
+  awaiting?: PendingApproval;
+  ackedBy?: string;
+  escalations: number;
   resolvedBy?: string;
   /** Why the mitigation failed, when it did (the incident stays open, escalated). */
   failure?: string;
+  /** The last signal ignored for its payload (a signal cannot refuse). */
+  ignored?: string;
 }
+
+const usd = (n: number | undefined) => (n === undefined ? '?' : `$${n.toFixed(2)}`);
 
 /** The incident's details as the Temporal UI shows them (markdown: a heading line, then a list). */
 export function incidentDetails(view: IncidentView): string {
-  return [
-    `**Provider outage: ${view.model}** (${view.status})`,
-    '',
-    `- calls go to: ${view.status === 'mitigated' ? `${view.backup} first` : view.model}`,
-    `- probes of ${view.model}: ${view.probes}, healthy in a row: ${view.healthyInARow} of ${view.healthyProbes}`,
-    ...(view.failure ? [`- mitigation failed: ${view.failure}`] : []),
-    '- signal: resolve',
-  ].join('\n');
+  const lines: string[] = [];
+  if (view.outage) {
+    const o = view.outage;
+    lines.push(
+      `**Provider outage: ${o.model}** (${view.status})`,
+      '',
+      `- calls go to: ${view.status === 'mitigated' ? `${o.backup} first` : o.model}`,
+      `- probes of ${o.model}: ${o.probes}, healthy in a row: ${o.healthyInARow} of ${o.healthyProbes}`,
+    );
+  }
+  if (view.cost) {
+    const c = view.cost;
+    lines.push(
+      `**Cost runaway: tenant ${c.tenant}** (${view.status})`,
+      '',
+      `- ladder: ${c.rung}${c.throttleRpm ? ` (${c.throttleRpm} requests a minute per gateway)` : ''}`,
+      `- spend: ${usd(c.usdPerHour)}/h against ${usd(c.baselineUsdPerHour)}/h usual` +
+        (c.ratio === undefined ? '' : c.ratio === null ? ' (no usual spend)' : ` (${c.ratio.toFixed(1)}x)`),
+      ...(c.cause ? [`- likely cause: ${c.cause}`] : []),
+    );
+  }
+  if (view.awaiting)
+    lines.push(
+      `- waiting for approval of: ${view.awaiting.step}, until ${view.awaiting.until} (then ${view.awaiting.onTimeout})`,
+    );
+  if (view.ackedBy) lines.push(`- acknowledged by: ${view.ackedBy}`);
+  if (view.escalations) lines.push(`- escalated: ${view.escalations} time(s)`);
+  if (view.failure) lines.push(`- mitigation failed: ${view.failure}`);
+  lines.push(`- messages: ${view.awaiting ? 'approve (update), ' : ''}ack, escalate, resolve`);
+  return lines.join('\n');
+}
+
+/** On-call's answer to a rung waiting for approval (the `approve` Update). */
+const approvalSchema = z.strictObject({
+  step: z.enum(['throttle', 'kill']),
+  approve: z.boolean(),
+  actor: oneLine(100),
+  reason: oneLine(500).optional(),
+});
+export type Approval = z.output<typeof approvalSchema>;
+
+/**
+ * An `approve` payload, checked against the rung waiting: the Update's validator throws this
+ * error (the caller sees it, the history keeps nothing) for a bad payload or a step not waiting.
+ */
+export function parseApproval(raw: unknown, awaiting: PendingApproval | undefined): Approval {
+  const parsed = approvalSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new InputError(
+      `${describeZodIssues('The approval', parsed.error.issues)}\nSend {"step": "throttle"|"kill", "approve": true|false, "actor": "<who>"}.`,
+    );
+  if (!awaiting || awaiting.step !== parsed.data.step)
+    throw new InputError(
+      `Nothing waits for approval of "${parsed.data.step}"${awaiting ? `; "${awaiting.step}" does` : ' now'}. See \`flightdeck incident show\`.`,
+    );
+  return parsed.data;
 }

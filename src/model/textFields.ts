@@ -16,3 +16,8 @@ export const oneLine = (max: number) =>
     .min(1)
     .max(max)
     .refine((s) => !/[\u0000-\u001f]/.test(s), 'one line, no control characters');
+
+/** A tenant id as tenants are named, so a hostile value never reaches a query. */
+export const tenantIdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a tenant id is lowercase letters, digits, ".", "_" or "-" (max 63)');

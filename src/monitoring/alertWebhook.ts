@@ -83,7 +83,8 @@ export async function notifyNewAlerts(
   return delivered;
 }
 
-async function postSigned(webhook: AlertWebhook, payload: object, options: PostOptions): Promise<boolean> {
+/** POST a signed JSON payload, retried with backoff; never throws. Returns whether it landed. */
+export async function postSigned(webhook: AlertWebhook, payload: object, options: PostOptions): Promise<boolean> {
   const body = JSON.stringify(payload);
   const attempts = options.attempts ?? 3;
   for (let attempt = 1; attempt <= attempts; attempt++) {

@@ -6,6 +6,8 @@ import { COST_DIMENSIONS } from './costReport';
 import { LATENCY_BOUNDS_MS } from './histogram';
 import { assertKnownJudgeModel } from '../evals/judge';
 import { DEFAULT_JUDGE_MODEL } from '../model/evalDefaults';
+import { costPolicySchema, DEFAULT_COST_POLICY, type CostPolicy } from '../model/costPolicy';
+import { tenantIdSchema } from '../model/textFields';
 
 const dimension = z.enum(
   Object.keys(COST_DIMENSIONS) as [keyof typeof COST_DIMENSIONS, ...Array<keyof typeof COST_DIMENSIONS>],
@@ -227,6 +229,7 @@ export type ReconciliationSettings = z.infer<typeof reconciliationSchema>;
 /**
  * What the playbooks an alert starts need to know. The provider-outage playbook moves a failing
  * model's calls to its backup: a model without one named here raises its alert and starts nothing.
+ * The cost-runaway playbook climbs each tenant's ladder as far as its policy allows.
  */
 const playbooksSchema = z.strictObject({
   provider_outage: z
@@ -237,8 +240,18 @@ const playbooksSchema = z.strictObject({
       healthy_probes: z.number().int().min(1).max(1000).default(10),
     })
     .default({ backups: {}, probe_every_seconds: 30, healthy_probes: 10 }),
+  /** The cost-runaway ladder for every tenant, and tenants whose ladder differs (fields left out: the default's). */
+  cost_runaway: costPolicySchema
+    .extend({ tenants: z.record(tenantIdSchema, costPolicySchema.partial()).default({}) })
+    .default({ ...DEFAULT_COST_POLICY, tenants: {} }),
 });
 export type PlaybookSettings = z.infer<typeof playbooksSchema>;
+
+/** A tenant's cost ladder: the monitors file's default with the tenant's own fields over it. */
+export function costPolicyFor(playbooks: PlaybookSettings, tenant: string): CostPolicy {
+  const { tenants, ...policy } = playbooks.cost_runaway;
+  return { ...policy, ...tenants[tenant] };
+}
 
 const rulesFileSchema = z.strictObject({
   rules: z.array(ruleSchema).min(1),

@@ -1,10 +1,11 @@
 import type { IncidentInput } from '../model/incident';
 import type { Firing } from './alertStore';
-import type { PlaybookSettings } from './monitorRules';
+import { costPolicyFor, type PlaybookSettings } from './monitorRules';
 
 /**
  * The incident a new alert starts, when its rule names a playbook that is built and configured for
- * its series: a provider outage needs the failing model and a backup for it in the monitors file.
+ * its series: a provider outage needs the failing model and a backup for it in the monitors file;
+ * a cost runaway needs the tenant (and takes its ladder from the monitors file).
  * Undefined otherwise (the alert stands on its own and notifies as usual).
  */
 export function incidentFor(
@@ -12,18 +13,18 @@ export function incidentFor(
   series: Record<string, string>,
   playbooks: PlaybookSettings,
 ): IncidentInput | undefined {
+  const common = { key: firing.key, reason: firing.summary, actor: 'monitor', alertKey: firing.key };
+  if (firing.playbook === 'cost-runaway' && series.tenant)
+    return { kind: 'cost-runaway', ...common, tenant: series.tenant, policy: costPolicyFor(playbooks, series.tenant) };
   if (firing.playbook !== 'provider-outage' || !series.model) return undefined;
   const settings = playbooks.provider_outage;
   const backup = settings.backups[series.model];
   if (!backup) return undefined;
   return {
     kind: 'provider-outage',
-    key: firing.key,
+    ...common,
     model: series.model,
     backup,
-    reason: firing.summary,
-    actor: 'monitor',
-    alertKey: firing.key,
     probeEverySeconds: settings.probe_every_seconds,
     healthyProbes: settings.healthy_probes,
   };

@@ -1,8 +1,8 @@
 import { recordAudit } from '../audit/auditLog';
-import { z } from 'zod';
 import { withTransaction, type Pool } from '../db/pool';
 import { InputError, NotFoundError } from '../errors';
 import { TIERS, type Tier } from '../routing/cohorts';
+import { tenantIdSchema } from '../model/textFields';
 import { hashApiKey, keyPrefix, newApiKey } from './apiKey';
 
 /** NOTIFY channel for tenant, status and budget changes; gateways reload their tenant cache on it. */
@@ -22,15 +22,13 @@ export interface Tenant {
   keyPrefix: string;
   status: TenantStatus;
   statusReason: string | null;
+  /** A throttled tenant's requests per minute on each gateway process (null: none, every request 429). */
+  throttleRpm: number | null;
   piiPolicy: PiiPolicy;
   injectionPolicy: InjectionPolicy;
   kind: TenantKind;
   createdAt: Date;
 }
-
-export const tenantIdSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a tenant id is lowercase letters, digits, ".", "_" or "-" (max 63)');
 
 interface TenantRow {
   id: string;
@@ -40,6 +38,7 @@ interface TenantRow {
   key_prefix: string;
   status: TenantStatus;
   status_reason: string | null;
+  throttle_rpm: number | null;
   pii_policy: PiiPolicy;
   injection_policy: InjectionPolicy;
   kind: TenantKind;
@@ -55,6 +54,7 @@ function toTenant(row: TenantRow): Tenant {
     keyPrefix: row.key_prefix,
     status: row.status,
     statusReason: row.status_reason,
+    throttleRpm: row.throttle_rpm,
     piiPolicy: row.pii_policy,
     injectionPolicy: row.injection_policy,
     kind: row.kind,
@@ -114,36 +114,43 @@ export async function findTenantByKeyHash(pool: Pool, keyHash: string): Promise<
   return rows[0] ? toTenant(rows[0]) : undefined;
 }
 
-/** throttle, kill or restore, with the reason in the audit trail; idempotent. */
+/**
+ * throttle, kill or restore, with the reason in the audit trail; idempotent. A throttle may keep
+ * `throttleRpm` requests a minute per gateway process (the cost playbook throttles to the tenant's
+ * usual rate); without it every request is refused with 429.
+ */
 export async function setTenantStatus(
   pool: Pool,
   id: string,
   status: TenantStatus,
   reason: string,
   actor: string,
-): Promise<{ from: TenantStatus; to: TenantStatus }> {
+  options: { throttleRpm?: number } = {},
+): Promise<{ from: TenantStatus; to: TenantStatus; throttleRpm: number | null }> {
   if (!reason.trim()) throw new InputError('Give a reason (--reason "…"): it goes into the audit trail');
+  const rpm = status === 'throttled' ? (options.throttleRpm ?? null) : null;
+  if (rpm !== null && !(Number.isInteger(rpm) && rpm > 0 && rpm <= 1_000_000))
+    throw new InputError(`A throttle's rate is a whole number of requests a minute, 1 to 1000000 (got ${rpm})`);
   return withTransaction(pool, async (client) => {
-    const current = await client.query<{ status: TenantStatus }>(
-      'SELECT status FROM tenants WHERE id = $1 FOR UPDATE',
+    const current = await client.query<{ status: TenantStatus; throttle_rpm: number | null }>(
+      'SELECT status, throttle_rpm FROM tenants WHERE id = $1 FOR UPDATE',
       [id],
     );
     if (!current.rows[0]) throw new NotFoundError(`No tenant "${id}". Run \`flightdeck tenant list\` to see tenants.`);
     const from = current.rows[0].status;
-    await client.query('UPDATE tenants SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1', [
-      id,
-      status,
-      reason,
-    ]);
+    await client.query(
+      'UPDATE tenants SET status = $2, status_reason = $3, throttle_rpm = $4, updated_at = now() WHERE id = $1',
+      [id, status, reason, rpm],
+    );
     await recordAudit(client, {
       actor,
       action: 'tenant.status',
       subject: id,
       fromValue: from,
-      toValue: status,
+      toValue: rpm === null ? status : `${status} (${rpm}/min)`,
       reason,
     });
     await client.query('SELECT pg_notify($1, $2)', [TENANTS_CHANNEL, id]);
-    return { from, to: status };
+    return { from, to: status, throttleRpm: rpm };
   });
 }

@@ -226,6 +226,36 @@ describe('tenants', () => {
     ]);
   });
 
+  it('a throttle with a rate lets that many through (in bursts of a tenth) and answers the rest 429 with a wait', async () => {
+    const tenantKey = await h.tenant('loopy');
+    const client = h.client(tenantKey);
+    await setTenantStatus(h.db.pool, 'loopy', 'throttled', 'runaway loop', 'test', { throttleRpm: 60 });
+    const statuses = async () =>
+      Promise.all(
+        Array.from({ length: 20 }, () =>
+          client.chat.completions.create({ model: 'sim-instant', messages: [{ role: 'user', content: 'again' }] }).then(
+            () => 200,
+            (error: { status: number; headers: Headers }) => {
+              expect(Number(error.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+              return error.status;
+            },
+          ),
+        ),
+      );
+    // The gateway may still hold the tenant unthrottled for a moment: wait until 429s appear.
+    const burst = await eventually(async () => {
+      const seen = await statuses();
+      return seen.includes(429) ? seen : undefined;
+    });
+    // 60 a minute: a burst of 6 (the bucket may have refilled by one or two while the calls were made).
+    expect(burst.filter((s) => s === 200).length).toBeLessThanOrEqual(8);
+    expect(burst.filter((s) => s === 429).length).toBeGreaterThanOrEqual(12);
+    const audit = await h.db.pool.query(
+      `SELECT to_value FROM audit_log WHERE action = 'tenant.status' AND subject = 'loopy'`,
+    );
+    expect(audit.rows).toEqual([{ to_value: 'throttled (60/min)' }]);
+  });
+
   it('lets a tenant read and rate only its own requests, with PII redacted in the stored body', async () => {
     const other = await h.tenant('other');
     const { response } = await h

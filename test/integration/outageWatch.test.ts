@@ -1,3 +1,4 @@
+import { DEFAULT_COST_POLICY } from '../../src/model/costPolicy';
 import type { Worker } from '@temporalio/worker';
 import { OutageWatch } from '../../src/incidents/outageWatch';
 import { probeModel } from '../../src/incidents/providerProbe';
@@ -39,6 +40,7 @@ const watch = () =>
           probe_every_seconds: 3600,
           healthy_probes: 10,
         },
+        cost_runaway: { ...DEFAULT_COST_POLICY, tenants: {} },
       },
     }),
     probe: (model) => {

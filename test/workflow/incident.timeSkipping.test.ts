@@ -45,7 +45,10 @@ afterAll(async () => {
 });
 afterEach(() => sim.engine.faults.clear());
 
-const outage = (key: string, over: Partial<IncidentInput> = {}): IncidentInput => ({
+const outage = (
+  key: string,
+  over: Partial<Extract<IncidentInput, { kind: 'provider-outage' }>> = {},
+): IncidentInput => ({
   kind: 'provider-outage',
   key,
   model: PRIMARY,
@@ -83,7 +86,7 @@ it('mitigates, probes the model until it answers three times in a row, then undo
     ]);
     return result;
   });
-  expect(view).toMatchObject({ status: 'resolved', probes: 5, healthyInARow: 3, resolvedBy: 'flightdeck' });
+  expect(view).toMatchObject({ status: 'resolved', outage: { probes: 5, healthyInARow: 3 }, resolvedBy: 'flightdeck' });
   expect(await override()).toBeUndefined();
   const incident = await getIncident(db.pool, incidentWorkflowId('provider-outage', 'healed'));
   expect(incident).toMatchObject({ status: 'resolved', resolvedBy: 'flightdeck', openedBy: 'monitor' });
@@ -98,12 +101,12 @@ it("on-call's resolve ends it at once, undoing the override, while the model sti
     const handle = await start(outage('by-hand', { healthyProbes: 1000 }));
     // Time skips only while the test waits on the server: two probe intervals and a bit.
     await env.sleep('75 seconds');
-    expect((await handle.query(incidentStatusQuery)).probes).toBeGreaterThanOrEqual(2);
+    expect((await handle.query(incidentStatusQuery)).outage!.probes).toBeGreaterThanOrEqual(2);
     expect(await override()).toBeDefined();
     await handle.signal(resolveIncidentSignal, { actor: 'oncall', reason: 'switching providers for good' });
     return handle.result();
   });
-  expect(view).toMatchObject({ status: 'resolved', resolvedBy: 'oncall', healthyInARow: 0 });
+  expect(view).toMatchObject({ status: 'resolved', resolvedBy: 'oncall', outage: { healthyInARow: 0 } });
   expect(await override()).toBeUndefined();
   const incident = await getIncident(db.pool, incidentWorkflowId('provider-outage', 'by-hand'));
   expect(incident.timeline.at(-1)).toMatchObject({

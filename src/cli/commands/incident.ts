@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { InputError } from '../../errors';
 import { getIncident, listIncidents } from '../../incidents/incidentStore';
-import { INCIDENT_KINDS, type IncidentView } from '../../model/incident';
+import { COST_STEPS, type CostStep } from '../../model/costPolicy';
+import { INCIDENT_KINDS, type IncidentInput, type IncidentView } from '../../model/incident';
+import { costPolicyFor, DEFAULT_MONITORS_FILE, loadMonitorsFile } from '../../monitoring/monitorRules';
+import { listTenants } from '../../tenants/tenantStore';
 import { loadProviderConfig } from '../../providers/config';
 import { lazy } from '../../util/lazy';
 import { withDatabase } from '../context';
@@ -12,8 +15,71 @@ import { positiveInt } from '../options';
 const temporal = lazy(() => require('../../temporal/connection') as typeof import('../../temporal/connection'));
 const control = lazy(() => require('../../control/incidentControl') as typeof import('../../control/incidentControl'));
 
-const describe = (v: IncidentView) =>
-  `${v.kind} ${v.key}: ${v.status}${v.status === 'mitigated' ? ` (${v.model}'s calls go to ${v.backup} first; probes ${v.healthyInARow}/${v.healthyProbes} healthy in a row)` : ''}${v.failure ? ` - mitigation failed: ${v.failure}` : ''}`;
+/** One line of an incident's state: its status, then what its playbook has done. */
+function describe(v: IncidentView): string {
+  const o = v.outage;
+  const c = v.cost;
+  const state =
+    o && v.status === 'mitigated'
+      ? ` (${o.model}'s calls go to ${o.backup} first; probes ${o.healthyInARow}/${o.healthyProbes} healthy in a row)`
+      : c
+        ? ` (tenant ${c.tenant}: ${c.rung}${c.throttleRpm ? ` at ${c.throttleRpm}/min` : ''}${c.cause ? `, likely cause ${c.cause}` : ''})`
+        : '';
+  const waiting = v.awaiting ? ` - ${v.awaiting.step} waits for approval until ${v.awaiting.until}` : '';
+  return `${v.kind} ${v.key}: ${v.status}${state}${waiting}${v.failure ? ` - mitigation failed: ${v.failure}` : ''}`;
+}
+
+/** What `incident start` starts, from its options; what the kind needs and lacks is an InputError. */
+function startInput(kind: string, opts: StartOptions): IncidentInput {
+  const common = { reason: opts.reason, actor: currentActor() };
+  if (kind === 'provider-outage') {
+    if (!opts.model || !opts.backup)
+      throw new InputError('provider-outage needs --model <failing model> and --backup <model>');
+    return {
+      kind,
+      ...common,
+      key: opts.key ?? opts.model,
+      model: opts.model,
+      backup: opts.backup,
+      probeEverySeconds: positiveInt('--probe-every', opts.probeEvery),
+      healthyProbes: positiveInt('--healthy-probes', opts.healthyProbes),
+    };
+  }
+  if (kind === 'cost-runaway') {
+    if (!opts.tenant) throw new InputError('cost-runaway needs --tenant <id>');
+    const monitors = loadMonitorsFile(opts.monitors);
+    return {
+      kind,
+      ...common,
+      key: opts.key ?? opts.tenant,
+      tenant: opts.tenant,
+      policy: {
+        ...costPolicyFor(monitors.playbooks, opts.tenant),
+        ...(opts.maxStep ? { max_step: costStep(opts.maxStep) } : {}),
+      },
+    };
+  }
+  throw new InputError(`Unknown incident kind "${kind}"; one of ${INCIDENT_KINDS.join(', ')}`);
+}
+
+function costStep(text: string): CostStep {
+  if (!(COST_STEPS as readonly string[]).includes(text))
+    throw new InputError(`--max-step must be one of ${COST_STEPS.join(', ')} (got "${text}")`);
+  return text as CostStep;
+}
+
+interface StartOptions {
+  model?: string;
+  backup?: string;
+  tenant?: string;
+  maxStep?: string;
+  monitors?: string;
+  reason: string;
+  key?: string;
+  probeEvery: string;
+  healthyProbes: string;
+  json?: boolean;
+}
 
 export function registerIncidentCommands(program: Command): void {
   const incident = program
@@ -24,54 +90,41 @@ export function registerIncidentCommands(program: Command): void {
     .command('start')
     .description('Start a playbook by hand (an alert whose rule names one starts it by itself)')
     .argument('<kind>', `one of ${INCIDENT_KINDS.join(', ')}`)
-    .requiredOption('--model <model>', 'provider-outage: the failing model')
-    .requiredOption('--backup <model>', "provider-outage: where the model's calls go meanwhile")
     .requiredOption('--reason <text>', 'what is happening, for the timeline and the audit trail')
-    .option('--key <key>', 'the incident key (default: the model); the same key joins the open incident')
-    .option('--probe-every <seconds>', 'how often the model is probed', '30')
-    .option('--healthy-probes <n>', 'probes in a row that must pass before calls go back', '10')
+    .option('--model <model>', 'provider-outage: the failing model')
+    .option('--backup <model>', "provider-outage: where the model's calls go meanwhile")
+    .option('--probe-every <seconds>', 'provider-outage: how often the model is probed', '30')
+    .option('--healthy-probes <n>', 'provider-outage: probes in a row that must pass before calls go back', '10')
+    .option('--tenant <id>', 'cost-runaway: the tenant spending')
+    .option(
+      '--max-step <step>',
+      `cost-runaway: the highest rung (${COST_STEPS.join(', ')}; default: the monitors file's policy)`,
+    )
+    .option(
+      '--monitors <file>',
+      `the monitors file with playbook policies (default: ${DEFAULT_MONITORS_FILE} when present)`,
+    )
+    .option('--key <key>', 'the incident key (default: the model or tenant); the same key joins the open incident')
     .option('--json', 'machine-readable output')
-    .action(
-      async (
-        kind: string,
-        opts: {
-          model: string;
-          backup: string;
-          reason: string;
-          key?: string;
-          probeEvery: string;
-          healthyProbes: string;
-          json?: boolean;
-        },
-      ) => {
-        if (!(INCIDENT_KINDS as readonly string[]).includes(kind))
-          throw new InputError(`Unknown incident kind "${kind}"; one of ${INCIDENT_KINDS.join(', ')}`);
-        const env = loadEnv();
-        const started = await temporal().withTemporalClient(env, (client) =>
-          control().startIncident(
-            client,
-            {
-              kind: 'provider-outage',
-              key: opts.key ?? opts.model,
-              model: opts.model,
-              backup: opts.backup,
-              reason: opts.reason,
-              actor: currentActor(),
-              probeEverySeconds: positiveInt('--probe-every', opts.probeEvery),
-              healthyProbes: positiveInt('--healthy-probes', opts.healthyProbes),
-            },
-            loadProviderConfig(env),
-          ),
-        );
-        emit(opts.json, started, () =>
-          [
-            `${started.joined ? 'Joined the open incident' : 'Started'} ${started.workflowId}`,
-            describe(started.status),
-            `Follow it with \`flightdeck incident show ${started.workflowId}\`; end it with \`flightdeck incident resolve ${started.workflowId} --reason "…"\`.`,
-          ].join('\n'),
-        );
-      },
-    );
+    .action(async (kind: string, opts: StartOptions) => {
+      const input = startInput(kind, opts);
+      const env = loadEnv();
+      const started = await withDatabase((db) =>
+        temporal().withTemporalClient(env, (client) =>
+          control().startIncident(client, input, {
+            config: loadProviderConfig(env),
+            tenantExists: async (id) => (await listTenants(db.pool)).some((t) => t.id === id),
+          }),
+        ),
+      );
+      emit(opts.json, started, () =>
+        [
+          `${started.joined ? 'Joined the open incident' : 'Started'} ${started.workflowId}`,
+          describe(started.status),
+          `Follow it with \`flightdeck incident show ${started.workflowId}\`; end it with \`flightdeck incident resolve ${started.workflowId} --reason "…"\`.`,
+        ].join('\n'),
+      );
+    });
 
   incident
     .command('list')
@@ -119,10 +172,51 @@ export function registerIncidentCommands(program: Command): void {
     .requiredOption('--reason <text>', 'why, for the timeline')
     .option('--json', 'machine-readable output')
     .action(async (workflowId: string, opts: { reason: string; json?: boolean }) => {
-      if (!opts.reason.trim()) throw new InputError('Give a reason (--reason "…"): it goes into the timeline');
       const view = await temporal().withTemporalClient(loadEnv(), (client) =>
-        control().resolveIncident(client, workflowId, { actor: currentActor(), reason: opts.reason }),
+        control().resolveIncident(client, workflowId, { actor: currentActor(), reason: requiredReason(opts.reason) }),
       );
       emit(opts.json, view, () => `${describe(view)} (by ${view.resolvedBy}).`);
     });
+
+  for (const [name, description] of [
+    ['ack', 'Acknowledge an incident: you have it (recorded and notified)'],
+    ['escalate', 'Escalate an incident: the webhook is told again that more hands are needed'],
+  ] as const)
+    incident
+      .command(name)
+      .description(description)
+      .argument('<workflow-id>', 'e.g. incident/cost-runaway/acme')
+      .option('--reason <text>', 'a note for the timeline')
+      .option('--json', 'machine-readable output')
+      .action(async (workflowId: string, opts: { reason?: string; json?: boolean }) => {
+        const view = await temporal().withTemporalClient(loadEnv(), (client) =>
+          control().signalIncident(client, workflowId, name, { actor: currentActor(), reason: opts.reason }),
+        );
+        emit(opts.json, view, () => describe(view));
+      });
+
+  incident
+    .command('approve')
+    .description('Approve (or with --refuse, refuse) the rung an incident waits on, e.g. throttling a tenant')
+    .argument('<workflow-id>', 'e.g. incident/cost-runaway/acme')
+    .requiredOption('--step <step>', 'the rung waiting: throttle or kill')
+    .option('--refuse', 'refuse it instead: the playbook holds and weighs the rung again a step later')
+    .option('--reason <text>', 'why, for the timeline')
+    .option('--json', 'machine-readable output')
+    .action(async (workflowId: string, opts: { step: string; refuse?: boolean; reason?: string; json?: boolean }) => {
+      const view = await temporal().withTemporalClient(loadEnv(), (client) =>
+        control().approveIncident(client, workflowId, {
+          step: opts.step as 'throttle' | 'kill',
+          approve: !opts.refuse,
+          actor: currentActor(),
+          ...(opts.reason ? { reason: opts.reason } : {}),
+        }),
+      );
+      emit(opts.json, view, () => `${opts.refuse ? 'Refused' : 'Approved'} ${opts.step}. ${describe(view)}`);
+    });
+}
+
+function requiredReason(reason: string): string {
+  if (!reason.trim()) throw new InputError('Give a reason (--reason "…"): it goes into the timeline');
+  return reason;
 }

@@ -27,22 +27,29 @@ export function registerTenantCommands(program: Command): void {
   tenantCreateCommand(tenant);
   tenantListCommand(tenant);
 
-  const statusCommand = (name: string, status: TenantStatus, description: string) =>
-    tenant
+  const statusCommand = (name: string, status: TenantStatus, description: string) => {
+    const command = tenant
       .command(name)
       .description(description)
       .argument('<id>', 'tenant id')
       .requiredOption('--reason <text>', 'why, for the audit trail')
-      .option('--json', 'machine-readable output')
-      .action(async (id: string, opts: { reason: string; json?: boolean }) => {
-        const change = await withDatabase((db) => setTenantStatus(db.pool, id, status, opts.reason, currentActor()));
-        emit(opts.json, { id, ...change }, () =>
-          change.from === change.to
-            ? `${id} is already ${status}; nothing to do.`
-            : `${id}: ${change.from} -> ${change.to}. Gateways apply it within a second.`,
-        );
-      });
-  statusCommand('throttle', 'throttled', 'Answer every request of the tenant with 429 and Retry-After');
+      .option('--json', 'machine-readable output');
+    if (status === 'throttled')
+      command.option('--rpm <n>', 'keep this many requests a minute per gateway process (default: none)');
+    command.action(async (id: string, opts: { reason: string; rpm?: string; json?: boolean }) => {
+      const throttleRpm = opts.rpm === undefined ? undefined : positiveInt('--rpm', opts.rpm);
+      const change = await withDatabase((db) =>
+        setTenantStatus(db.pool, id, status, opts.reason, currentActor(), { throttleRpm }),
+      );
+      const rate = change.throttleRpm === null ? '' : ` (${change.throttleRpm} requests a minute per gateway process)`;
+      emit(opts.json, { id, ...change }, () =>
+        change.from === change.to && !rate
+          ? `${id} is already ${status}; nothing to do.`
+          : `${id}: ${change.from} -> ${change.to}${rate}. Gateways apply it within a second.`,
+      );
+    });
+  };
+  statusCommand('throttle', 'throttled', 'Answer the tenant with 429 and Retry-After (all requests, or past --rpm)');
   statusCommand('kill', 'killed', 'Refuse every request of the tenant with 403');
   statusCommand('restore', 'active', 'Serve the tenant normally again');
 

@@ -1,5 +1,5 @@
 import { InputError } from '../../../src/errors';
-import { incidentDetails, parseIncidentInput } from '../../../src/model/incident';
+import { incidentDetails, parseApproval, parseIncidentInput } from '../../../src/model/incident';
 
 const ok = {
   kind: 'provider-outage',
@@ -39,13 +39,65 @@ describe('incidentDetails', () => {
       kind: 'provider-outage',
       key: 'k',
       status: 'mitigated',
-      model: 'gpt-4o',
-      backup: 'claude-haiku',
-      probes: 4,
-      healthyInARow: 2,
-      healthyProbes: 10,
+      outage: { model: 'gpt-4o', backup: 'claude-haiku', probes: 4, healthyInARow: 2, healthyProbes: 10 },
+      escalations: 0,
     });
     expect(text).toContain('calls go to: claude-haiku first');
     expect(text).toContain('healthy in a row: 2 of 10');
+  });
+});
+
+describe('parseApproval', () => {
+  const waiting = { step: 'kill' as const, until: '2026-12-03T10:00:00Z', onTimeout: 'skip' as const };
+
+  it('takes an answer for the rung waiting', () => {
+    expect(parseApproval({ step: 'kill', approve: true, actor: 'oncall' }, waiting)).toEqual({
+      step: 'kill',
+      approve: true,
+      actor: 'oncall',
+    });
+  });
+
+  it('refuses an answer for a rung not waiting, or when nothing waits, naming what does', () => {
+    expect(() => parseApproval({ step: 'throttle', approve: true, actor: 'a' }, waiting)).toThrow(/"kill" does/);
+    expect(() => parseApproval({ step: 'kill', approve: true, actor: 'a' }, undefined)).toThrow(/Nothing waits/);
+  });
+
+  it('refuses hostile payloads with the shape to send', () => {
+    for (const hostile of [
+      undefined,
+      'yes',
+      { step: 'kill', approve: 'yes', actor: 'a' },
+      { step: 'kill', approve: true },
+      { step: 'kill', approve: true, actor: 'a\u0000' },
+      { step: 'kill', approve: true, actor: 'a', extra: 1 },
+    ])
+      expect(() => parseApproval(hostile, waiting)).toThrow(/Send \{"step"/);
+  });
+});
+
+describe('a cost incident in the UI', () => {
+  it('shows the rung, the pace against the usual one and the likely cause', () => {
+    const text = incidentDetails({
+      kind: 'cost-runaway',
+      key: 'acme',
+      status: 'awaiting-approval',
+      cost: {
+        tenant: 'acme',
+        rung: 'throttle',
+        ratio: 21.5,
+        usdPerHour: 43,
+        baselineUsdPerHour: 2,
+        cause: 'loop',
+        throttleRpm: 20,
+      },
+      awaiting: { step: 'kill', until: '2026-12-03T10:00:00Z', onTimeout: 'skip' },
+      escalations: 1,
+    });
+    expect(text).toContain('ladder: throttle (20 requests a minute per gateway)');
+    expect(text).toContain('$43.00/h against $2.00/h usual (21.5x)');
+    expect(text).toContain('likely cause: loop');
+    expect(text).toContain('waiting for approval of: kill');
+    expect(text).toContain('approve (update)');
   });
 });

@@ -1,5 +1,6 @@
 import type { Firing } from '../../../src/monitoring/alertStore';
 import { incidentFor } from '../../../src/monitoring/playbookStarts';
+import { DEFAULT_COST_POLICY } from '../../../src/model/costPolicy';
 
 const firing = (playbook?: string): Firing => ({
   key: 'model-availability:model=m1',
@@ -9,7 +10,10 @@ const firing = (playbook?: string): Firing => ({
   numbers: {},
   playbook,
 });
-const settings = { provider_outage: { backups: { m1: 'm2' }, probe_every_seconds: 30, healthy_probes: 10 } };
+const settings = {
+  provider_outage: { backups: { m1: 'm2' }, probe_every_seconds: 30, healthy_probes: 10 },
+  cost_runaway: { ...DEFAULT_COST_POLICY, tenants: { acme: { max_step: 'kill' as const } } },
+};
 
 describe('incidentFor', () => {
   it('starts the provider-outage playbook for a model with a backup, keyed by the alert', () => {
@@ -30,6 +34,18 @@ describe('incidentFor', () => {
     expect(incidentFor(firing('provider-outage'), { model: 'm9' }, settings)).toBeUndefined();
     expect(incidentFor(firing('provider-outage'), { prompt: 'p' }, settings)).toBeUndefined();
     expect(incidentFor(firing('cost-runaway'), { model: 'm1' }, settings)).toBeUndefined();
+    expect(incidentFor(firing('latency-spike'), { model: 'm1' }, settings)).toBeUndefined();
     expect(incidentFor(firing(), { model: 'm1' }, settings)).toBeUndefined();
+  });
+
+  it("starts the cost-runaway playbook for the alert's tenant, with the tenant's own ladder over the default", () => {
+    expect(incidentFor(firing('cost-runaway'), { tenant: 'acme' }, settings)).toMatchObject({
+      kind: 'cost-runaway',
+      tenant: 'acme',
+      policy: { ...DEFAULT_COST_POLICY, max_step: 'kill' },
+    });
+    expect(incidentFor(firing('cost-runaway'), { tenant: 'other' }, settings)).toMatchObject({
+      policy: DEFAULT_COST_POLICY,
+    });
   });
 });

@@ -1,8 +1,7 @@
-import { condition, continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { IncidentActivities } from '../activities/incidents';
 import { nextCostStep, throttleRpm } from '../src/model/costPolicy';
-import type { CostRunaway, IncidentView } from '../src/model/incident';
-import type { incidentWorkflow, IncidentResume } from './incident';
+import type { CostRunaway, IncidentResume, IncidentView } from '../src/model/incident';
 import type { IncidentRun } from './incidentRun';
 
 const { attributeTenantSpend, applyCostStep, restoreTenant } = proxyActivities<IncidentActivities>({
@@ -62,7 +61,7 @@ export async function costRunawayPlaybook(run: IncidentRun, input: CostRunaway, 
       continue;
     }
     if (workflowInfo().continueAsNewSuggested)
-      await continueAsNew<typeof incidentWorkflow>(input, {
+      await run.continueAsNew({
         incidentId: run.incidentId,
         cost: { rung: cost.rung, rungAt },
       });

@@ -1,16 +1,14 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { CostStep } from '../src/model/costPolicy';
-import { parseIncidentInput, type Incident, type IncidentInput, type IncidentView } from '../src/model/incident';
+import {
+  parseIncidentInput,
+  type Incident,
+  type IncidentInput,
+  type IncidentResume,
+  type IncidentView,
+} from '../src/model/incident';
 import { costRunawayPlaybook } from './costRunawayPlaybook';
 import { IncidentRun } from './incidentRun';
 import { providerOutagePlaybook } from './providerOutagePlaybook';
-
-/** Carried through continue-as-new: a long incident's checks would otherwise fill the history. */
-export interface IncidentResume {
-  incidentId: number;
-  outage?: { probes: number; healthyInARow: number };
-  cost?: { rung: CostStep | 'none'; rungAt: number };
-}
 
 /**
  * An incident playbook (`incident/<kind>/<key>`): the incident is opened once, then its kind's

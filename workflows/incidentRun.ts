@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   condition,
+  continueAsNew,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -15,6 +16,7 @@ import {
   parseApproval,
   type Approval,
   type Incident,
+  type IncidentResume,
   type IncidentStatus,
   type IncidentView,
 } from '../src/model/incident';
@@ -152,6 +154,11 @@ export class IncidentRun {
       `${step} ${answer.approve ? 'approved' : 'refused'}${answer.reason ? `: ${answer.reason}` : ''}`,
     );
     return answer.approve ? 'approved' : 'refused';
+  }
+
+  /** The same incident in a fresh run (its history kept short), carrying where the playbook stands. */
+  continueAsNew(resume: IncidentResume): Promise<never> {
+    return continueAsNew(this.input, resume);
   }
 
   /** Close the incident: resolved, by whom; the UI's details say so. */

@@ -1,7 +1,6 @@
-import { condition, continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { IncidentActivities } from '../activities/incidents';
-import type { ProviderOutage } from '../src/model/incident';
-import type { IncidentResume } from './incident';
+import type { IncidentResume, ProviderOutage } from '../src/model/incident';
 import type { IncidentRun } from './incidentRun';
 
 const { mitigateProviderOutage, restoreProviderRoute } = proxyActivities<IncidentActivities>({
@@ -61,7 +60,7 @@ export async function providerOutagePlaybook(run: IncidentRun, input: ProviderOu
   } else run.moveTo('mitigated');
   while (run.resolution === undefined && outage.healthyInARow < input.healthyProbes) {
     if (workflowInfo().continueAsNewSuggested)
-      await continueAsNew<typeof import('./incident').incidentWorkflow>(input, {
+      await run.continueAsNew({
         incidentId: run.incidentId,
         outage: { probes: outage.probes, healthyInARow: outage.healthyInARow },
       });

@@ -1,12 +1,14 @@
 /**
  * Incident playbooks on the live stack (issue 14):
- *   npm run bench:incidents [-- --rate 20]
+ *   npm run bench:incidents [-- --rate 20] [-- --trials outage,runaway]
  * `flightdeck dev` (Temporal, simulator, gateway, worker with its outage watch) and a second gateway,
  * each in its own process, with `--rate` requests/s of app traffic to one model on each gateway (no
  * fallbacks: only the playbook's override can serve it). Injected provider outages, the model
  * answering 5xx to everything, then hanging: from the first failed request to every gateway serving
  * the backup, and the slowest request sent after a gateway's first answer from the backup (none
  * should wait out the primary's attempt timeout). Between trials on-call resolves the incident.
+ * Then a runaway tenant (scripts/bench/runawayTrial.ts): from its loop's start to the throttle, with
+ * the monitor pass on its every-minute schedule.
  * Uses DATABASE_URL (a scratch database, dropped afterwards) or the embedded Postgres.
  * Prints a table and writes bench-results/incidents.json.
  */
@@ -22,12 +24,15 @@ import { migrate } from '../../src/db/migrate';
 import { scratchDatabaseFor } from '../../src/db/scratchDatabase';
 import { incidentWorkflowId } from '../../src/model/incident';
 import { findTemporalTool } from '../../src/temporal/binaries';
+import { installSchedules, SCHEDULES } from '../../src/temporal/schedules';
 import { createTenant } from '../../src/tenants/tenantStore';
 import { resolveIncidentSignal } from '../../workflows/incidentMessages';
 import { startChildServer, stopServer } from './childServer';
-import { numberFlag } from './flags';
+import { numberFlag, stringFlag } from './flags';
+import { runawayTrial, type RunawayTrial } from './runawayTrial';
 
 const RATE = numberFlag('rate', 20);
+const TRIALS = (stringFlag('trials') ?? 'outage,runaway').split(',');
 const PORTS = { temporal: 17333, ui: 18333, simulator: 18898, gateway: 18897, gateway2: 18896 };
 const REPO = path.join(__dirname, '..', '..');
 const PRIMARY = 'gpt-4o-mini-2024-07-18';
@@ -144,6 +149,7 @@ async function main(): Promise<void> {
       [
         'rules:',
         '  - { id: model-availability, metric: server_error_rate, by: [model], window_minutes: 60, min_volume: 50, detector: { kind: burn_rate, objective: 0.99 }, playbook: provider-outage }',
+        '  - { id: tenant-cost-spike, metric: cost_usd, by: [tenant], window_minutes: 30, detector: { kind: spike }, playbook: cost-runaway }',
         'playbooks:',
         `  provider_outage: { backups: { ${PRIMARY}: ${BACKUP} }, probe_every_seconds: 3600 }`,
       ].join('\n'),
@@ -182,37 +188,69 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
     const client = new Client({ connection });
     const trials: Trial[] = [];
+    let runaway: RunawayTrial | undefined;
     try {
-      for (const fault of ['server', 'hang'] as const) trials.push(await trial(fault, urls, apiKey, client, log));
+      if (TRIALS.includes('outage'))
+        for (const fault of ['server', 'hang'] as const) trials.push(await trial(fault, urls, apiKey, client, log));
+      if (TRIALS.includes('runaway')) {
+        // The monitor pass on its schedule, as `flightdeck schedules install` sets it up.
+        await installSchedules(
+          client,
+          SCHEDULES.filter((s) => s.scheduleId === 'flightdeck-monitors'),
+        );
+        runaway = await runawayTrial(pool, urls[0]!, log);
+      }
     } finally {
       await connection.close();
     }
-    log(
-      `\nProvider outage, ${RATE} requests/s to each of 2 gateways (goal: every gateway on the backup within 30 s of the first failed request; attempt timeout ${ATTEMPT_TIMEOUT_MS} ms)\n`,
-    );
-    log(
-      table(
-        [
-          'fault',
-          'first failure -> all on backup (ms)',
-          'per gateway (ms)',
-          'slowest after (ms)',
-          'failed after',
-          'failed in all',
-        ],
-        trials.map((t) => [
-          t.fault,
-          t.firstFailureToBackupMs,
-          t.perGatewayMs.join(' / '),
-          t.slowestAfterOverrideMs,
-          t.failedAfterOverride,
-          t.failedRequests,
-        ]),
-      ),
-    );
+    if (trials.length)
+      log(
+        `\nProvider outage, ${RATE} requests/s to each of 2 gateways (goal: every gateway on the backup within 30 s of the first failed request; attempt timeout ${ATTEMPT_TIMEOUT_MS} ms)\n`,
+      );
+    if (trials.length)
+      log(
+        table(
+          [
+            'fault',
+            'first failure -> all on backup (ms)',
+            'per gateway (ms)',
+            'slowest after (ms)',
+            'failed after',
+            'failed in all',
+          ],
+          trials.map((t) => [
+            t.fault,
+            t.firstFailureToBackupMs,
+            t.perGatewayMs.join(' / '),
+            t.slowestAfterOverrideMs,
+            t.failedAfterOverride,
+            t.failedRequests,
+          ]),
+        ),
+      );
+    if (runaway) {
+      log(`\nRunaway tenant at 20x its usual spend (goal: throttled within 5 minutes)\n`);
+      log(
+        table(
+          ['usual $/h', 'loop $/h', 'loop start -> throttled (s)', 'spent before throttle ($)', 'kept (req/min)'],
+          [
+            [
+              runaway.usualUsdPerHour.toFixed(2),
+              runaway.runawayUsdPerHour.toFixed(2),
+              runaway.startToThrottleSeconds,
+              runaway.spentBeforeThrottleUsd.toFixed(2),
+              runaway.throttleRpm ?? 'none',
+            ],
+          ],
+        ),
+      );
+      log(
+        `  timeline (s after the loop started): ${runaway.timeline.map((s) => `${s.step} ${s.atSeconds}`).join(', ')}`,
+      );
+    }
     const out = path.join(REPO, 'bench-results', 'incidents.json');
     mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(out, JSON.stringify({ rate: RATE, trials }, null, 2));
+    writeFileSync(out, JSON.stringify({ rate: RATE, trials, runaway }, null, 2));
     log(`\nwrote ${path.relative(process.cwd(), out)}`);
   } finally {
     for (const child of children.reverse()) stopServer(child);

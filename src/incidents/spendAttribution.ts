@@ -4,7 +4,7 @@ import type { Pool } from '../db/pool';
 export interface SpendAttribution {
   tenant: string;
   windowMinutes: number;
-  /** USD spent in the window, and per hour at that pace. */
+  /** USD spent in the window (its whole minutes up to now), and per hour at that pace. */
   spentUsd: number;
   usdPerHour: number;
   /** The tenant's mean hourly spend over the baseline days (up to two hours ago). */
@@ -32,16 +32,18 @@ export async function attributeSpend(
   tenant: string,
   options: { windowMinutes?: number; baselineDays?: number; now?: Date } = {},
 ): Promise<SpendAttribution> {
-  const windowMinutes = options.windowMinutes ?? 15;
+  const windowMinutes = options.windowMinutes ?? 5;
   const baselineDays = options.baselineDays ?? 7;
   const now = options.now ?? new Date();
-  const since = new Date(now.getTime() - windowMinutes * 60_000);
+  // Whole minute buckets from the one `windowMinutes` ago: the pace is over the time they cover.
+  const since = new Date(Math.floor((now.getTime() - windowMinutes * 60_000) / 60_000) * 60_000);
+  const coveredMinutes = (now.getTime() - since.getTime()) / 60_000;
   const [windowRows, baseline, repeats] = await Promise.all([
     pool.query<{ feature: string; version: string; model: string; requests: string; input: string; usd: string }>(
       `SELECT feature, prompt_name || CASE WHEN prompt_version = '' THEN '' ELSE '@' || prompt_version END AS version,
          model, sum(requests) AS requests, sum(input_tokens) AS input, sum(cost_usd) AS usd
        FROM request_rollups_all
-       WHERE grain = 'minute' AND tenant_id = $1 AND NOT synthetic AND bucket >= date_trunc('minute', $2::timestamptz)
+       WHERE grain = 'minute' AND tenant_id = $1 AND NOT synthetic AND bucket >= $2
          AND bucket <= $3
        GROUP BY 1, 2, 3`,
       [tenant, since, now],
@@ -78,7 +80,7 @@ export async function attributeSpend(
   const base = baseline.rows[0]!;
   const hours = Number(base.hours);
   const baseRequests = Number(base.requests);
-  const usdPerHour = (spentUsd * 60) / windowMinutes;
+  const usdPerHour = (spentUsd * 60) / coveredMinutes;
   const baselineUsdPerHour = Number(base.usd) / hours;
   const baseVersions = new Set(base.versions ?? []);
   const windowVersions = new Set(rows.filter((r) => r.version.includes('@')).map((r) => r.version));
@@ -89,7 +91,7 @@ export async function attributeSpend(
     usdPerHour,
     baselineUsdPerHour,
     ratio: baselineUsdPerHour > 0 ? usdPerHour / baselineUsdPerHour : usdPerHour > 0 ? null : 0,
-    requestsPerMinute: requests / windowMinutes,
+    requestsPerMinute: requests / coveredMinutes,
     baselineRequestsPerMinute: baseRequests / (hours * 60),
     inputTokensPerRequest: requests ? input / requests : 0,
     baselineInputTokensPerRequest: baseRequests ? Number(base.input) / baseRequests : 0,

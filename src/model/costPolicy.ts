@@ -18,8 +18,8 @@ export const costPolicySchema = z.strictObject({
   step_minutes: z.number().int().min(1).max(1440).default(10),
   /** A throttled tenant keeps this many times its usual request rate (at least one a minute). */
   throttle_headroom: z.number().min(0).max(100).default(2),
-  /** Minutes of spend each check looks at. */
-  window_minutes: z.number().int().min(1).max(240).default(15),
+  /** Minutes of spend each check looks at: short, so the pace of a runaway shows, not the quiet before it. */
+  window_minutes: z.number().int().min(1).max(240).default(5),
   /** Rungs that wait for on-call's `incident approve` (an Update) before they are taken. */
   approval: z
     .array(z.enum(['throttle', 'kill']))

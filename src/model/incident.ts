@@ -65,6 +65,13 @@ export function incidentWorkflowId(kind: IncidentKind, key: string): string {
   return `incident/${kind}/${key}`;
 }
 
+/** Carried through continue-as-new: a long incident's checks would otherwise fill the history. */
+export interface IncidentResume {
+  incidentId: number;
+  outage?: { probes: number; healthyInARow: number };
+  cost?: { rung: CostStep | 'none'; rungAt: number };
+}
+
 /** A rung waiting for on-call's approval, and what happens when nobody answers. */
 export interface PendingApproval {
   step: CostStep;

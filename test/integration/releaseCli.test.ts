@@ -327,4 +327,51 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     expect(missing.stderr).toMatch(/No incident incident\/provider-outage\/nope/);
     expect((await db.pool.query('SELECT count(*)::int AS n FROM incidents')).rows[0].n).toBe(1);
   });
+  it('a cost incident from the CLI: start for a tenant, ack, escalate, approve refused when nothing waits, resolve; bad input exits 2', async () => {
+    expect((await cli('tenant', 'create', 'spendy', '--tier', 'free')).code).toBe(0);
+    const started = await cli(
+      'incident',
+      'start',
+      'cost-runaway',
+      '--tenant',
+      'spendy',
+      '--reason',
+      'bill alarm',
+      '--json',
+    );
+    expect(started.code).toBe(0);
+    const { workflowId, status } = JSON.parse(started.stdout);
+    expect(workflowId).toBe('incident/cost-runaway/spendy');
+    // No spend at all: the first rung (warn) and nothing more.
+    expect(status).toMatchObject({ status: 'mitigated', cost: { tenant: 'spendy', rung: 'warn', ratio: 0 } });
+
+    const early = await cli('incident', 'approve', workflowId, '--step', 'kill');
+    expect(early.code).toBe(2);
+    expect(early.stderr).toMatch(/Nothing waits for approval of "kill" now/);
+    const acked = await cli('incident', 'ack', workflowId, '--json');
+    expect(JSON.parse(acked.stdout)).toMatchObject({ ackedBy: 'release-manager' });
+    expect((await cli('incident', 'escalate', workflowId, '--reason', 'need finance')).stdout).toMatch(
+      /cost-runaway spendy: mitigated \(tenant spendy: warn/,
+    );
+    const resolved = await cli('incident', 'resolve', workflowId, '--reason', 'budget raised', '--json');
+    expect(JSON.parse(resolved.stdout)).toMatchObject({ status: 'resolved', escalations: 1 });
+    const shown = await cli('incident', 'show', workflowId);
+    expect(shown.stdout).toMatch(/detect[\s\S]*investigate[\s\S]*warn[\s\S]*ack[\s\S]*escalate[\s\S]*close/);
+
+    for (const [args, message] of [
+      [['--tenant', 'nobody'], /No tenant "nobody"/],
+      [[], /cost-runaway needs --tenant/],
+      [['--tenant', 'spendy', '--max-step', 'nuke'], /--max-step must be one of warn, throttle, kill/],
+      [['--tenant', '../etc'], /tenant: a tenant id is/],
+    ] as const) {
+      const bad = await cli('incident', 'start', 'cost-runaway', '--reason', 'x', ...args);
+      expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(message)]);
+    }
+    const closed = await cli('incident', 'ack', workflowId);
+    expect([closed.code, closed.stderr]).toEqual([2, expect.stringMatching(/is not open \(completed\)/)]);
+    expect((await cli('tenant', 'throttle', 'spendy', '--reason', 'x', '--rpm', '0')).code).toBe(2);
+    expect((await cli('tenant', 'throttle', 'spendy', '--reason', 'x', '--rpm', '30')).stdout).toMatch(
+      /spendy: active -> throttled \(30 requests a minute per gateway process\)/,
+    );
+  });
 });

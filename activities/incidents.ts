@@ -5,6 +5,12 @@ import { openIncident, recordIncidentStep } from '../src/incidents/incidentStore
 import { probeModel, type ProbeResult } from '../src/incidents/providerProbe';
 import { attributeSpend, type SpendAttribution } from '../src/incidents/spendAttribution';
 import { applyTenantStep, restoreTenantFromIncident } from '../src/incidents/tenantMitigation';
+import { worstAnswers } from '../src/incidents/answerEvidence';
+import { recentPromptChanges, type PromptChanges } from '../src/incidents/promptChanges';
+import { alertIsOpen } from '../src/monitoring/alertStore';
+import { moveLabel, PRODUCTION, rollbackProduction } from '../src/registry/labels';
+import { restoreStable } from '../src/release/rolloutRouting';
+import { hasLiveCandidate } from '../src/routing/routeStore';
 import type { CostStep } from '../src/model/costPolicy';
 import type { IncidentKind, IncidentStatus } from '../src/model/incident';
 import { postSigned, type AlertWebhook } from '../src/monitoring/alertWebhook';
@@ -169,6 +175,88 @@ export function createIncidentActivities(pool: Pool, providers: ProviderDirector
           ? `${input.tenant} served normally again: ${input.reason}`
           : `${input.tenant} left as it is (its status is no longer this incident's)`,
         status: 'restoring',
+      });
+    },
+
+    async findPromptChanges(input: { prompt: string; hours: number }): Promise<PromptChanges> {
+      return recentPromptChanges(pool, input.prompt, input.hours);
+    },
+
+    /** Production back to the version named (a retry moves to the same version, never one further back). */
+    async rollBackProduction(input: { incidentId: number; prompt: string; to: string; reason: string }): Promise<void> {
+      const moved = await rollbackProduction(pool, {
+        name: input.prompt,
+        to: input.to,
+        reason: input.reason,
+        actor: callingWorkflow().workflowId,
+      });
+      await step(input.incidentId, {
+        step: 'mitigate',
+        actor: 'flightdeck',
+        message: `${input.prompt}: production ${moved.from} -> ${moved.to} (rolled back)`,
+        status: 'mitigated',
+      });
+    },
+
+    /**
+     * After the rollout was told to roll back: wait up to 20 s for it to put 100% on stable, else
+     * write the route here (audited as forced), as `flightdeck rollback` does.
+     */
+    async ensureStableRoute(input: { incidentId: number; prompt: string; reason: string }): Promise<void> {
+      const deadline = Date.now() + 20_000;
+      while ((await hasLiveCandidate(pool, input.prompt)) && Date.now() < deadline) {
+        Context.current().heartbeat();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      const forced = await hasLiveCandidate(pool, input.prompt);
+      if (forced)
+        await restoreStable(pool, {
+          prompt: input.prompt,
+          actor: callingWorkflow().workflowId,
+          reason: input.reason,
+          details: { forced: true, why: 'the rollout did not roll back within 20 s' },
+        });
+      await step(input.incidentId, {
+        step: 'mitigate',
+        actor: 'flightdeck',
+        message: `${input.prompt}: canary aborted, 100% on stable${forced ? ' (route written directly: the rollout did not answer)' : ''}`,
+        status: 'mitigated',
+      });
+    },
+
+    /** The worst-scored answers of the window, kept in the timeline for the postmortem and new test cases. */
+    async collectEvidence(input: { incidentId: number; prompt: string; hours: number }): Promise<number> {
+      const answers = await worstAnswers(pool, input.prompt, input.hours);
+      await step(input.incidentId, {
+        step: 'evidence',
+        actor: 'flightdeck',
+        message: answers.length
+          ? `${answers.length} worst-scored answers kept (lowest ${answers[0]!.score.toFixed(2)}); \`flightdeck incident show\` lists them`
+          : 'no judged answers in the window',
+        status: 'mitigated',
+        details: { answers },
+      });
+      return answers.length;
+    },
+
+    async alertIsOpen(input: { key: string }): Promise<boolean> {
+      return alertIsOpen(pool, input.key);
+    },
+
+    /** The rollback proved wrong (the alert stayed): production goes back to where the incident found it. */
+    async undoRollback(input: { incidentId: number; prompt: string; to: string }): Promise<void> {
+      await moveLabel(pool, {
+        name: input.prompt,
+        label: PRODUCTION,
+        version: input.to,
+        actor: callingWorkflow().workflowId,
+        reason: 'the rollback did not bring the alert back in bounds: undone',
+      });
+      await step(input.incidentId, {
+        step: 'undo',
+        actor: 'flightdeck',
+        message: `${input.prompt}: production back on ${input.to} (the rollback did not help)`,
+        status: 'escalated',
       });
     },
   };

@@ -38,9 +38,10 @@ export async function costRunawayPlaybook(run: IncidentRun, input: CostRunaway, 
     }
     const step = nextCostStep(policy, { rung: cost.rung, minutesOnRung: (Date.now() - rungAt) / 60_000 }, spend.ratio);
     if (step) {
-      const outcome = (policy.approval as string[]).includes(step)
-        ? await run.approval(step, policy.approval_timeout_minutes, policy.on_timeout)
-        : 'approved';
+      const outcome =
+        step !== 'warn' && policy.approval.includes(step)
+          ? await run.approval(step, policy.approval_timeout_minutes, policy.on_timeout)
+          : 'approved';
       if (outcome === 'resolved') break;
       if (outcome === 'approved' || (outcome === 'timed-out' && policy.on_timeout === 'proceed')) {
         const rpm = step === 'throttle' ? throttleRpm(policy, spend.baselineRequestsPerMinute) : undefined;

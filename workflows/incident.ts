@@ -9,6 +9,7 @@ import {
 import { costRunawayPlaybook } from './costRunawayPlaybook';
 import { IncidentRun } from './incidentRun';
 import { providerOutagePlaybook } from './providerOutagePlaybook';
+import { qualityRegressionPlaybook } from './qualityRegressionPlaybook';
 
 /**
  * An incident playbook (`incident/<kind>/<key>`): the incident is opened once, then its kind's
@@ -29,7 +30,12 @@ export async function incidentWorkflow(raw: IncidentInput, resume?: IncidentResu
     escalations: 0,
   });
   await run.open(resume?.incidentId);
-  return input.kind === 'provider-outage'
-    ? providerOutagePlaybook(run, input, resume)
-    : costRunawayPlaybook(run, input, resume);
+  switch (input.kind) {
+    case 'provider-outage':
+      return providerOutagePlaybook(run, input, resume);
+    case 'cost-runaway':
+      return costRunawayPlaybook(run, input, resume);
+    case 'quality-regression':
+      return qualityRegressionPlaybook(run, input);
+  }
 }

@@ -10,8 +10,8 @@ import {
 } from '@temporalio/workflow';
 import type { IncidentActivities } from '../activities/incidents';
 import { describeIgnoredPayload, normaliseSignalAttribution, type Attribution } from '../src/model/attribution';
-import type { CostStep } from '../src/model/costPolicy';
 import {
+  type ApprovableStep,
   incidentDetails,
   parseApproval,
   type Approval,
@@ -126,7 +126,11 @@ export class IncidentRun {
    * Wait for on-call to approve a rung, up to the policy's timeout: the wait shows in the status,
    * the UI and the webhook; `resolve` ends it too.
    */
-  async approval(step: CostStep, timeoutMinutes: number, onTimeout: 'proceed' | 'skip'): Promise<ApprovalOutcome> {
+  async approval(
+    step: ApprovableStep,
+    timeoutMinutes: number,
+    onTimeout: 'proceed' | 'skip',
+  ): Promise<ApprovalOutcome> {
     const before = this.view.status;
     this.view.awaiting = { step, until: new Date(Date.now() + timeoutMinutes * 60_000).toISOString(), onTimeout };
     this.moveTo('awaiting-approval');
@@ -154,6 +158,17 @@ export class IncidentRun {
       `${step} ${answer.approve ? 'approved' : 'refused'}${answer.reason ? `: ${answer.reason}` : ''}`,
     );
     return answer.approve ? 'approved' : 'refused';
+  }
+
+  /**
+   * The playbook can go no further by itself: the incident reads escalated (the webhook hears why)
+   * and stays open until a person resolves it. Returns who did.
+   */
+  async escalateUntilResolved(why: string): Promise<Attribution> {
+    this.moveTo('escalated');
+    await this.record('escalate', 'flightdeck', `${why}; the incident stays open until on-call resolves it`);
+    await condition(() => this.resolution !== undefined);
+    return this.resolution!;
   }
 
   /** The same incident in a fresh run (its history kept short), carrying where the playbook stands. */

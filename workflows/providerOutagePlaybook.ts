@@ -41,21 +41,15 @@ export async function providerOutagePlaybook(run: IncidentRun, input: ProviderOu
       run.moveTo('mitigated');
     } catch (error) {
       run.view.failure = (error as Error).message;
-      run.moveTo('escalated');
-      await run.record(
-        'escalate',
-        'flightdeck',
-        `the mitigation failed (${run.view.failure}); the incident stays open until on-call resolves it`,
-      );
-      await condition(() => run.resolution !== undefined);
+      const by = await run.escalateUntilResolved(`the mitigation failed (${run.view.failure})`);
       // Whatever part of the mitigation took hold is undone (only this incident's override is cleared).
       await restoreProviderRoute({
         incidentId: run.incidentId,
         model: input.model,
-        actor: run.resolution!.actor,
+        actor: by.actor,
         reason: 'resolved by hand',
       });
-      return run.close(run.resolution!);
+      return run.close(by);
     }
   } else run.moveTo('mitigated');
   while (run.resolution === undefined && outage.healthyInARow < input.healthyProbes) {

@@ -29,7 +29,7 @@ import { createTenant } from '../../src/tenants/tenantStore';
 import { resolveIncidentSignal } from '../../workflows/incidentMessages';
 import { startChildServer, stopServer } from './childServer';
 import { numberFlag, stringFlag } from './flags';
-import { runawayTrial, type RunawayTrial } from './runawayTrial';
+import { runawayTrial, seedRunawayTenant, type RunawayTrial } from './runawayTrial';
 
 const RATE = numberFlag('rate', 20);
 const TRIALS = (stringFlag('trials') ?? 'outage,runaway').split(',');
@@ -165,6 +165,7 @@ async function main(): Promise<void> {
       FLIGHTDECK_GATEWAY_PORT: String(PORTS.gateway),
       TEMPORAL_CLI_PATH: (findTemporalTool('cli', baseEnv).executable as { path: string }).path,
     };
+    const runawayTenant = TRIALS.includes('runaway') ? await seedRunawayTenant(pool) : undefined;
     const bin = path.join(REPO, 'bin/flightdeck.js');
     const urls = [`http://127.0.0.1:${PORTS.gateway}`, `http://127.0.0.1:${PORTS.gateway2}`];
     log('Starting `flightdeck dev` (Temporal, simulator, gateway, worker) and a second gateway…');
@@ -198,7 +199,7 @@ async function main(): Promise<void> {
           client,
           SCHEDULES.filter((s) => s.scheduleId === 'flightdeck-monitors'),
         );
-        runaway = await runawayTrial(pool, urls[0]!, log);
+        runaway = await runawayTrial(pool, urls[0]!, runawayTenant!, log);
       }
     } finally {
       await connection.close();

@@ -1,9 +1,11 @@
 import type { Pool } from '../../src/db/pool';
+import { cost } from '../../src/providers/pricing';
+import { startSimulator } from '../../src/simulator/server';
 import { createTenant } from '../../src/tenants/tenantStore';
 
 /**
  * A runaway tenant on the live stack (part of `bench:incidents`): its usual pace is one request a
- * second (28 days of hour rollups at the dollars one request costs, measured first), then a loop
+ * second (28 days of hour rollups at the dollars one request costs), then a loop
  * sends 20 a second. The monitor pass (its schedule, every minute) must raise `tenant-cost-spike`,
  * whose cost-runaway playbook throttles the tenant. Reported: minutes from the loop's start to the
  * throttle, and the dollars the loop spent before it.
@@ -24,8 +26,51 @@ const TENANT = 'bench-runaway';
 const QUESTION = `Where is my parcel? ${'Order history line. '.repeat(450)}`;
 const LOOP_RATE = 20;
 
-export async function runawayTrial(pool: Pool, gatewayUrl: string, log: (line: string) => void): Promise<RunawayTrial> {
+/**
+ * The tenant and its 28 days of usual spend, written before the stack starts (a worker reads the
+ * hour's baselines once, at its start). One request's dollars come from an in-process simulator
+ * answering the same request, priced as the gateway prices it.
+ */
+export async function seedRunawayTenant(pool: Pool): Promise<{ apiKey: string; usualUsdPerHour: number }> {
+  const sim = await startSimulator({ port: 0 });
+  let usd = 0;
+  try {
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`http://127.0.0.1:${sim.port}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: MODEL, max_tokens: 100, messages: [{ role: 'user', content: QUESTION }] }),
+        headers: { authorization: 'Bearer sim', 'content-type': 'application/json' },
+      });
+      const { usage } = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+      usd += cost(MODEL, {
+        inputTokens: usage.prompt_tokens,
+        cachedInputTokens: 0,
+        outputTokens: usage.completion_tokens,
+      }).usd;
+    }
+  } finally {
+    await sim.close();
+  }
+  const usualUsdPerHour = (usd / 5) * 3600;
   const { apiKey } = await createTenant(pool, { id: TENANT, tier: 'free', experimentsOptIn: false, actor: 'bench' });
+  await pool.query(
+    `INSERT INTO request_rollups
+     SELECT 'hour', date_trunc('hour', now()) - h * interval '1 hour', $1, 'chat', '', '', 'direct', $2, 'openai', false,
+       3600, 0, 0, '{}', 3600 * 2000, 0, 3600 * 100, $3 * (0.9 + (h % 5) * 0.05), 0, '{}', 0,
+       array_fill(0::bigint, ARRAY[13]), array_fill(0::bigint, ARRAY[13]), ''
+     FROM generate_series(1, 28 * 24) h`,
+    [TENANT, MODEL, usualUsdPerHour],
+  );
+  return { apiKey, usualUsdPerHour };
+}
+
+export async function runawayTrial(
+  pool: Pool,
+  gatewayUrl: string,
+  tenant: { apiKey: string; usualUsdPerHour: number },
+  log: (line: string) => void,
+): Promise<RunawayTrial> {
+  const { apiKey, usualUsdPerHour } = tenant;
   const send = () =>
     fetch(`${gatewayUrl}/v1/chat/completions`, {
       method: 'POST',
@@ -41,25 +86,6 @@ export async function runawayTrial(pool: Pool, gatewayUrl: string, log: (line: s
         return res.status;
       })
       .catch(() => 0);
-
-  // The price of one request, from the log, makes the tenant's 28 days of usual spend.
-  await Promise.all(Array.from({ length: 5 }, send));
-  const priced = await waitFor(async () => {
-    const { rows } = await pool.query<{ usd: string | null }>(
-      'SELECT avg(cost_usd) AS usd FROM requests WHERE tenant_id = $1 AND status = 200',
-      [TENANT],
-    );
-    return rows[0]?.usd ? Number(rows[0].usd) : undefined;
-  }, 30_000);
-  const usualUsdPerHour = priced * 3600;
-  await pool.query(
-    `INSERT INTO request_rollups
-     SELECT 'hour', date_trunc('hour', now()) - h * interval '1 hour', $1, 'chat', '', '', 'direct', $2, 'openai', false,
-       3600, 0, 0, '{}', 3600 * 2000, 0, 3600 * 100, $3 * (0.9 + (h % 5) * 0.05), 0, '{}', 0,
-       array_fill(0::bigint, ARRAY[13]), array_fill(0::bigint, ARRAY[13]), ''
-     FROM generate_series(1, 28 * 24) h`,
-    [TENANT, MODEL, usualUsdPerHour],
-  );
   log(`  runaway: usual spend $${usualUsdPerHour.toFixed(2)}/h (one request a second); the loop sends ${LOOP_RATE}/s…`);
 
   const startedAt = new Date();
@@ -87,7 +113,7 @@ export async function runawayTrial(pool: Pool, gatewayUrl: string, log: (line: s
     );
     return Number(rows[0]!.n) > 0 ? Number(rows[0]!.usd) : undefined;
   }, 30_000);
-  const { rows: tenant } = await pool.query<{ throttle_rpm: number | null }>(
+  const { rows: throttled } = await pool.query<{ throttle_rpm: number | null }>(
     'SELECT throttle_rpm FROM tenants WHERE id = $1',
     [TENANT],
   );
@@ -100,7 +126,7 @@ export async function runawayTrial(pool: Pool, gatewayUrl: string, log: (line: s
     startToThrottleSeconds: Math.round((throttledAt!.getTime() - startedAt.getTime()) / 1000),
     spentBeforeThrottleUsd: spent,
     runawayUsdPerHour: usualUsdPerHour * LOOP_RATE,
-    throttleRpm: tenant[0]?.throttle_rpm ?? null,
+    throttleRpm: throttled[0]?.throttle_rpm ?? null,
     timeline: steps.map((s) => ({
       step: s.step,
       atSeconds: Math.round((s.at.getTime() - startedAt.getTime()) / 1000),

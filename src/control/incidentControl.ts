@@ -33,14 +33,20 @@ import {
 export async function startIncident(
   client: Client,
   raw: IncidentInput,
-  known: { config: ProviderConfig; tenantExists?: (id: string) => Promise<boolean> },
+  known: {
+    config: ProviderConfig;
+    tenantExists?: (id: string) => Promise<boolean>;
+    promptExists?: (name: string) => Promise<boolean>;
+  },
 ): Promise<{ workflowId: string; joined: boolean; status: IncidentView }> {
   const input = parseIncidentInput(raw);
   if (input.kind === 'provider-outage')
     // Both must be models a provider serves (the error names the providers file).
     for (const model of [input.model, input.backup]) parseTarget(model, known.config);
-  else if (known.tenantExists && !(await known.tenantExists(input.tenant)))
+  else if (input.kind === 'cost-runaway' && known.tenantExists && !(await known.tenantExists(input.tenant)))
     throw new InputError(`No tenant "${input.tenant}"; see \`flightdeck tenant list\``);
+  else if (input.kind === 'quality-regression' && known.promptExists && !(await known.promptExists(input.prompt)))
+    throw new InputError(`No prompt "${input.prompt}"; see \`flightdeck prompt list\``);
   const workflowId = incidentWorkflowId(input.kind, input.key);
   let joined = false;
   try {

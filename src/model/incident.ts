@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { describeZodIssues, InputError } from '../errors';
 import { costPolicySchema, type CostStep } from './costPolicy';
-import { modelIdSchema, oneLine, tenantIdSchema } from './textFields';
+import { identifierSchema, modelIdSchema, oneLine, tenantIdSchema } from './textFields';
 
-/** The playbooks built so far (issue 14 names the rest: quality, latency, security). */
-export const INCIDENT_KINDS = ['provider-outage', 'cost-runaway'] as const;
+/** The playbooks built so far (issue 14 names the rest: latency, security). */
+export const INCIDENT_KINDS = ['provider-outage', 'cost-runaway', 'quality-regression'] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 export type IncidentStatus = 'mitigating' | 'mitigated' | 'awaiting-approval' | 'restoring' | 'resolved' | 'escalated';
 
@@ -41,11 +41,35 @@ const costRunawaySchema = z.strictObject({
   checkEveryMinutes: z.number().int().min(1).max(60).default(1),
 });
 
-const incidentInputSchema = z.discriminatedUnion('kind', [providerOutageSchema, costRunawaySchema]);
+/** A prompt answering worse: what changed, the rollback, the evidence, and a check that it helped. */
+const qualityRegressionSchema = z.strictObject({
+  kind: z.literal('quality-regression'),
+  ...common,
+  prompt: identifierSchema,
+  /** The rollback waits for `approve` (default: it is taken at once). */
+  approval: z.boolean().default(false),
+  approvalTimeoutMinutes: z.number().int().min(1).max(1440).default(15),
+  onTimeout: z.enum(['proceed', 'skip']).default('proceed'),
+  /** How far back a release counts as what changed. */
+  changeHours: z.number().int().min(1).max(168).default(24),
+  /** After the rollback, the alert must be back in bounds within this many minutes, else it is undone. */
+  verifyMinutes: z.number().int().min(1).max(1440).default(15),
+});
+
+const incidentInputSchema = z.discriminatedUnion('kind', [
+  providerOutageSchema,
+  costRunawaySchema,
+  qualityRegressionSchema,
+]);
 export type IncidentInput = z.input<typeof incidentInputSchema>;
 export type ProviderOutage = z.output<typeof providerOutageSchema>;
 export type CostRunaway = z.output<typeof costRunawaySchema>;
-export type Incident = ProviderOutage | CostRunaway;
+export type QualityRegression = z.output<typeof qualityRegressionSchema>;
+export type Incident = ProviderOutage | CostRunaway | QualityRegression;
+
+/** The rungs a person may be asked to approve. */
+export const APPROVABLE_STEPS = ['throttle', 'kill', 'rollback'] as const;
+export type ApprovableStep = (typeof APPROVABLE_STEPS)[number];
 
 /** An incident's start, checked; what is wrong is an InputError naming each field. */
 export function parseIncidentInput(raw: unknown): Incident {
@@ -56,9 +80,9 @@ export function parseIncidentInput(raw: unknown): Incident {
 
 /** The one line the Temporal UI's list shows for an incident. */
 export function incidentSummary(input: IncidentInput): string {
-  return input.kind === 'provider-outage'
-    ? `Provider outage: ${input.model} (backup ${input.backup})`
-    : `Cost runaway: tenant ${input.tenant}`;
+  if (input.kind === 'provider-outage') return `Provider outage: ${input.model} (backup ${input.backup})`;
+  if (input.kind === 'cost-runaway') return `Cost runaway: tenant ${input.tenant}`;
+  return `Quality regression: prompt ${input.prompt}`;
 }
 
 export function incidentWorkflowId(kind: IncidentKind, key: string): string {
@@ -74,7 +98,7 @@ export interface IncidentResume {
 
 /** A rung waiting for on-call's approval, and what happens when nobody answers. */
 export interface PendingApproval {
-  step: CostStep;
+  step: ApprovableStep;
   until: string;
   onTimeout: 'proceed' | 'skip';
 }
@@ -95,6 +119,15 @@ export interface IncidentView {
     baselineUsdPerHour?: number;
     cause?: string;
     throttleRpm?: number;
+  };
+  quality?: {
+    prompt: string;
+    production?: string | null;
+    /** What the rollback did or would do. */
+    rollback?: string;
+    /** The worst-scored answers kept as evidence. */
+    evidence?: number;
+    verified?: boolean;
   };
   awaiting?: PendingApproval;
   ackedBy?: string;
@@ -131,6 +164,17 @@ export function incidentDetails(view: IncidentView): string {
       ...(c.cause ? [`- likely cause: ${c.cause}`] : []),
     );
   }
+  if (view.quality) {
+    const q = view.quality;
+    lines.push(
+      `**Quality regression: prompt ${q.prompt}** (${view.status})`,
+      '',
+      `- production: ${q.production ?? '?'}`,
+      ...(q.rollback ? [`- rollback: ${q.rollback}`] : []),
+      ...(q.evidence !== undefined ? [`- evidence: ${q.evidence} worst-scored answers`] : []),
+      ...(q.verified !== undefined ? [`- verified: ${q.verified ? 'back in bounds' : 'still out of bounds'}`] : []),
+    );
+  }
   if (view.awaiting)
     lines.push(
       `- waiting for approval of: ${view.awaiting.step}, until ${view.awaiting.until} (then ${view.awaiting.onTimeout})`,
@@ -144,7 +188,7 @@ export function incidentDetails(view: IncidentView): string {
 
 /** On-call's answer to a rung waiting for approval (the `approve` Update). */
 const approvalSchema = z.strictObject({
-  step: z.enum(['throttle', 'kill']),
+  step: z.enum(APPROVABLE_STEPS),
   approve: z.boolean(),
   actor: oneLine(100),
   reason: oneLine(500).optional(),
@@ -159,7 +203,7 @@ export function parseApproval(raw: unknown, awaiting: PendingApproval | undefine
   const parsed = approvalSchema.safeParse(raw);
   if (!parsed.success)
     throw new InputError(
-      `${describeZodIssues('The approval', parsed.error.issues)}\nSend {"step": "throttle"|"kill", "approve": true|false, "actor": "<who>"}.`,
+      `${describeZodIssues('The approval', parsed.error.issues)}\nSend {"step": "throttle"|"kill"|"rollback", "approve": true|false, "actor": "<who>"}.`,
     );
   if (!awaiting || awaiting.step !== parsed.data.step)
     throw new InputError(

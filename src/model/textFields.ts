@@ -21,3 +21,11 @@ export const oneLine = (max: number) =>
 export const tenantIdSchema = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'a tenant id is lowercase letters, digits, ".", "_" or "-" (max 63)');
+
+/** A prompt (or dataset) name: lowercase letters, digits, "-" or "_", starting with a letter. */
+export const identifierSchema = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9_-]{0,62}$/,
+    'expected lowercase letters, digits, "-" or "_", starting with a letter (max 63 chars)',
+  );

@@ -184,3 +184,9 @@ export async function muteKey(pool: Pool, key: string, minutes: number, reason: 
   );
   return rows[0]!.until;
 }
+
+/** Whether an alert with this key is open now (firing or acknowledged). */
+export async function alertIsOpen(pool: Pool, key: string): Promise<boolean> {
+  const { rows } = await pool.query(`SELECT 1 FROM monitor_alerts WHERE key = $1 AND state <> 'resolved'`, [key]);
+  return rows.length > 0;
+}

@@ -240,12 +240,32 @@ const playbooksSchema = z.strictObject({
       healthy_probes: z.number().int().min(1).max(1000).default(10),
     })
     .default({ backups: {}, probe_every_seconds: 30, healthy_probes: 10 }),
+  /** The quality alerts' playbook: roll back what changed, keep the evidence, verify. */
+  quality_regression: z
+    .strictObject({
+      /** The rollback waits for `incident approve` (default: taken at once). */
+      approval: z.boolean().default(false),
+      approval_timeout_minutes: z.number().int().min(1).max(1440).default(15),
+      on_timeout: z.enum(['proceed', 'skip']).default('proceed'),
+      /** How far back a release counts as what changed. */
+      change_hours: z.number().int().min(1).max(168).default(24),
+      /** The alert must be back in bounds this long after the rollback, else the rollback is undone. */
+      verify_minutes: z.number().int().min(1).max(1440).default(15),
+    })
+    .default({
+      approval: false,
+      approval_timeout_minutes: 15,
+      on_timeout: 'proceed',
+      change_hours: 24,
+      verify_minutes: 15,
+    }),
   /** The cost-runaway ladder for every tenant, and tenants whose ladder differs (fields left out: the default's). */
   cost_runaway: costPolicySchema
     .extend({ tenants: z.record(tenantIdSchema, costPolicySchema.partial()).default({}) })
     .default({ ...DEFAULT_COST_POLICY, tenants: {} }),
 });
 export type PlaybookSettings = z.infer<typeof playbooksSchema>;
+export const DEFAULT_PLAYBOOKS: PlaybookSettings = playbooksSchema.parse({});
 
 /** A tenant's cost ladder: the monitors file's default with the tenant's own fields over it. */
 export function costPolicyFor(playbooks: PlaybookSettings, tenant: string): CostPolicy {
@@ -257,7 +277,7 @@ const rulesFileSchema = z.strictObject({
   rules: z.array(ruleSchema).min(1),
   judge_sampling: judgeSamplingSchema.default(judgeSamplingSchema.parse({})),
   reconciliation: reconciliationSchema.default(reconciliationSchema.parse({})),
-  playbooks: playbooksSchema.default(playbooksSchema.parse({})),
+  playbooks: playbooksSchema.default(DEFAULT_PLAYBOOKS),
 });
 export type MonitorsFile = z.infer<typeof rulesFileSchema>;
 

@@ -5,7 +5,8 @@ import { costPolicyFor, type PlaybookSettings } from './monitorRules';
 /**
  * The incident a new alert starts, when its rule names a playbook that is built and configured for
  * its series: a provider outage needs the failing model and a backup for it in the monitors file;
- * a cost runaway needs the tenant (and takes its ladder from the monitors file).
+ * a cost runaway needs the tenant (and takes its ladder from the monitors file); a quality
+ * regression needs the prompt.
  * Undefined otherwise (the alert stands on its own and notifies as usual).
  */
 export function incidentFor(
@@ -16,6 +17,19 @@ export function incidentFor(
   const common = { key: firing.key, reason: firing.summary, actor: 'monitor', alertKey: firing.key };
   if (firing.playbook === 'cost-runaway' && series.tenant)
     return { kind: 'cost-runaway', ...common, tenant: series.tenant, policy: costPolicyFor(playbooks, series.tenant) };
+  if (firing.playbook === 'quality-regression' && series.prompt) {
+    const q = playbooks.quality_regression;
+    return {
+      kind: 'quality-regression',
+      ...common,
+      prompt: series.prompt,
+      approval: q.approval,
+      approvalTimeoutMinutes: q.approval_timeout_minutes,
+      onTimeout: q.on_timeout,
+      changeHours: q.change_hours,
+      verifyMinutes: q.verify_minutes,
+    };
+  }
   if (firing.playbook !== 'provider-outage' || !series.model) return undefined;
   const settings = playbooks.provider_outage;
   const backup = settings.backups[series.model];

@@ -1,3 +1,4 @@
+import { identifierSchema } from '../model/textFields';
 import { readFileSync, statSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { unstorableReason } from '../util/storableText';
@@ -11,12 +12,7 @@ import { variableSchema } from './variableSpec';
 /** A template larger than this is almost certainly a mistake (a pasted document), not a prompt. */
 export const MAX_TEMPLATE_CHARS = 32_768;
 
-const identifier = z
-  .string()
-  .regex(
-    /^[a-z][a-z0-9_-]{0,62}$/,
-    'expected lowercase letters, digits, "-" or "_", starting with a letter (max 63 chars)',
-  );
+const identifier = identifierSchema;
 
 const variableName = z
   .string()

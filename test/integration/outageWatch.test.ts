@@ -1,9 +1,8 @@
-import { DEFAULT_COST_POLICY } from '../../src/model/costPolicy';
 import type { Worker } from '@temporalio/worker';
 import { OutageWatch } from '../../src/incidents/outageWatch';
 import { probeModel } from '../../src/incidents/providerProbe';
 import { incidentWorkflowId, type IncidentInput } from '../../src/model/incident';
-import { DEFAULT_MONITOR_RULES } from '../../src/monitoring/monitorRules';
+import { DEFAULT_MONITOR_RULES, DEFAULT_PLAYBOOKS } from '../../src/monitoring/monitorRules';
 import { createFlightdeckWorker } from '../../workers/worker';
 import { incidentWorkflow } from '../../workflows/incident';
 import { resolveIncidentSignal } from '../../workflows/incidentMessages';
@@ -35,12 +34,12 @@ const watch = () =>
     settings: () => ({
       rules: DEFAULT_MONITOR_RULES,
       playbooks: {
+        ...DEFAULT_PLAYBOOKS,
         provider_outage: {
           backups: { [PRIMARY]: BACKUP, [FLAKY]: BACKUP },
           probe_every_seconds: 3600,
           healthy_probes: 10,
         },
-        cost_runaway: { ...DEFAULT_COST_POLICY, tenants: {} },
       },
     }),
     probe: (model) => {

@@ -13,7 +13,14 @@ import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { harnessValue } from '../harness/harnessEnv';
 import { simulatorProviders } from '../harness/providers';
 import { connectDevServer, uniqueTaskQueue, type DevServerHandles } from '../harness/temporal';
-import { DATASET_PATH, LABELS_PATH, exampleDataset, fastSimulator, pushSupportAnswer } from '../fixtures/evals';
+import {
+  DATASET_PATH,
+  LABELS_PATH,
+  exampleDataset,
+  fastSimulator,
+  pushSupportAnswer,
+  pushSupportAnswerAs,
+} from '../fixtures/evals';
 
 // The only test file whose worker polls the real `flightdeck` task queue: the CLI starts workflows there.
 describe('promote, rollout and schedules from the CLI on the real dev server', () => {
@@ -373,5 +380,36 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     expect((await cli('tenant', 'throttle', 'spendy', '--reason', 'x', '--rpm', '30')).stdout).toMatch(
       /spendy: active -> throttled \(30 requests a minute per gateway process\)/,
     );
+  });
+  it('a quality incident from the CLI rolls production back one release; unknown prompts exit 2', async () => {
+    await pushSupportAnswerAs(db.pool, 'qr-cli');
+    for (const version of ['1.0.0', '1.1.0'])
+      expect((await cli('prompt', 'label', 'qr-cli', version, 'production', '--reason', 'release')).code).toBe(0);
+    const started = await cli(
+      'incident',
+      'start',
+      'quality-regression',
+      '--prompt',
+      'qr-cli',
+      '--reason',
+      'complaints',
+      '--json',
+    );
+    expect(started.code).toBe(0);
+    const { workflowId, status } = JSON.parse(started.stdout);
+    expect(status).toMatchObject({ status: 'mitigated', quality: { rollback: 'production 1.1.0 -> 1.0.0' } });
+    const production = await db.pool.query(
+      `SELECT version FROM prompt_labels WHERE prompt_name = 'qr-cli' AND label = 'production'`,
+    );
+    expect(production.rows).toEqual([{ version: '1.0.0' }]);
+    expect((await cli('incident', 'resolve', workflowId, '--reason', 'confirmed')).code).toBe(0);
+    for (const [args, message] of [
+      [['--prompt', 'nope'], /No prompt "nope"/],
+      [[], /quality-regression needs --prompt/],
+      [['--prompt', 'Bad Name'], /prompt: expected lowercase letters/],
+    ] as const) {
+      const bad = await cli('incident', 'start', 'quality-regression', '--reason', 'x', ...args);
+      expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(message)]);
+    }
   });
 });

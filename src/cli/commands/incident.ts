@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { InputError } from '../../errors';
+import type { EvidenceAnswer } from '../../incidents/answerEvidence';
 import { getIncident, listIncidents } from '../../incidents/incidentStore';
 import { COST_STEPS, type CostStep } from '../../model/costPolicy';
-import { INCIDENT_KINDS, type IncidentInput, type IncidentView } from '../../model/incident';
+import { INCIDENT_KINDS, type ApprovableStep, type IncidentInput, type IncidentView } from '../../model/incident';
 import { costPolicyFor, DEFAULT_MONITORS_FILE, loadMonitorsFile } from '../../monitoring/monitorRules';
 import { listTenants } from '../../tenants/tenantStore';
 import { loadProviderConfig } from '../../providers/config';
@@ -19,8 +20,10 @@ const control = lazy(() => require('../../control/incidentControl') as typeof im
 function describe(v: IncidentView): string {
   const o = v.outage;
   const c = v.cost;
-  const state =
-    o && v.status === 'mitigated'
+  const q = v.quality;
+  const state = q
+    ? ` (prompt ${q.prompt}${q.rollback ? `: ${q.rollback}` : ''}${q.evidence !== undefined ? `, ${q.evidence} bad answers kept` : ''})`
+    : o && v.status === 'mitigated'
       ? ` (${o.model}'s calls go to ${o.backup} first; probes ${o.healthyInARow}/${o.healthyProbes} healthy in a row)`
       : c
         ? ` (tenant ${c.tenant}: ${c.rung}${c.throttleRpm ? ` at ${c.throttleRpm}/min` : ''}${c.cause ? `, likely cause ${c.cause}` : ''})`
@@ -59,6 +62,17 @@ function startInput(kind: string, opts: StartOptions): IncidentInput {
       },
     };
   }
+  if (kind === 'quality-regression') {
+    if (!opts.prompt) throw new InputError('quality-regression needs --prompt <name>');
+    return {
+      kind,
+      ...common,
+      key: opts.key ?? opts.prompt,
+      prompt: opts.prompt,
+      approval: opts.approval ?? false,
+      verifyMinutes: positiveInt('--verify-minutes', opts.verifyMinutes),
+    };
+  }
   throw new InputError(`Unknown incident kind "${kind}"; one of ${INCIDENT_KINDS.join(', ')}`);
 }
 
@@ -69,6 +83,9 @@ function costStep(text: string): CostStep {
 }
 
 interface StartOptions {
+  prompt?: string;
+  approval?: boolean;
+  verifyMinutes: string;
   model?: string;
   backup?: string;
   tenant?: string;
@@ -114,6 +131,8 @@ export function registerIncidentCommands(program: Command): void {
           control().startIncident(client, input, {
             config: loadProviderConfig(env),
             tenantExists: async (id) => (await listTenants(db.pool)).some((t) => t.id === id),
+            promptExists: async (name) =>
+              (await db.pool.query('SELECT 1 FROM prompts WHERE name = $1', [name])).rowCount === 1,
           }),
         ),
       );
@@ -161,6 +180,7 @@ export function registerIncidentCommands(program: Command): void {
             ['AT', 'STEP', 'BY', 'WHAT'],
             found.timeline.map((s) => [formatTime(s.at), s.step, s.actor, s.message]),
           ),
+          ...evidenceLines(found.timeline),
         ].join('\n'),
       );
     });
@@ -199,14 +219,14 @@ export function registerIncidentCommands(program: Command): void {
     .command('approve')
     .description('Approve (or with --refuse, refuse) the rung an incident waits on, e.g. throttling a tenant')
     .argument('<workflow-id>', 'e.g. incident/cost-runaway/acme')
-    .requiredOption('--step <step>', 'the rung waiting: throttle or kill')
+    .requiredOption('--step <step>', 'the step waiting: throttle, kill or rollback')
     .option('--refuse', 'refuse it instead: the playbook holds and weighs the rung again a step later')
     .option('--reason <text>', 'why, for the timeline')
     .option('--json', 'machine-readable output')
     .action(async (workflowId: string, opts: { step: string; refuse?: boolean; reason?: string; json?: boolean }) => {
       const view = await temporal().withTemporalClient(loadEnv(), (client) =>
         control().approveIncident(client, workflowId, {
-          step: opts.step as 'throttle' | 'kill',
+          step: opts.step as ApprovableStep,
           approve: !opts.refuse,
           actor: currentActor(),
           ...(opts.reason ? { reason: opts.reason } : {}),
@@ -214,6 +234,28 @@ export function registerIncidentCommands(program: Command): void {
       );
       emit(opts.json, view, () => `${opts.refuse ? 'Refused' : 'Approved'} ${opts.step}. ${describe(view)}`);
     });
+}
+
+/** The evidence step's answers, worst first: what finds each trace and what a test case needs. */
+function evidenceLines(timeline: Array<{ step: string; details: Record<string, unknown> }>): string[] {
+  const answers = (timeline.find((s) => s.step === 'evidence')?.details.answers ?? []) as EvidenceAnswer[];
+  if (!answers.length) return [];
+  const cut = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').slice(0, 60);
+  return [
+    '',
+    'Evidence (worst-scored answers):',
+    table(
+      ['SCORE', 'REQUEST', 'TRACE', 'VERSION', 'INPUT', 'OUTPUT'],
+      answers.map((a) => [
+        a.score.toFixed(2),
+        a.requestId,
+        a.traceId ?? '-',
+        a.version ?? '-',
+        cut(a.input),
+        cut(a.output),
+      ]),
+    ),
+  ];
 }
 
 function requiredReason(reason: string): string {

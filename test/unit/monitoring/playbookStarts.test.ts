@@ -1,6 +1,7 @@
 import type { Firing } from '../../../src/monitoring/alertStore';
 import { incidentFor } from '../../../src/monitoring/playbookStarts';
 import { DEFAULT_COST_POLICY } from '../../../src/model/costPolicy';
+import { DEFAULT_PLAYBOOKS } from '../../../src/monitoring/monitorRules';
 
 const firing = (playbook?: string): Firing => ({
   key: 'model-availability:model=m1',
@@ -11,6 +12,7 @@ const firing = (playbook?: string): Firing => ({
   playbook,
 });
 const settings = {
+  ...DEFAULT_PLAYBOOKS,
   provider_outage: { backups: { m1: 'm2' }, probe_every_seconds: 30, healthy_probes: 10 },
   cost_runaway: { ...DEFAULT_COST_POLICY, tenants: { acme: { max_step: 'kill' as const } } },
 };
@@ -47,5 +49,16 @@ describe('incidentFor', () => {
     expect(incidentFor(firing('cost-runaway'), { tenant: 'other' }, settings)).toMatchObject({
       policy: DEFAULT_COST_POLICY,
     });
+  });
+
+  it("starts the quality-regression playbook for the alert's prompt with the monitors file's settings", () => {
+    expect(incidentFor(firing('quality-regression'), { prompt: 'support' }, settings)).toMatchObject({
+      kind: 'quality-regression',
+      prompt: 'support',
+      approval: false,
+      verifyMinutes: 15,
+      changeHours: 24,
+    });
+    expect(incidentFor(firing('quality-regression'), { model: 'm1' }, settings)).toBeUndefined();
   });
 });

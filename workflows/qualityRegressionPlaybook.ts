@@ -1,0 +1,84 @@
+import { condition, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { IncidentActivities } from '../activities/incidents';
+import type { IncidentView, QualityRegression } from '../src/model/incident';
+import { describeRollback, rollbackPlan } from '../src/model/qualityRollback';
+import type { IncidentRun } from './incidentRun';
+import { rollbackSignal, rolloutWorkflowId } from './rolloutMessages';
+
+const { findPromptChanges, rollBackProduction, collectEvidence, alertIsOpen, undoRollback } =
+  proxyActivities<IncidentActivities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { maximumAttempts: 5, initialInterval: '1 second' },
+  });
+const { ensureStableRoute } = proxyActivities<IncidentActivities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumAttempts: 5, initialInterval: '1 second' },
+});
+
+/**
+ * The quality-regression playbook: find what changed for the prompt in the last day, roll it back
+ * (abort a live canary, else production back one release), keep the worst-scored answers as
+ * evidence, then check the alert is back in bounds after `verifyMinutes`. A rollback that did not
+ * help is undone and the incident escalates; with nothing released to roll back it escalates at
+ * once (the cause is elsewhere: a provider's model, the data).
+ */
+export async function qualityRegressionPlaybook(run: IncidentRun, input: QualityRegression): Promise<IncidentView> {
+  const quality = (run.view.quality = { prompt: input.prompt } as NonNullable<IncidentView['quality']>);
+  run.moveTo('mitigating');
+  const changes = await findPromptChanges({ prompt: input.prompt, hours: input.changeHours });
+  quality.production = changes.production;
+  const plan = rollbackPlan(changes);
+  await run.record(
+    'investigate',
+    'flightdeck',
+    `${changes.changes.length} change(s) to ${input.prompt} in ${input.changeHours} h; production ${changes.production ?? 'none'}; ` +
+      (plan ? `rollback: ${describeRollback(plan)}` : 'nothing released to roll back'),
+    { changes: changes.changes },
+  );
+  if (!plan)
+    return run.close(
+      await run.escalateUntilResolved(
+        `nothing was released for ${input.prompt} in ${input.changeHours} h: check the provider's model and the scheduled eval`,
+      ),
+    );
+  quality.rollback = describeRollback(plan);
+  run.show();
+  if (input.approval) {
+    const outcome = await run.approval('rollback', input.approvalTimeoutMinutes, input.onTimeout);
+    if (outcome === 'resolved') return run.close(run.resolution!);
+    if (outcome === 'refused' || (outcome === 'timed-out' && input.onTimeout === 'skip'))
+      return run.close(await run.escalateUntilResolved('the rollback was not approved'));
+  }
+  const reason = `${workflowInfo().workflowId}: ${input.reason}`;
+  if (plan.kind === 'abort-canary') {
+    await getExternalWorkflowHandle(rolloutWorkflowId(input.prompt))
+      .signal(rollbackSignal, { actor: workflowInfo().workflowId, reason })
+      .catch(() => undefined); // the rollout may be gone or stuck: ensureStableRoute writes the route then
+    await ensureStableRoute({ incidentId: run.incidentId, prompt: input.prompt, reason });
+  } else await rollBackProduction({ incidentId: run.incidentId, prompt: input.prompt, to: plan.to, reason });
+  run.moveTo('mitigated');
+  quality.evidence = await collectEvidence({
+    incidentId: run.incidentId,
+    prompt: input.prompt,
+    hours: input.changeHours,
+  });
+  run.show();
+
+  if (await condition(() => run.resolution !== undefined, `${input.verifyMinutes} minutes`))
+    return run.close(run.resolution!);
+  quality.verified = input.alertKey ? !(await alertIsOpen({ key: input.alertKey })) : true;
+  run.show();
+  if (!quality.verified) {
+    if (plan.kind === 'label') await undoRollback({ incidentId: run.incidentId, prompt: input.prompt, to: plan.from });
+    return run.close(
+      await run.escalateUntilResolved(`the alert is still open ${input.verifyMinutes} min after the rollback`),
+    );
+  }
+  return run.close({
+    actor: 'flightdeck',
+    reason: input.alertKey
+      ? `the alert is back in bounds ${input.verifyMinutes} min after the rollback`
+      : `rolled back; no alert to check, closed after ${input.verifyMinutes} min`,
+  });
+}

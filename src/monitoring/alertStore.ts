@@ -190,3 +190,11 @@ export async function alertIsOpen(pool: Pool, key: string): Promise<boolean> {
   const { rows } = await pool.query(`SELECT 1 FROM monitor_alerts WHERE key = $1 AND state <> 'resolved'`, [key]);
   return rows.length > 0;
 }
+
+/** The newest alert with this key (open or not), for an incident's postmortem. */
+export async function latestAlertByKey(pool: Pool, key: string): Promise<MonitorAlert | undefined> {
+  const { rows } = await pool.query<AlertRow>('SELECT * FROM monitor_alerts WHERE key = $1 ORDER BY id DESC LIMIT 1', [
+    key,
+  ]);
+  return rows[0] ? toAlert(rows[0]) : undefined;
+}

@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Worker } from '@temporalio/worker';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
@@ -395,7 +398,7 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
       'complaints',
       '--json',
     );
-    expect(started.code).toBe(0);
+    expect([started.code, started.stderr]).toEqual([0, '']);
     const { workflowId, status } = JSON.parse(started.stdout);
     expect(status).toMatchObject({ status: 'mitigated', quality: { rollback: 'production 1.1.0 -> 1.0.0' } });
     const production = await db.pool.query(
@@ -403,6 +406,15 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     );
     expect(production.rows).toEqual([{ version: '1.0.0' }]);
     expect((await cli('incident', 'resolve', workflowId, '--reason', 'confirmed')).code).toBe(0);
+    const out = path.join(os.tmpdir(), `postmortem-${process.pid}.md`);
+    expect((await cli('incident', 'postmortem', workflowId, '--out', out)).code).toBe(0);
+    const written = readFileSync(out, 'utf8');
+    expect(written).toMatch(/^# Postmortem: incident #\d+, quality-regression \(qr-cli\)/);
+    expect(written).toMatch(/label\.move qr-cli: 1\.1\.0 -> 1\.0\.0/);
+    const kept = await db.pool.query(`SELECT postmortem FROM incidents WHERE workflow_id = $1`, [workflowId]);
+    expect(kept.rows[0].postmortem).toBe(written);
+    const missing = await cli('incident', 'postmortem', '999999');
+    expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/No incident 999999/)]);
     for (const [args, message] of [
       [['--prompt', 'nope'], /No prompt "nope"/],
       [[], /quality-regression needs --prompt/],

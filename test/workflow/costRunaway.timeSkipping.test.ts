@@ -4,6 +4,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { getIncident } from '../../src/incidents/incidentStore';
+import { gatherPostmortemFacts, writePostmortem } from '../../src/incidents/postmortem';
 import { costPolicySchema } from '../../src/model/costPolicy';
 import { incidentWorkflowId, type IncidentInput } from '../../src/model/incident';
 import { alertSignature } from '../../src/monitoring/alertWebhook';
@@ -162,6 +163,16 @@ it('warns, throttles a 20x runaway to twice its usual rate at once, kills on app
   expect(incident.timeline.find((s) => s.step === 'investigate')!.message).toMatch(
     /\$(1[89]|20)\.\d\d\/h against \$1\.00\/h usual; likely cause: volume; features: support 100%/,
   );
+  // The postmortem names each change the incident made, in order, and the follow-ups for the kind.
+  const postmortem = writePostmortem(await gatherPostmortemFacts(db.pool, String(incident.id)));
+  expect(postmortem).toMatch(/^# Postmortem: incident #\d+, cost-runaway \(loopy\)/);
+  expect(postmortem).toMatch(/Resolved by account-manager after \d+ min/);
+  expect(postmortem).toMatch(
+    /tenant\.status loopy: active -> throttled \(2\/min\)[\s\S]*tenant\.status loopy: throttled -> killed[\s\S]*tenant\.status loopy: killed -> active/,
+  );
+  expect(postmortem).toMatch(/\| approved kill \| oncall \| kill approved: card declined twice \|/);
+  expect(postmortem).toContain('- started by hand, no alert');
+  expect(postmortem).toContain("- [ ] Set or lower the tenant's hard budget");
   // Every step reached the webhook once, signed.
   await eventually(() => notices.filter((n) => n.workflowId === incident.workflowId).length === 10);
   expect(notices.filter((n) => n.workflowId === incident.workflowId).map((n) => n.step)).toEqual(

@@ -1,8 +1,10 @@
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { InputError } from '../../errors';
 import type { EvidenceAnswer } from '../../incidents/answerEvidence';
 import { getIncident, listIncidents } from '../../incidents/incidentStore';
+import { gatherPostmortemFacts, storePostmortem, writePostmortem } from '../../incidents/postmortem';
 import { COST_STEPS, type CostStep } from '../../model/costPolicy';
 import { INCIDENT_KINDS, type ApprovableStep, type IncidentInput, type IncidentView } from '../../model/incident';
 import { costPolicyFor, DEFAULT_MONITORS_FILE, loadMonitorsFile } from '../../monitoring/monitorRules';
@@ -113,6 +115,9 @@ export function registerIncidentCommands(program: Command): void {
     .option('--probe-every <seconds>', 'provider-outage: how often the model is probed', '30')
     .option('--healthy-probes <n>', 'provider-outage: probes in a row that must pass before calls go back', '10')
     .option('--tenant <id>', 'cost-runaway: the tenant spending')
+    .option('--prompt <name>', 'quality-regression: the prompt answering worse')
+    .option('--approval', 'quality-regression: the rollback waits for `incident approve --step rollback`')
+    .option('--verify-minutes <n>', 'quality-regression: minutes after the rollback before it is judged', '15')
     .option(
       '--max-step <step>',
       `cost-runaway: the highest rung (${COST_STEPS.join(', ')}; default: the monitors file's policy)`,
@@ -121,7 +126,10 @@ export function registerIncidentCommands(program: Command): void {
       '--monitors <file>',
       `the monitors file with playbook policies (default: ${DEFAULT_MONITORS_FILE} when present)`,
     )
-    .option('--key <key>', 'the incident key (default: the model or tenant); the same key joins the open incident')
+    .option(
+      '--key <key>',
+      'the incident key (default: the model, tenant or prompt); the same key joins the open incident',
+    )
     .option('--json', 'machine-readable output')
     .action(async (kind: string, opts: StartOptions) => {
       const input = startInput(kind, opts);
@@ -182,6 +190,27 @@ export function registerIncidentCommands(program: Command): void {
           ),
           ...evidenceLines(found.timeline),
         ].join('\n'),
+      );
+    });
+
+  incident
+    .command('postmortem')
+    .description(
+      'Write the postmortem from the evidence (timeline, alert, changes, bad answers, follow-ups) and keep it with the incident',
+    )
+    .argument('<incident>', 'its number (incident list) or workflow id')
+    .option('--out <file>', 'also write the markdown to this file')
+    .option('--json', 'machine-readable output: {incident, markdown}')
+    .action(async (id: string, opts: { out?: string; json?: boolean }) => {
+      const markdown = await withDatabase(async (db) => {
+        const facts = await gatherPostmortemFacts(db.pool, id);
+        const text = writePostmortem(facts);
+        await storePostmortem(db.pool, facts.incident.id, text);
+        return { incident: facts.incident.id, markdown: text };
+      });
+      if (opts.out) writeFileSync(opts.out, markdown.markdown);
+      emit(opts.json, markdown, () =>
+        opts.out ? `Wrote ${opts.out} (kept with incident #${markdown.incident}).` : markdown.markdown,
       );
     });
 

@@ -1,0 +1,132 @@
+import type { Pool } from '../db/pool';
+import type { MonitorAlert } from '../monitoring/alertStore';
+import { latestAlertByKey } from '../monitoring/alertStore';
+import type { EvidenceAnswer } from './answerEvidence';
+import { getIncident, type IncidentRecord, type IncidentStep } from './incidentStore';
+
+/** What a postmortem is written from: the incident, its timeline, what it changed, and its alert. */
+export interface PostmortemFacts {
+  incident: IncidentRecord & { timeline: IncidentStep[] };
+  /** Audit rows the incident's workflow wrote (label moves, routes, tenant status, overrides). */
+  changes: Array<{
+    ts: Date;
+    action: string;
+    subject: string;
+    from: string | null;
+    to: string | null;
+    reason: string | null;
+  }>;
+  alert?: MonitorAlert;
+}
+
+/** The facts, read from Postgres. */
+export async function gatherPostmortemFacts(pool: Pool, idOrWorkflowId: string): Promise<PostmortemFacts> {
+  const incident = await getIncident(pool, idOrWorkflowId);
+  const { rows } = await pool.query<{
+    ts: Date;
+    action: string;
+    subject: string;
+    from_value: string | null;
+    to_value: string | null;
+    reason: string | null;
+  }>(
+    `SELECT ts, action, subject, from_value, to_value, reason FROM audit_log
+     WHERE (actor = $1 OR details->>'incident' = $1 OR starts_with(reason, $1)) AND ts >= $2 ORDER BY id`,
+    [incident.workflowId, incident.openedAt],
+  );
+  return {
+    incident,
+    changes: rows.map((r) => ({ ...r, from: r.from_value, to: r.to_value })),
+    alert: incident.alertKey ? await latestAlertByKey(pool, incident.alertKey) : undefined,
+  };
+}
+
+const FOLLOW_UPS: Record<string, string[]> = {
+  'provider-outage': [
+    'Check the backup served within its latency and quality objectives while the override held.',
+    'Review `healthy_probes` and `probe_every_seconds`: did calls go back at the right time?',
+    'Rehearse this playbook in a kill drill before the next outage.',
+  ],
+  'cost-runaway': [
+    "Fix the cause with the tenant's owner (see the investigation), then restore the tenant.",
+    "Set or lower the tenant's hard budget (`flightdeck tenant budget`) so a loop stops at a limit.",
+    'If the cause was a new prompt version, eval its token use before the next release.',
+  ],
+  'quality-regression': [
+    'Add the evidence answers to the golden set, with the expected behaviour, so the eval gate catches this next time.',
+    'Re-run the eval suite on the rolled-back version and on the fix before releasing again.',
+    'If nothing was released, check the provider for a model change under the same name.',
+  ],
+};
+
+const md = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
+const at = (d: Date) =>
+  d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
+
+/** The postmortem as markdown: what happened, when, who did what, the evidence, and what to do next. */
+export function writePostmortem(facts: PostmortemFacts, now: Date = new Date()): string {
+  const { incident, changes, alert } = facts;
+  const minutes = Math.round(((incident.resolvedAt ?? now).getTime() - incident.openedAt.getTime()) / 60_000);
+  const answers = (incident.timeline.find((s) => s.step === 'evidence')?.details.answers ?? []) as EvidenceAnswer[];
+  const lines = [
+    `# Postmortem: incident #${incident.id}, ${incident.kind} (${incident.key})`,
+    '',
+    incident.resolvedAt
+      ? `Resolved by ${incident.resolvedBy} after ${minutes} min.`
+      : `**Draft: the incident is still open (${incident.status}, ${minutes} min so far).**`,
+    '',
+    '## Summary',
+    `- opened ${at(incident.openedAt)} by ${incident.openedBy}: ${md(incident.reason)}`,
+    `- workflow: \`${incident.workflowId}\` (its full history: \`temporal workflow show -w '${incident.workflowId}'\`)`,
+    `- status: ${incident.status}`,
+    '',
+    '## Detection',
+    ...(alert
+      ? [
+          `- alert \`${alert.key}\` (rule ${alert.ruleId}, ${alert.severity}), first fired ${at(alert.firstFiredAt)}: ${md(alert.summary)}`,
+          ...Object.entries(alert.numbers).map(([name, value]) => `  - ${name}: ${value}`),
+          `- alert now: ${alert.state}${alert.resolvedAt ? ` (${at(alert.resolvedAt)}, ${alert.resolvedBy})` : ''}`,
+        ]
+      : ['- started by hand, no alert']),
+    '',
+    '## Timeline',
+    '| at (UTC) | step | by | what |',
+    '|---|---|---|---|',
+    ...incident.timeline.map((s) => `| ${at(s.at)} | ${s.step} | ${md(s.actor)} | ${md(s.message)} |`),
+    '',
+    '## What the incident changed',
+    ...(changes.length
+      ? changes.map(
+          (c) =>
+            `- ${at(c.ts)} ${c.action} ${c.subject}: ${c.from ?? 'none'} -> ${c.to ?? 'none'}${c.reason ? ` (${md(c.reason)})` : ''}`,
+        )
+      : ['- nothing in the audit log']),
+    '',
+    '## Evidence',
+    ...(answers.length
+      ? [
+          '| score | request | trace | version | input | output |',
+          '|---|---|---|---|---|---|',
+          ...answers.map(
+            (a) =>
+              `| ${a.score.toFixed(2)} | ${a.requestId} | ${a.traceId ?? '-'} | ${a.version ?? '-'} | ${md(a.input ?? '').slice(0, 120)} | ${md(a.output ?? '').slice(0, 120)} |`,
+          ),
+          '',
+          'Reproduced: not checked (`flightdeck replay` is not built yet); replay each request from its stored tuple before closing the follow-ups.',
+        ]
+      : ['- no request evidence was collected for this kind of incident']),
+    '',
+    '## Follow-ups',
+    ...(FOLLOW_UPS[incident.kind] ?? []).map((f) => `- [ ] ${f}`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Write the postmortem and keep it with the incident (written again each time: the latest evidence wins). */
+export async function storePostmortem(pool: Pool, incidentId: number, text: string): Promise<void> {
+  await pool.query('UPDATE incidents SET postmortem = $2, postmortem_at = now() WHERE id = $1', [incidentId, text]);
+}

@@ -1,5 +1,6 @@
 import type { Pool } from '../db/pool';
 import { GUARDRAIL_IDS } from '../guardrails/guardrailIds';
+import { listIncidents, type IncidentRecord } from '../incidents/incidentStore';
 import { listAlerts, type MonitorAlert } from '../monitoring/alertStore';
 import { buildCostReport, firstDay, loadCostRows, type CostReport } from '../monitoring/costReport';
 import { histogramQuantile, LATENCY_BOUNDS_MS } from '../monitoring/histogram';
@@ -57,6 +58,8 @@ export interface ConsoleData {
   tenantCost: CostReport;
   featureCost: CostReport;
   alerts: MonitorAlert[];
+  /** Open incidents, newest first. */
+  incidents: IncidentRecord[];
   rollouts: LiveRollout[];
   /** Why stages are missing, when Temporal did not answer. */
   rolloutsNote: string | null;
@@ -196,10 +199,11 @@ export async function loadConsoleData(
     const rows = await loadCostRows(pool, { ...query, by });
     return buildCostReport(rows.days, rows.usage, { ...query, by });
   };
-  const [tenantCost, featureCost, alerts, routes, slo, errors] = await Promise.all([
+  const [tenantCost, featureCost, alerts, incidents, routes, slo, errors] = await Promise.all([
     report(['tenant']),
     report(['tenant', 'feature']),
     listAlerts(pool, { limit: 50 }),
+    listIncidents(pool, { limit: 50 }),
     liveRoutes(pool),
     promptSlos(pool, now),
     recentErrors(pool, now),
@@ -235,6 +239,7 @@ export async function loadConsoleData(
     tenantCost,
     featureCost,
     alerts,
+    incidents,
     rollouts,
     rolloutsNote,
     slo,

@@ -85,9 +85,25 @@ function alertsTable(data: ConsoleData): string {
   );
 }
 
+function incidentsTable(data: ConsoleData, links: PageLinks): string {
+  return tableOf(
+    ['#', 'status', 'incident', 'why', 'since', 'opened by'],
+    data.incidents.map((i) => [
+      String(i.id),
+      `<span class="badge ${i.status === 'escalated' || i.status === 'awaiting-approval' ? 'page' : 'ticket'}">${e(i.status)}</span>`,
+      `<a href="${e(workflowLink(links, i.workflowId))}">${e(i.workflowId)}</a>`,
+      e(i.reason),
+      e(when(i.openedAt)),
+      e(i.openedBy),
+    ]),
+    'No open incidents.',
+  );
+}
+
+const workflowLink = (links: PageLinks, id: string) =>
+  `${links.temporalUi}/namespaces/${encodeURIComponent(links.namespace)}/workflows/${encodeURIComponent(id)}`;
+
 function rolloutsTable(data: ConsoleData, links: PageLinks): string {
-  const workflowLink = (id: string) =>
-    `${links.temporalUi}/namespaces/${encodeURIComponent(links.namespace)}/workflows/${encodeURIComponent(id)}`;
   const table = tableOf(
     ['prompt', 'candidate', 'weight', 'stage', 'shadow', 'in Temporal'],
     data.rollouts.map((r) => [
@@ -96,7 +112,7 @@ function rolloutsTable(data: ConsoleData, links: PageLinks): string {
       `<span class="weight" data-prompt="${e(r.prompt)}">${r.weightPercent}%</span>`,
       `<span class="stage" data-prompt="${e(r.prompt)}">${e(r.stage ?? 'unknown')}</span>`,
       e(r.shadowVersion ?? '–'),
-      r.workflowId ? `<a href="${e(workflowLink(r.workflowId))}">${e(r.workflowId)}</a>` : '–',
+      r.workflowId ? `<a href="${e(workflowLink(links, r.workflowId))}">${e(r.workflowId)}</a>` : '–',
     ]),
     'No rollout is live.',
   );
@@ -172,6 +188,7 @@ export function renderConsolePage(data: ConsoleData, links: PageLinks): string {
 <section class="wide" id="tenant-cost"><h2>Cost per tenant per day</h2>${tenantChart(data)}</section>
 <section id="feature-cost"><h2>Cost per tenant and feature (top ${TOP_FEATURES})</h2>${featureChart(data)}</section>
 <section id="alerts"><h2>Open alerts (${data.alerts.length})</h2>${alertsTable(data)}</section>
+<section id="incidents"><h2>Open incidents (${data.incidents.length})</h2>${incidentsTable(data, links)}</section>
 <section id="rollouts"><h2>Live rollouts</h2>${rolloutsTable(data, links)}</section>
 <section id="slo"><h2>Service levels per prompt, last 24 hours</h2>${sloTable(data)}</section>
 <section class="wide" id="errors"><h2>Recent server errors</h2>${errorsTable(data, links)}</section>

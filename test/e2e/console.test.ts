@@ -1,3 +1,4 @@
+import { openIncident } from '../../src/incidents/incidentStore';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -71,6 +72,16 @@ beforeAll(async () => {
     },
     30,
   );
+  // An open incident whose reason is hostile text: the console shows it as text.
+  await openIncident(db.pool, {
+    workflowId: 'incident/cost-runaway/tenant-cost-spike:tenant=acme',
+    runId: 'run-1',
+    kind: 'cost-runaway',
+    key: 'tenant-cost-spike:tenant=acme',
+    reason: '<img src=x onerror=alert(2)> spend ×4',
+    actor: 'monitor',
+    alertKey: 'tenant-cost-spike:tenant=acme',
+  });
   consoleServer = await startConsole({
     pool: db.pool,
     key: KEY,
@@ -127,6 +138,12 @@ it('draws cost, alerts, the live rollout, service levels and errors, from its ow
   expect(dialogs).toEqual([]);
 
   expect(await page.innerText('#alerts')).toContain('tenant-cost-spike:tenant=acme');
+  const incidents = await page.innerText('#incidents');
+  expect(incidents).toContain('incident/cost-runaway/tenant-cost-spike:tenant=acme');
+  expect(incidents).toContain('<img src=x onerror=alert(2)> spend ×4');
+  expect(await page.getAttribute('#incidents a', 'href')).toBe(
+    `http://localhost:8233/namespaces/default/workflows/${encodeURIComponent('incident/cost-runaway/tenant-cost-spike:tenant=acme')}`,
+  );
   expect(await page.innerText(`#rollouts .stage[data-prompt="${PROMPT}"]`)).toBe('canary');
   expect(await page.innerText(`#rollouts .weight[data-prompt="${PROMPT}"]`)).toBe('5%');
   const workflowLink = await page.getAttribute('#rollouts a', 'href');

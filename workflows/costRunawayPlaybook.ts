@@ -5,7 +5,8 @@ import type { CostRunaway, IncidentResume, IncidentView } from '../src/model/inc
 import type { IncidentRun } from './incidentRun';
 
 const { attributeTenantSpend, applyCostStep, restoreTenant } = proxyActivities<IncidentActivities>({
-  startToCloseTimeout: '30 seconds',
+  // A few queries and a webhook post (retried for up to ~17 s): a worker that died mid-step is noticed soon.
+  startToCloseTimeout: '20 seconds',
   retry: { maximumAttempts: 5, initialInterval: '1 second' },
 });
 

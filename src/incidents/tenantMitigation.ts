@@ -10,14 +10,17 @@ export async function applyTenantStep(
   pool: Pool,
   input: { tenant: string; step: Exclude<CostStep, 'warn'>; throttleRpm?: number; incident: string; reason: string },
 ): Promise<void> {
-  await setTenantStatus(
-    pool,
-    input.tenant,
-    input.step === 'throttle' ? 'throttled' : 'killed',
-    `${input.incident}: ${input.reason}`,
-    input.incident,
-    { throttleRpm: input.throttleRpm },
+  const status = input.step === 'throttle' ? 'throttled' : 'killed';
+  // Done already (a retried activity, a worker killed after the write): no second audit row.
+  const { rows } = await pool.query(
+    `SELECT 1 FROM tenants WHERE id = $1 AND status = $2 AND starts_with(status_reason, $3)
+       AND throttle_rpm IS NOT DISTINCT FROM $4`,
+    [input.tenant, status, `${input.incident}: `, status === 'throttled' ? (input.throttleRpm ?? null) : null],
   );
+  if (rows.length) return;
+  await setTenantStatus(pool, input.tenant, status, `${input.incident}: ${input.reason}`, input.incident, {
+    throttleRpm: input.throttleRpm,
+  });
 }
 
 /** Serve the tenant normally again, if what holds it is still this incident's step. Returns whether it did. */

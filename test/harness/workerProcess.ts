@@ -4,6 +4,7 @@
  * FLIGHTDECK_SIMULATOR_PORT and WORKFLOW_BUNDLE (a path). Prints "ready" once polling.
  * SLOW_ACTIVITY names an activity that, after doing its work, waits a minute before reporting:
  * a test kills the worker in that gap (the write is done, Temporal does not know yet).
+ * SLOW_ARGS, when set, narrows it to calls whose arguments (as JSON) contain that text.
  */
 import { readFileSync } from 'node:fs';
 import { NativeConnection } from '@temporalio/worker';
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     Object.assign(activities, {
       [slow]: async (...args: unknown[]) => {
         const result = await real(...args);
+        if (process.env.SLOW_ARGS && !JSON.stringify(args).includes(process.env.SLOW_ARGS)) return result;
         process.stdout.write(`${slow} done\n`);
         await new Promise((resolve) => setTimeout(resolve, 60_000));
         return result;

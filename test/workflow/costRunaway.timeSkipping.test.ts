@@ -8,7 +8,7 @@ import { gatherPostmortemFacts, writePostmortem } from '../../src/incidents/post
 import { costPolicySchema } from '../../src/model/costPolicy';
 import { incidentWorkflowId, type IncidentInput } from '../../src/model/incident';
 import { alertSignature } from '../../src/monitoring/alertWebhook';
-import { createTenant, setTenantStatus } from '../../src/tenants/tenantStore';
+import { setTenantStatus } from '../../src/tenants/tenantStore';
 import { createFlightdeckWorker } from '../../workers/worker';
 import { incidentWorkflow } from '../../workflows/incident';
 import {
@@ -18,6 +18,7 @@ import {
   incidentStatusQuery,
   resolveIncidentSignal,
 } from '../../workflows/incidentMessages';
+import { seedTenantSpend } from '../fixtures/tenantSpend';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/gateway';
 import { simulatorProviders } from '../harness/providers';
@@ -69,29 +70,6 @@ afterAll(async () => {
   await db?.drop();
 });
 
-/**
- * A tenant's week: $1 an hour over 60 requests, in hour rollups up to two hours ago; and its last
- * 10 minutes at `usdPerMinute` over 30 requests a minute, in minute rollups.
- */
-async function seedSpend(tenant: string, usdPerMinute: number): Promise<void> {
-  await createTenant(db.pool, { id: tenant, tier: 'free', experimentsOptIn: false, actor: 'test' });
-  const row = `$1, 'support', 'support', '1.0.0', 'stable', 'gpt-4o-mini-2024-07-18', 'openai', false`;
-  await db.pool.query(
-    `INSERT INTO request_rollups
-     SELECT 'hour', date_trunc('hour', now()) - h * interval '1 hour', ${row}, 60, 0, 0, '{}', 30000, 0, 6000, 1,
-       0, '{}', 20000, array_fill(0::bigint, ARRAY[13]), array_fill(0::bigint, ARRAY[13]), ''
-     FROM generate_series(2, 7 * 24) h`,
-    [tenant],
-  );
-  await db.pool.query(
-    `INSERT INTO request_rollups
-     SELECT 'minute', date_trunc('minute', now()) - m * interval '1 minute', ${row}, 30, 0, 0, '{}', 15000, 0, 3000, $2,
-       0, '{}', 10000, array_fill(0::bigint, ARRAY[13]), array_fill(0::bigint, ARRAY[13]), ''
-     FROM generate_series(0, 9) m`,
-    [tenant, usdPerMinute],
-  );
-}
-
 const runaway = (tenant: string, policy: object): IncidentInput => ({
   kind: 'cost-runaway',
   key: tenant,
@@ -111,7 +89,7 @@ const tenantStatus = async (id: string) =>
 
 it('warns, throttles a 20x runaway to twice its usual rate at once, kills on approval, and a person restores it', async () => {
   // $0.33 a minute is $20/h against $1/h usual.
-  await seedSpend('loopy', 20 / 60);
+  await seedTenantSpend(db.pool, 'loopy', 20 / 60);
   const view = await (
     await worker()
   ).runUntil(async () => {
@@ -181,7 +159,7 @@ it('warns, throttles a 20x runaway to twice its usual rate at once, kills on app
 });
 
 it('a kill nobody approves is skipped at the timeout; resolve leaves a tenant someone else killed as it is', async () => {
-  await seedSpend('quiet-night', 20 / 60);
+  await seedTenantSpend(db.pool, 'quiet-night', 20 / 60);
   await (
     await worker()
   ).runUntil(async () => {

@@ -15,6 +15,7 @@ import { registerReleaseCommands } from './commands/release';
 import { registerRouteCommands } from './commands/route';
 import { registerScheduleCommands } from './commands/schedules';
 import { registerMigrateCommand, registerRollbackCommand } from './commands/registryOps';
+import { registerReplayCommand } from './commands/replay';
 import { registerServiceCommands } from './commands/services';
 
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerCostCommands(program);
   registerMonitoringCommands(program);
   registerIncidentCommands(program);
+  registerReplayCommand(program);
   registerGuardrailCommands(program);
   registerConsoleCommand(program);
   registerMigrateCommand(program);

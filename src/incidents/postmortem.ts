@@ -17,6 +17,8 @@ export interface PostmortemFacts {
     reason: string | null;
   }>;
   alert?: MonitorAlert;
+  /** Evidence requests replayed from their stored tuples (`flightdeck replay`), when asked for. */
+  replays?: Array<{ requestId: string; reproduced?: boolean; score?: number; error?: string }>;
 }
 
 /** The facts, read from Postgres. */
@@ -115,7 +117,7 @@ export function writePostmortem(facts: PostmortemFacts, now: Date = new Date()):
               `| ${a.score.toFixed(2)} | ${a.requestId} | ${a.traceId ?? '-'} | ${a.version ?? '-'} | ${md(a.input ?? '').slice(0, 120)} | ${md(a.output ?? '').slice(0, 120)} |`,
           ),
           '',
-          'Reproduced: not checked (`flightdeck replay` is not built yet); replay each request from its stored tuple before closing the follow-ups.',
+          ...reproductionLines(facts.replays),
         ]
       : ['- no request evidence was collected for this kind of incident']),
     '',
@@ -124,6 +126,20 @@ export function writePostmortem(facts: PostmortemFacts, now: Date = new Date()):
     '',
   ];
   return lines.join('\n');
+}
+
+/** Whether the bad answers came back from their stored tuples; without replays, how to check. */
+function reproductionLines(replays: PostmortemFacts['replays']): string[] {
+  if (!replays?.length)
+    return ['Reproduced: not checked here; run `flightdeck replay <request>` on the requests above.'];
+  const reproduced = replays.filter((r) => r.reproduced).length;
+  return [
+    `Reproduced: ${reproduced} of ${replays.length} replayed from their stored tuples${reproduced === 0 ? ' (none: check the tracing and the stored tuple before trusting this postmortem)' : ''}.`,
+    ...replays.map(
+      (r) =>
+        `- ${r.requestId}: ${r.error ? `replay failed (${md(r.error)})` : `${r.reproduced ? 'reproduced' : 'not reproduced'}, judge ${r.score?.toFixed(2) ?? '?'}`}`,
+    ),
+  ];
 }
 
 /** Write the postmortem and keep it with the incident (written again each time: the latest evidence wins). */

@@ -388,6 +388,21 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     await pushSupportAnswerAs(db.pool, 'qr-cli');
     for (const version of ['1.0.0', '1.1.0'])
       expect((await cli('prompt', 'label', 'qr-cli', version, 'production', '--reason', 'release')).code).toBe(0);
+    // One badly judged answer of the release, with its stored body: the evidence the postmortem replays.
+    await db.pool.query(
+      `INSERT INTO requests (ts, request_id, tenant_id, prompt_name, prompt_version, model, latency_ms_total, status, trace_id)
+       VALUES (now(), 'qr-cli-bad', 'acme', 'qr-cli', '1.1.0', 'sim-degraded-2026-01-01', 100, 200, 'trace-qr')`,
+    );
+    await db.pool.query(
+      `INSERT INTO request_bodies (request_id, tenant_id, messages, output, expires_at, ts)
+       SELECT request_id, tenant_id, $1, 'I cannot help with that.', now() + interval '1 day', ts FROM requests
+       WHERE request_id = 'qr-cli-bad'`,
+      [JSON.stringify([{ role: 'user', content: 'How long do refunds take?' }])],
+    );
+    await db.pool.query(
+      `INSERT INTO judge_samples (request_id, judge_model, score, request_ts, source)
+       SELECT request_id, 'judge', 0.1, ts, 'production' FROM requests WHERE request_id = 'qr-cli-bad'`,
+    );
     const started = await cli(
       'incident',
       'start',
@@ -411,6 +426,9 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     const written = readFileSync(out, 'utf8');
     expect(written).toMatch(/^# Postmortem: incident #\d+, quality-regression \(qr-cli\)/);
     expect(written).toMatch(/label\.move qr-cli: 1\.1\.0 -> 1\.0\.0/);
+    expect(written).toMatch(/\| 0\.10 \| qr-cli-bad \| trace-qr \| 1\.1\.0 \| How long do refunds take\? \|/);
+    expect(written).toMatch(/Reproduced: [01] of 1 replayed from their stored tuples/);
+    expect(written).toMatch(/- qr-cli-bad: (not )?reproduced, judge \d\.\d\d/);
     const kept = await db.pool.query(`SELECT postmortem FROM incidents WHERE workflow_id = $1`, [workflowId]);
     expect(kept.rows[0].postmortem).toBe(written);
     const missing = await cli('incident', 'postmortem', '999999');

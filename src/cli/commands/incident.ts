@@ -4,7 +4,14 @@ import { currentActor, loadEnv } from '../../config/env';
 import { InputError } from '../../errors';
 import type { EvidenceAnswer } from '../../incidents/answerEvidence';
 import { getIncident, listIncidents } from '../../incidents/incidentStore';
-import { gatherPostmortemFacts, storePostmortem, writePostmortem } from '../../incidents/postmortem';
+import {
+  gatherPostmortemFacts,
+  storePostmortem,
+  writePostmortem,
+  type PostmortemFacts,
+} from '../../incidents/postmortem';
+import type { Pool } from '../../db/pool';
+import { DEFAULT_JUDGE_MODEL } from '../../model/evalDefaults';
 import { COST_STEPS, type CostStep } from '../../model/costPolicy';
 import { INCIDENT_KINDS, type ApprovableStep, type IncidentInput, type IncidentView } from '../../model/incident';
 import { costPolicyFor, DEFAULT_MONITORS_FILE, loadMonitorsFile } from '../../monitoring/monitorRules';
@@ -13,9 +20,15 @@ import { loadProviderConfig } from '../../providers/config';
 import { lazy } from '../../util/lazy';
 import { withDatabase } from '../context';
 import { emit, formatTime, table } from '../output';
-import { positiveInt } from '../options';
+import { positiveInt, wholeNumber } from '../options';
 
 const temporal = lazy(() => require('../../temporal/connection') as typeof import('../../temporal/connection'));
+// Replays load the provider SDKs: only when a postmortem has evidence to replay.
+const providerDirectory = lazy(
+  () => require('../../providers/directory') as typeof import('../../providers/directory'),
+);
+const judges = lazy(() => require('../../evals/judge') as typeof import('../../evals/judge'));
+const replays = lazy(() => require('../../incidents/replay') as typeof import('../../incidents/replay'));
 const control = lazy(() => require('../../control/incidentControl') as typeof import('../../control/incidentControl'));
 
 /** One line of an incident's state: its status, then what its playbook has done. */
@@ -200,10 +213,13 @@ export function registerIncidentCommands(program: Command): void {
     )
     .argument('<incident>', 'its number (incident list) or workflow id')
     .option('--out <file>', 'also write the markdown to this file')
+    .option('--replay <n>', 'replay up to n evidence requests from their stored tuples and judge them (0: none)', '3')
     .option('--json', 'machine-readable output: {incident, markdown}')
-    .action(async (id: string, opts: { out?: string; json?: boolean }) => {
+    .action(async (id: string, opts: { out?: string; replay: string; json?: boolean }) => {
+      const replayCount = wholeNumber('--replay', opts.replay, 0);
       const markdown = await withDatabase(async (db) => {
         const facts = await gatherPostmortemFacts(db.pool, id);
+        facts.replays = await replayEvidence(db.pool, facts, replayCount);
         const text = writePostmortem(facts);
         await storePostmortem(db.pool, facts.incident.id, text);
         return { incident: facts.incident.id, markdown: text };
@@ -263,6 +279,26 @@ export function registerIncidentCommands(program: Command): void {
       );
       emit(opts.json, view, () => `${opts.refuse ? 'Refused' : 'Approved'} ${opts.step}. ${describe(view)}`);
     });
+}
+
+/** Replay the worst evidence requests (the provider and the judge are loaded only when there are some). */
+async function replayEvidence(pool: Pool, facts: PostmortemFacts, count: number): Promise<PostmortemFacts['replays']> {
+  const answers = (facts.incident.timeline.find((s) => s.step === 'evidence')?.details.answers ??
+    []) as EvidenceAnswer[];
+  if (!count || !answers.length) return undefined;
+  const env = loadEnv();
+  const providers = new (providerDirectory().ProviderDirectory)(loadProviderConfig(env), env);
+  const judge = new (judges().Judge)(pool, providers, DEFAULT_JUDGE_MODEL);
+  const results: NonNullable<PostmortemFacts['replays']> = [];
+  for (const answer of answers.slice(0, count)) {
+    try {
+      const replayed = await replays().replayRequest(pool, providers, answer.requestId, { judge });
+      results.push({ requestId: answer.requestId, reproduced: replayed.reproduced, score: replayed.replayed.score });
+    } catch (error) {
+      results.push({ requestId: answer.requestId, error: (error as Error).message.split('\n')[0]! });
+    }
+  }
+  return results;
 }
 
 /** The evidence step's answers, worst first: what finds each trace and what a test case needs. */

@@ -16,7 +16,8 @@ const { probeModel } = proxyActivities<IncidentActivities>({
 
 /**
  * The provider-outage playbook: send the model's calls to its backup on every gateway, probe the
- * model at its provider until it has answered `healthyProbes` times in a row, then undo the
+ * model at its provider until it has answered `healthyProbes` times in a row (each within
+ * `slowProbeMs`: a latency spike moves calls the same way), then undo the
  * override and close. `resolve` ends it at any point (undo included). A mitigation that fails
  * escalates: the incident stays open until a person resolves it, and never reads resolved on a failure.
  */
@@ -61,7 +62,7 @@ export async function providerOutagePlaybook(run: IncidentRun, input: ProviderOu
     if (await condition(() => run.resolution !== undefined, `${input.probeEverySeconds} seconds`)) break;
     const probe = await probeModel({ model: input.model });
     outage.probes += 1;
-    outage.healthyInARow = probe.ok ? outage.healthyInARow + 1 : 0;
+    outage.healthyInARow = probe.ok && probe.ms <= input.slowProbeMs ? outage.healthyInARow + 1 : 0;
     run.show();
   }
   run.moveTo('restoring');

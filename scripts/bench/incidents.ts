@@ -117,9 +117,7 @@ async function trial(
   const firstFailure = Math.min(...failures.map((s) => s.sentAt + s.ms));
   const after = traffic.served.filter((s) => s.sentAt > firstBackup[s.gateway]!);
   await fetch(sim, { method: 'DELETE' });
-  const incident = client.workflow.getHandle(
-    incidentWorkflowId('provider-outage', `model-availability:model=${PRIMARY}`),
-  );
+  const incident = client.workflow.getHandle(incidentWorkflowId('provider-outage', PRIMARY));
   await incident.signal(resolveIncidentSignal, { actor: 'bench', reason: 'trial over' });
   await incident.result();
   // The gateways' circuits to the model close after their cool-down (10 s) and a good probe.

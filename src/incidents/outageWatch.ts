@@ -25,8 +25,8 @@ export interface OutageWatchOptions {
 /**
  * The fast path to the provider-outage playbook. A gateway's circuit to a target opens after a few
  * failures in a row and says so (NOTIFY); the watch, in the worker, probes the model at its provider
- * twice itself, and when both fail starts the playbook with the key the availability alert would
- * use, so the alert, a minute later, joins the same incident. One gateway's bad network, or a
+ * twice itself, and when both fail starts the playbook keyed by the model, as the availability and
+ * latency alerts do, so the alert, a minute later, joins the same incident. One gateway's bad network, or a
  * drill's fault injected inside a gateway, does not move everyone's traffic: the provider answers
  * the watch's probes. Models without a backup in the monitors file are left to the alert.
  */

@@ -28,6 +28,8 @@ const providerOutageSchema = z
     probeEverySeconds: z.number().int().min(5).max(3600).default(30),
     /** Probes in a row that must pass before the calls go back to it. */
     healthyProbes: z.number().int().min(1).max(1000).default(10),
+    /** A probe answered slower than this fails too (a latency spike is an outage of its own kind). */
+    slowProbeMs: z.number().int().min(100).max(60_000).default(10_000),
   })
   .refine((i) => i.model !== i.backup, { message: 'the backup must be another model', path: ['backup'] });
 

@@ -238,8 +238,10 @@ const playbooksSchema = z.strictObject({
       backups: z.record(z.string().min(1).max(200), z.string().min(1).max(200)).default({}),
       probe_every_seconds: z.number().int().min(5).max(3600).default(30),
       healthy_probes: z.number().int().min(1).max(1000).default(10),
+      /** A probe answered slower than this fails (the latency rules start this playbook too). */
+      slow_probe_ms: z.number().int().min(100).max(60_000).default(10_000),
     })
-    .default({ backups: {}, probe_every_seconds: 30, healthy_probes: 10 }),
+    .default({ backups: {}, probe_every_seconds: 30, healthy_probes: 10, slow_probe_ms: 10_000 }),
   /** The quality alerts' playbook: roll back what changed, keep the evidence, verify. */
   quality_regression: z
     .strictObject({
@@ -324,6 +326,7 @@ const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
       min_volume: 50,
       severity: 'ticket',
       detector: { kind: 'burn_rate', objective: 0.99, threshold_ms: 10_000 },
+      playbook: 'provider-outage',
     },
     {
       id: 'guardrail-block-rate',
@@ -342,6 +345,7 @@ const DEFAULT_MONITORS: MonitorsFile = rulesFileSchema.parse({
       min_volume: 50,
       severity: 'ticket',
       detector: { kind: 'spike', ratio: 2, floor_ms: 1000 },
+      playbook: 'provider-outage',
     },
     {
       id: 'model-ttft',

@@ -37,9 +37,12 @@ export function incidentFor(
   return {
     kind: 'provider-outage',
     ...common,
+    // Keyed by the model: its availability and latency alerts, and the outage watch, join one incident.
+    key: series.model,
     model: series.model,
     backup,
     probeEverySeconds: settings.probe_every_seconds,
     healthyProbes: settings.healthy_probes,
+    slowProbeMs: settings.slow_probe_ms,
   };
 }

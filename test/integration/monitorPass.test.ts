@@ -223,7 +223,7 @@ it("a new alert whose rule names the provider-outage playbook starts it: the mod
     workflowBundle: workflowBundle(),
     monitorsFile: rules,
   });
-  const incidentId = incidentWorkflowId('provider-outage', `model-outage:model=${model}`);
+  const incidentId = incidentWorkflowId('provider-outage', model);
   try {
     await worker.runUntil(async () => {
       const summary = await temporal.client.workflow.execute(monitorPassWorkflow, {
@@ -231,7 +231,7 @@ it("a new alert whose rule names the provider-outage playbook starts it: the mod
         workflowId: `monitor-pass-${taskQueue}`,
       });
       // Only the model with a backup named starts one (the nano model's latency is another rule's).
-      expect(summary.incidents.map((i) => i.key)).toEqual([`model-outage:model=${model}`]);
+      expect(summary.incidents.map((i) => [i.key, i.alertKey])).toEqual([[model, `model-outage:model=${model}`]]);
       const incident = temporal.client.workflow.getHandle(incidentId);
       await eventually(async () => (await incident.query(incidentStatusQuery)).status === 'mitigated');
       const override = await db.pool.query('SELECT backup, incident FROM route_overrides WHERE model = $1', [model]);

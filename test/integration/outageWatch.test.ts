@@ -39,6 +39,7 @@ const watch = () =>
           backups: { [PRIMARY]: BACKUP, [FLAKY]: BACKUP },
           probe_every_seconds: 3600,
           healthy_probes: 10,
+          slow_probe_ms: 10_000,
         },
       },
     }),
@@ -112,7 +113,8 @@ it("a model failing everywhere: the gateway's circuit opens, the watch confirms 
   expect(started).toEqual([
     expect.objectContaining({
       kind: 'provider-outage',
-      key: `model-availability:model=${PRIMARY}`,
+      key: PRIMARY,
+      alertKey: `model-availability:model=${PRIMARY}`,
       backup: BACKUP,
       actor: 'outage-watch',
     }),

@@ -139,3 +139,30 @@ it('a mitigation that fails escalates and stays open until a person resolves it;
     await db.pool.query('ALTER TABLE IF EXISTS route_overrides_away RENAME TO route_overrides');
   }
 });
+
+it('a latency spike: slow probes keep the calls on the backup; once the model answers quickly they go back', async () => {
+  const profile = (ttftMs: number) =>
+    fetch(`${sim.url}/admin/profiles/${PRIMARY}`, {
+      method: 'PUT',
+      body: JSON.stringify({ ttftMs, ttftSpreadMs: 0, perTokenMs: 0, perTokenSpreadMs: 0 }),
+    });
+  await profile(1500);
+  try {
+    const view = await (
+      await worker()
+    ).runUntil(async () => {
+      const handle = await start(outage('slow', { slowProbeMs: 1000, healthyProbes: 2 }));
+      await env.sleep('100 seconds');
+      const during = await handle.query(incidentStatusQuery);
+      expect(during.outage!.probes).toBeGreaterThanOrEqual(2);
+      expect(during.outage!.healthyInARow).toBe(0);
+      expect(await override()).toBeDefined();
+      await profile(5);
+      return handle.result();
+    });
+    expect(view).toMatchObject({ status: 'resolved', resolvedBy: 'flightdeck', outage: { healthyInARow: 2 } });
+    expect(await override()).toBeUndefined();
+  } finally {
+    await profile(5);
+  }
+});

@@ -13,7 +13,7 @@ const firing = (playbook?: string): Firing => ({
 });
 const settings = {
   ...DEFAULT_PLAYBOOKS,
-  provider_outage: { backups: { m1: 'm2' }, probe_every_seconds: 30, healthy_probes: 10 },
+  provider_outage: { backups: { m1: 'm2' }, probe_every_seconds: 30, healthy_probes: 10, slow_probe_ms: 10_000 },
   cost_runaway: { ...DEFAULT_COST_POLICY, tenants: { acme: { max_step: 'kill' as const } } },
 };
 
@@ -21,7 +21,7 @@ describe('incidentFor', () => {
   it('starts the provider-outage playbook for a model with a backup, keyed by the alert', () => {
     expect(incidentFor(firing('provider-outage'), { model: 'm1' }, settings)).toEqual({
       kind: 'provider-outage',
-      key: 'model-availability:model=m1',
+      key: 'm1',
       model: 'm1',
       backup: 'm2',
       reason: 'burning 20x',
@@ -29,6 +29,7 @@ describe('incidentFor', () => {
       alertKey: 'model-availability:model=m1',
       probeEverySeconds: 30,
       healthyProbes: 10,
+      slowProbeMs: 10_000,
     });
   });
 

@@ -43,6 +43,16 @@ import { createFlightdeckWorker } from '../workers/worker';
 import { answerSamplingWorkflow } from '../workflows/answerSampling';
 import { monitorPassWorkflow } from '../workflows/monitorPass';
 import { usageReconciliationWorkflow } from '../workflows/usageReconciliation';
+import { incidentWorkflow } from '../workflows/incident';
+import {
+  ackIncidentSignal,
+  approveIncidentUpdate,
+  escalateIncidentSignal,
+  incidentStatusQuery,
+  resolveIncidentSignal,
+} from '../workflows/incidentMessages';
+import { costPolicySchema } from '../src/model/costPolicy';
+import { seedTenantSpend } from '../test/fixtures/tenantSpend';
 
 const OUT = path.join(__dirname, '..', 'test', 'histories');
 
@@ -189,6 +199,52 @@ async function main(): Promise<void> {
         args: [{ day: '2026-01-01' }],
       });
       await save('record/usage-reconciliation');
+      // Incidents: a cost runaway with every on-call message (ack, escalate, a refused approval, resolve),
+      // and a provider outage that heals by itself.
+      await seedTenantSpend(pool, 'record-tenant', 20 / 60);
+      const cost = await client.workflow.start(incidentWorkflow, {
+        taskQueue: 'record',
+        workflowId: 'incident/cost-runaway/record-tenant',
+        args: [
+          {
+            kind: 'cost-runaway',
+            key: 'record-tenant',
+            tenant: 'record-tenant',
+            reason: 'record',
+            actor: 'recorder',
+            policy: costPolicySchema.parse({ max_step: 'kill', window_minutes: 10, approval: ['throttle'] }),
+          },
+        ],
+      });
+      for (let tries = 0; !(await cost.query(incidentStatusQuery)).awaiting; tries++) {
+        if (tries > 300) throw new Error(`the cost incident never waited: ${JSON.stringify(await cost.describe())}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await cost.signal(ackIncidentSignal, { actor: 'recorder' });
+      await cost.signal(escalateIncidentSignal, { actor: 'recorder', reason: 'record' });
+      await cost.executeUpdate(approveIncidentUpdate, {
+        args: [{ step: 'throttle', approve: false, actor: 'recorder' }],
+      });
+      await cost.signal(resolveIncidentSignal, { actor: 'recorder', reason: 'record' });
+      await cost.result();
+      await save('incident/cost-runaway/record-tenant');
+      await client.workflow.execute(incidentWorkflow, {
+        taskQueue: 'record',
+        workflowId: 'incident/provider-outage/sim-small-2026-01-01',
+        args: [
+          {
+            kind: 'provider-outage',
+            key: 'sim-small-2026-01-01',
+            model: 'sim-small-2026-01-01',
+            backup: 'sim-large-2026-01-01',
+            reason: 'record',
+            actor: 'recorder',
+            probeEverySeconds: 5,
+            healthyProbes: 1,
+          },
+        ],
+      });
+      await save('incident/provider-outage/sim-small-2026-01-01');
     });
     await simulator.close();
     await connection.close();

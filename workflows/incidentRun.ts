@@ -54,7 +54,7 @@ export class IncidentRun {
   ) {
     setHandler(incidentStatusQuery, () => this.view);
     setHandler(resolveIncidentSignal, (payload) => {
-      this.resolution ??= normaliseSignalAttribution(payload) ?? { actor: 'unknown (no actor given)' };
+      this.resolution ??= this.attribution(payload);
     });
     setHandler(ackIncidentSignal, async (payload) => {
       const by = this.attribution(payload);

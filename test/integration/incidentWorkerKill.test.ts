@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { getIncident } from '../../src/incidents/incidentStore';
 import { costPolicySchema } from '../../src/model/costPolicy';
@@ -9,10 +8,10 @@ import { incidentWorkflow } from '../../workflows/incident';
 import { resolveIncidentSignal } from '../../workflows/incidentMessages';
 import { pushSupportAnswerAs } from '../fixtures/evals';
 import { seedTenantSpend } from '../fixtures/tenantSpend';
-import { spawnTs } from '../harness/childProcess';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { harnessValue } from '../harness/harnessEnv';
 import { uniqueTaskQueue } from '../harness/temporal';
+import { spawnWorkerProcess } from '../harness/workerChild';
 
 /**
  * Issue 14: the worker killed (SIGKILL) right after a playbook step did its work and before
@@ -40,18 +39,8 @@ describe('a worker killed during an incident', () => {
     await db?.drop();
   });
 
-  /** A worker process; with `slow`, it reports "<activity> done" after doing the work, then stalls. */
   const startWorker = async (slow?: { activity: string; args: string }) => {
-    const env = {
-      ...process.env,
-      DATABASE_URL: db.url,
-      TEMPORAL_ADDRESS: harnessValue('temporalAddress'),
-      TASK_QUEUE: taskQueue,
-      FLIGHTDECK_SIMULATOR_PORT: '1',
-      WORKFLOW_BUNDLE: harnessValue('workflowBundle'),
-      ...(slow ? { SLOW_ACTIVITY: slow.activity, SLOW_ARGS: slow.args } : {}),
-    };
-    const { child } = await spawnTs(path.join(__dirname, '..', 'harness', 'workerProcess.ts'), [], /^ready$/, env);
+    const child = await spawnWorkerProcess({ databaseUrl: db.url, taskQueue, slow });
     workers.push(child);
     return child;
   };

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { pushPrompts, resolvePrompt } from '../../src/registry/registry';
 import { DEFAULT_ROLLOUT_OPTIONS } from '../../src/model/rolloutOptions';
@@ -7,11 +6,11 @@ import { parseSteps } from '../../src/model/rolloutSteps';
 import { rolloutWorkflow } from '../../workflows/rollout';
 import { rolloutStatusQuery } from '../../workflows/rolloutMessages';
 import { tinyPrompt } from '../fixtures/prompts';
-import { spawnTs } from '../harness/childProcess';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/gateway';
 import { harnessValue } from '../harness/harnessEnv';
 import { uniqueTaskQueue } from '../harness/temporal';
+import { spawnWorkerProcess } from '../harness/workerChild';
 
 const PROMPT = 'kill-canary';
 
@@ -77,21 +76,12 @@ describe('a worker killed during a rollout', () => {
 
   it('resumes exactly where it was: mid-routing-write, mid-analysis and mid-hold', async () => {
     const taskQueue = uniqueTaskQueue('rollout-kill');
-    const env = {
-      ...process.env,
-      DATABASE_URL: db.url,
-      TEMPORAL_ADDRESS: harnessValue('temporalAddress'),
-      TASK_QUEUE: taskQueue,
-      FLIGHTDECK_SIMULATOR_PORT: '1',
-      WORKFLOW_BUNDLE: harnessValue('workflowBundle'),
-    };
     const startWorker = async (slowActivity?: string) => {
-      const { child } = await spawnTs(
-        path.join(__dirname, '..', 'harness', 'workerProcess.ts'),
-        [],
-        /^ready$/,
-        slowActivity ? { ...env, SLOW_ACTIVITY: slowActivity } : env,
-      );
+      const child = await spawnWorkerProcess({
+        databaseUrl: db.url,
+        taskQueue,
+        slow: slowActivity ? { activity: slowActivity } : undefined,
+      });
       workers.push(child);
       return child;
     };

@@ -103,6 +103,13 @@ it("on-call's resolve ends it at once, undoing the override, while the model sti
     await env.sleep('75 seconds');
     expect((await handle.query(incidentStatusQuery)).outage!.probes).toBeGreaterThanOrEqual(2);
     expect(await override()).toBeDefined();
+    // A resolve whose payload is not one is ignored (and shown), never taken as a resolution.
+    await handle.signal(resolveIncidentSignal, 'now please' as never);
+    await eventually(async () => (await handle.query(incidentStatusQuery)).ignored !== undefined);
+    expect(await handle.query(incidentStatusQuery)).toMatchObject({
+      status: 'mitigated',
+      ignored: 'a message with payload "now please"',
+    });
     await handle.signal(resolveIncidentSignal, { actor: 'oncall', reason: 'switching providers for good' });
     return handle.result();
   });

@@ -156,7 +156,7 @@ export function createIncidentActivities(pool: Pool, providers: ProviderDirector
         actor: 'flightdeck',
         message:
           input.step === 'warn'
-            ? `account owner of ${input.tenant} warned: spending ${pace} (likely cause: ${input.spend.cause})`
+            ? `warning for ${input.tenant}'s account owner (the incident webhook carries it): spending ${pace} (likely cause: ${input.spend.cause})`
             : input.step === 'throttle'
               ? `${input.tenant} throttled to ${input.throttleRpm} requests a minute per gateway (${pace})`
               : `${input.tenant} killed: every request refused (${pace})`,

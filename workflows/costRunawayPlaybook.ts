@@ -22,6 +22,7 @@ export async function costRunawayPlaybook(run: IncidentRun, input: CostRunaway, 
   const cost: NonNullable<IncidentView['cost']> = { tenant: input.tenant, rung: resume?.cost?.rung ?? 'none' };
   run.view.cost = cost;
   let rungAt = resume?.cost?.rungAt ?? Date.now();
+  let declined = resume?.cost?.declined;
   if (cost.rung !== 'none') run.moveTo('mitigated');
   let investigated = resume !== undefined;
   while (run.resolution === undefined) {
@@ -37,7 +38,16 @@ export async function costRunawayPlaybook(run: IncidentRun, input: CostRunaway, 
       investigated = true;
       await run.record('investigate', 'flightdeck', spendFindings(spend), { attribution: spend });
     }
-    const step = nextCostStep(policy, { rung: cost.rung, minutesOnRung: (Date.now() - rungAt) / 60_000 }, spend.ratio);
+    const minutesSince = (at: number) => (Date.now() - at) / 60_000;
+    const step = nextCostStep(
+      policy,
+      {
+        rung: cost.rung,
+        minutesOnRung: minutesSince(rungAt),
+        declined: declined && { step: declined.step, minutesAgo: minutesSince(declined.at) },
+      },
+      spend.ratio,
+    );
     if (step) {
       const outcome =
         step !== 'warn' && policy.approval.includes(step)
@@ -57,15 +67,16 @@ export async function costRunawayPlaybook(run: IncidentRun, input: CostRunaway, 
         cost.rung = step;
         if (step !== 'warn') cost.throttleRpm = rpm;
         run.moveTo('mitigated');
+        rungAt = Date.now();
+        declined = undefined;
+        continue; // the next rung may be due at once (a runaway past throttle_at_ratio)
       }
-      // Taken, refused or skipped: the next rung is weighed a whole step from now.
-      rungAt = Date.now();
-      continue;
+      declined = { step, at: Date.now() };
     }
     if (workflowInfo().continueAsNewSuggested)
       await run.continueAsNew({
         incidentId: run.incidentId,
-        cost: { rung: cost.rung, rungAt },
+        cost: { rung: cost.rung, rungAt, declined },
       });
     await condition(() => run.resolution !== undefined, `${input.checkEveryMinutes} minutes`);
   }

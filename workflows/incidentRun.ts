@@ -132,6 +132,8 @@ export class IncidentRun {
     onTimeout: 'proceed' | 'skip',
   ): Promise<ApprovalOutcome> {
     const before = this.view.status;
+    // Cleared before the rung shows as waiting: an answer may arrive while the wait is being recorded.
+    this.answer = undefined;
     this.view.awaiting = { step, until: new Date(Date.now() + timeoutMinutes * 60_000).toISOString(), onTimeout };
     this.moveTo('awaiting-approval');
     await this.record(
@@ -139,7 +141,6 @@ export class IncidentRun {
       'flightdeck',
       `${step} waits for approval until ${this.view.awaiting.until} (then: ${onTimeout}): \`flightdeck incident approve ${workflowInfo().workflowId} --step ${step}\``,
     );
-    this.answer = undefined;
     const answered = await condition(
       () => this.answer !== undefined || this.resolution !== undefined,
       `${timeoutMinutes} minutes`,

@@ -1,6 +1,7 @@
 import type { Pool } from '../db/pool';
 import type { MonitorAlert } from '../monitoring/alertStore';
 import { latestAlertByKey } from '../monitoring/alertStore';
+import type { IncidentKind } from '../model/incident';
 import type { EvidenceAnswer } from './answerEvidence';
 import { getIncident, type IncidentRecord, type IncidentStep } from './incidentStore';
 
@@ -43,7 +44,7 @@ export async function gatherPostmortemFacts(pool: Pool, idOrWorkflowId: string):
   };
 }
 
-const FOLLOW_UPS: Record<string, string[]> = {
+const FOLLOW_UPS: Record<IncidentKind, string[]> = {
   'provider-outage': [
     'Check the backup served within its latency and quality objectives while the override held.',
     'Review `healthy_probes` and `probe_every_seconds`: did calls go back at the right time?',
@@ -122,7 +123,7 @@ export function writePostmortem(facts: PostmortemFacts, now: Date = new Date()):
       : ['- no request evidence was collected for this kind of incident']),
     '',
     '## Follow-ups',
-    ...(FOLLOW_UPS[incident.kind] ?? []).map((f) => `- [ ] ${f}`),
+    ...FOLLOW_UPS[incident.kind].map((f) => `- [ ] ${f}`),
     '',
   ];
   return lines.join('\n');

@@ -72,7 +72,7 @@ export async function replayRequest(
     );
   if (!stored.model) throw new InputError(`Request ${requestId} was never served by a model: nothing to replay`);
   const model = options.against ? await againstModel(pool, stored.prompt_name, options.against) : stored.model;
-  providers.forModel(model); // an unknown model: the error names the providers file, before any call
+  // An unknown model is an InputError naming the providers file.
   const completion = await providers.forModel(model).complete({ model, messages: stored.messages, timeoutMs: 60_000 });
   const result: ReplayResult = {
     requestId,

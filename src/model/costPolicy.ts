@@ -36,18 +36,23 @@ export const DEFAULT_COST_POLICY: CostPolicy = costPolicySchema.parse({});
 export interface LadderState {
   rung: CostStep | 'none';
   minutesOnRung: number;
+  /** A rung a person refused, or nobody approved and the policy skipped, and how many minutes ago. */
+  declined?: { step: CostStep; minutesAgo: number };
 }
 
 /**
  * The next rung given the tenant's spend ratio (null: it had no usual spend), or undefined to hold: the warning comes first,
  * whatever the ratio; a runaway past `throttle_at_ratio` is throttled at the next check; otherwise
- * a rung is climbed only after spend stayed over `over_ratio` for `step_minutes` on the last one.
+ * a rung is climbed only after spend stayed over `over_ratio` for `step_minutes` on the last one;
+ * a rung declined is weighed again only a step later.
  */
 export function nextCostStep(policy: CostPolicy, state: LadderState, spendRatio: number | null): CostStep | undefined {
   const ratio = spendRatio ?? Infinity; // no usual spend at all: any spend is a runaway
   if (state.rung === 'none') return 'warn';
   const next = COST_STEPS[COST_STEPS.indexOf(state.rung) + 1];
   if (!next || COST_STEPS.indexOf(next) > COST_STEPS.indexOf(policy.max_step)) return undefined;
+  // A declined rung is not asked for again within a step, however high the spend.
+  if (state.declined?.step === next && state.declined.minutesAgo < policy.step_minutes) return undefined;
   if (next === 'throttle' && ratio >= policy.throttle_at_ratio) return next;
   return ratio >= policy.over_ratio && state.minutesOnRung >= policy.step_minutes ? next : undefined;
 }

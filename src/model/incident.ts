@@ -95,7 +95,7 @@ export function incidentWorkflowId(kind: IncidentKind, key: string): string {
 export interface IncidentResume {
   incidentId: number;
   outage?: { probes: number; healthyInARow: number };
-  cost?: { rung: CostStep | 'none'; rungAt: number };
+  cost?: { rung: CostStep | 'none'; rungAt: number; declined?: { step: CostStep; at: number } };
 }
 
 /** A rung waiting for on-call's approval, and what happens when nobody answers. */

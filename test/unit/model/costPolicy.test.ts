@@ -26,6 +26,15 @@ describe('nextCostStep', () => {
   });
 });
 
+describe('a declined rung', () => {
+  it('is not asked for again within a step, however high the spend, then is', () => {
+    const declined = (minutesAgo: number) => ({ step: 'throttle' as const, minutesAgo });
+    expect(nextCostStep(policy, { rung: 'warn', minutesOnRung: 1, declined: declined(0) }, 50)).toBeUndefined();
+    expect(nextCostStep(policy, { rung: 'warn', minutesOnRung: 12, declined: declined(9) }, 50)).toBeUndefined();
+    expect(nextCostStep(policy, { rung: 'warn', minutesOnRung: 12, declined: declined(10) }, 50)).toBe('throttle');
+  });
+});
+
 describe('throttleRpm', () => {
   it("keeps the tenant's usual rate times the headroom, at least one a minute", () => {
     expect(throttleRpm(DEFAULT_COST_POLICY, 12.2)).toBe(25);

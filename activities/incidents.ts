@@ -18,23 +18,18 @@ import type { ProviderDirectory } from '../src/providers/directory';
 import { clearRouteOverride, setRouteOverride } from '../src/routing/routeOverrides';
 
 /** The calling incident workflow's run: its id is the mark its route override carries. */
-function callingWorkflow(): { workflowId: string; runId: string } {
+export function callingWorkflow(): { workflowId: string; runId: string } {
   const execution = Context.current().info.workflowExecution;
   if (!execution) throw new Error('incident activities run inside an incident workflow');
   return execution;
 }
 
-/**
- * Incident activities. Each is safe to repeat (a retry or a worker killed mid-step): the incident
- * row is one per run, a timeline step is written and notified once, and an override or a tenant's
- * status set or cleared twice ends the same.
- */
-export function createIncidentActivities(pool: Pool, providers: ProviderDirectory, webhook?: AlertWebhook) {
-  /** A timeline step, written once; the webhook (when configured) hears of it once. */
-  async function step(
+/** A timeline step, written once; the webhook (when configured) hears of it once. */
+export function incidentStepRecorder(pool: Pool, webhook?: AlertWebhook) {
+  return async (
     incidentId: number,
     entry: { step: string; actor: string; message: string; status: IncidentStatus; details?: object },
-  ): Promise<void> {
+  ): Promise<void> => {
     const written = await recordIncidentStep(pool, incidentId, entry);
     if (!written || !webhook) return;
     const { workflowId } = callingWorkflow();
@@ -44,7 +39,16 @@ export function createIncidentActivities(pool: Pool, providers: ProviderDirector
       incidentWebhookBody({ incidentId, workflowId, kind: kind as IncidentKind, key: key.join('/'), ...entry }),
       {},
     );
-  }
+  };
+}
+
+/**
+ * Incident activities. Each is safe to repeat (a retry or a worker killed mid-step): the incident
+ * row is one per run, a timeline step is written and notified once, and an override or a tenant's
+ * status set or cleared twice ends the same.
+ */
+export function createIncidentActivities(pool: Pool, providers: ProviderDirectory, webhook?: AlertWebhook) {
+  const step = incidentStepRecorder(pool, webhook);
 
   return {
     async openIncident(opening: {

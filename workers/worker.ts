@@ -1,6 +1,7 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createEvalActivities } from '../activities/evals';
 import { createIncidentActivities } from '../activities/incidents';
+import { createSecurityIncidentActivities } from '../activities/securityIncident';
 import { createMonitoringActivities } from '../activities/monitoring';
 import { createRegistryActivities } from '../activities/registry';
 import { createRolloutActivities } from '../activities/rollout';
@@ -38,6 +39,7 @@ export function flightdeckActivities(
     ...createRolloutActivities(options.pool, options.providers, { webhookUrl: options.webhookUrl }),
     ...createMonitoringActivities(options.pool, options.providers, options.monitorsFile, options.alertWebhook),
     ...createIncidentActivities(options.pool, options.providers, options.alertWebhook),
+    ...createSecurityIncidentActivities(options.pool, options.alertWebhook),
   };
 }
 

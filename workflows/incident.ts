@@ -10,6 +10,7 @@ import { costRunawayPlaybook } from './costRunawayPlaybook';
 import { IncidentRun } from './incidentRun';
 import { providerOutagePlaybook } from './providerOutagePlaybook';
 import { qualityRegressionPlaybook } from './qualityRegressionPlaybook';
+import { securityPlaybook } from './securityPlaybook';
 
 /**
  * An incident playbook (`incident/<kind>/<key>`): the incident is opened once, then its kind's
@@ -37,5 +38,7 @@ export async function incidentWorkflow(raw: IncidentInput, resume?: IncidentResu
       return costRunawayPlaybook(run, input, resume);
     case 'quality-regression':
       return qualityRegressionPlaybook(run, input);
+    case 'security':
+      return securityPlaybook(run, input);
   }
 }

@@ -98,6 +98,11 @@ export class IncidentRun {
     this.show();
   }
 
+  /** The answer the last approval wait took (a key rotation's carries the new key's hash). */
+  get approved(): Approval | undefined {
+    return this.answer;
+  }
+
   moveTo(status: IncidentStatus): void {
     this.view.status = status;
     upsertSearchAttributes([{ key: FlightdeckIncidentStatus, value: status }]);

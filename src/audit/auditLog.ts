@@ -9,6 +9,10 @@ export type AuditAction =
   | 'route.override'
   | 'tenant.create'
   | 'tenant.status'
+  | 'tenant.key.rotate'
+  | 'tenant.key.revoke'
+  | 'prompt.switch'
+  | 'request.purge'
   | 'budget.set'
   | 'promotion.skip-eval';
 

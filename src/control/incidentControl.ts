@@ -45,8 +45,13 @@ export async function startIncident(
     for (const model of [input.model, input.backup]) parseTarget(model, known.config);
   else if (input.kind === 'cost-runaway' && known.tenantExists && !(await known.tenantExists(input.tenant)))
     throw new InputError(`No tenant "${input.tenant}"; see \`flightdeck tenant list\``);
-  else if (input.kind === 'quality-regression' && known.promptExists && !(await known.promptExists(input.prompt)))
-    throw new InputError(`No prompt "${input.prompt}"; see \`flightdeck prompt list\``);
+  else if (input.kind === 'quality-regression' || input.kind === 'security') {
+    const tenant = input.kind === 'security' ? input.tenant : undefined;
+    if (tenant && known.tenantExists && !(await known.tenantExists(tenant)))
+      throw new InputError(`No tenant "${tenant}"; see \`flightdeck tenant list\``);
+    if (input.prompt && known.promptExists && !(await known.promptExists(input.prompt)))
+      throw new InputError(`No prompt "${input.prompt}"; see \`flightdeck prompt list\``);
+  }
   const workflowId = incidentWorkflowId(input.kind, input.key);
   let joined = false;
   try {

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { hashApiKey } from '../tenants/apiKey';
-import type { Tenant } from '../tenants/tenantStore';
+import { keyIsValid, type Tenant } from '../tenants/tenantStore';
 import { GatewayError } from './gatewayError';
 import type { LiveState } from './liveState';
 
@@ -20,6 +20,13 @@ export async function authenticate(headers: IncomingHttpHeaders, state: LiveStat
   // Not through the hot path's database guard: a failing key lookup must not switch budgets to offline mode.
   const tenant = state.tenantByKeyHash(hash) ?? (await state.lookupTenant(hash).catch(() => undefined));
   if (!tenant) throw new GatewayError(401, 'authentication_error', 'Incorrect API key provided', 'invalid_api_key');
+  if (!keyIsValid(tenant, hash))
+    throw new GatewayError(
+      401,
+      'authentication_error',
+      'This API key was rotated and its overlap window has closed; use the new key',
+      'api_key_revoked',
+    );
   if (tenant.status === 'killed') {
     // The operator's reason stays with operators (audit log, `tenant list`): tenants get a plain one.
     throw new GatewayError(

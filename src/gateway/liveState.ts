@@ -102,7 +102,10 @@ export class LiveState {
         [this.routes, this.overrides] = await Promise.all([loadRoutes(this.pool), loadRouteOverrides(this.pool)]);
       else {
         const [tenants, budgeted] = await Promise.all([listTenants(this.pool), budgetedTenants(this.pool)]);
-        this.tenants = new Map(tenants.map((t) => [t.keyHash, t]));
+        // A rotated tenant answers to both keys until the old one's window closes (authenticate checks the time).
+        this.tenants = new Map(
+          tenants.flatMap((t) => [[t.keyHash, t] as const, ...(t.previousKeyHash ? [[t.previousKeyHash, t] as const] : [])]),
+        );
         this.unknownKeys = new Map(); // a key refused a moment ago may be a tenant just created
         this.budgeted = budgeted;
       }

@@ -225,6 +225,15 @@ export class RequestPipeline {
         'model',
       );
     }
+    if (route.disabled)
+      // The operator's reason stays with operators (audit log): callers get a plain one.
+      throw new GatewayError(
+        403,
+        'permission_error',
+        `Prompt "${input.prompt}" is disabled on this gateway; contact its operator`,
+        'prompt_disabled',
+        'model',
+      );
     const choice = chooseVariant(route, ctx.tenant!, ctx.subject);
     const spec = choice.served.spec;
     ctx.promptName = route.prompt;

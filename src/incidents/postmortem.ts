@@ -3,6 +3,7 @@ import type { MonitorAlert } from '../monitoring/alertStore';
 import { latestAlertByKey } from '../monitoring/alertStore';
 import type { IncidentKind } from '../model/incident';
 import type { EvidenceAnswer } from './answerEvidence';
+import type { AffectedRequest } from './securityEvidence';
 import { getIncident, type IncidentRecord, type IncidentStep } from './incidentStore';
 
 /** What a postmortem is written from: the incident, its timeline, what it changed, and its alert. */
@@ -60,6 +61,11 @@ const FOLLOW_UPS: Record<IncidentKind, string[]> = {
     'Re-run the eval suite on the rolled-back version and on the fix before releasing again.',
     'If nothing was released, check the provider for a model change under the same name.',
   ],
+  security: [
+    'Find how it got through (the evidence lists each request, its trace and what its guardrails decided) and add the pattern to the guardrails and the jailbreak canaries.',
+    'Confirm the tenant has moved to the new key before its overlap closes, and that the purged bodies are gone from every backup.',
+    'Tell the affected tenant what was exposed, with the evidence bundle (`flightdeck incident bundle`).',
+  ],
 };
 
 const md = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
@@ -73,7 +79,9 @@ const at = (d: Date) =>
 export function writePostmortem(facts: PostmortemFacts, now: Date = new Date()): string {
   const { incident, changes, alert } = facts;
   const minutes = Math.round(((incident.resolvedAt ?? now).getTime() - incident.openedAt.getTime()) / 60_000);
-  const answers = (incident.timeline.find((s) => s.step === 'evidence')?.details.answers ?? []) as EvidenceAnswer[];
+  const evidence = incident.timeline.find((s) => s.step === 'evidence')?.details ?? {};
+  const answers = (evidence.answers ?? []) as EvidenceAnswer[];
+  const affected = (evidence.requests ?? []) as AffectedRequest[];
   const lines = [
     `# Postmortem: incident #${incident.id}, ${incident.kind} (${incident.key})`,
     '',
@@ -120,13 +128,36 @@ export function writePostmortem(facts: PostmortemFacts, now: Date = new Date()):
           '',
           ...reproductionLines(facts.replays),
         ]
-      : ['- no request evidence was collected for this kind of incident']),
+      : affected.length
+        ? affectedLines(affected, Number(evidence.more ?? 0))
+        : ['- no request evidence was collected for this kind of incident']),
     '',
     '## Follow-ups',
     ...FOLLOW_UPS[incident.kind].map((f) => `- [ ] ${f}`),
     '',
   ];
   return lines.join('\n');
+}
+
+/** A security incident's affected requests: where to find each trace, and the digest of its body before any purge. */
+function affectedLines(affected: AffectedRequest[], more: number): string[] {
+  const shown = affected.slice(0, 50);
+  const guards = (a: AffectedRequest) =>
+    a.guardrails
+      .filter((g) => g.decision !== 'allow')
+      .map((g) => `${g.id}:${g.decision}`)
+      .join(', ') || '-';
+  return [
+    '| at (UTC) | request | trace | tenant | prompt | guardrails | body sha256 |',
+    '|---|---|---|---|---|---|---|',
+    ...shown.map(
+      (a) =>
+        `| ${at(new Date(a.at))} | ${a.requestId} | ${a.traceId ?? '-'} | ${a.tenant ?? '-'} | ${a.prompt ? `${a.prompt}@${a.version ?? '?'}` : '-'} | ${guards(a)} | ${a.body ? a.body.sha256.slice(0, 16) : 'none stored'} |`,
+    ),
+    ...(affected.length + more > shown.length
+      ? ['', `${affected.length + more - shown.length} more in the evidence bundle (\`flightdeck incident bundle\`).`]
+      : []),
+  ];
 }
 
 /** Whether the bad answers came back from their stored tuples; without replays, how to check. */

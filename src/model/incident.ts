@@ -3,8 +3,8 @@ import { describeZodIssues, InputError } from '../errors';
 import { costPolicySchema, type CostStep } from './costPolicy';
 import { identifierSchema, modelIdSchema, oneLine, tenantIdSchema } from './textFields';
 
-/** The playbooks built so far (issue 14 names the rest: latency, security). */
-export const INCIDENT_KINDS = ['provider-outage', 'cost-runaway', 'quality-regression'] as const;
+/** The playbooks built so far (a latency spike runs the provider-outage one: its fallback is the mitigation). */
+export const INCIDENT_KINDS = ['provider-outage', 'cost-runaway', 'quality-regression', 'security'] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 export type IncidentStatus = 'mitigating' | 'mitigated' | 'awaiting-approval' | 'restoring' | 'resolved' | 'escalated';
 
@@ -58,19 +58,75 @@ const qualityRegressionSchema = z.strictObject({
   verifyMinutes: z.number().int().min(1).max(1440).default(15),
 });
 
+export const SECURITY_FINDINGS = ['injection', 'pii-output', 'leaked-key'] as const;
+export type SecurityFinding = (typeof SECURITY_FINDINGS)[number];
+
+function killSwitchOf(i: {
+  killSwitch?: 'tenant' | 'prompt' | 'none';
+  finding: SecurityFinding;
+  prompt?: string;
+}): 'tenant' | 'prompt' | 'none' {
+  return i.killSwitch ?? (i.finding === 'leaked-key' ? 'none' : i.prompt ? 'prompt' : 'tenant');
+}
+
+/**
+ * A security finding (an injection that succeeded, PII in an answer, a leaked key): the kill switch,
+ * the evidence bundle, the purge of the affected bodies, and for a leaked key the rotation.
+ */
+const securitySchema = z
+  .strictObject({
+    kind: z.literal('security'),
+    ...common,
+    finding: z.enum(SECURITY_FINDINGS),
+    tenant: tenantIdSchema.optional(),
+    prompt: identifierSchema.optional(),
+    /** Requests known to be affected; those a guardrail acted on in the window are added. */
+    requestIds: z.array(oneLine(200)).max(1000).default([]),
+    sinceMinutes: z.number().int().min(1).max(10_080).default(60),
+    /**
+     * What is switched off until the incident resolves. Default: for a leaked key nothing (the
+     * rotation contains it); else the prompt when one is named, else the tenant.
+     */
+    killSwitch: z.enum(['tenant', 'prompt', 'none']).optional(),
+    /** Delete the stored bodies of the affected requests (their digests stay in the evidence). */
+    purge: z.boolean().default(true),
+    /** Rotate the tenant's key (default: for a leaked key). A person makes the new key: it never enters the history. */
+    rotateKey: z.boolean().optional(),
+    /** Minutes the old key keeps working after the rotation, so the tenant can roll out the new one. */
+    overlapMinutes: z.number().int().min(0).max(10_080).default(60),
+    /** Steps that wait for `approve` (the key rotation always does). */
+    approval: z.array(z.enum(['kill', 'purge'])).max(2).default([]),
+    approvalTimeoutMinutes: z.number().int().min(1).max(1440).default(30),
+  })
+  .superRefine((i, ctx) => {
+    const problem = (message: string, path: string) => ctx.addIssue({ code: 'custom', message, path: [path] });
+    if (!i.tenant && !i.prompt) problem('name the tenant or the prompt the finding is about', 'tenant');
+    const switched = killSwitchOf(i);
+    if (switched === 'tenant' && !i.tenant) problem('a tenant kill switch needs the tenant', 'killSwitch');
+    if (switched === 'prompt' && !i.prompt) problem('a prompt kill switch needs the prompt', 'killSwitch');
+    if ((i.rotateKey ?? i.finding === 'leaked-key') && !i.tenant) problem('a key rotation needs the tenant', 'rotateKey');
+  })
+  .transform((i) => ({
+    ...i,
+    killSwitch: killSwitchOf(i),
+    rotateKey: i.rotateKey ?? i.finding === 'leaked-key',
+  }));
+
 const incidentInputSchema = z.discriminatedUnion('kind', [
   providerOutageSchema,
   costRunawaySchema,
   qualityRegressionSchema,
+  securitySchema,
 ]);
 export type IncidentInput = z.input<typeof incidentInputSchema>;
 export type ProviderOutage = z.output<typeof providerOutageSchema>;
 export type CostRunaway = z.output<typeof costRunawaySchema>;
 export type QualityRegression = z.output<typeof qualityRegressionSchema>;
-export type Incident = ProviderOutage | CostRunaway | QualityRegression;
+export type Security = z.output<typeof securitySchema>;
+export type Incident = ProviderOutage | CostRunaway | QualityRegression | Security;
 
-/** The rungs a person may be asked to approve. */
-export const APPROVABLE_STEPS = ['throttle', 'kill', 'rollback'] as const;
+/** The steps a person may be asked to approve. */
+export const APPROVABLE_STEPS = ['throttle', 'kill', 'rollback', 'purge', 'rotate-key'] as const;
 export type ApprovableStep = (typeof APPROVABLE_STEPS)[number];
 
 /** An incident's start, checked; what is wrong is an InputError naming each field. */
@@ -84,7 +140,12 @@ export function parseIncidentInput(raw: unknown): Incident {
 export function incidentSummary(input: IncidentInput): string {
   if (input.kind === 'provider-outage') return `Provider outage: ${input.model} (backup ${input.backup})`;
   if (input.kind === 'cost-runaway') return `Cost runaway: tenant ${input.tenant}`;
+  if (input.kind === 'security') return `Security (${input.finding}): ${securityTarget(input)}`;
   return `Quality regression: prompt ${input.prompt}`;
+}
+
+function securityTarget(i: { tenant?: string; prompt?: string }): string {
+  return [i.tenant && `tenant ${i.tenant}`, i.prompt && `prompt ${i.prompt}`].filter(Boolean).join(', ');
 }
 
 export function incidentWorkflowId(kind: IncidentKind, key: string): string {
@@ -130,6 +191,20 @@ export interface IncidentView {
     /** The worst-scored answers kept as evidence. */
     evidence?: number;
     verified?: boolean;
+  };
+  security?: {
+    finding: SecurityFinding;
+    tenant?: string;
+    prompt?: string;
+    killSwitch: 'tenant' | 'prompt' | 'none';
+    /** The kill switch is on (this incident's). */
+    killed?: boolean;
+    affected?: number;
+    purged?: number;
+    /** After the rotation: the new key's prefix, and when the old key stops (or stopped) working. */
+    newKeyPrefix?: string;
+    oldKeyUntil?: string;
+    oldKeyRevoked?: boolean;
   };
   awaiting?: PendingApproval;
   ackedBy?: string;
@@ -177,6 +252,20 @@ export function incidentDetails(view: IncidentView): string {
       ...(q.verified !== undefined ? [`- verified: ${q.verified ? 'back in bounds' : 'still out of bounds'}`] : []),
     );
   }
+  if (view.security) {
+    const s = view.security;
+    lines.push(
+      `**Security (${s.finding}): ${securityTarget(s)}** (${view.status})`,
+      '',
+      `- kill switch: ${s.killSwitch === 'none' ? 'none' : `${s.killSwitch} ${s.killed ? 'off (refused)' : 'serving'}`}`,
+      ...(s.affected !== undefined ? [`- affected requests: ${s.affected}, bodies purged: ${s.purged ?? 0}`] : []),
+      ...(s.newKeyPrefix
+        ? [
+            `- key rotated: new ${s.newKeyPrefix}..., old key ${s.oldKeyRevoked ? 'revoked' : `works until ${s.oldKeyUntil ?? 'now'}`}`,
+          ]
+        : []),
+    );
+  }
   if (view.awaiting)
     lines.push(
       `- waiting for approval of: ${view.awaiting.step}, until ${view.awaiting.until} (then ${view.awaiting.onTimeout})`,
@@ -189,12 +278,23 @@ export function incidentDetails(view: IncidentView): string {
 }
 
 /** On-call's answer to a rung waiting for approval (the `approve` Update). */
-const approvalSchema = z.strictObject({
-  step: z.enum(APPROVABLE_STEPS),
-  approve: z.boolean(),
-  actor: oneLine(100),
-  reason: oneLine(500).optional(),
-});
+const approvalSchema = z
+  .strictObject({
+    step: z.enum(APPROVABLE_STEPS),
+    approve: z.boolean(),
+    actor: oneLine(100),
+    reason: oneLine(500).optional(),
+    /** rotate-key: the new key's sha256 and prefix (the key stays with the person who made it). */
+    newKeyHash: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'a sha256 in hex')
+      .optional(),
+    newKeyPrefix: oneLine(20).optional(),
+  })
+  .refine((a) => !(a.step === 'rotate-key' && a.approve) || (a.newKeyHash && a.newKeyPrefix), {
+    message: 'approving rotate-key needs the new key\'s newKeyHash and newKeyPrefix (`flightdeck incident approve` makes them)',
+    path: ['newKeyHash'],
+  });
 export type Approval = z.output<typeof approvalSchema>;
 
 /**
@@ -205,7 +305,7 @@ export function parseApproval(raw: unknown, awaiting: PendingApproval | undefine
   const parsed = approvalSchema.safeParse(raw);
   if (!parsed.success)
     throw new InputError(
-      `${describeZodIssues('The approval', parsed.error.issues)}\nSend {"step": "throttle"|"kill"|"rollback", "approve": true|false, "actor": "<who>"}.`,
+      `${describeZodIssues('The approval', parsed.error.issues)}\nSend {"step": "${APPROVABLE_STEPS.join('"|"')}", "approve": true|false, "actor": "<who>"}.`,
     );
   if (!awaiting || awaiting.step !== parsed.data.step)
     throw new InputError(

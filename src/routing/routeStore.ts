@@ -22,6 +22,7 @@ interface RouteRow {
   shadow_spec: PromptSpec | null;
   shadow_sample_bp: number | null;
   experiment_id: string | null;
+  disabled_reason: string | null;
 }
 
 /** Every prompt with a production version (or only `prompt`), with its candidate and shadow if it has them. */
@@ -29,8 +30,9 @@ export async function loadRoutes(db: Pool | PoolClient, prompt?: string): Promis
   const { rows } = await db.query<RouteRow>(
     `SELECT l.prompt_name, l.version AS stable_version, sv.spec AS stable_spec,
             r.candidate_version, cv.spec AS candidate_spec, r.candidate_weight_bp, r.cohorts,
-            r.shadow_version, shv.spec AS shadow_spec, r.shadow_sample_bp, r.experiment_id
+            r.shadow_version, shv.spec AS shadow_spec, r.shadow_sample_bp, r.experiment_id, p.disabled_reason
      FROM prompt_labels l
+     JOIN prompts p ON p.name = l.prompt_name
      JOIN prompt_versions sv ON sv.prompt_name = l.prompt_name AND sv.version = l.version
      LEFT JOIN routes r ON r.prompt_name = l.prompt_name
      LEFT JOIN prompt_versions cv ON cv.prompt_name = r.prompt_name AND cv.version = r.candidate_version
@@ -47,6 +49,7 @@ export async function loadRoutes(db: Pool | PoolClient, prompt?: string): Promis
       experimentId:
         row.experiment_id ?? defaultExperimentId(row.prompt_name, row.candidate_version ?? row.stable_version),
     };
+    if (row.disabled_reason !== null) route.disabled = true;
     if (row.candidate_version && row.candidate_spec && row.candidate_weight_bp) {
       route.candidate = { version: row.candidate_version, spec: row.candidate_spec, weightBp: row.candidate_weight_bp };
     }

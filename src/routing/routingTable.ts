@@ -15,6 +15,8 @@ export interface PromptRoute {
   cohorts: readonly Tier[];
   shadow?: RoutedVersion & { sampleBp: number };
   experimentId: string;
+  /** The prompt's kill switch is on: every request for it is refused. */
+  disabled?: boolean;
 }
 
 export type Variant = 'stable' | 'candidate';

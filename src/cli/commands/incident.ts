@@ -13,7 +13,16 @@ import {
 import type { Pool } from '../../db/pool';
 import { DEFAULT_JUDGE_MODEL } from '../../model/evalDefaults';
 import { COST_STEPS, type CostStep } from '../../model/costPolicy';
-import { INCIDENT_KINDS, type ApprovableStep, type IncidentInput, type IncidentView } from '../../model/incident';
+import {
+  APPROVABLE_STEPS,
+  INCIDENT_KINDS,
+  SECURITY_FINDINGS,
+  type ApprovableStep,
+  type IncidentInput,
+  type IncidentView,
+  type SecurityFinding,
+} from '../../model/incident';
+import { hashApiKey, keyPrefix, newApiKey } from '../../tenants/apiKey';
 import { costPolicyFor, DEFAULT_MONITORS_FILE, loadMonitorsFile } from '../../monitoring/monitorRules';
 import { listTenants } from '../../tenants/tenantStore';
 import { loadProviderConfig } from '../../providers/config';
@@ -36,7 +45,12 @@ function describe(v: IncidentView): string {
   const o = v.outage;
   const c = v.cost;
   const q = v.quality;
-  const state = q
+  const sec = v.security;
+  const state = sec
+    ? ` (${sec.finding}: ${sec.killSwitch === 'none' ? 'no kill switch' : `${sec.killSwitch} ${sec.killed ? 'switched off' : 'serving'}`}` +
+      `${sec.affected !== undefined ? `, ${sec.affected} affected, ${sec.purged ?? 0} bodies purged` : ''}` +
+      `${sec.newKeyPrefix ? `, key rotated to ${sec.newKeyPrefix}...` : ''})`
+    : q
     ? ` (prompt ${q.prompt}${q.rollback ? `: ${q.rollback}` : ''}${q.evidence !== undefined ? `, ${q.evidence} bad answers kept` : ''})`
     : o && v.status === 'mitigated'
       ? ` (${o.model}'s calls go to ${o.backup} first; probes ${o.healthyInARow}/${o.healthyProbes} healthy in a row)`
@@ -88,6 +102,27 @@ function startInput(kind: string, opts: StartOptions): IncidentInput {
       verifyMinutes: positiveInt('--verify-minutes', opts.verifyMinutes),
     };
   }
+  if (kind === 'security') {
+    if (!opts.finding) throw new InputError(`security needs --finding (${SECURITY_FINDINGS.join(', ')})`);
+    if (!(SECURITY_FINDINGS as readonly string[]).includes(opts.finding))
+      throw new InputError(`--finding must be one of ${SECURITY_FINDINGS.join(', ')} (got "${opts.finding}")`);
+    if (!opts.tenant && !opts.prompt) throw new InputError('security needs --tenant <id> or --prompt <name> (or both)');
+    return {
+      kind,
+      ...common,
+      key: opts.key ?? [opts.tenant, opts.prompt].filter(Boolean).join('.'),
+      finding: opts.finding as SecurityFinding,
+      tenant: opts.tenant,
+      prompt: opts.prompt,
+      requestIds: opts.requests?.split(',').map((id) => id.trim()).filter(Boolean) ?? [],
+      sinceMinutes: positiveInt('--since-minutes', opts.sinceMinutes),
+      killSwitch: opts.killSwitch as 'tenant' | 'prompt' | 'none' | undefined,
+      purge: opts.purge,
+      rotateKey: opts.rotateKey,
+      overlapMinutes: wholeNumber('--overlap-minutes', opts.overlapMinutes, 0),
+      approval: (opts.approve?.split(',').map((s) => s.trim()) ?? []) as Array<'kill' | 'purge'>,
+    };
+  }
   throw new InputError(`Unknown incident kind "${kind}"; one of ${INCIDENT_KINDS.join(', ')}`);
 }
 
@@ -98,6 +133,14 @@ function costStep(text: string): CostStep {
 }
 
 interface StartOptions {
+  finding?: string;
+  requests?: string;
+  sinceMinutes: string;
+  killSwitch?: string;
+  purge: boolean;
+  rotateKey?: boolean;
+  overlapMinutes: string;
+  approve?: string;
   prompt?: string;
   approval?: boolean;
   verifyMinutes: string;
@@ -127,8 +170,16 @@ export function registerIncidentCommands(program: Command): void {
     .option('--backup <model>', "provider-outage: where the model's calls go meanwhile")
     .option('--probe-every <seconds>', 'provider-outage: how often the model is probed', '30')
     .option('--healthy-probes <n>', 'provider-outage: probes in a row that must pass before calls go back', '10')
-    .option('--tenant <id>', 'cost-runaway: the tenant spending')
-    .option('--prompt <name>', 'quality-regression: the prompt answering worse')
+    .option('--tenant <id>', 'cost-runaway: the tenant spending; security: the tenant affected')
+    .option('--prompt <name>', 'quality-regression: the prompt answering worse; security: the prompt affected')
+    .option('--finding <finding>', `security: ${SECURITY_FINDINGS.join(', ')}`)
+    .option('--requests <ids>', 'security: request ids known to be affected, comma-separated')
+    .option('--since-minutes <n>', 'security: requests a guardrail acted on this far back count as affected', '60')
+    .option('--kill-switch <target>', 'security: tenant, prompt or none (default: none for leaked-key, else the prompt if named, else the tenant)')
+    .option('--no-purge', "security: keep the affected requests' stored bodies")
+    .option('--rotate-key', "security: rotate the tenant's key (default for leaked-key)")
+    .option('--overlap-minutes <n>', 'security: minutes the old key keeps working after the rotation', '60')
+    .option('--approve <steps>', 'security: steps that wait for `incident approve` (kill, purge), comma-separated')
     .option('--approval', 'quality-regression: the rollback waits for `incident approve --step rollback`')
     .option('--verify-minutes <n>', 'quality-regression: minutes after the rollback before it is judged', '15')
     .option(
@@ -264,20 +315,48 @@ export function registerIncidentCommands(program: Command): void {
     .command('approve')
     .description('Approve (or with --refuse, refuse) the rung an incident waits on, e.g. throttling a tenant')
     .argument('<workflow-id>', 'e.g. incident/cost-runaway/acme')
-    .requiredOption('--step <step>', 'the step waiting: throttle, kill or rollback')
+    .requiredOption('--step <step>', `the step waiting: ${APPROVABLE_STEPS.join(', ')}`)
     .option('--refuse', 'refuse it instead: the playbook holds and weighs the rung again a step later')
     .option('--reason <text>', 'why, for the timeline')
     .option('--json', 'machine-readable output')
     .action(async (workflowId: string, opts: { step: string; refuse?: boolean; reason?: string; json?: boolean }) => {
+      // A rotation's new key is made here and printed once: only its hash goes to the workflow.
+      const apiKey = opts.step === 'rotate-key' && !opts.refuse ? newApiKey() : undefined;
       const view = await temporal().withTemporalClient(loadEnv(), (client) =>
         control().approveIncident(client, workflowId, {
           step: opts.step as ApprovableStep,
           approve: !opts.refuse,
           actor: currentActor(),
           ...(opts.reason ? { reason: opts.reason } : {}),
+          ...(apiKey ? { newKeyHash: hashApiKey(apiKey), newKeyPrefix: keyPrefix(apiKey) } : {}),
         }),
       );
-      emit(opts.json, view, () => `${opts.refuse ? 'Refused' : 'Approved'} ${opts.step}. ${describe(view)}`);
+      emit(opts.json, apiKey ? { ...view, apiKey } : view, () =>
+        [
+          `${opts.refuse ? 'Refused' : 'Approved'} ${opts.step}. ${describe(view)}`,
+          ...(apiKey
+            ? [
+                `New API key for ${view.security?.tenant} (shown once, store it now): ${apiKey}`,
+                `The old key works until ${view.security?.oldKeyUntil ?? 'now'}.`,
+              ]
+            : []),
+        ].join('\n'),
+      );
+    });
+
+  incident
+    .command('bundle')
+    .description(
+      'The evidence bundle as JSON: the incident, its timeline with the evidence (requests, traces, body digests), its alert and every change it made',
+    )
+    .argument('<incident>', 'its number (incident list) or workflow id')
+    .option('--out <file>', 'write it to this file instead of stdout')
+    .action(async (id: string, opts: { out?: string }) => {
+      const facts = await withDatabase((db) => gatherPostmortemFacts(db.pool, id));
+      const bundle = JSON.stringify({ bundledAt: new Date().toISOString(), ...facts }, null, 2);
+      if (!opts.out) return void process.stdout.write(`${bundle}\n`);
+      writeFileSync(opts.out, bundle);
+      process.stdout.write(`Wrote ${opts.out} (incident #${facts.incident.id}).\n`);
     });
 }
 

@@ -1,3 +1,4 @@
+import { disablePrompt, enablePrompt } from '../../registry/promptKillSwitch';
 import { lazy } from '../../util/lazy';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -43,6 +44,32 @@ export function registerPromptCommands(program: Command): void {
   promptDiffCommand(prompt);
   promptLabelCommand(prompt);
   promptRenderCommand(prompt);
+  promptSwitchCommands(prompt);
+}
+
+/** The prompt's kill switch, by hand (the security playbook turns it on for an incident). */
+function promptSwitchCommands(prompt: Command): void {
+  for (const [name, description] of [
+    ['disable', "Switch the prompt off: every gateway refuses its requests (403 prompt_disabled) until it is enabled"],
+    ['enable', 'Serve the prompt again after `prompt disable` (or a security incident) switched it off'],
+  ] as const)
+    prompt
+      .command(name)
+      .description(description)
+      .argument('<name>', 'prompt name')
+      .requiredOption('--reason <text>', 'why, for the audit trail')
+      .option('--json', 'machine-readable output')
+      .action(async (promptName: string, opts: { reason: string; json?: boolean }) => {
+        const input = { prompt: promptName, reason: opts.reason, actor: currentActor() };
+        const { changed } = await withDatabase((db) =>
+          name === 'disable' ? disablePrompt(db.pool, input) : enablePrompt(db.pool, input),
+        );
+        emit(opts.json, { prompt: promptName, disabled: name === 'disable', changed }, () =>
+          changed
+            ? `${promptName} ${name}d. Gateways apply it within a second.`
+            : `${promptName} is already ${name}d; nothing to do.`,
+        );
+      });
 }
 
 function promptPushCommand(prompt: Command): void {

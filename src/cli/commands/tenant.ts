@@ -3,10 +3,17 @@ import { currentActor } from '../../config/env';
 import { InputError } from '../../errors';
 import { setBudget, spendToday } from '../../budgets/budgetStore';
 import { TIERS, type Tier } from '../../routing/cohorts';
-import { createTenant, listTenants, setTenantStatus, type TenantStatus } from '../../tenants/tenantStore';
+import {
+  createTenant,
+  listTenants,
+  rotateTenantKey,
+  setTenantStatus,
+  type TenantStatus,
+} from '../../tenants/tenantStore';
 import { withDatabase } from '../context';
 import { emit, formatTime, table } from '../output';
-import { positiveInt } from '../options';
+import { positiveInt, wholeNumber } from '../options';
+import { hashApiKey, keyPrefix, newApiKey } from '../../tenants/apiKey';
 
 function positiveNumber(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -53,7 +60,42 @@ export function registerTenantCommands(program: Command): void {
   statusCommand('kill', 'killed', 'Refuse every request of the tenant with 403');
   statusCommand('restore', 'active', 'Serve the tenant normally again');
 
+  tenantRotateKeyCommand(tenant);
   tenantBudgetCommand(tenant);
+}
+
+function tenantRotateKeyCommand(tenant: Command): void {
+  tenant
+    .command('rotate-key')
+    .description('Give the tenant a new API key (printed once); the old one keeps working for the overlap window')
+    .argument('<id>', 'tenant id')
+    .requiredOption('--reason <text>', 'why, for the audit trail')
+    .option('--overlap-minutes <n>', 'minutes the old key keeps working (0: revoked at once)', '60')
+    .option('--json', 'machine-readable output: {id, apiKey, oldKeyValidUntil}')
+    .action(async (id: string, opts: { reason: string; overlapMinutes: string; json?: boolean }) => {
+      const overlapMinutes = wholeNumber('--overlap-minutes', opts.overlapMinutes, 0);
+      const apiKey = newApiKey();
+      const rotated = await withDatabase((db) =>
+        rotateTenantKey(db.pool, {
+          tenant: id,
+          newKeyHash: hashApiKey(apiKey),
+          newKeyPrefix: keyPrefix(apiKey),
+          overlapMinutes,
+          actor: currentActor(),
+          reason: opts.reason,
+        }),
+      );
+      const until = rotated.expiresAt?.toISOString() ?? null;
+      emit(
+        opts.json,
+        { id, apiKey, oldKeyValidUntil: until },
+        () =>
+          `New API key for ${id} (shown once, store it now):\n\n  ${apiKey}\n\n` +
+          (until
+            ? `The old key (${rotated.previousKeyPrefix}…) works until ${until}; move every client to the new one before then.`
+            : 'The old key stopped working now.'),
+      );
+    });
 }
 
 function tenantCreateCommand(tenant: Command): void {
@@ -110,7 +152,7 @@ function tenantListCommand(tenant: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }) => {
       const tenants = await withDatabase((db) => listTenants(db.pool));
-      const shown = tenants.map(({ keyHash: _hash, ...rest }) => rest);
+      const shown = tenants.map(({ keyHash: _hash, previousKeyHash: _previous, ...rest }) => rest);
       emit(opts.json, shown, () =>
         tenants.length
           ? table(
@@ -121,7 +163,10 @@ function tenantListCommand(tenant: Command): void {
                 t.kind,
                 t.experimentsOptIn ? 'yes' : 'no',
                 t.statusReason ? `${t.status} (${t.statusReason})` : t.status,
-                `${t.keyPrefix}…`,
+                `${t.keyPrefix}…` +
+                  (t.previousKeyPrefix && t.previousKeyExpiresAt && t.previousKeyExpiresAt.getTime() > Date.now()
+                    ? ` (old ${t.previousKeyPrefix}… until ${formatTime(t.previousKeyExpiresAt)})`
+                    : ''),
                 t.piiPolicy,
                 t.injectionPolicy,
                 formatTime(t.createdAt),

@@ -101,3 +101,73 @@ describe('a cost incident in the UI', () => {
     expect(text).toContain('approve (update)');
   });
 });
+
+describe('a security incident', () => {
+  const finding = { kind: 'security', key: 'acme', reason: 'key on a paste site', actor: 'oncall' };
+
+  it('contains a leaked key by rotation, other findings by switching off the prompt (else the tenant)', () => {
+    expect(parseIncidentInput({ ...finding, finding: 'leaked-key', tenant: 'acme' })).toMatchObject({
+      killSwitch: 'none',
+      rotateKey: true,
+      purge: true,
+      overlapMinutes: 60,
+    });
+    expect(parseIncidentInput({ ...finding, finding: 'injection', tenant: 'acme', prompt: 'faq' })).toMatchObject({
+      killSwitch: 'prompt',
+      rotateKey: false,
+    });
+    expect(parseIncidentInput({ ...finding, finding: 'pii-output', tenant: 'acme' })).toMatchObject({
+      killSwitch: 'tenant',
+    });
+  });
+
+  it('refuses a finding it could not act on, naming the field', () => {
+    for (const [hostile, field] of [
+      [{ ...finding, finding: 'injection' }, 'tenant'],
+      [{ ...finding, finding: 'leaked-key', prompt: 'faq' }, 'rotateKey'],
+      [{ ...finding, finding: 'injection', prompt: 'faq', killSwitch: 'tenant' }, 'killSwitch'],
+      [{ ...finding, finding: 'exfiltration', tenant: 'acme' }, 'finding'],
+      [{ ...finding, finding: 'injection', tenant: "acme'; DROP TABLE tenants" }, 'tenant'],
+      [{ ...finding, finding: 'injection', tenant: 'acme', requestIds: ['a\nb'] }, 'requestIds'],
+      [{ ...finding, finding: 'injection', tenant: 'acme', approval: ['rotate-key'] }, 'approval'],
+    ] as const) {
+      expect(() => parseIncidentInput(hostile)).toThrow(InputError);
+      expect(() => parseIncidentInput(hostile)).toThrow(field);
+    }
+  });
+
+  it('approves a rotation only with the new key hash, never the key', () => {
+    const waiting = { step: 'rotate-key' as const, until: '2026-01-01T00:00:00Z', onTimeout: 'skip' as const };
+    const hash = 'a'.repeat(64);
+    expect(
+      parseApproval({ step: 'rotate-key', approve: true, actor: 'oncall', newKeyHash: hash, newKeyPrefix: 'fdk_abcdef' }, waiting),
+    ).toMatchObject({ newKeyHash: hash });
+    expect(() => parseApproval({ step: 'rotate-key', approve: true, actor: 'oncall' }, waiting)).toThrow('newKeyHash');
+    expect(() =>
+      parseApproval({ step: 'rotate-key', approve: true, actor: 'oncall', newKeyHash: 'fdk_plaintext', newKeyPrefix: 'x' }, waiting),
+    ).toThrow('sha256');
+    // Refusing needs no key.
+    expect(parseApproval({ step: 'rotate-key', approve: false, actor: 'oncall' }, waiting).approve).toBe(false);
+  });
+
+  it('shows the switch, the evidence and the rotation in the UI', () => {
+    const details = incidentDetails({
+      kind: 'security',
+      key: 'acme',
+      status: 'mitigated',
+      escalations: 0,
+      security: {
+        finding: 'leaked-key',
+        tenant: 'acme',
+        killSwitch: 'none',
+        affected: 3,
+        purged: 2,
+        newKeyPrefix: 'fdk_abcdef',
+        oldKeyUntil: '2026-01-01T01:00:00.000Z',
+      },
+    });
+    expect(details).toContain('**Security (leaked-key): tenant acme** (mitigated)');
+    expect(details).toContain('- affected requests: 3, bodies purged: 2');
+    expect(details).toContain('- key rotated: new fdk_abcdef..., old key works until 2026-01-01T01:00:00.000Z');
+  });
+});

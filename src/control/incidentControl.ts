@@ -69,12 +69,16 @@ export async function startIncident(
   return { workflowId, joined, status: await statusOf(client, workflowId) };
 }
 
-/** The live status of an incident workflow, waiting briefly for its first step to be taken. */
-async function statusOf(client: Client, workflowId: string): Promise<IncidentView> {
+/** The live status of an incident workflow, waiting briefly (5 s) for a step to be taken: by default its first. */
+async function statusOf(
+  client: Client,
+  workflowId: string,
+  taken: (status: IncidentView) => boolean = (status) => status.status !== 'mitigating',
+): Promise<IncidentView> {
   const handle = client.workflow.getHandle(workflowId);
   for (let attempt = 0; ; attempt++) {
     const status = await handle.query(incidentStatusQuery);
-    if (status.status !== 'mitigating' || attempt >= 50) return status;
+    if (taken(status) || attempt >= 50) return status;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -117,7 +121,10 @@ export async function signalIncident(
 export async function approveIncident(client: Client, workflowId: string, approval: Approval): Promise<IncidentView> {
   const handle = await openIncidentHandle(client, workflowId);
   try {
-    return await handle.executeUpdate(approveIncidentUpdate, { args: [approval] });
+    const view = await handle.executeUpdate(approveIncidentUpdate, { args: [approval] });
+    // A rotation's new key is printed with the old one's end: wait briefly for the rotation to be written.
+    if (approval.step !== 'rotate-key' || !approval.approve) return view;
+    return statusOf(client, workflowId, (status) => status.security?.newKeyPrefix === approval.newKeyPrefix);
   } catch (error) {
     if (error instanceof WorkflowUpdateFailedError)
       throw new InputError((error.cause as Error | undefined)?.message ?? error.message);

@@ -8,6 +8,7 @@ import { assertKnownJudgeModel } from '../evals/judge';
 import { DEFAULT_JUDGE_MODEL } from '../model/evalDefaults';
 import { costPolicySchema, DEFAULT_COST_POLICY, type CostPolicy } from '../model/costPolicy';
 import { tenantIdSchema } from '../model/textFields';
+import { SECURITY_FINDINGS } from '../model/incident';
 
 const dimension = z.enum(
   Object.keys(COST_DIMENSIONS) as [keyof typeof COST_DIMENSIONS, ...Array<keyof typeof COST_DIMENSIONS>],
@@ -260,6 +261,26 @@ const playbooksSchema = z.strictObject({
       on_timeout: 'proceed',
       change_hours: 24,
       verify_minutes: 15,
+    }),
+  /**
+   * A rule that names the security playbook (none does by default): what its alerts are taken for,
+   * and which steps wait for a person (the kill switch does by default: an alert is not a finding).
+   */
+  security: z
+    .strictObject({
+      finding: z.enum(SECURITY_FINDINGS).default('injection'),
+      kill_switch: z.enum(['tenant', 'prompt', 'none']).optional(),
+      approval: z.array(z.enum(['kill', 'purge'])).max(2).default(['kill']),
+      approval_timeout_minutes: z.number().int().min(1).max(1440).default(30),
+      since_minutes: z.number().int().min(1).max(10_080).default(60),
+      purge: z.boolean().default(true),
+    })
+    .default({
+      finding: 'injection',
+      approval: ['kill'],
+      approval_timeout_minutes: 30,
+      since_minutes: 60,
+      purge: true,
     }),
   /** The cost-runaway ladder for every tenant, and tenants whose ladder differs (fields left out: the default's). */
   cost_runaway: costPolicySchema

@@ -6,7 +6,7 @@ import { costPolicyFor, type PlaybookSettings } from './monitorRules';
  * The incident a new alert starts, when its rule names a playbook that is built and configured for
  * its series: a provider outage needs the failing model and a backup for it in the monitors file;
  * a cost runaway needs the tenant (and takes its ladder from the monitors file); a quality
- * regression needs the prompt.
+ * regression needs the prompt; a security incident the tenant or the prompt.
  * Undefined otherwise (the alert stands on its own and notifies as usual).
  */
 export function incidentFor(
@@ -28,6 +28,23 @@ export function incidentFor(
       onTimeout: q.on_timeout,
       changeHours: q.change_hours,
       verifyMinutes: q.verify_minutes,
+    };
+  }
+  if (firing.playbook === 'security' && (series.tenant || series.prompt)) {
+    const settings = playbooks.security;
+    return {
+      kind: 'security',
+      ...common,
+      finding: settings.finding,
+      tenant: series.tenant,
+      prompt: series.prompt,
+      killSwitch: settings.kill_switch,
+      approval: settings.approval,
+      approvalTimeoutMinutes: settings.approval_timeout_minutes,
+      sinceMinutes: settings.since_minutes,
+      purge: settings.purge,
+      // An alert never rotates a key by itself: that is a finding a person makes.
+      rotateKey: false,
     };
   }
   if (firing.playbook !== 'provider-outage' || !series.model) return undefined;

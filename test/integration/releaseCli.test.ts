@@ -6,12 +6,14 @@ import { promisify } from 'node:util';
 import type { Worker } from '@temporalio/worker';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { storeDataset } from '../../src/evals/runStore';
+import { hashApiKey } from '../../src/tenants/apiKey';
 import { resolvePrompt } from '../../src/registry/registry';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server';
 import { TASK_QUEUE } from '../../src/temporal/connection';
 import { scheduledEvalWorkflow } from '../../workflows/scheduledEval';
 import { FlightdeckStage, FlightdeckWeight } from '../../src/model/searchAttributes';
 import { runCli } from '../harness/cli';
+import { eventually } from '../harness/gateway';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { harnessValue } from '../harness/harnessEnv';
 import { simulatorProviders } from '../harness/providers';
@@ -439,6 +441,67 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
       [['--prompt', 'Bad Name'], /prompt: expected lowercase letters/],
     ] as const) {
       const bad = await cli('incident', 'start', 'quality-regression', '--reason', 'x', ...args);
+      expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(message)]);
+    }
+  });
+  it('a leaked key from the CLI: the approving person gets the new key once, the bundle keeps the evidence; bad input exits 2', async () => {
+    expect((await cli('tenant', 'create', 'leaky-cli', '--tier', 'free')).code).toBe(0);
+    const started = await cli(
+      'incident',
+      'start',
+      'security',
+      '--finding',
+      'leaked-key',
+      '--tenant',
+      'leaky-cli',
+      '--overlap-minutes',
+      '15',
+      '--reason',
+      'key in a public gist',
+      '--json',
+    );
+    expect([started.code, started.stderr]).toEqual([0, '']);
+    const { workflowId } = JSON.parse(started.stdout);
+    expect(workflowId).toBe('incident/security/leaky-cli');
+    const waiting = async () => JSON.parse((await cli('incident', 'list', '--json')).stdout);
+    await eventually(async () =>
+      (await waiting()).some(
+        (i: { workflowId: string; status: string }) => i.workflowId === workflowId && i.status === 'awaiting-approval',
+      ),
+    );
+    const approved = await cli('incident', 'approve', workflowId, '--step', 'rotate-key');
+    expect(approved.code).toBe(0);
+    const apiKey = /New API key for leaky-cli \(shown once, store it now\): (fdk_\S+)/.exec(approved.stdout)?.[1];
+    expect(apiKey).toBeDefined();
+    expect(approved.stdout).toMatch(/The old key works until \d{4}-/);
+    const tenant = await db.pool.query(`SELECT key_hash, previous_key_hash FROM tenants WHERE id = 'leaky-cli'`);
+    expect(tenant.rows[0].key_hash).toBe(hashApiKey(apiKey!));
+    expect(tenant.rows[0].previous_key_hash).not.toBeNull();
+    // Approving again: nothing waits, exit 2, the key stays the one printed.
+    const again = await cli('incident', 'approve', workflowId, '--step', 'rotate-key');
+    expect([again.code, again.stderr]).toEqual([2, expect.stringMatching(/Nothing waits for approval of "rotate-key"/)]);
+    expect((await db.pool.query(`SELECT key_hash FROM tenants WHERE id = 'leaky-cli'`)).rows[0].key_hash).toBe(
+      hashApiKey(apiKey!),
+    );
+    expect((await cli('incident', 'resolve', workflowId, '--reason', 'customer rotated')).code).toBe(0);
+    const bundleFile = path.join(os.tmpdir(), `bundle-${process.pid}.json`);
+    expect((await cli('incident', 'bundle', workflowId, '--out', bundleFile)).code).toBe(0);
+    const bundle = JSON.parse(readFileSync(bundleFile, 'utf8'));
+    expect(bundle.incident.timeline.map((s: { step: string }) => s.step)).toEqual(
+      expect.arrayContaining(['detect', 'evidence', 'approved rotate-key', 'rotate key', 'close']),
+    );
+    expect(bundle.changes).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'tenant.key.rotate' })]));
+    expect(readFileSync(bundleFile, 'utf8')).not.toContain(apiKey!);
+
+    for (const [args, message] of [
+      [['--tenant', 'leaky-cli'], /security needs --finding/],
+      [['--finding', 'leaked-key'], /security needs --tenant <id> or --prompt <name>/],
+      [['--finding', 'worm', '--tenant', 'leaky-cli'], /--finding must be one of injection, pii-output, leaked-key/],
+      [['--finding', 'leaked-key', '--prompt', 'qr-cli'], /a key rotation needs the tenant/],
+      [['--finding', 'injection', '--tenant', 'ghost'], /No tenant "ghost"/],
+      [['--finding', 'injection', '--tenant', 'leaky-cli', '--approve', 'everything'], /approval/],
+    ] as const) {
+      const bad = await cli('incident', 'start', 'security', '--reason', 'x', ...args);
       expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(message)]);
     }
   });

@@ -2,6 +2,7 @@ import type { Firing } from '../../../src/monitoring/alertStore';
 import { incidentFor } from '../../../src/monitoring/playbookStarts';
 import { DEFAULT_COST_POLICY } from '../../../src/model/costPolicy';
 import { DEFAULT_PLAYBOOKS } from '../../../src/monitoring/monitorRules';
+import { parseIncidentInput } from '../../../src/model/incident';
 
 const firing = (playbook?: string): Firing => ({
   key: 'model-availability:model=m1',
@@ -61,5 +62,18 @@ describe('incidentFor', () => {
       changeHours: 24,
     });
     expect(incidentFor(firing('quality-regression'), { model: 'm1' }, settings)).toBeUndefined();
+  });
+
+  it('starts the security playbook for a rule that names it: the kill switch waits for a person, no key is rotated', () => {
+    const started = incidentFor(firing('security'), { tenant: 'acme' }, settings);
+    expect(started).toMatchObject({ kind: 'security', finding: 'injection', tenant: 'acme', approval: ['kill'] });
+    expect(parseIncidentInput(started)).toMatchObject({ killSwitch: 'tenant', rotateKey: false, purge: true });
+    const leaked = incidentFor(
+      firing('security'),
+      { prompt: 'faq' },
+      { ...settings, security: { ...settings.security, finding: 'leaked-key' } },
+    );
+    expect(parseIncidentInput(leaked)).toMatchObject({ prompt: 'faq', killSwitch: 'none', rotateKey: false });
+    expect(incidentFor(firing('security'), { model: 'm1' }, settings)).toBeUndefined();
   });
 });

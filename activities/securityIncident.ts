@@ -1,5 +1,10 @@
 import type { Pool } from '../src/db/pool';
-import { affectedRequests, purgeBodies, type AffectedRequest, type AffectedScope } from '../src/incidents/securityEvidence';
+import {
+  affectedRequests,
+  purgeBodies,
+  type AffectedRequest,
+  type AffectedScope,
+} from '../src/incidents/securityEvidence';
 import { applyTenantStep, restoreTenantFromIncident } from '../src/incidents/tenantMitigation';
 import type { AlertWebhook } from '../src/monitoring/alertWebhook';
 import { disablePrompt, enablePrompt } from '../src/registry/promptKillSwitch';
@@ -35,7 +40,8 @@ export function createSecurityIncidentActivities(pool: Pool, webhook?: AlertWebh
       const taken =
         input.target === 'tenant'
           ? (await applyTenantStep(pool, { tenant: input.tenant, step: 'kill', incident, reason: input.reason }), true)
-          : (await disablePrompt(pool, { prompt: input.prompt, reason: marked(input.reason), actor: incident })).changed;
+          : (await disablePrompt(pool, { prompt: input.prompt, reason: marked(input.reason), actor: incident }))
+              .changed;
       await step(input.incidentId, {
         step: 'kill switch',
         actor: 'flightdeck',

@@ -104,7 +104,10 @@ export class LiveState {
         const [tenants, budgeted] = await Promise.all([listTenants(this.pool), budgetedTenants(this.pool)]);
         // A rotated tenant answers to both keys until the old one's window closes (authenticate checks the time).
         this.tenants = new Map(
-          tenants.flatMap((t) => [[t.keyHash, t] as const, ...(t.previousKeyHash ? [[t.previousKeyHash, t] as const] : [])]),
+          tenants.flatMap((t) => [
+            [t.keyHash, t] as const,
+            ...(t.previousKeyHash ? [[t.previousKeyHash, t] as const] : []),
+          ]),
         );
         this.unknownKeys = new Map(); // a key refused a moment ago may be a tenant just created
         this.budgeted = budgeted;

@@ -76,7 +76,8 @@ export async function affectedRequests(
       status: row.status,
       traceId: row.trace_id,
       guardrails: row.guardrails,
-      body: stored === null ? null : { sha256: createHash('sha256').update(stored).digest('hex'), chars: stored.length },
+      body:
+        stored === null ? null : { sha256: createHash('sha256').update(stored).digest('hex'), chars: stored.length },
     };
   });
   return { requests, more: rows.length ? Number(rows[0]!.total) - rows.length : 0 };

@@ -95,7 +95,10 @@ const securitySchema = z
     /** Minutes the old key keeps working after the rotation, so the tenant can roll out the new one. */
     overlapMinutes: z.number().int().min(0).max(10_080).default(60),
     /** Steps that wait for `approve` (the key rotation always does). */
-    approval: z.array(z.enum(['kill', 'purge'])).max(2).default([]),
+    approval: z
+      .array(z.enum(['kill', 'purge']))
+      .max(2)
+      .default([]),
     approvalTimeoutMinutes: z.number().int().min(1).max(1440).default(30),
   })
   .superRefine((i, ctx) => {
@@ -104,7 +107,8 @@ const securitySchema = z
     const switched = killSwitchOf(i);
     if (switched === 'tenant' && !i.tenant) problem('a tenant kill switch needs the tenant', 'killSwitch');
     if (switched === 'prompt' && !i.prompt) problem('a prompt kill switch needs the prompt', 'killSwitch');
-    if ((i.rotateKey ?? i.finding === 'leaked-key') && !i.tenant) problem('a key rotation needs the tenant', 'rotateKey');
+    if ((i.rotateKey ?? i.finding === 'leaked-key') && !i.tenant)
+      problem('a key rotation needs the tenant', 'rotateKey');
   })
   .transform((i) => ({
     ...i,
@@ -292,7 +296,8 @@ const approvalSchema = z
     newKeyPrefix: oneLine(20).optional(),
   })
   .refine((a) => !(a.step === 'rotate-key' && a.approve) || (a.newKeyHash && a.newKeyPrefix), {
-    message: 'approving rotate-key needs the new key\'s newKeyHash and newKeyPrefix (`flightdeck incident approve` makes them)',
+    message:
+      "approving rotate-key needs the new key's newKeyHash and newKeyPrefix (`flightdeck incident approve` makes them)",
     path: ['newKeyHash'],
   });
 export type Approval = z.output<typeof approvalSchema>;

@@ -270,7 +270,10 @@ const playbooksSchema = z.strictObject({
     .strictObject({
       finding: z.enum(SECURITY_FINDINGS).default('injection'),
       kill_switch: z.enum(['tenant', 'prompt', 'none']).optional(),
-      approval: z.array(z.enum(['kill', 'purge'])).max(2).default(['kill']),
+      approval: z
+        .array(z.enum(['kill', 'purge']))
+        .max(2)
+        .default(['kill']),
       approval_timeout_minutes: z.number().int().min(1).max(1440).default(30),
       since_minutes: z.number().int().min(1).max(10_080).default(60),
       purge: z.boolean().default(true),

@@ -479,7 +479,10 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     expect(tenant.rows[0].previous_key_hash).not.toBeNull();
     // Approving again: nothing waits, exit 2, the key stays the one printed.
     const again = await cli('incident', 'approve', workflowId, '--step', 'rotate-key');
-    expect([again.code, again.stderr]).toEqual([2, expect.stringMatching(/Nothing waits for approval of "rotate-key"/)]);
+    expect([again.code, again.stderr]).toEqual([
+      2,
+      expect.stringMatching(/Nothing waits for approval of "rotate-key"/),
+    ]);
     expect((await db.pool.query(`SELECT key_hash FROM tenants WHERE id = 'leaky-cli'`)).rows[0].key_hash).toBe(
       hashApiKey(apiKey!),
     );

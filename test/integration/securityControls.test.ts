@@ -25,13 +25,11 @@ afterAll(() => h.close());
 /** The status (200 or the refusal's) and the error code of one call. */
 async function call(key: string, model = 'gpt-4o-mini-2024-07-18'): Promise<{ status: number; code?: string }> {
   try {
-    await h
-      .client(key)
-      .chat.completions.create({
-        model,
-        messages: [{ role: 'user', content: 'hi' }],
-        ...(model.startsWith('prompt:') ? { variables: { who: 'Ada' } } : {}),
-      } as never);
+    await h.client(key).chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: 'hi' }],
+      ...(model.startsWith('prompt:') ? { variables: { who: 'Ada' } } : {}),
+    } as never);
     return { status: 200 };
   } catch (error) {
     const e = error as { status: number; code?: string };
@@ -64,7 +62,7 @@ describe('tenant rotate-key', () => {
     expect(await call(apiKey)).toEqual({ status: 200 });
   });
 
-  it('with no overlap the old key stops at once; a second rotation ends the first one\'s overlap', async () => {
+  it("with no overlap the old key stops at once; a second rotation ends the first one's overlap", async () => {
     const first = await h.tenant('twice');
     const second = JSON.parse(
       (await cli('tenant', 'rotate-key', 'twice', '--reason', 'leak', '--overlap-minutes', '30', '--json')).stdout,

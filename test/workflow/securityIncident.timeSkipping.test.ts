@@ -75,7 +75,10 @@ const stored = async (ids: string[]) =>
   );
 const logged = (ids: string[]) =>
   eventually(
-    async () => Number((await h.db.pool.query('SELECT count(*) FROM requests WHERE request_id = ANY($1)', [ids])).rows[0].count) === ids.length,
+    async () =>
+      Number(
+        (await h.db.pool.query('SELECT count(*) FROM requests WHERE request_id = ANY($1)', [ids])).rows[0].count,
+      ) === ids.length,
   );
 
 it('rotates a leaked key with an overlap: evidence and purge first, both keys work, then only the new one', async () => {
@@ -162,7 +165,7 @@ it('rotates a leaked key with an overlap: evidence and purge first, both keys wo
   expect(postmortem).toContain(evidence[0]!.body!.sha256.slice(0, 16));
 });
 
-it("switches a prompt off on approval, and resolve serves it again; a switch someone else set stays", async () => {
+it('switches a prompt off on approval, and resolve serves it again; a switch someone else set stays', async () => {
   const key = await h.tenant('shop');
   const viaPrompt = () => call(key, 'hi', 'prompt:support');
   expect(await viaPrompt()).toEqual(expect.any(String));

@@ -51,12 +51,12 @@ function describe(v: IncidentView): string {
       `${sec.affected !== undefined ? `, ${sec.affected} affected, ${sec.purged ?? 0} bodies purged` : ''}` +
       `${sec.newKeyPrefix ? `, key rotated to ${sec.newKeyPrefix}...` : ''})`
     : q
-    ? ` (prompt ${q.prompt}${q.rollback ? `: ${q.rollback}` : ''}${q.evidence !== undefined ? `, ${q.evidence} bad answers kept` : ''})`
-    : o && v.status === 'mitigated'
-      ? ` (${o.model}'s calls go to ${o.backup} first; probes ${o.healthyInARow}/${o.healthyProbes} healthy in a row)`
-      : c
-        ? ` (tenant ${c.tenant}: ${c.rung}${c.throttleRpm ? ` at ${c.throttleRpm}/min` : ''}${c.cause ? `, likely cause ${c.cause}` : ''})`
-        : '';
+      ? ` (prompt ${q.prompt}${q.rollback ? `: ${q.rollback}` : ''}${q.evidence !== undefined ? `, ${q.evidence} bad answers kept` : ''})`
+      : o && v.status === 'mitigated'
+        ? ` (${o.model}'s calls go to ${o.backup} first; probes ${o.healthyInARow}/${o.healthyProbes} healthy in a row)`
+        : c
+          ? ` (tenant ${c.tenant}: ${c.rung}${c.throttleRpm ? ` at ${c.throttleRpm}/min` : ''}${c.cause ? `, likely cause ${c.cause}` : ''})`
+          : '';
   const waiting = v.awaiting ? ` - ${v.awaiting.step} waits for approval until ${v.awaiting.until}` : '';
   return `${v.kind} ${v.key}: ${v.status}${state}${waiting}${v.failure ? ` - mitigation failed: ${v.failure}` : ''}`;
 }
@@ -114,7 +114,11 @@ function startInput(kind: string, opts: StartOptions): IncidentInput {
       finding: opts.finding as SecurityFinding,
       tenant: opts.tenant,
       prompt: opts.prompt,
-      requestIds: opts.requests?.split(',').map((id) => id.trim()).filter(Boolean) ?? [],
+      requestIds:
+        opts.requests
+          ?.split(',')
+          .map((id) => id.trim())
+          .filter(Boolean) ?? [],
       sinceMinutes: positiveInt('--since-minutes', opts.sinceMinutes),
       killSwitch: opts.killSwitch as 'tenant' | 'prompt' | 'none' | undefined,
       purge: opts.purge,
@@ -175,7 +179,10 @@ export function registerIncidentCommands(program: Command): void {
     .option('--finding <finding>', `security: ${SECURITY_FINDINGS.join(', ')}`)
     .option('--requests <ids>', 'security: request ids known to be affected, comma-separated')
     .option('--since-minutes <n>', 'security: requests a guardrail acted on this far back count as affected', '60')
-    .option('--kill-switch <target>', 'security: tenant, prompt or none (default: none for leaked-key, else the prompt if named, else the tenant)')
+    .option(
+      '--kill-switch <target>',
+      'security: tenant, prompt or none (default: none for leaked-key, else the prompt if named, else the tenant)',
+    )
     .option('--no-purge', "security: keep the affected requests' stored bodies")
     .option('--rotate-key', "security: rotate the tenant's key (default for leaked-key)")
     .option('--overlap-minutes <n>', 'security: minutes the old key keeps working after the rotation', '60')

@@ -50,7 +50,7 @@ export function registerPromptCommands(program: Command): void {
 /** The prompt's kill switch, by hand (the security playbook turns it on for an incident). */
 function promptSwitchCommands(prompt: Command): void {
   for (const [name, description] of [
-    ['disable', "Switch the prompt off: every gateway refuses its requests (403 prompt_disabled) until it is enabled"],
+    ['disable', 'Switch the prompt off: every gateway refuses its requests (403 prompt_disabled) until it is enabled'],
     ['enable', 'Serve the prompt again after `prompt disable` (or a security incident) switched it off'],
   ] as const)
     prompt

@@ -140,11 +140,17 @@ describe('a security incident', () => {
     const waiting = { step: 'rotate-key' as const, until: '2026-01-01T00:00:00Z', onTimeout: 'skip' as const };
     const hash = 'a'.repeat(64);
     expect(
-      parseApproval({ step: 'rotate-key', approve: true, actor: 'oncall', newKeyHash: hash, newKeyPrefix: 'fdk_abcdef' }, waiting),
+      parseApproval(
+        { step: 'rotate-key', approve: true, actor: 'oncall', newKeyHash: hash, newKeyPrefix: 'fdk_abcdef' },
+        waiting,
+      ),
     ).toMatchObject({ newKeyHash: hash });
     expect(() => parseApproval({ step: 'rotate-key', approve: true, actor: 'oncall' }, waiting)).toThrow('newKeyHash');
     expect(() =>
-      parseApproval({ step: 'rotate-key', approve: true, actor: 'oncall', newKeyHash: 'fdk_plaintext', newKeyPrefix: 'x' }, waiting),
+      parseApproval(
+        { step: 'rotate-key', approve: true, actor: 'oncall', newKeyHash: 'fdk_plaintext', newKeyPrefix: 'x' },
+        waiting,
+      ),
     ).toThrow('sha256');
     // Refusing needs no key.
     expect(parseApproval({ step: 'rotate-key', approve: false, actor: 'oncall' }, waiting).approve).toBe(false);

@@ -238,7 +238,7 @@ export function createIncidentActivities(pool: Pool, providers: ProviderDirector
           ? `${answers.length} worst-scored answers kept (lowest ${answers[0]!.score.toFixed(2)}); \`flightdeck incident show\` lists them`
           : 'no judged answers in the window',
         status: 'mitigated',
-        details: { answers },
+        details: { prompt: input.prompt, answers },
       });
       return answers.length;
     },

@@ -57,7 +57,7 @@ const FOLLOW_UPS: Record<IncidentKind, string[]> = {
     'If the cause was a new prompt version, eval its token use before the next release.',
   ],
   'quality-regression': [
-    'Add the evidence answers to the golden set, with the expected behaviour, so the eval gate catches this next time.',
+    'Draft the evidence answers as golden cases (`flightdeck incident cases`), write the expected behaviour, and add them to the golden set so the eval gate catches this next time.',
     'Re-run the eval suite on the rolled-back version and on the fix before releasing again.',
     'If nothing was released, check the provider for a model change under the same name.',
   ],

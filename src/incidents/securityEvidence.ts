@@ -95,7 +95,8 @@ export async function purgeBodies(
   return withTransaction(pool, async (client) => {
     const { rowCount } = await client.query(
       `DELETE FROM request_bodies b USING unnest($1::text[], $2::timestamptz[]) AS a(request_id, ts)
-       WHERE b.request_id = a.request_id AND b.ts = a.ts`,
+       -- The evidence keeps times to the millisecond; Postgres to the microsecond.
+       WHERE b.request_id = a.request_id AND b.ts >= a.ts AND b.ts < a.ts + interval '1 millisecond'`,
       [input.requests.map((r) => r.requestId), input.requests.map((r) => r.at)],
     );
     const purged = rowCount ?? 0;

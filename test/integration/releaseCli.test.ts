@@ -8,6 +8,8 @@ import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { storeDataset } from '../../src/evals/runStore';
 import { hashApiKey } from '../../src/tenants/apiKey';
 import { resolvePrompt } from '../../src/registry/registry';
+import { renderPrompt } from '../../src/registry/render';
+import { loadDataset } from '../../src/evals/dataset';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/server';
 import { TASK_QUEUE } from '../../src/temporal/connection';
 import { scheduledEvalWorkflow } from '../../workflows/scheduledEval';
@@ -395,11 +397,14 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
       `INSERT INTO requests (ts, request_id, tenant_id, prompt_name, prompt_version, model, latency_ms_total, status, trace_id)
        VALUES (now(), 'qr-cli-bad', 'acme', 'qr-cli', '1.1.0', 'sim-degraded-2026-01-01', 100, 200, 'trace-qr')`,
     );
+    // Stored as the gateway stores it: the version's rendered messages (the variables themselves are not kept).
+    const asked = { question: 'How long do refunds take?', context: 'Refunds reach your card within 5 business days.' };
+    const rendered = renderPrompt((await resolvePrompt(db.pool, 'qr-cli', '1.1.0')).spec, asked).messages;
     await db.pool.query(
       `INSERT INTO request_bodies (request_id, tenant_id, messages, output, expires_at, ts)
        SELECT request_id, tenant_id, $1, 'I cannot help with that.', now() + interval '1 day', ts FROM requests
        WHERE request_id = 'qr-cli-bad'`,
-      [JSON.stringify([{ role: 'user', content: 'How long do refunds take?' }])],
+      [JSON.stringify(rendered)],
     );
     await db.pool.query(
       `INSERT INTO judge_samples (request_id, judge_model, score, request_ts, source)
@@ -428,11 +433,22 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     const written = readFileSync(out, 'utf8');
     expect(written).toMatch(/^# Postmortem: incident #\d+, quality-regression \(qr-cli\)/);
     expect(written).toMatch(/label\.move qr-cli: 1\.1\.0 -> 1\.0\.0/);
-    expect(written).toMatch(/\| 0\.10 \| qr-cli-bad \| trace-qr \| 1\.1\.0 \| How long do refunds take\? \|/);
+    expect(written).toMatch(/\| 0\.10 \| qr-cli-bad \| trace-qr \| 1\.1\.0 \| [^|]*How long do refunds take\?[^|]* \|/);
     expect(written).toMatch(/Reproduced: [01] of 1 replayed from their stored tuples/);
     expect(written).toMatch(/- qr-cli-bad: (not )?reproduced, judge \d\.\d\d/);
     const kept = await db.pool.query(`SELECT postmortem FROM incidents WHERE workflow_id = $1`, [workflowId]);
     expect(kept.rows[0].postmortem).toBe(written);
+    // The evidence drafted as golden cases: the eval runner loads them, with the variables recovered.
+    const casesFile = path.join(os.tmpdir(), `cases-${process.pid}.yaml`);
+    const drafted = await cli('incident', 'cases', workflowId, '--out', casesFile, '--json');
+    expect(JSON.parse(drafted.stdout)).toEqual({ file: casesFile, cases: 1, skipped: [] });
+    const golden = loadDataset(casesFile);
+    expect(golden).toMatchObject({
+      prompt: 'qr-cli',
+      cases: [expect.objectContaining({ vars: { ...asked, tone: 'friendly' } })],
+    }); // tone: its default
+    const wrongKind = await cli('incident', 'cases', 'incident/security/leaky-cli');
+    expect(wrongKind.code).toBe(2);
     const missing = await cli('incident', 'postmortem', '999999');
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/No incident 999999/)]);
     for (const [args, message] of [

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { InputError } from '../../errors';
 import type { EvidenceAnswer } from '../../incidents/answerEvidence';
+import { draftGoldenDataset, evidenceTuples } from '../../incidents/goldenCases';
 import { getIncident, listIncidents } from '../../incidents/incidentStore';
 import {
   gatherPostmortemFacts,
@@ -347,6 +348,31 @@ export function registerIncidentCommands(program: Command): void {
                 `The old key works until ${view.security?.oldKeyUntil ?? 'now'}.`,
               ]
             : []),
+        ].join('\n'),
+      );
+    });
+
+  incident
+    .command('cases')
+    .description(
+      "Draft golden cases from a quality incident's worst-scored answers (variables recovered from the logged messages), for review",
+    )
+    .argument('<incident>', 'its number (incident list) or workflow id')
+    .option('--out <file>', 'write the dataset here (default: <prompt>-incident-<id>.yaml)')
+    .option('--json', 'machine-readable output: {file, cases, skipped}')
+    .action(async (id: string, opts: { out?: string; json?: boolean }) => {
+      const draft = await withDatabase(async (db) => {
+        const { incident: found, tuples } = await evidenceTuples(db.pool, id);
+        return draftGoldenDataset(found, tuples);
+      });
+      const file = opts.out ?? `${draft.name}.yaml`;
+      if (draft.cases) writeFileSync(file, draft.yaml);
+      emit(opts.json, { file: draft.cases ? file : null, cases: draft.cases, skipped: draft.skipped }, () =>
+        [
+          draft.cases
+            ? `Wrote ${draft.cases} case(s) to ${file}. Review them, then try them: \`flightdeck eval run ${draft.prompt}@production --dataset ${file}\`.`
+            : 'No case could be drafted (nothing written).',
+          ...draft.skipped.map((s) => `  skipped ${s.requestId}: ${s.why}`),
         ].join('\n'),
       );
     });

@@ -3,6 +3,7 @@ import type { Pool } from '../src/db/pool';
 import { incidentWebhookBody } from '../src/incidents/incidentNotice';
 import { openIncident, recordIncidentStep } from '../src/incidents/incidentStore';
 import { probeModel, type ProbeResult } from '../src/incidents/providerProbe';
+import { investigateLatency, latencySummary, type LatencyCause } from '../src/incidents/latencyInvestigation';
 import { attributeSpend, type SpendAttribution } from '../src/incidents/spendAttribution';
 import { applyTenantStep, restoreTenantFromIncident } from '../src/incidents/tenantMitigation';
 import { worstAnswers } from '../src/incidents/answerEvidence';
@@ -94,6 +95,19 @@ export function createIncidentActivities(pool: Pool, providers: ProviderDirector
         message: `${input.model}'s calls go to ${input.backup} first on every gateway`,
         status: 'mitigated',
       });
+    },
+
+    /** Seed 000's latency runbook for the model: context lengths, providers and versions against the usual week. */
+    async investigateModel(input: { incidentId: number; model: string }): Promise<LatencyCause> {
+      const findings = await investigateLatency(pool, input.model);
+      await step(input.incidentId, {
+        step: 'investigate',
+        actor: 'flightdeck',
+        message: latencySummary(findings),
+        status: 'mitigated',
+        details: { latency: findings },
+      });
+      return findings.cause;
     },
 
     async probeModel(input: { model: string }): Promise<ProbeResult> {

@@ -18,6 +18,8 @@ import { ProviderDirectory } from '../src/providers/directory';
 import { createPool } from '../src/db/pool';
 import { pushPrompts } from '../src/registry/registry';
 import { findTemporalTool } from '../src/temporal/binaries';
+import { hashApiKey, keyPrefix, newApiKey } from '../src/tenants/apiKey';
+import { createTenant } from '../src/tenants/tenantStore';
 import { startDevServer } from '../src/temporal/devServer';
 import { tinyPrompt } from '../test/fixtures/prompts';
 import { labelMoveWorkflow, type LabelMoveInput } from '../workflows/labelMove';
@@ -245,6 +247,64 @@ async function main(): Promise<void> {
         ],
       });
       await save('incident/provider-outage/sim-small-2026-01-01');
+      // The same outage with its investigation step (the 'outage-investigation' patch); the file above
+      // is kept as recorded before it.
+      await client.workflow.execute(incidentWorkflow, {
+        taskQueue: 'record',
+        workflowId: 'incident/provider-outage/record-investigated',
+        args: [
+          {
+            kind: 'provider-outage',
+            key: 'record-investigated',
+            model: 'sim-small-2026-01-01',
+            backup: 'sim-large-2026-01-01',
+            reason: 'record',
+            actor: 'recorder',
+            probeEverySeconds: 5,
+            healthyProbes: 1,
+          },
+        ],
+      });
+      await save('incident/provider-outage/record-investigated');
+      // A leaked key: evidence, the rotation a person approves (only the new key's hash), resolve.
+      await createTenant(pool, { id: 'record-leaky', tier: 'free', experimentsOptIn: false, actor: 'recorder' });
+      const leaked = await client.workflow.start(incidentWorkflow, {
+        taskQueue: 'record',
+        workflowId: 'incident/security/record-leaky',
+        args: [
+          {
+            kind: 'security',
+            key: 'record-leaky',
+            finding: 'leaked-key',
+            tenant: 'record-leaky',
+            reason: 'record',
+            actor: 'recorder',
+          },
+        ],
+      });
+      for (let tries = 0; (await leaked.query(incidentStatusQuery)).awaiting?.step !== 'rotate-key'; tries++) {
+        if (tries > 300) throw new Error('the security incident never waited for the rotation');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const newKey = newApiKey();
+      await leaked.executeUpdate(approveIncidentUpdate, {
+        args: [
+          {
+            step: 'rotate-key',
+            approve: true,
+            actor: 'recorder',
+            newKeyHash: hashApiKey(newKey),
+            newKeyPrefix: keyPrefix(newKey),
+          },
+        ],
+      });
+      for (let tries = 0; !(await leaked.query(incidentStatusQuery)).security?.newKeyPrefix; tries++) {
+        if (tries > 300) throw new Error('the security incident never rotated the key');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await leaked.signal(resolveIncidentSignal, { actor: 'recorder', reason: 'record' });
+      await leaked.result();
+      await save('incident/security/record-leaky');
     });
     await simulator.close();
     await connection.close();

@@ -1,9 +1,9 @@
-import { condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { IncidentActivities } from '../activities/incidents';
-import type { IncidentResume, ProviderOutage } from '../src/model/incident';
+import type { IncidentResume, IncidentView, ProviderOutage } from '../src/model/incident';
 import type { IncidentRun } from './incidentRun';
 
-const { mitigateProviderOutage, restoreProviderRoute } = proxyActivities<IncidentActivities>({
+const { mitigateProviderOutage, restoreProviderRoute, investigateModel } = proxyActivities<IncidentActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 5, initialInterval: '1 second' },
 });
@@ -22,7 +22,7 @@ const { probeModel } = proxyActivities<IncidentActivities>({
  * escalates: the incident stays open until a person resolves it, and never reads resolved on a failure.
  */
 export async function providerOutagePlaybook(run: IncidentRun, input: ProviderOutage, resume?: IncidentResume) {
-  const outage = (run.view.outage = {
+  const outage: NonNullable<IncidentView['outage']> = (run.view.outage = {
     model: input.model,
     backup: input.backup,
     probes: resume?.outage?.probes ?? 0,
@@ -52,6 +52,12 @@ export async function providerOutagePlaybook(run: IncidentRun, input: ProviderOu
       });
       return run.close(by);
     }
+    // Runs from this version on; histories recorded before it replay without it.
+    if (patched('outage-investigation'))
+      outage.cause = await investigateModel({ incidentId: run.incidentId, model: input.model }).catch(
+        () => 'unclear (the investigation failed)', // evidence is a help, not a step the mitigation needs
+      );
+    run.show();
   } else run.moveTo('mitigated');
   while (run.resolution === undefined && outage.healthyInARow < input.healthyProbes) {
     if (workflowInfo().continueAsNewSuggested)

@@ -177,7 +177,15 @@ export interface IncidentView {
   key: string;
   status: IncidentStatus;
   /** Kind-specific state, one line each in the UI's details. */
-  outage?: { model: string; backup: string; probes: number; healthyInARow: number; healthyProbes: number };
+  outage?: {
+    model: string;
+    backup: string;
+    probes: number;
+    healthyInARow: number;
+    healthyProbes: number;
+    /** What the investigation found (a latency spike's likely cause), once it ran. */
+    cause?: string;
+  };
   cost?: {
     tenant: string;
     rung: CostStep | 'none';
@@ -232,6 +240,7 @@ export function incidentDetails(view: IncidentView): string {
       '',
       `- calls go to: ${view.status === 'mitigated' ? `${o.backup} first` : o.model}`,
       `- probes of ${o.model}: ${o.probes}, healthy in a row: ${o.healthyInARow} of ${o.healthyProbes}`,
+      ...(o.cause ? [`- likely cause: ${o.cause}`] : []),
     );
   }
   if (view.cost) {

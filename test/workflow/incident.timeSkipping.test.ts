@@ -90,7 +90,7 @@ it('mitigates, probes the model until it answers three times in a row, then undo
   expect(await override()).toBeUndefined();
   const incident = await getIncident(db.pool, incidentWorkflowId('provider-outage', 'healed'));
   expect(incident).toMatchObject({ status: 'resolved', resolvedBy: 'flightdeck', openedBy: 'monitor' });
-  expect(incident.timeline.map((s) => s.step)).toEqual(['detect', 'mitigate', 'restore', 'close']);
+  expect(incident.timeline.map((s) => s.step)).toEqual(['detect', 'mitigate', 'investigate', 'restore', 'close']);
 });
 
 it("on-call's resolve ends it at once, undoing the override, while the model still fails", async () => {

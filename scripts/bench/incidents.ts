@@ -1,6 +1,6 @@
 /**
  * Incident playbooks on the live stack (issue 14):
- *   npm run bench:incidents [-- --rate 20] [-- --trials outage,runaway]
+ *   npm run bench:incidents [-- --rate 20] [-- --trials outage,runaway,quality]
  * `flightdeck dev` (Temporal, simulator, gateway, worker with its outage watch) and a second gateway,
  * each in its own process, with `--rate` requests/s of app traffic to one model on each gateway (no
  * fallbacks: only the playbook's override can serve it). Injected provider outages, the model
@@ -8,7 +8,8 @@
  * the backup, and the slowest request sent after a gateway's first answer from the backup (none
  * should wait out the primary's attempt timeout). Between trials on-call resolves the incident.
  * Then a runaway tenant (scripts/bench/runawayTrial.ts): from its loop's start to the throttle, with
- * the monitor pass on its every-minute schedule.
+ * the monitor pass on its every-minute schedule. Then a quality regression released at 100% with
+ * --skip-eval (scripts/bench/qualityTrial.ts): from the release to the playbook's rollback.
  * Uses DATABASE_URL (a scratch database, dropped afterwards) or the embedded Postgres.
  * Prints a table and writes bench-results/incidents.json.
  */
@@ -30,9 +31,10 @@ import { resolveIncidentSignal } from '../../workflows/incidentMessages';
 import { startChildServer, stopServer } from './childServer';
 import { numberFlag, stringFlag } from './flags';
 import { runawayTrial, seedRunawayTenant, type RunawayTrial } from './runawayTrial';
+import { QUALITY_PLAYBOOK, QUALITY_RULE, qualityTrial, seedQualityBaseline, type QualityTrial } from './qualityTrial';
 
 const RATE = numberFlag('rate', 20);
-const TRIALS = (stringFlag('trials') ?? 'outage,runaway').split(',');
+const TRIALS = (stringFlag('trials') ?? 'outage,runaway,quality').split(',');
 const PORTS = { temporal: 17333, ui: 18333, simulator: 18898, gateway: 18897, gateway2: 18896 };
 const REPO = path.join(__dirname, '..', '..');
 const PRIMARY = 'gpt-4o-mini-2024-07-18';
@@ -148,8 +150,10 @@ async function main(): Promise<void> {
         'rules:',
         '  - { id: model-availability, metric: server_error_rate, by: [model], window_minutes: 60, min_volume: 50, detector: { kind: burn_rate, objective: 0.99 }, playbook: provider-outage }',
         '  - { id: tenant-cost-spike, metric: cost_usd, by: [tenant], window_minutes: 30, detector: { kind: spike }, playbook: cost-runaway }',
+        QUALITY_RULE,
         'playbooks:',
         `  provider_outage: { backups: { ${PRIMARY}: ${BACKUP} }, probe_every_seconds: 3600 }`,
+        QUALITY_PLAYBOOK,
       ].join('\n'),
     );
     const env = {
@@ -164,6 +168,7 @@ async function main(): Promise<void> {
       TEMPORAL_CLI_PATH: (findTemporalTool('cli', baseEnv).executable as { path: string }).path,
     };
     const runawayTenant = TRIALS.includes('runaway') ? await seedRunawayTenant(pool) : undefined;
+    const qualityTenant = TRIALS.includes('quality') ? await seedQualityBaseline(pool, baseEnv) : undefined;
     const bin = path.join(REPO, 'bin/flightdeck.js');
     const urls = [`http://127.0.0.1:${PORTS.gateway}`, `http://127.0.0.1:${PORTS.gateway2}`];
     log('Starting `flightdeck dev` (Temporal, simulator, gateway, worker) and a second gateway…');
@@ -188,17 +193,18 @@ async function main(): Promise<void> {
     const client = new Client({ connection });
     const trials: Trial[] = [];
     let runaway: RunawayTrial | undefined;
+    let quality: QualityTrial | undefined;
     try {
       if (TRIALS.includes('outage'))
         for (const fault of ['server', 'hang'] as const) trials.push(await trial(fault, urls, apiKey, client, log));
-      if (TRIALS.includes('runaway')) {
-        // The monitor pass on its schedule, as `flightdeck schedules install` sets it up.
+      // The monitor pass and the answer sampler on their schedules, as `flightdeck schedules install` sets them up.
+      if (TRIALS.includes('runaway') || TRIALS.includes('quality'))
         await installSchedules(
           client,
-          SCHEDULES.filter((s) => s.scheduleId === 'flightdeck-monitors'),
+          SCHEDULES.filter((s) => ['flightdeck-monitors', 'flightdeck-answer-sampling'].includes(s.scheduleId)),
         );
-        runaway = await runawayTrial(pool, urls[0]!, runawayTenant!, log);
-      }
+      if (TRIALS.includes('runaway')) runaway = await runawayTrial(pool, urls[0]!, runawayTenant!, log);
+      if (TRIALS.includes('quality')) quality = await qualityTrial(pool, urls[0]!, { bin, env }, qualityTenant!, log);
     } finally {
       await connection.close();
     }
@@ -247,9 +253,26 @@ async function main(): Promise<void> {
         `  timeline (s after the loop started): ${runaway.timeline.map((s) => `${s.step} ${s.atSeconds}`).join(', ')}`,
       );
     }
+    if (quality) {
+      log(`\nA quality regression released at 100% with --skip-eval (goal: rolled back within 10 minutes)\n`);
+      log(
+        table(
+          ['baseline judge', 'release -> alert (s)', 'release -> rolled back (s)', 'answers served by 1.2.0'],
+          [
+            [
+              quality.baselineScore.toFixed(2),
+              quality.releaseToAlertSeconds ?? 'none',
+              quality.releaseToRollbackSeconds,
+              quality.badAnswersServed,
+            ],
+          ],
+        ),
+      );
+      log(`  timeline (s after the release): ${quality.timeline.map((s) => `${s.step} ${s.atSeconds}`).join(', ')}`);
+    }
     const out = path.join(REPO, 'bench-results', 'incidents.json');
     mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(out, JSON.stringify({ rate: RATE, trials, runaway }, null, 2));
+    writeFileSync(out, JSON.stringify({ rate: RATE, trials, runaway, quality }, null, 2));
     log(`\nwrote ${path.relative(process.cwd(), out)}`);
   } finally {
     for (const child of children.reverse()) stopServer(child);

@@ -215,3 +215,28 @@ it('switches a prompt off on approval, and resolve serves it again; a switch som
   expect(held.rows[0].disabled_reason).toBe('legal hold');
   expect(await viaPrompt()).toBe(403);
 });
+
+it('a switch that cannot be pulled escalates and stays open until a person resolves it, never resolved on a failure', async () => {
+  const view = await (
+    await worker()
+  ).runUntil(async () => {
+    // A tenant that does not exist (the CLI refuses one; an alert's series could name one deleted since).
+    const handle = await start({
+      kind: 'security',
+      key: 'ghost',
+      finding: 'injection',
+      tenant: 'ghost',
+      reason: 'a jailbreak got through',
+      actor: 'monitor',
+    });
+    await eventually(async () => (await handle.query(incidentStatusQuery)).status === 'escalated', 20_000);
+    const escalated = await handle.query(incidentStatusQuery);
+    expect(escalated.failure).toMatch(/No tenant "ghost"/);
+    expect(escalated.resolvedBy).toBeUndefined();
+    await handle.signal(resolveIncidentSignal, { actor: 'oncall', reason: 'tenant was deleted' });
+    return handle.result();
+  });
+  expect(view).toMatchObject({ status: 'resolved', resolvedBy: 'oncall', escalations: 0 });
+  const incident = await getIncident(h.db.pool, incidentWorkflowId('security', 'ghost'));
+  expect(incident.timeline.map((s) => s.step)).toEqual(['detect', 'escalate', 'restore', 'close']);
+});

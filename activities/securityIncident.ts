@@ -93,11 +93,15 @@ export function createSecurityIncidentActivities(pool: Pool, webhook?: AlertWebh
       return { affected: requests.length + more, withBodies };
     },
 
-    /** Delete the stored bodies of the requests in the evidence (their digests stay there). */
+    /**
+     * Delete the stored bodies of the requests in the evidence (their digests stay there). Returns how
+     * many of the bodies the evidence saw are gone: the same on a retry, whichever attempt deleted them.
+     */
     async purgeAffectedBodies(input: { incidentId: number; subject: string; reason: string }): Promise<number> {
       const requests = await evidenceOf(input.incidentId);
-      const purged = await purgeBodies(pool, {
-        requests,
+      const stored = requests.filter((r) => r.body);
+      await purgeBodies(pool, {
+        requests: stored,
         actor: callingWorkflow().workflowId,
         reason: input.reason,
         subject: input.subject,
@@ -105,10 +109,10 @@ export function createSecurityIncidentActivities(pool: Pool, webhook?: AlertWebh
       await step(input.incidentId, {
         step: 'purge',
         actor: 'flightdeck',
-        message: `stored bodies of ${requests.length} affected request(s) purged (${purged} deleted now); their log rows and digests stay`,
+        message: `stored bodies of ${stored.length} affected request(s) purged; their log rows and digests stay`,
         status: 'mitigating',
       });
-      return purged;
+      return stored.length;
     },
 
     /** The tenant's new key (made by the person who approved: only its hash comes here); the old one works until the overlap closes. */

@@ -5,7 +5,8 @@ import type { IncidentRun } from './incidentRun';
 
 const { switchOff, switchOn, collectSecurityEvidence, purgeAffectedBodies, rotateKey, revokeOldKey } =
   proxyActivities<SecurityIncidentActivities>({
-    startToCloseTimeout: '1 minute',
+    // A few queries and a webhook post: a worker that died mid-step is noticed soon.
+    startToCloseTimeout: '20 seconds',
     retry: { maximumAttempts: 5, initialInterval: '1 second' },
   });
 

@@ -5,7 +5,9 @@ import { costPolicySchema } from '../../src/model/costPolicy';
 import { incidentWorkflowId } from '../../src/model/incident';
 import { moveLabel, PRODUCTION } from '../../src/registry/labels';
 import { incidentWorkflow } from '../../workflows/incident';
-import { resolveIncidentSignal } from '../../workflows/incidentMessages';
+import { approveIncidentUpdate, incidentStatusQuery, resolveIncidentSignal } from '../../workflows/incidentMessages';
+import { hashApiKey, keyPrefix, newApiKey } from '../../src/tenants/apiKey';
+import { createTenant } from '../../src/tenants/tenantStore';
 import { pushSupportAnswerAs } from '../fixtures/evals';
 import { seedTenantSpend } from '../fixtures/tenantSpend';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
@@ -131,4 +133,79 @@ describe('a worker killed during an incident', () => {
     const incident = await getIncident(db.pool, handle.workflowId);
     expect(incident.timeline.map((s) => s.step)).toEqual(['detect', 'investigate', 'mitigate', 'evidence', 'close']);
   }, 180_000);
+
+  it('security: killed after the kill switch, the purge, the key rotation and the restore', async () => {
+    await createTenant(db.pool, { id: 'crashy-sec', tier: 'free', experimentsOptIn: false, actor: 'test' });
+    await db.pool.query(
+      `INSERT INTO requests (ts, request_id, tenant_id, latency_ms_total, status, guardrail_decision)
+       VALUES (now(), 'sec-flagged', 'crashy-sec', 10, 200, 'flag')`,
+    );
+    await db.pool.query(
+      `INSERT INTO request_bodies (request_id, tenant_id, messages, output, expires_at, ts)
+       SELECT request_id, tenant_id, '[]', 'leaked', now() + interval '1 day', ts FROM requests WHERE request_id = 'sec-flagged'`,
+    );
+    const handle = await client.workflow.start(incidentWorkflow, {
+      taskQueue,
+      workflowId: incidentWorkflowId('security', 'crashy-sec'),
+      args: [
+        {
+          kind: 'security',
+          key: 'crashy-sec',
+          finding: 'injection',
+          tenant: 'crashy-sec',
+          rotateKey: true,
+          overlapMinutes: 0,
+          reason: 'a jailbreak got through',
+          actor: 'oncall',
+        },
+      ],
+    });
+    await killAfter('switchOff', 'crashy-sec');
+    await killAfter('purgeAffectedBodies', '');
+    const newKey = newApiKey();
+    await killAfter('rotateKey', 'crashy-sec', async () => {
+      while ((await handle.query(incidentStatusQuery)).awaiting?.step !== 'rotate-key')
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      await handle.executeUpdate(approveIncidentUpdate, {
+        args: [
+          {
+            step: 'rotate-key',
+            approve: true,
+            actor: 'oncall',
+            newKeyHash: hashApiKey(newKey),
+            newKeyPrefix: keyPrefix(newKey),
+          },
+        ],
+      });
+    });
+    await killAfter('switchOn', 'crashy-sec', () =>
+      handle.signal(resolveIncidentSignal, { actor: 'oncall', reason: 'fixed' }),
+    );
+    await startWorker();
+    expect(await handle.result()).toMatchObject({
+      status: 'resolved',
+      security: { purged: 1, newKeyPrefix: keyPrefix(newKey) },
+    });
+    const audits = await db.pool.query(
+      `SELECT action, to_value FROM audit_log WHERE subject = 'crashy-sec' AND action <> 'tenant.create' ORDER BY id`,
+    );
+    expect(audits.rows.map((r) => `${r.action} ${r.to_value}`)).toEqual([
+      'tenant.status killed',
+      'request.purge 1 bodies',
+      `tenant.key.rotate ${keyPrefix(newKey)}`,
+      'tenant.status active',
+    ]);
+    const incident = await getIncident(db.pool, handle.workflowId);
+    expect(incident.timeline.map((s) => s.step)).toEqual([
+      'detect',
+      'kill switch',
+      'evidence',
+      'purge',
+      'approval rotate-key',
+      'approved rotate-key',
+      'rotate key',
+      'restore',
+      'close',
+    ]);
+  }, 240_000);
 });

@@ -5,7 +5,8 @@ import { incidentWorkflowId } from '../../src/model/incident';
 import { DEFAULT_MONITOR_RULES } from '../../src/monitoring/monitorRules';
 import type { LogEntry } from '../../src/telemetry/requestRecord';
 import { createFlightdeckWorker } from '../../workers/worker';
-import { incidentStatusQuery, resolveIncidentSignal } from '../../workflows/incidentMessages';
+import { approveIncidentUpdate, incidentStatusQuery, resolveIncidentSignal } from '../../workflows/incidentMessages';
+import { createTenant } from '../../src/tenants/tenantStore';
 import { monitorPassWorkflow } from '../../workflows/monitorPass';
 import { runCli } from '../harness/cli';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
@@ -249,4 +250,76 @@ it("a new alert whose rule names the provider-outage playbook starts it: the mod
     await temporal.close();
   }
   expect((await db.pool.query('SELECT 1 FROM route_overrides')).rowCount).toBe(0);
+});
+
+it('a rule that names the security playbook starts it from its alert: approved, the tenant is switched off, the evidence kept, the bodies purged; resolve restores it and the postmortem lists the requests', async () => {
+  await createTenant(db.pool, { id: 'guarded', tier: 'free', experimentsOptIn: false, actor: 'test' });
+  const blocked = times(3, (i) =>
+    logEntry('guarded', null, {
+      ts: ago(60_000 + i * 1000),
+      guardrail_decision: 'block',
+      guardrails: [{ id: 'input.injection', decision: 'block', ms: 0.1, detail: 'ignore_instructions' }],
+    }),
+  );
+  await store(blocked);
+  const rules = path.join(mkdtempSync(path.join(tmpdir(), 'fd-playbooks-')), 'monitors.yaml');
+  writeFileSync(
+    rules,
+    [
+      'rules:',
+      '  - { id: injection-surge, metric: guardrail_block_rate, by: [tenant], min_volume: 100, stretch: 4, detector: { kind: rate_shift, ratio: 2 }, playbook: security }',
+      'playbooks:',
+      '  security: { finding: injection, approval: [kill] }',
+    ].join('\n'),
+  );
+  const temporal = await connectDevServer();
+  const taskQueue = uniqueTaskQueue('security-playbook');
+  const worker = await createFlightdeckWorker({
+    connection: temporal.workerConnection,
+    namespace: 'default',
+    pool: db.pool,
+    providers: simulatorProviders(1),
+    taskQueue,
+    workflowBundle: workflowBundle(),
+    monitorsFile: rules,
+  });
+  const alertKey = 'injection-surge:tenant=guarded,guardrail=input.injection';
+  const incidentId = incidentWorkflowId('security', alertKey);
+  const status = async () => (await db.pool.query("SELECT status FROM tenants WHERE id = 'guarded'")).rows[0].status;
+  try {
+    await worker.runUntil(async () => {
+      const summary = await temporal.client.workflow.execute(monitorPassWorkflow, {
+        taskQueue,
+        workflowId: `monitor-pass-${taskQueue}`,
+      });
+      expect(summary.incidents.map((i) => i.alertKey)).toEqual([alertKey]);
+      const incident = temporal.client.workflow.getHandle(incidentId);
+      // An alert is a suspicion: the kill switch waits for a person.
+      await eventually(async () => (await incident.query(incidentStatusQuery)).awaiting?.step === 'kill');
+      expect(await status()).toBe('active');
+      await incident.executeUpdate(approveIncidentUpdate, {
+        args: [{ step: 'kill', approve: true, actor: 'oncall', reason: 'confirmed in the traces' }],
+      });
+      await eventually(async () => (await incident.query(incidentStatusQuery)).status === 'mitigated');
+      expect(await status()).toBe('killed');
+      expect((await incident.query(incidentStatusQuery)).security).toMatchObject({
+        affected: 3,
+        purged: 3,
+        killed: true,
+      });
+      await incident.signal(resolveIncidentSignal, { actor: 'oncall', reason: 'pattern added to the guardrail' });
+      expect(await incident.result()).toMatchObject({ status: 'resolved', resolvedBy: 'oncall' });
+    });
+  } finally {
+    await temporal.close();
+  }
+  expect(await status()).toBe('active');
+  const ids = blocked.map((e) => e.record.request_id);
+  const bodies = await db.pool.query('SELECT count(*)::int AS n FROM request_bodies WHERE request_id = ANY($1)', [ids]);
+  expect(bodies.rows[0].n).toBe(0);
+  const postmortem = await cli('incident', 'postmortem', incidentId, '--replay', '0');
+  expect(postmortem.code).toBe(0);
+  for (const id of ids) expect(postmortem.stdout).toContain(`| ${id} |`);
+  expect(postmortem.stdout).toContain('input.injection:block');
+  expect(postmortem.stdout).toMatch(/tenant\.status guarded: active -> killed/);
 });

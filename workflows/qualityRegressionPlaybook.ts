@@ -1,7 +1,7 @@
 import { condition, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { IncidentActivities } from '../activities/incidents';
 import type { IncidentView, QualityRegression } from '../src/model/incident';
-import { describeRollback, rollbackPlan } from '../src/model/qualityRollback';
+import { describeRollback, noReleaseFinding, rollbackPlan } from '../src/model/qualityRollback';
 import type { IncidentRun } from './incidentRun';
 import { rollbackSignal, rolloutWorkflowId } from './rolloutMessages';
 
@@ -39,7 +39,7 @@ export async function qualityRegressionPlaybook(run: IncidentRun, input: Quality
   if (!plan)
     return run.close(
       await run.escalateUntilResolved(
-        `nothing was released for ${input.prompt} in ${input.changeHours} h: check the provider's model and the scheduled eval`,
+        `nothing was released for ${input.prompt} in ${input.changeHours} h: ${noReleaseFinding(changes.changes)}`,
       ),
     );
   quality.rollback = describeRollback(plan);

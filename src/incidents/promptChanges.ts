@@ -1,7 +1,10 @@
 import type { Pool } from '../db/pool';
 import { hasLiveCandidate } from '../routing/routeStore';
 
-/** One change to a prompt in the audit log (label moves, pushes, routes, pauses). */
+/**
+ * One change to a prompt: from the audit log (label moves, pushes, routes, pauses), or a drop the
+ * scheduled eval saw with nothing released (the provider's model changing under its name).
+ */
 export interface PromptChange {
   at: string;
   action: string;
@@ -30,7 +33,7 @@ export interface PromptChanges {
 
 /** The prompt's changes in the last `hours` from the audit log, and whether a rollback has somewhere to go. */
 export async function recentPromptChanges(pool: Pool, prompt: string, hours = 24): Promise<PromptChanges> {
-  const [changes, production, liveCanary] = await Promise.all([
+  const [changes, production, liveCanary, evalDrops] = await Promise.all([
     pool.query<{
       ts: Date;
       action: string;
@@ -49,20 +52,35 @@ export async function recentPromptChanges(pool: Pool, prompt: string, hours = 24
       [prompt],
     ),
     hasLiveCandidate(pool, prompt),
+    pool.query<{ ts: Date; message: string }>(
+      `SELECT ts, message FROM alerts WHERE kind = 'eval.drop' AND subject = $1 AND ts >= now() - $2 * interval '1 hour'
+       ORDER BY ts DESC LIMIT 10`,
+      [prompt, hours],
+    ),
   ]);
   const lastRelease = changes.rows.find((c) => c.action === 'label.move' && c.details.label === 'production');
   return {
     prompt,
     production: production.rows[0]?.version ?? null,
     liveCanary,
-    changes: changes.rows.reverse().map((c) => ({
-      at: c.ts.toISOString(),
-      action: c.details.label ? `${c.action} ${c.details.label}${c.details.rollback ? ' (rollback)' : ''}` : c.action,
-      actor: c.actor,
-      from: c.from_value,
-      to: c.to_value,
-      reason: c.reason,
-    })),
+    changes: [
+      ...changes.rows.map((c) => ({
+        at: c.ts.toISOString(),
+        action: c.details.label ? `${c.action} ${c.details.label}${c.details.rollback ? ' (rollback)' : ''}` : c.action,
+        actor: c.actor,
+        from: c.from_value,
+        to: c.to_value,
+        reason: c.reason,
+      })),
+      ...evalDrops.rows.map((d) => ({
+        at: d.ts.toISOString(),
+        action: 'eval.drop',
+        actor: 'scheduled eval',
+        from: null,
+        to: null,
+        reason: d.message,
+      })),
+    ].sort((a, b) => a.at.localeCompare(b.at)),
     rollbackTo: lastRelease && !lastRelease.details.rollback ? lastRelease.from_value : null,
   };
 }

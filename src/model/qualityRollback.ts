@@ -23,3 +23,14 @@ export function describeRollback(plan: RollbackPlan): string {
     ? 'abort the live canary (100% back on stable)'
     : `production ${plan.from} -> ${plan.to}`;
 }
+
+/**
+ * Why a prompt with nothing released regressed, as far as the changes tell: a drop the scheduled
+ * eval saw points at the provider's model; without one, where to look.
+ */
+export function noReleaseFinding(changes: ReadonlyArray<{ action: string; reason: string | null }>): string {
+  const drop = [...changes].reverse().find((c) => c.action === 'eval.drop');
+  return drop
+    ? `the scheduled eval saw a drop with nothing released, so the provider's model likely changed under its name (${drop.reason})`
+    : "check the provider's model and the scheduled eval";
+}

@@ -8,6 +8,7 @@ import { hasLiveCandidate } from '../../src/routing/routeStore';
 import { createFlightdeckWorker } from '../../workers/worker';
 import { incidentWorkflow } from '../../workflows/incident';
 import { approveIncidentUpdate, incidentStatusQuery, resolveIncidentSignal } from '../../workflows/incidentMessages';
+import { writeAlert } from '../../src/telemetry/alerts';
 import { pushSupportAnswerAs } from '../fixtures/evals';
 import { createTestDatabase, type TestDatabase } from '../harness/database';
 import { eventually } from '../harness/gateway';
@@ -184,6 +185,12 @@ it('with a rollback that waits for approval, a live canary is aborted once appro
     actor: 'a',
     reason: 'first release',
   });
+  // The scheduled eval saw qr-quiet drop with nothing released: the provider's model changed.
+  await writeAlert(db.pool, {
+    kind: 'eval.drop',
+    subject: 'qr-quiet',
+    message: 'qr-quiet@1.0.0: rubric dropped by 12.0 points against the last passing run',
+  });
   await (
     await worker()
   ).runUntil(async () => {
@@ -207,4 +214,10 @@ it('with a rollback that waits for approval, a live canary is aborted once appro
   expect(forced.rows[0]).toEqual({ forced: 'true' });
   const quiet = await getIncident(db.pool, incidentWorkflowId('quality-regression', 'qr-quiet'));
   expect(quiet.timeline.map((s) => s.step)).toEqual(['detect', 'investigate', 'escalate', 'close']);
+  expect(quiet.timeline.find((s) => s.step === 'escalate')!.message).toMatch(
+    /the scheduled eval saw a drop with nothing released, so the provider's model likely changed under its name \(qr-quiet@1\.0\.0: rubric dropped/,
+  );
+  expect(quiet.timeline.find((s) => s.step === 'investigate')!.details.changes).toEqual(
+    expect.arrayContaining([expect.objectContaining({ action: 'eval.drop', actor: 'scheduled eval' })]),
+  );
 });

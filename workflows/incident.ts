@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/workflow';
 import {
   parseIncidentInput,
   type Incident,
@@ -31,14 +31,24 @@ export async function incidentWorkflow(raw: IncidentInput, resume?: IncidentResu
     escalations: 0,
   });
   await run.open(resume?.incidentId);
-  switch (input.kind) {
-    case 'provider-outage':
-      return providerOutagePlaybook(run, input, resume);
-    case 'cost-runaway':
-      return costRunawayPlaybook(run, input, resume);
-    case 'quality-regression':
-      return qualityRegressionPlaybook(run, input);
-    case 'security':
-      return securityPlaybook(run, input);
+  try {
+    switch (input.kind) {
+      case 'provider-outage':
+        return await providerOutagePlaybook(run, input, resume);
+      case 'cost-runaway':
+        return await costRunawayPlaybook(run, input, resume);
+      case 'quality-regression':
+        return await qualityRegressionPlaybook(run, input);
+      case 'security':
+        return await securityPlaybook(run, input);
+    }
+  } catch (error) {
+    // A step that failed after its retries: the incident stays open for a person, never resolved on a failure.
+    if (!(error instanceof ActivityFailure) || run.view.status === 'resolved') throw error;
+    run.view.failure = error.cause?.message ?? error.message;
+    const by = await run.escalateUntilResolved(
+      `a step failed (${run.view.failure}); what the playbook changed so far stays as it is: undo it by hand if needed (\`flightdeck incident show ${workflowInfo().workflowId}\` lists it)`,
+    );
+    return run.close(by);
   }
 }

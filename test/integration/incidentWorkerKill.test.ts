@@ -134,6 +134,43 @@ describe('a worker killed during an incident', () => {
     expect(incident.timeline.map((s) => s.step)).toEqual(['detect', 'investigate', 'mitigate', 'evidence', 'close']);
   }, 180_000);
 
+  it('provider outage: killed after the override and after the restore', async () => {
+    const model = 'gpt-4o-mini-2024-07-18';
+    const handle = await client.workflow.start(incidentWorkflow, {
+      taskQueue,
+      workflowId: incidentWorkflowId('provider-outage', model),
+      args: [
+        {
+          kind: 'provider-outage',
+          key: model,
+          model,
+          backup: 'claude-haiku-4-5-20251001',
+          reason: 'provider 5xx',
+          actor: 'monitor',
+          probeEverySeconds: 3600,
+        },
+      ],
+    });
+    await killAfter('mitigateProviderOutage', model);
+    await killAfter('restoreProviderRoute', model, async () => {
+      while ((await handle.query(incidentStatusQuery)).status !== 'mitigated')
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      await handle.signal(resolveIncidentSignal, { actor: 'oncall', reason: 'provider recovered' });
+    });
+    await startWorker();
+    expect(await handle.result()).toMatchObject({ status: 'resolved', resolvedBy: 'oncall' });
+    const changes = await db.pool.query(
+      `SELECT from_value, to_value FROM audit_log WHERE action = 'route.override' AND subject = $1 ORDER BY id`,
+      [model],
+    );
+    expect(changes.rows).toEqual([
+      { from_value: null, to_value: 'claude-haiku-4-5-20251001' },
+      { from_value: 'claude-haiku-4-5-20251001', to_value: null },
+    ]);
+    const incident = await getIncident(db.pool, handle.workflowId);
+    expect(incident.timeline.map((s) => s.step)).toEqual(['detect', 'mitigate', 'investigate', 'restore', 'close']);
+  }, 180_000);
+
   it('security: killed after the kill switch, the purge, the key rotation and the restore', async () => {
     await createTenant(db.pool, { id: 'crashy-sec', tier: 'free', experimentsOptIn: false, actor: 'test' });
     await db.pool.query(

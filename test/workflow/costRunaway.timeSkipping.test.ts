@@ -185,3 +185,24 @@ it('a kill nobody approves is skipped at the timeout; resolve leaves a tenant so
   expect(steps).not.toContain('kill');
   expect(incident.timeline.find((s) => s.step === 'restore')!.message).toMatch(/left as it is/);
 });
+
+it('a rung that fails after its retries escalates and keeps the incident open until a person resolves it', async () => {
+  await seedTenantSpend(db.pool, 'vanished', 20 / 60);
+  // The tenant goes away (its spend stays in the rollups): the throttle cannot be written.
+  await db.pool.query(`DELETE FROM tenants WHERE id = 'vanished'`);
+  const view = await (
+    await worker()
+  ).runUntil(async () => {
+    const handle = await start(runaway('vanished', {}));
+    await eventually(async () => (await handle.query(incidentStatusQuery)).status === 'escalated', 20_000);
+    const escalated = await handle.query(incidentStatusQuery);
+    expect(escalated.failure).toMatch(/No tenant "vanished"/);
+    expect(escalated.resolvedBy).toBeUndefined();
+    await handle.signal(resolveIncidentSignal, { actor: 'oncall', reason: 'tenant offboarded' });
+    return handle.result();
+  });
+  expect(view).toMatchObject({ status: 'resolved', resolvedBy: 'oncall' });
+  const incident = await getIncident(db.pool, incidentWorkflowId('cost-runaway', 'vanished'));
+  expect(incident.timeline.map((s) => s.step)).toEqual(['detect', 'investigate', 'warn', 'escalate', 'close']);
+  expect(incident.timeline.find((s) => s.step === 'escalate')!.message).toMatch(/a step failed \(No tenant "vanished"/);
+});

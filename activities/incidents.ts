@@ -16,6 +16,7 @@ import type { CostStep } from '../src/model/costPolicy';
 import type { IncidentKind, IncidentStatus } from '../src/model/incident';
 import { postSigned, type AlertWebhook } from '../src/monitoring/alertWebhook';
 import type { ProviderDirectory } from '../src/providers/directory';
+import { clearOutputCap, setOutputCap } from '../src/routing/outputCaps';
 import { clearRouteOverride, setRouteOverride } from '../src/routing/routeOverrides';
 
 /** The calling incident workflow's run: its id is the mark its route override carries. */
@@ -70,29 +71,32 @@ export function createIncidentActivities(pool: Pool, providers: ProviderDirector
       return incidentId;
     },
 
-    /** Every gateway sends the model's calls to the backup first (a route override marked with this incident). */
+    /**
+     * Every gateway sends the model's calls to the backup first (a route override), or caps their
+     * output tokens (a latency spike's other mitigation); either marked with this incident.
+     */
     async mitigateProviderOutage(input: {
       incidentId: number;
       model: string;
-      backup: string;
+      backup?: string;
+      maxTokens?: number;
       actor: string;
       reason: string;
     }): Promise<void> {
-      await setRouteOverride(
-        pool,
-        {
-          model: input.model,
-          backup: input.backup,
-          reason: input.reason,
-          actor: input.actor,
-          incident: callingWorkflow().workflowId,
-        },
-        providers.config,
-      );
+      const mark = {
+        model: input.model,
+        reason: input.reason,
+        actor: input.actor,
+        incident: callingWorkflow().workflowId,
+      };
+      if (input.backup) await setRouteOverride(pool, { ...mark, backup: input.backup }, providers.config);
+      else await setOutputCap(pool, { ...mark, maxTokens: input.maxTokens! });
       await step(input.incidentId, {
         step: 'mitigate',
         actor: input.actor,
-        message: `${input.model}'s calls go to ${input.backup} first on every gateway`,
+        message: input.backup
+          ? `${input.model}'s calls go to ${input.backup} first on every gateway`
+          : `${input.model}'s calls ask for at most ${input.maxTokens} output tokens on every gateway`,
         status: 'mitigated',
       });
     },
@@ -121,16 +125,19 @@ export function createIncidentActivities(pool: Pool, providers: ProviderDirector
       actor: string;
       reason: string;
     }): Promise<void> {
-      await clearRouteOverride(pool, {
+      // Whichever this incident set (each clears only its own).
+      const mark = {
         model: input.model,
         reason: input.reason,
         actor: input.actor,
         incident: callingWorkflow().workflowId,
-      });
+      };
+      await clearRouteOverride(pool, mark);
+      await clearOutputCap(pool, mark);
       await step(input.incidentId, {
         step: 'restore',
         actor: input.actor,
-        message: `${input.model}'s calls go to it first again: ${input.reason}`,
+        message: `${input.model}'s calls are served as before again (no backup first, no cap): ${input.reason}`,
         status: 'restoring',
       });
     },

@@ -24,7 +24,7 @@ const { probeModel } = proxyActivities<IncidentActivities>({
 export async function providerOutagePlaybook(run: IncidentRun, input: ProviderOutage, resume?: IncidentResume) {
   const outage: NonNullable<IncidentView['outage']> = (run.view.outage = {
     model: input.model,
-    backup: input.backup,
+    ...(input.mitigation === 'fallback' ? { backup: input.backup } : { maxTokens: input.maxTokens }),
     probes: resume?.outage?.probes ?? 0,
     healthyInARow: resume?.outage?.healthyInARow ?? 0,
     healthyProbes: input.healthyProbes,
@@ -35,7 +35,7 @@ export async function providerOutagePlaybook(run: IncidentRun, input: ProviderOu
       await mitigateProviderOutage({
         incidentId: run.incidentId,
         model: input.model,
-        backup: input.backup,
+        ...(input.mitigation === 'fallback' ? { backup: input.backup } : { maxTokens: input.maxTokens }),
         actor: input.actor,
         reason: input.reason,
       });

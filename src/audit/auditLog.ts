@@ -7,6 +7,7 @@ export type AuditAction =
   | 'label.move'
   | 'route.set'
   | 'route.override'
+  | 'route.cap'
   | 'tenant.create'
   | 'tenant.status'
   | 'tenant.key.rotate'

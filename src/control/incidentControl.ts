@@ -40,10 +40,10 @@ export async function startIncident(
   },
 ): Promise<{ workflowId: string; joined: boolean; status: IncidentView }> {
   const input = parseIncidentInput(raw);
-  if (input.kind === 'provider-outage')
+  if (input.kind === 'provider-outage') {
     // Both must be models a provider serves (the error names the providers file).
-    for (const model of [input.model, input.backup]) parseTarget(model, known.config);
-  else if (input.kind === 'cost-runaway' && known.tenantExists && !(await known.tenantExists(input.tenant)))
+    for (const model of [input.model, input.backup]) if (model) parseTarget(model, known.config);
+  } else if (input.kind === 'cost-runaway' && known.tenantExists && !(await known.tenantExists(input.tenant)))
     throw new InputError(`No tenant "${input.tenant}"; see \`flightdeck tenant list\``);
   else if (input.kind === 'quality-regression' || input.kind === 'security') {
     const tenant = input.kind === 'security' ? input.tenant : undefined;

@@ -115,6 +115,11 @@ export function gatewayRoutes({
             since: o.createdAt,
             incident: o.incident,
           })),
+          outputCaps: [...state.caps.values()].map((c) => ({
+            model: c.model,
+            maxTokens: c.maxTokens,
+            incident: c.incident,
+          })),
         }),
     },
     {

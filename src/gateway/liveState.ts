@@ -2,6 +2,7 @@ import pg from 'pg';
 import { budgetedTenants, type HardLimits } from '../budgets/budgetStore';
 import { createPool, type Pool } from '../db/pool';
 import { LABEL_CHANNEL } from '../registry/labels';
+import { loadOutputCaps, type OutputCap } from '../routing/outputCaps';
 import { loadRouteOverrides, type RouteOverride } from '../routing/routeOverrides';
 import { loadRoutes, ROUTES_CHANNEL } from '../routing/routeStore';
 import type { PromptRoute } from '../routing/routingTable';
@@ -26,6 +27,8 @@ export class LiveState {
   routes = new Map<string, PromptRoute>();
   /** Models sent to a backup first (a provider outage's mitigation); they travel with the routes. */
   overrides = new Map<string, RouteOverride>();
+  /** Models whose calls' output tokens are capped (a latency spike's mitigation); they travel with the routes. */
+  caps = new Map<string, OutputCap>();
   budgeted = new Map<string, HardLimits[]>();
   /** Throttled tenants' request allowances in this process. */
   readonly throttles = new ThrottleBuckets();
@@ -99,7 +102,11 @@ export class LiveState {
     }
     const work = (async () => {
       if (part === 'routes')
-        [this.routes, this.overrides] = await Promise.all([loadRoutes(this.pool), loadRouteOverrides(this.pool)]);
+        [this.routes, this.overrides, this.caps] = await Promise.all([
+          loadRoutes(this.pool),
+          loadRouteOverrides(this.pool),
+          loadOutputCaps(this.pool),
+        ]);
       else {
         const [tenants, budgeted] = await Promise.all([listTenants(this.pool), budgetedTenants(this.pool)]);
         // A rotated tenant answers to both keys until the old one's window closes (authenticate checks the time).

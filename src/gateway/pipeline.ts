@@ -28,6 +28,7 @@ import type { LiveState } from './liveState';
 import type { RequestContext } from './requestContext';
 import { responseCacheKey, type ResponseCache } from './responseCache';
 import type { ShadowMirror } from './shadowMirror';
+import { cappedMaxTokens } from '../routing/outputCaps';
 
 /** What the caller asked for, in either API shape. */
 export type CompletionInput = {
@@ -91,6 +92,7 @@ export class RequestPipeline {
 
   async complete(ctx: RequestContext, input: CompletionInput, sink?: StreamSink): Promise<Served> {
     const plan = this.plan(ctx, input);
+    plan.params.maxTokens = cappedMaxTokens(plan.params.maxTokens, this.deps.state.caps.get(plan.model));
     const tenant = ctx.tenant!;
 
     // Size first, before any scan: the cap is on an upper bound of the tokens, so no text slips under it.

@@ -158,7 +158,7 @@ const ADVICE: Record<LatencyCause, string> = {
   'longer-contexts':
     'inputs got longer: find the feature or prompt version sending them (context-latency by bucket), cap max_input_tokens or trim retrieval',
   'longer-outputs':
-    "answers got longer: set a tighter max_tokens on the version serving (the prompt's params), or roll it back",
+    'answers got longer: cap them (`flightdeck route cap`, or `latency_mitigation: max_tokens`), then set a tighter max_tokens on the version serving or roll it back',
   'slower-provider':
     'the provider is slower at the same input size: the backup serves first until probes are fast again',
   unclear: 'no single cause in the mix: compare per-provider latency and the versions released in the window',

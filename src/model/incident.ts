@@ -17,13 +17,19 @@ const common = {
   alertKey: oneLine(300).optional(),
 };
 
-/** A provider-outage incident: what failed, where its calls go meanwhile, and when to trust it again. */
+/**
+ * A provider-outage incident (a latency spike is one of its own kind): what failed, how its calls are
+ * helped meanwhile (sent to the backup first, or their answers capped), and when to trust it again.
+ */
 const providerOutageSchema = z
   .strictObject({
     kind: z.literal('provider-outage'),
     ...common,
     model: modelIdSchema,
-    backup: modelIdSchema,
+    /** fallback: the backup serves first; max-tokens: the model keeps serving, answers capped at `maxTokens`. */
+    mitigation: z.enum(['fallback', 'max-tokens']).default('fallback'),
+    backup: modelIdSchema.optional(),
+    maxTokens: z.number().int().min(1).max(100_000).default(256),
     /** How often the primary is probed while its calls go to the backup. */
     probeEverySeconds: z.number().int().min(5).max(3600).default(30),
     /** Probes in a row that must pass before the calls go back to it. */
@@ -31,7 +37,11 @@ const providerOutageSchema = z
     /** A probe answered slower than this fails too (a latency spike is an outage of its own kind). */
     slowProbeMs: z.number().int().min(100).max(60_000).default(10_000),
   })
-  .refine((i) => i.model !== i.backup, { message: 'the backup must be another model', path: ['backup'] });
+  .refine((i) => i.model !== i.backup, { message: 'the backup must be another model', path: ['backup'] })
+  .refine((i) => i.mitigation !== 'fallback' || i.backup, {
+    message: 'a fallback needs the backup model',
+    path: ['backup'],
+  });
 
 /** A runaway spend: the tenant, and how far the ladder may go for it. */
 const costRunawaySchema = z.strictObject({
@@ -142,7 +152,8 @@ export function parseIncidentInput(raw: unknown): Incident {
 
 /** The one line the Temporal UI's list shows for an incident. */
 export function incidentSummary(input: IncidentInput): string {
-  if (input.kind === 'provider-outage') return `Provider outage: ${input.model} (backup ${input.backup})`;
+  if (input.kind === 'provider-outage')
+    return `Provider outage: ${input.model} (${input.backup ? `backup ${input.backup}` : `answers capped at ${input.maxTokens ?? 256} tokens`})`;
   if (input.kind === 'cost-runaway') return `Cost runaway: tenant ${input.tenant}`;
   if (input.kind === 'security') return `Security (${input.finding}): ${securityTarget(input)}`;
   return `Quality regression: prompt ${input.prompt}`;
@@ -179,7 +190,9 @@ export interface IncidentView {
   /** Kind-specific state, one line each in the UI's details. */
   outage?: {
     model: string;
-    backup: string;
+    /** Where its calls go first, or the output cap its calls get, while mitigated. */
+    backup?: string;
+    maxTokens?: number;
     probes: number;
     healthyInARow: number;
     healthyProbes: number;
@@ -238,7 +251,11 @@ export function incidentDetails(view: IncidentView): string {
     lines.push(
       `**Provider outage: ${o.model}** (${view.status})`,
       '',
-      `- calls go to: ${view.status === 'mitigated' ? `${o.backup} first` : o.model}`,
+      view.status !== 'mitigated'
+        ? `- calls go to: ${o.model}`
+        : o.backup
+          ? `- calls go to: ${o.backup} first`
+          : `- answers capped at: ${o.maxTokens} output tokens`,
       `- probes of ${o.model}: ${o.probes}, healthy in a row: ${o.healthyInARow} of ${o.healthyProbes}`,
       ...(o.cause ? [`- likely cause: ${o.cause}`] : []),
     );

@@ -253,7 +253,8 @@ export async function runMonitorPass(
     incidents: [],
   };
   const judged = await judgeRules(pool, rules, now);
-  const firings: Array<{ firing: Firing; cooldownMinutes: number; series: Record<string, string> }> = [];
+  const firings: Array<{ firing: Firing; cooldownMinutes: number; series: Record<string, string>; metric: string }> =
+    [];
   const recovered: string[] = [];
   for (const [index, rule] of rules.entries()) {
     const verdicts = judged[index]!;
@@ -275,19 +276,21 @@ export async function runMonitorPass(
           },
           cooldownMinutes: rule.cooldown_minutes,
           series,
+          metric: rule.metric,
         });
     }
   }
   const outcomes = await raiseAlerts(pool, firings);
   const raised: Firing[] = [];
   summary.firing = firings.length;
-  for (const [i, { firing, series }] of firings.entries()) {
+  for (const [i, { firing, series, metric }] of firings.entries()) {
     if (outcomes[i] === 'raised') {
       summary.raised += 1;
       raised.push(firing);
     }
     summary.alerts.push({ key: firing.key, outcome: outcomes[i]!, summary: firing.summary });
-    const incident = outcomes[i] === 'raised' && options.playbooks && incidentFor(firing, series, options.playbooks);
+    const incident =
+      outcomes[i] === 'raised' && options.playbooks && incidentFor(firing, series, options.playbooks, metric);
     if (incident) summary.incidents.push(incident);
   }
   summary.resolved = await resolveRecovered(pool, recovered);

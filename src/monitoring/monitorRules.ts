@@ -241,8 +241,18 @@ const playbooksSchema = z.strictObject({
       healthy_probes: z.number().int().min(1).max(1000).default(10),
       /** A probe answered slower than this fails (the latency rules start this playbook too). */
       slow_probe_ms: z.number().int().min(100).max(60_000).default(10_000),
+      /** A latency alert's mitigation: the backup first (fallback), or the model's answers capped (max_tokens). */
+      latency_mitigation: z.enum(['fallback', 'max_tokens']).default('fallback'),
+      max_tokens: z.number().int().min(1).max(100_000).default(256),
     })
-    .default({ backups: {}, probe_every_seconds: 30, healthy_probes: 10, slow_probe_ms: 10_000 }),
+    .default({
+      backups: {},
+      probe_every_seconds: 30,
+      healthy_probes: 10,
+      slow_probe_ms: 10_000,
+      latency_mitigation: 'fallback',
+      max_tokens: 256,
+    }),
   /** The quality alerts' playbook: roll back what changed, keep the evidence, verify. */
   quality_regression: z
     .strictObject({

@@ -36,6 +36,7 @@ const watch = () =>
       playbooks: {
         ...DEFAULT_PLAYBOOKS,
         provider_outage: {
+          ...DEFAULT_PLAYBOOKS.provider_outage,
           backups: { [PRIMARY]: BACKUP, [FLAKY]: BACKUP },
           probe_every_seconds: 3600,
           healthy_probes: 10,

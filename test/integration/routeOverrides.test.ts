@@ -107,3 +107,41 @@ it("an incident's undo clears only the override that incident set, not one a per
   expect(await clear('incident/provider-outage/a')).toBeNull();
   expect(await clear()).toMatchObject({ incident: null });
 });
+
+it("a cap limits the output tokens of the model's calls on the running gateway, also what a caller asked for; uncap lifts it", async () => {
+  const answer = async (maxTokens?: number) => {
+    return h.client(key).chat.completions.create({
+      model: PRIMARY,
+      messages: [{ role: 'user', content: 'Explain in detail how returns, refunds and exchanges work.' }],
+      ...(maxTokens ? { max_tokens: maxTokens } : {}),
+    });
+  };
+  const free = await answer();
+  expect(free.usage!.completion_tokens).toBeGreaterThan(8);
+  const capped = await cli('route', 'cap', PRIMARY, '--max-tokens', '8', '--reason', 'p99 x3', '--json');
+  expect(JSON.parse(capped.stdout)).toEqual({ model: PRIMARY, maxTokens: 8, changed: true });
+  await eventually(async () => (await answer()).usage!.completion_tokens <= 8);
+  // A caller asking for more gets the cap; one asking for less keeps its own.
+  expect((await answer(500)).usage!.completion_tokens).toBeLessThanOrEqual(8);
+  expect((await answer(3)).usage!.completion_tokens).toBeLessThanOrEqual(3);
+  // Other models are not capped.
+  const other = await h.client(key).chat.completions.create({
+    model: BACKUP,
+    messages: [{ role: 'user', content: 'Explain in detail how returns, refunds and exchanges work.' }],
+  });
+  expect(other.usage!.completion_tokens).toBeGreaterThan(8);
+  const ready = (await (await fetch(`${h.gateway.url}/readyz`)).json()) as { outputCaps: unknown[] };
+  expect(ready.outputCaps).toEqual([{ model: PRIMARY, maxTokens: 8, incident: null }]);
+  expect((await cli('route', 'list')).stdout).toMatch(new RegExp(`${PRIMARY}\\s+8\\s+p99 x3`));
+  expect((await cli('route', 'cap', PRIMARY, '--max-tokens', '8', '--reason', 'again')).stdout).toMatch(
+    /already capped/,
+  );
+  for (const bad of [
+    ['route', 'cap', PRIMARY, '--max-tokens', '0', '--reason', 'x'],
+    ['route', 'cap', 'bad model!', '--max-tokens', '5', '--reason', 'x'],
+  ])
+    expect((await cli(...bad)).code).toBe(2);
+  expect((await cli('route', 'uncap', PRIMARY, '--reason', 'fast again')).code).toBe(0);
+  await eventually(async () => (await answer()).usage!.completion_tokens > 8);
+  expect((await cli('route', 'uncap', PRIMARY, '--reason', 'again')).stdout).toMatch(/has no cap/);
+});

@@ -173,3 +173,29 @@ it('a latency spike: slow probes keep the calls on the backup; once the model an
     await profile(5);
   }
 });
+
+it("a latency spike's policy caps the model's answers instead of moving its calls, and lifts the cap once probes are fast", async () => {
+  const cap = async () =>
+    (await db.pool.query('SELECT max_tokens, incident FROM output_caps WHERE model = $1', [PRIMARY])).rows[0];
+  const view = await (
+    await worker()
+  ).runUntil(async () => {
+    const handle = await start(
+      outage('slow', {
+        backup: undefined,
+        mitigation: 'max-tokens',
+        maxTokens: 64,
+        reason: 'model-latency-shift fired',
+      }),
+    );
+    await eventually(async () => (await cap())?.incident === handle.workflowId);
+    expect(await cap()).toEqual({ max_tokens: 64, incident: handle.workflowId });
+    expect(await override()).toBeUndefined();
+    expect((await handle.query(incidentStatusQuery)).outage).toMatchObject({ maxTokens: 64 });
+    return handle.result();
+  });
+  expect(view).toMatchObject({ status: 'resolved', outage: { healthyInARow: 3 } });
+  expect(await cap()).toBeUndefined();
+  const incident = await getIncident(db.pool, incidentWorkflowId('provider-outage', 'slow'));
+  expect(incident.timeline.find((s) => s.step === 'mitigate')!.message).toMatch(/at most 64 output tokens/);
+});

@@ -54,7 +54,7 @@ function describe(v: IncidentView): string {
     : q
       ? ` (prompt ${q.prompt}${q.rollback ? `: ${q.rollback}` : ''}${q.evidence !== undefined ? `, ${q.evidence} bad answers kept` : ''})`
       : o && v.status === 'mitigated'
-        ? ` (${o.model}'s calls go to ${o.backup} first; probes ${o.healthyInARow}/${o.healthyProbes} healthy in a row)`
+        ? ` (${o.model}'s calls ${o.backup ? `go to ${o.backup} first` : `are capped at ${o.maxTokens} output tokens`}; probes ${o.healthyInARow}/${o.healthyProbes} healthy in a row)`
         : c
           ? ` (tenant ${c.tenant}: ${c.rung}${c.throttleRpm ? ` at ${c.throttleRpm}/min` : ''}${c.cause ? `, likely cause ${c.cause}` : ''})`
           : '';
@@ -66,14 +66,19 @@ function describe(v: IncidentView): string {
 function startInput(kind: string, opts: StartOptions): IncidentInput {
   const common = { reason: opts.reason, actor: currentActor() };
   if (kind === 'provider-outage') {
-    if (!opts.model || !opts.backup)
-      throw new InputError('provider-outage needs --model <failing model> and --backup <model>');
+    if (!opts.model || !(opts.backup || opts.maxTokens))
+      throw new InputError(
+        'provider-outage needs --model <failing model> and --backup <model> (or, for a latency spike, --max-tokens <n>)',
+      );
+    if (opts.backup && opts.maxTokens) throw new InputError('Give --backup or --max-tokens, not both');
     return {
       kind,
       ...common,
       key: opts.key ?? opts.model,
       model: opts.model,
-      backup: opts.backup,
+      ...(opts.maxTokens
+        ? { mitigation: 'max-tokens' as const, maxTokens: positiveInt('--max-tokens', opts.maxTokens) }
+        : { backup: opts.backup }),
       probeEverySeconds: positiveInt('--probe-every', opts.probeEvery),
       healthyProbes: positiveInt('--healthy-probes', opts.healthyProbes),
     };
@@ -151,6 +156,7 @@ interface StartOptions {
   verifyMinutes: string;
   model?: string;
   backup?: string;
+  maxTokens?: string;
   tenant?: string;
   maxStep?: string;
   monitors?: string;
@@ -173,6 +179,10 @@ export function registerIncidentCommands(program: Command): void {
     .requiredOption('--reason <text>', 'what is happening, for the timeline and the audit trail')
     .option('--model <model>', 'provider-outage: the failing model')
     .option('--backup <model>', "provider-outage: where the model's calls go meanwhile")
+    .option(
+      '--max-tokens <n>',
+      "provider-outage (a latency spike): cap the model's output tokens instead of moving its calls",
+    )
     .option('--probe-every <seconds>', 'provider-outage: how often the model is probed', '30')
     .option('--healthy-probes <n>', 'provider-outage: probes in a row that must pass before calls go back', '10')
     .option('--tenant <id>', 'cost-runaway: the tenant spending; security: the tenant affected')

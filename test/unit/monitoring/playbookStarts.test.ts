@@ -14,7 +14,7 @@ const firing = (playbook?: string): Firing => ({
 });
 const settings = {
   ...DEFAULT_PLAYBOOKS,
-  provider_outage: { backups: { m1: 'm2' }, probe_every_seconds: 30, healthy_probes: 10, slow_probe_ms: 10_000 },
+  provider_outage: { ...DEFAULT_PLAYBOOKS.provider_outage, backups: { m1: 'm2' } },
   cost_runaway: { ...DEFAULT_COST_POLICY, tenants: { acme: { max_step: 'kill' as const } } },
 };
 
@@ -75,5 +75,28 @@ describe('incidentFor', () => {
     );
     expect(parseIncidentInput(leaked)).toMatchObject({ prompt: 'faq', killSwitch: 'none', rotateKey: false });
     expect(incidentFor(firing('security'), { model: 'm1' }, settings)).toBeUndefined();
+  });
+
+  it("a latency rule's alert caps the model's answers when the policy says max_tokens, with or without a backup", () => {
+    const capping = {
+      ...settings,
+      provider_outage: { ...settings.provider_outage, latency_mitigation: 'max_tokens' as const, max_tokens: 300 },
+    };
+    for (const model of ['m1', 'm9'])
+      expect(incidentFor(firing('provider-outage'), { model }, capping, 'latency_p99')).toMatchObject({
+        kind: 'provider-outage',
+        model,
+        mitigation: 'max-tokens',
+        maxTokens: 300,
+      });
+    // An availability alert still moves the calls (a cap does not help a model that fails).
+    expect(incidentFor(firing('provider-outage'), { model: 'm1' }, capping, 'server_error_rate')).toMatchObject({
+      backup: 'm2',
+    });
+    expect(incidentFor(firing('provider-outage'), { model: 'm9' }, capping, 'server_error_rate')).toBeUndefined();
+    // The default policy: a latency alert moves the calls too.
+    expect(incidentFor(firing('provider-outage'), { model: 'm1' }, settings, 'slow_request_rate')).toMatchObject({
+      backup: 'm2',
+    });
   });
 });

@@ -8,7 +8,7 @@ import {
 import { applyTenantStep, restoreTenantFromIncident } from '../src/incidents/tenantMitigation';
 import type { AlertWebhook } from '../src/monitoring/alertWebhook';
 import { disablePrompt, enablePrompt } from '../src/registry/promptKillSwitch';
-import { revokePreviousKey, rotateTenantKey } from '../src/tenants/tenantStore';
+import { revokePreviousKey, rotateTenantKey, type KeyRotation } from '../src/tenants/tenantStore';
 import { callingWorkflow, incidentStepRecorder } from './incidents';
 
 /** What a security incident's kill switch turns off. */
@@ -116,15 +116,9 @@ export function createSecurityIncidentActivities(pool: Pool, webhook?: AlertWebh
     },
 
     /** The tenant's new key (made by the person who approved: only its hash comes here); the old one works until the overlap closes. */
-    async rotateKey(input: {
-      incidentId: number;
-      tenant: string;
-      newKeyHash: string;
-      newKeyPrefix: string;
-      overlapMinutes: number;
-      actor: string;
-      reason: string;
-    }): Promise<{ previousKeyHash: string | null; until: string | null }> {
+    async rotateKey(
+      input: KeyRotation & { incidentId: number },
+    ): Promise<{ previousKeyHash: string | null; until: string | null }> {
       const rotated = await rotateTenantKey(pool, { ...input, reason: marked(input.reason) });
       const until = rotated.expiresAt?.toISOString() ?? null;
       await step(input.incidentId, {

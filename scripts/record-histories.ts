@@ -46,6 +46,7 @@ import { answerSamplingWorkflow } from '../workflows/answerSampling';
 import { monitorPassWorkflow } from '../workflows/monitorPass';
 import { usageReconciliationWorkflow } from '../workflows/usageReconciliation';
 import { incidentWorkflow } from '../workflows/incident';
+import type { IncidentInput } from '../src/model/incident';
 import {
   ackIncidentSignal,
   approveIncidentUpdate,
@@ -233,18 +234,7 @@ async function main(): Promise<void> {
       await client.workflow.execute(incidentWorkflow, {
         taskQueue: 'record',
         workflowId: 'incident/provider-outage/sim-small-2026-01-01',
-        args: [
-          {
-            kind: 'provider-outage',
-            key: 'sim-small-2026-01-01',
-            model: 'sim-small-2026-01-01',
-            backup: 'sim-large-2026-01-01',
-            reason: 'record',
-            actor: 'recorder',
-            probeEverySeconds: 5,
-            healthyProbes: 1,
-          },
-        ],
+        args: [healingOutage('sim-small-2026-01-01')],
       });
       await save('incident/provider-outage/sim-small-2026-01-01');
       // The same outage with its investigation step (the 'outage-investigation' patch); the file above
@@ -252,18 +242,7 @@ async function main(): Promise<void> {
       await client.workflow.execute(incidentWorkflow, {
         taskQueue: 'record',
         workflowId: 'incident/provider-outage/record-investigated',
-        args: [
-          {
-            kind: 'provider-outage',
-            key: 'record-investigated',
-            model: 'sim-small-2026-01-01',
-            backup: 'sim-large-2026-01-01',
-            reason: 'record',
-            actor: 'recorder',
-            probeEverySeconds: 5,
-            healthyProbes: 1,
-          },
-        ],
+        args: [healingOutage('record-investigated')],
       });
       await save('incident/provider-outage/record-investigated');
       // A leaked key: evidence, the rotation a person approves (only the new key's hash), resolve.
@@ -314,6 +293,20 @@ async function main(): Promise<void> {
     await scratch.drop();
     await server.stop();
   }
+}
+
+/** A provider outage of the simulator's small model that heals at its first probe. */
+function healingOutage(key: string): IncidentInput {
+  return {
+    kind: 'provider-outage',
+    key,
+    model: 'sim-small-2026-01-01',
+    backup: 'sim-large-2026-01-01',
+    reason: 'record',
+    actor: 'recorder',
+    probeEverySeconds: 5,
+    healthyProbes: 1,
+  };
 }
 
 main().catch((error) => {

@@ -12,6 +12,7 @@ import { ProviderDirectory } from '../../src/providers/directory';
 import { readPromptFile } from '../../src/registry/promptFile';
 import { pushPrompts } from '../../src/registry/registry';
 import { renderPrompt } from '../../src/registry/render';
+import { waitFor } from './waitFor';
 import { startSimulator } from '../../src/simulator/server';
 import { createTenant } from '../../src/tenants/tenantStore';
 
@@ -121,9 +122,9 @@ export async function qualityTrial(
       [cli.bin, 'promote', `${PROMPT}@1.2.0`, '--skip-eval', '--reason', 'bench: an urgent fix', '--steps', '100'],
       { env: cli.env },
     );
-    const released = await waitFor(() => labelMovedTo('1.2.0'), 120_000);
+    const released = await waitFor('quality trial', () => labelMovedTo('1.2.0'), 120_000, 2000);
     log(`  quality: 1.2.0 is production (${released.toISOString()}); waiting for the rollback…`);
-    const rolledBack = await waitFor(() => labelMovedTo('1.0.0', released), 30 * 60_000);
+    const rolledBack = await waitFor('quality trial', () => labelMovedTo('1.0.0', released), 30 * 60_000, 2000);
     const { rows: alert } = await pool.query<{ first_fired_at: Date }>(
       `SELECT first_fired_at FROM monitor_alerts WHERE rule_id = 'prompt-judge-score' ORDER BY id LIMIT 1`,
     );
@@ -156,15 +157,5 @@ export async function qualityTrial(
       [PROMPT, version, since],
     );
     return rows[0]?.ts;
-  }
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`quality trial: gave up after ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
   }
 }

@@ -1,5 +1,6 @@
 import type { Pool } from '../../src/db/pool';
 import { cost } from '../../src/providers/pricing';
+import { waitFor } from './waitFor';
 import { startSimulator } from '../../src/simulator/server';
 import { createTenant } from '../../src/tenants/tenantStore';
 
@@ -100,19 +101,23 @@ export async function runawayTrial(
     void call.finally(() => inFlight.delete(call));
   }, 1000 / LOOP_RATE);
   try {
-    await waitFor(async () => throttledAt, 10 * 60_000);
+    await waitFor('runaway trial', async () => throttledAt, 10 * 60_000);
   } finally {
     clearInterval(timer);
     await Promise.all(inFlight);
   }
-  const spent = await waitFor(async () => {
-    const { rows } = await pool.query<{ usd: string; n: string }>(
-      `SELECT coalesce(sum(cost_usd), 0) AS usd, count(*) AS n FROM requests
+  const spent = await waitFor(
+    'runaway trial',
+    async () => {
+      const { rows } = await pool.query<{ usd: string; n: string }>(
+        `SELECT coalesce(sum(cost_usd), 0) AS usd, count(*) AS n FROM requests
        WHERE tenant_id = $1 AND ts >= $2 AND ts < $3 AND status = 200`,
-      [TENANT, startedAt, throttledAt],
-    );
-    return Number(rows[0]!.n) > 0 ? Number(rows[0]!.usd) : undefined;
-  }, 30_000);
+        [TENANT, startedAt, throttledAt],
+      );
+      return Number(rows[0]!.n) > 0 ? Number(rows[0]!.usd) : undefined;
+    },
+    30_000,
+  );
   const { rows: throttled } = await pool.query<{ throttle_rpm: number | null }>(
     'SELECT throttle_rpm FROM tenants WHERE id = $1',
     [TENANT],
@@ -132,14 +137,4 @@ export async function runawayTrial(
       atSeconds: Math.round((s.at.getTime() - startedAt.getTime()) / 1000),
     })),
   };
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`runaway trial: gave up after ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
 }

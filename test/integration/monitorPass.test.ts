@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { incidentWorkflowId } from '../../src/model/incident';
+import type { Client } from '@temporalio/client';
+import type { MonitorPassSummary } from '../../src/monitoring/monitorPass';
 import { DEFAULT_MONITOR_RULES } from '../../src/monitoring/monitorRules';
 import type { LogEntry } from '../../src/telemetry/requestRecord';
 import { createFlightdeckWorker } from '../../workers/worker';
@@ -201,18 +203,16 @@ it('runs as a Temporal workflow and returns the pass it made', async () => {
   }
 });
 
-it("a new alert whose rule names the provider-outage playbook starts it: the model's calls move to its backup (a route override)", async () => {
-  const model = 'claude-haiku-4-5-20251001';
+/**
+ * A worker on the dev server with a monitors file of these rules (after `rules:`), and `body` with
+ * a client and a way to run one monitor pass as the schedule would.
+ */
+async function withPlaybooks(
+  lines: string[],
+  body: (client: Client, pass: () => Promise<MonitorPassSummary>) => Promise<void>,
+): Promise<void> {
   const rules = path.join(mkdtempSync(path.join(tmpdir(), 'fd-playbooks-')), 'monitors.yaml');
-  writeFileSync(
-    rules,
-    [
-      'rules:',
-      '  - { id: model-outage, metric: server_error_rate, by: [model], min_volume: 50, detector: { kind: burn_rate }, playbook: provider-outage }',
-      'playbooks:',
-      `  provider_outage: { backups: { ${model}: gpt-4o-2024-08-06 }, probe_every_seconds: 3600 }`,
-    ].join('\n'),
-  );
+  writeFileSync(rules, ['rules:', ...lines].join('\n'));
   const temporal = await connectDevServer();
   const taskQueue = uniqueTaskQueue('playbooks');
   const worker = await createFlightdeckWorker({
@@ -224,31 +224,42 @@ it("a new alert whose rule names the provider-outage playbook starts it: the mod
     workflowBundle: workflowBundle(),
     monitorsFile: rules,
   });
-  const incidentId = incidentWorkflowId('provider-outage', model);
+  let passes = 0;
+  const pass = () =>
+    temporal.client.workflow.execute(monitorPassWorkflow, {
+      taskQueue,
+      workflowId: `monitor-pass-${taskQueue}-${++passes}`,
+    });
   try {
-    await worker.runUntil(async () => {
-      const summary = await temporal.client.workflow.execute(monitorPassWorkflow, {
-        taskQueue,
-        workflowId: `monitor-pass-${taskQueue}`,
-      });
+    await worker.runUntil(() => body(temporal.client, pass));
+  } finally {
+    await temporal.close();
+  }
+}
+
+it("a new alert whose rule names the provider-outage playbook starts it: the model's calls move to its backup (a route override)", async () => {
+  const model = 'claude-haiku-4-5-20251001';
+  const incidentId = incidentWorkflowId('provider-outage', model);
+  await withPlaybooks(
+    [
+      '  - { id: model-outage, metric: server_error_rate, by: [model], min_volume: 50, detector: { kind: burn_rate }, playbook: provider-outage }',
+      'playbooks:',
+      `  provider_outage: { backups: { ${model}: gpt-4o-2024-08-06 }, probe_every_seconds: 3600 }`,
+    ],
+    async (client, pass) => {
+      const summary = await pass();
       // Only the model with a backup named starts one (the nano model's latency is another rule's).
       expect(summary.incidents.map((i) => [i.key, i.alertKey])).toEqual([[model, `model-outage:model=${model}`]]);
-      const incident = temporal.client.workflow.getHandle(incidentId);
+      const incident = client.workflow.getHandle(incidentId);
       await eventually(async () => (await incident.query(incidentStatusQuery)).status === 'mitigated');
       const override = await db.pool.query('SELECT backup, incident FROM route_overrides WHERE model = $1', [model]);
       expect(override.rows).toEqual([{ backup: 'gpt-4o-2024-08-06', incident: incidentId }]);
       // The next pass finds the alert still firing: the incident is not started twice.
-      const again = await temporal.client.workflow.execute(monitorPassWorkflow, {
-        taskQueue,
-        workflowId: `monitor-pass-${taskQueue}-2`,
-      });
-      expect(again.incidents).toEqual([]);
+      expect((await pass()).incidents).toEqual([]);
       await incident.signal(resolveIncidentSignal, { actor: 'oncall', reason: 'test over' });
       expect(await incident.result()).toMatchObject({ status: 'resolved', resolvedBy: 'oncall' });
-    });
-  } finally {
-    await temporal.close();
-  }
+    },
+  );
   expect((await db.pool.query('SELECT 1 FROM route_overrides')).rowCount).toBe(0);
 });
 
@@ -262,38 +273,18 @@ it('a rule that names the security playbook starts it from its alert: approved, 
     }),
   );
   await store(blocked);
-  const rules = path.join(mkdtempSync(path.join(tmpdir(), 'fd-playbooks-')), 'monitors.yaml');
-  writeFileSync(
-    rules,
-    [
-      'rules:',
-      '  - { id: injection-surge, metric: guardrail_block_rate, by: [tenant], min_volume: 100, stretch: 4, detector: { kind: rate_shift, ratio: 2 }, playbook: security }',
-      'playbooks:',
-      '  security: { finding: injection, approval: [kill] }',
-    ].join('\n'),
-  );
-  const temporal = await connectDevServer();
-  const taskQueue = uniqueTaskQueue('security-playbook');
-  const worker = await createFlightdeckWorker({
-    connection: temporal.workerConnection,
-    namespace: 'default',
-    pool: db.pool,
-    providers: simulatorProviders(1),
-    taskQueue,
-    workflowBundle: workflowBundle(),
-    monitorsFile: rules,
-  });
   const alertKey = 'injection-surge:tenant=guarded,guardrail=input.injection';
   const incidentId = incidentWorkflowId('security', alertKey);
   const status = async () => (await db.pool.query("SELECT status FROM tenants WHERE id = 'guarded'")).rows[0].status;
-  try {
-    await worker.runUntil(async () => {
-      const summary = await temporal.client.workflow.execute(monitorPassWorkflow, {
-        taskQueue,
-        workflowId: `monitor-pass-${taskQueue}`,
-      });
-      expect(summary.incidents.map((i) => i.alertKey)).toEqual([alertKey]);
-      const incident = temporal.client.workflow.getHandle(incidentId);
+  await withPlaybooks(
+    [
+      '  - { id: injection-surge, metric: guardrail_block_rate, by: [tenant], min_volume: 100, stretch: 4, detector: { kind: rate_shift, ratio: 2 }, playbook: security }',
+      'playbooks:',
+      '  security: { finding: injection, approval: [kill] }',
+    ],
+    async (client, pass) => {
+      expect((await pass()).incidents.map((i) => i.alertKey)).toEqual([alertKey]);
+      const incident = client.workflow.getHandle(incidentId);
       // An alert is a suspicion: the kill switch waits for a person.
       await eventually(async () => (await incident.query(incidentStatusQuery)).awaiting?.step === 'kill');
       expect(await status()).toBe('active');
@@ -309,10 +300,8 @@ it('a rule that names the security playbook starts it from its alert: approved, 
       });
       await incident.signal(resolveIncidentSignal, { actor: 'oncall', reason: 'pattern added to the guardrail' });
       expect(await incident.result()).toMatchObject({ status: 'resolved', resolvedBy: 'oncall' });
-    });
-  } finally {
-    await temporal.close();
-  }
+    },
+  );
   expect(await status()).toBe('active');
   const ids = blocked.map((e) => e.record.request_id);
   const bodies = await db.pool.query('SELECT count(*)::int AS n FROM request_bodies WHERE request_id = ANY($1)', [ids]);

@@ -9,6 +9,8 @@ import { applyTenantStep, restoreTenantFromIncident } from '../src/incidents/ten
 import { worstAnswers } from '../src/incidents/answerEvidence';
 import { recentPromptChanges, type PromptChanges } from '../src/incidents/promptChanges';
 import { alertIsOpen } from '../src/monitoring/alertStore';
+import { loadMonitorRules } from '../src/monitoring/monitorRules';
+import { judgeAlertSince, type SinceVerdict } from '../src/incidents/verifySince';
 import { moveLabel, PRODUCTION, rollbackProduction } from '../src/registry/labels';
 import { restoreStable } from '../src/release/rolloutRouting';
 import { hasLiveCandidate } from '../src/routing/routeStore';
@@ -49,7 +51,12 @@ export function incidentStepRecorder(pool: Pool, webhook?: AlertWebhook) {
  * row is one per run, a timeline step is written and notified once, and an override or a tenant's
  * status set or cleared twice ends the same.
  */
-export function createIncidentActivities(pool: Pool, providers: ProviderDirectory, webhook?: AlertWebhook) {
+export function createIncidentActivities(
+  pool: Pool,
+  providers: ProviderDirectory,
+  webhook?: AlertWebhook,
+  monitorsFile?: string,
+) {
   const step = incidentStepRecorder(pool, webhook);
 
   return {
@@ -266,6 +273,14 @@ export function createIncidentActivities(pool: Pool, providers: ProviderDirector
 
     async alertIsOpen(input: { key: string }): Promise<boolean> {
       return alertIsOpen(pool, input.key);
+    },
+
+    /** The alert's rule over the minutes since the rollback alone (the monitors file read now). */
+    async judgeSinceMitigation(input: { alertKey: string; minutes: number }): Promise<{
+      verdict: SinceVerdict;
+      reason: string;
+    }> {
+      return judgeAlertSince(pool, loadMonitorRules(monitorsFile), input.alertKey, input.minutes);
     },
 
     /** The rollback proved wrong (the alert stayed): production goes back to where the incident found it. */

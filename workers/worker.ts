@@ -38,7 +38,7 @@ export function flightdeckActivities(
     ...createEvalActivities(options.pool, options.providers),
     ...createRolloutActivities(options.pool, options.providers, { webhookUrl: options.webhookUrl }),
     ...createMonitoringActivities(options.pool, options.providers, options.monitorsFile, options.alertWebhook),
-    ...createIncidentActivities(options.pool, options.providers, options.alertWebhook),
+    ...createIncidentActivities(options.pool, options.providers, options.alertWebhook, options.monitorsFile),
     ...createSecurityIncidentActivities(options.pool, options.alertWebhook),
   };
 }

@@ -1,11 +1,11 @@
-import { condition, getExternalWorkflowHandle, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { IncidentActivities } from '../activities/incidents';
 import type { IncidentView, QualityRegression } from '../src/model/incident';
 import { describeRollback, noReleaseFinding, rollbackPlan } from '../src/model/qualityRollback';
 import type { IncidentRun } from './incidentRun';
 import { rollbackSignal, rolloutWorkflowId } from './rolloutMessages';
 
-const { findPromptChanges, rollBackProduction, collectEvidence, alertIsOpen, undoRollback } =
+const { findPromptChanges, rollBackProduction, collectEvidence, alertIsOpen, judgeSinceMitigation, undoRollback } =
   proxyActivities<IncidentActivities>({
     startToCloseTimeout: '30 seconds',
     retry: { maximumAttempts: 5, initialInterval: '1 second' },
@@ -67,18 +67,33 @@ export async function qualityRegressionPlaybook(run: IncidentRun, input: Quality
 
   if (await condition(() => run.resolution !== undefined, `${input.verifyMinutes} minutes`))
     return run.close(run.resolution!);
-  quality.verified = input.alertKey ? !(await alertIsOpen({ key: input.alertKey })) : true;
-  run.show();
-  if (!quality.verified) {
+  // The rule over the time since the rollback alone (the alert's longer windows still hold the
+  // regression); incidents that waited here before this check replay the alert's state instead.
+  const since = !input.alertKey
+    ? undefined
+    : patched('verify-since-rollback')
+      ? await judgeSinceMitigation({ alertKey: input.alertKey, minutes: input.verifyMinutes })
+      : (await alertIsOpen({ key: input.alertKey }))
+        ? { verdict: 'still-out' as const, reason: 'the alert is still open' }
+        : { verdict: 'back-in-bounds' as const, reason: 'the alert resolved' };
+  if (since?.verdict === 'still-out') {
+    quality.verified = false;
+    run.show();
     if (plan.kind === 'label') await undoRollback({ incidentId: run.incidentId, prompt: input.prompt, to: plan.from });
     return run.close(
-      await run.escalateUntilResolved(`the alert is still open ${input.verifyMinutes} min after the rollback`),
+      await run.escalateUntilResolved(
+        `still out of bounds ${input.verifyMinutes} min after the rollback (${since.reason})`,
+      ),
     );
   }
+  if (since?.verdict === 'back-in-bounds') quality.verified = true;
+  run.show();
   return run.close({
     actor: 'flightdeck',
-    reason: input.alertKey
-      ? `the alert is back in bounds ${input.verifyMinutes} min after the rollback`
-      : `rolled back; no alert to check, closed after ${input.verifyMinutes} min`,
+    reason: !since
+      ? `rolled back; no alert to check, closed after ${input.verifyMinutes} min`
+      : since.verdict === 'back-in-bounds'
+        ? `back in bounds ${input.verifyMinutes} min after the rollback (${since.reason})`
+        : `rolled back and kept; not verified: ${since.reason}`,
   });
 }

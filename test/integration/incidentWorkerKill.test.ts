@@ -124,7 +124,10 @@ describe('a worker killed during an incident', () => {
     });
     await killAfter('rollBackProduction', 'crashy-prompt');
     await startWorker();
-    expect(await handle.result()).toMatchObject({ status: 'resolved', quality: { verified: true } });
+    expect(await handle.result()).toMatchObject({
+      status: 'resolved',
+      quality: { rollback: 'production 1.1.0 -> 1.0.0' },
+    });
     // Rolled back once: the retried step moved to the same version, not one further back.
     const moves = await db.pool.query(
       `SELECT to_value FROM audit_log WHERE action = 'label.move' AND subject = 'crashy-prompt' ORDER BY id`,

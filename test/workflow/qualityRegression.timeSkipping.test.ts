@@ -37,6 +37,9 @@ const worker = (): Promise<Worker> =>
 beforeAll(async () => {
   env = await timeSkippingEnvironment();
   db = await createTestDatabase();
+  // Each prompt's usual answers, two days back: written before any check reads baselines (they are
+  // read once an hour and cached).
+  for (const name of ['qr-fixed', 'qr-stuck', 'qr-quiet-night']) await judged(name, '1.0.0', 60, 0.8, 2);
 });
 afterAll(async () => {
   await env?.teardown();
@@ -68,6 +71,21 @@ async function releasedPrompt(name: string, scored = 0): Promise<void> {
   }
 }
 
+/** `n` judged production answers of `version`, scored about `score`, `daysAgo` days back (0: now). */
+async function judged(name: string, version: string, n: number, score: number, daysAgo = 0): Promise<void> {
+  await db.pool.query(`SELECT request_log_partition((now() - $1 * interval '1 day')::date)`, [daysAgo]);
+  await db.pool.query(
+    `WITH rows AS (
+       INSERT INTO requests (ts, request_id, tenant_id, prompt_name, prompt_version, model, latency_ms_total, status)
+       SELECT now() - $4 * interval '1 day' - i * interval '1 second', $1 || '-' || $2 || '-' || $4 || '-' || i, 'acme',
+              $1, $2, 'sim-small-2026-01-01', 100, 200
+       FROM generate_series(1, $3) i RETURNING request_id, ts)
+     INSERT INTO judge_samples (request_id, judge_model, score, request_ts, source)
+     SELECT request_id, 'judge', $5 + (abs(hashtext(request_id)) % 11 - 5) / 100.0, ts, 'production' FROM rows`,
+    [name, version, n, daysAgo, score],
+  );
+}
+
 const firingAlert = async (key: string) =>
   db.pool.query(
     `INSERT INTO monitor_alerts (key, rule_id, severity, state, summary, numbers, playbook)
@@ -96,7 +114,7 @@ const regression = (prompt: string, over: Partial<Extract<IncidentInput, { kind:
   });
 };
 
-it('rolls production back one release, keeps the worst answers, and closes when the alert is back in bounds', async () => {
+it('rolls production back one release, keeps the worst answers, and closes once the answers since are back in bounds', async () => {
   await releasedPrompt('qr-fixed', 3);
   await firingAlert('prompt-judge-score:prompt=qr-fixed');
   const view = await (
@@ -105,9 +123,9 @@ it('rolls production back one release, keeps the worst answers, and closes when 
     const handle = await regression('qr-fixed');
     await eventually(async () => (await production('qr-fixed')) === '1.0.0');
     await eventually(async () => (await handle.query(incidentStatusQuery)).quality?.evidence === 3);
-    await db.pool.query(
-      `UPDATE monitor_alerts SET state = 'resolved' WHERE key = 'prompt-judge-score:prompt=qr-fixed'`,
-    );
+    // Answers after the rollback score as usual. The alert stays open (its longer windows still
+    // hold the regression): the verdict is on the time since the rollback alone.
+    await judged('qr-fixed', '1.0.0', 60, 0.8);
     return handle.result();
   });
   expect(view).toMatchObject({
@@ -120,6 +138,7 @@ it('rolls production back one release, keeps the worst answers, and closes when 
     incidentWorkflowId('quality-regression', 'prompt-judge-score:prompt=qr-fixed'),
   );
   expect(incident.timeline.map((s) => s.step)).toEqual(['detect', 'investigate', 'mitigate', 'evidence', 'close']);
+  expect(incident.timeline.at(-1)!.message).toMatch(/^back in bounds 10 min after the rollback/);
   const evidence = incident.timeline.find((s) => s.step === 'evidence')!.details as { answers: Array<object> };
   // Worst first, each with what finds its trace and what a test case needs.
   expect(evidence.answers[0]).toMatchObject({
@@ -144,6 +163,8 @@ it('a rollback that did not help is undone and the incident escalates until a pe
   ).runUntil(async () => {
     const handle = await regression('qr-stuck');
     await eventually(async () => (await production('qr-stuck')) === '1.0.0');
+    // The answers stay bad after the rollback: the cause was not the release.
+    await judged('qr-stuck', '1.0.0', 60, 0.3);
     await env.sleep('11 minutes');
     await eventually(async () => (await handle.query(incidentStatusQuery)).status === 'escalated');
     expect(await production('qr-stuck')).toBe('1.1.0');
@@ -200,7 +221,10 @@ it('with a rollback that waits for approval, a live canary is aborted once appro
     await handle.executeUpdate(approveIncidentUpdate, { args: [{ step: 'rollback', approve: true, actor: 'oncall' }] });
     // No rollout workflow answers here: the route is written directly after 20 s, audited as forced.
     await eventually(async () => !(await hasLiveCandidate(db.pool, 'qr-canary')), 30_000);
-    expect(await handle.result()).toMatchObject({ status: 'resolved', quality: { verified: true } });
+    // No alert to judge by: rolled back and closed, not called verified.
+    const closed = await handle.result();
+    expect(closed.status).toBe('resolved');
+    expect(closed.quality?.verified).toBeUndefined();
 
     const quiet = await regression('qr-quiet', { key: 'qr-quiet', alertKey: undefined });
     await eventually(async () => (await quiet.query(incidentStatusQuery)).status === 'escalated');
@@ -220,4 +244,24 @@ it('with a rollback that waits for approval, a live canary is aborted once appro
   expect(quiet.timeline.find((s) => s.step === 'investigate')!.details.changes).toEqual(
     expect.arrayContaining([expect.objectContaining({ action: 'eval.drop', actor: 'scheduled eval' })]),
   );
+});
+
+it('too few answers since the rollback to judge: the rollback is kept and the incident closes unverified', async () => {
+  await releasedPrompt('qr-quiet-night');
+  await firingAlert('prompt-judge-score:prompt=qr-quiet-night');
+  const view = await (
+    await worker()
+  ).runUntil(async () => {
+    const handle = await regression('qr-quiet-night');
+    await eventually(async () => (await production('qr-quiet-night')) === '1.0.0');
+    await judged('qr-quiet-night', '1.0.0', 5, 0.3); // five answers: not enough to call either way
+    return handle.result();
+  });
+  expect(view.quality?.verified).toBeUndefined();
+  expect(await production('qr-quiet-night')).toBe('1.0.0');
+  const incident = await getIncident(
+    db.pool,
+    incidentWorkflowId('quality-regression', 'prompt-judge-score:prompt=qr-quiet-night'),
+  );
+  expect(incident.timeline.at(-1)!.message).toMatch(/^rolled back and kept; not verified: 5 samples now, 50 needed/);
 });

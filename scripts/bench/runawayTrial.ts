@@ -6,7 +6,7 @@ import { createTenant } from '../../src/tenants/tenantStore';
 
 /**
  * A runaway tenant on the live stack (part of `bench:incidents`): its usual pace is one request a
- * second (28 days of hour rollups at the dollars one request costs), then a loop
+ * second (28 days of hour rollups at the dollars one request costs, and the last hour's minutes), then a loop
  * sends 20 a second. The monitor pass (its schedule, every minute) must raise `tenant-cost-spike`,
  * whose cost-runaway playbook throttles the tenant. Reported: minutes from the loop's start to the
  * throttle, and the dollars the loop spent before it.
@@ -72,6 +72,16 @@ export async function runawayTrial(
   log: (line: string) => void,
 ): Promise<RunawayTrial> {
   const { apiKey, usualUsdPerHour } = tenant;
+  // Its usual pace up to the loop's start (the last hour's minutes): a tenant at 20x its baseline,
+  // not one that was silent for an hour first (the spike rule's window would then hold no usual spend).
+  await pool.query(
+    `INSERT INTO request_rollups
+     SELECT 'minute', date_trunc('minute', now()) - m * interval '1 minute', $1, 'chat', '', '', 'direct', $2, 'openai',
+       false, 60, 0, 0, '{}', 60 * 2000, 0, 60 * 100, $3 / 60.0, 0, '{}', 0,
+       array_fill(0::bigint, ARRAY[13]), array_fill(0::bigint, ARRAY[13]), '1k-8k'
+     FROM generate_series(1, 60) m`,
+    [TENANT, MODEL, usualUsdPerHour],
+  );
   const send = () =>
     fetch(`${gatewayUrl}/v1/chat/completions`, {
       method: 'POST',

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from '../src/db/pool';
 import { incidentWebhookBody } from '../src/incidents/incidentNotice';
-import { openIncident, recordIncidentStep } from '../src/incidents/incidentStore';
+import { markIncidentStepNotified, openIncident, recordIncidentStep } from '../src/incidents/incidentStore';
 import { probeModel, type ProbeResult } from '../src/incidents/providerProbe';
 import { investigateLatency, latencySummary, type LatencyCause } from '../src/incidents/latencyInvestigation';
 import { attributeSpend, type SpendAttribution } from '../src/incidents/spendAttribution';
@@ -28,21 +28,25 @@ export function callingWorkflow(): { workflowId: string; runId: string } {
   return execution;
 }
 
-/** A timeline step, written once; the webhook (when configured) hears of it once. */
+/**
+ * A timeline step, written once; the webhook (when configured) hears of it until a post succeeds:
+ * a retry after a worker died between the write and the post posts it, one after the post does not.
+ */
 export function incidentStepRecorder(pool: Pool, webhook?: AlertWebhook) {
   return async (
     incidentId: number,
     entry: { step: string; actor: string; message: string; status: IncidentStatus; details?: object },
   ): Promise<void> => {
-    const written = await recordIncidentStep(pool, incidentId, entry);
-    if (!written || !webhook) return;
+    const pending = await recordIncidentStep(pool, incidentId, entry);
+    if (!pending || !webhook) return;
     const { workflowId } = callingWorkflow();
     const [kind, ...key] = workflowId.split('/').slice(1);
-    await postSigned(
+    const posted = await postSigned(
       webhook,
       incidentWebhookBody({ incidentId, workflowId, kind: kind as IncidentKind, key: key.join('/'), ...entry }),
       {},
     );
+    if (posted) await markIncidentStepNotified(pool, incidentId, entry.step);
   };
 }
 

@@ -84,27 +84,36 @@ export async function openIncident(
 
 /**
  * One step of the timeline, written once (a retried activity does not write it twice), and the
- * incident's status after it; a resolved incident's status no longer moves. True when the step is
- * new (what is notified).
+ * incident's status after it; a resolved incident's status no longer moves. True while the step has
+ * not been notified (new, or written by an attempt that died before its notice went out).
  */
 export async function recordIncidentStep(
   pool: Pool,
   incidentId: number,
   step: { step: string; actor: string; message: string; details?: object; status: IncidentStatus },
 ): Promise<boolean> {
-  const { rows } = await pool.query<{ written: string }>(
+  const { rows } = await pool.query<{ pending: boolean }>(
     `WITH event AS (
        INSERT INTO incident_events (incident_id, step, actor, message, details) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (incident_id, step) DO NOTHING RETURNING 1),
+       ON CONFLICT (incident_id, step) DO NOTHING RETURNING notified_at),
      moved AS (
        UPDATE incidents SET status = $6, updated_at = now(),
          resolved_at = CASE WHEN $6 = 'resolved' THEN now() END,
          resolved_by = CASE WHEN $6 = 'resolved' THEN $3 END
        WHERE id = $1 AND status <> 'resolved')
-     SELECT count(*) AS written FROM event`,
+     SELECT coalesce((SELECT notified_at IS NULL FROM event),
+                     (SELECT notified_at IS NULL FROM incident_events WHERE incident_id = $1 AND step = $2)) AS pending`,
     [incidentId, step.step, step.actor, step.message, JSON.stringify(step.details ?? {}), step.status],
   );
-  return rows[0]!.written === '1';
+  return rows[0]!.pending;
+}
+
+/** The step's notice went out: a retry of its activity does not post it again. */
+export async function markIncidentStepNotified(pool: Pool, incidentId: number, step: string): Promise<void> {
+  await pool.query('UPDATE incident_events SET notified_at = now() WHERE incident_id = $1 AND step = $2', [
+    incidentId,
+    step,
+  ]);
 }
 
 export async function listIncidents(

@@ -177,6 +177,8 @@ export interface PromptSummary {
   versions: number;
   labels: Record<string, string>;
   updatedAt: Date;
+  /** Its kill switch is on: every gateway refuses it (`prompt enable` lifts it). */
+  disabled: boolean;
 }
 
 export async function listPrompts(pool: Pool): Promise<PromptSummary[]> {
@@ -186,8 +188,9 @@ export async function listPrompts(pool: Pool): Promise<PromptSummary[]> {
     versions: string;
     labels: Record<string, string> | null;
     updated_at: Date;
+    disabled: boolean;
   }>(
-    `SELECT p.name,
+    `SELECT p.name, p.disabled_reason IS NOT NULL AS disabled,
             (SELECT version FROM prompt_versions v WHERE v.prompt_name = p.name ORDER BY major DESC, minor DESC, patch DESC LIMIT 1) AS latest,
             (SELECT count(*) FROM prompt_versions v WHERE v.prompt_name = p.name) AS versions,
             (SELECT jsonb_object_agg(label, version) FROM prompt_labels l WHERE l.prompt_name = p.name) AS labels,
@@ -200,6 +203,7 @@ export async function listPrompts(pool: Pool): Promise<PromptSummary[]> {
     versions: Number(row.versions),
     labels: row.labels ?? {},
     updatedAt: row.updated_at,
+    disabled: row.disabled,
   }));
 }
 

@@ -306,6 +306,9 @@ it('a rule that names the security playbook starts it from its alert: approved, 
   const ids = blocked.map((e) => e.record.request_id);
   const bodies = await db.pool.query('SELECT count(*)::int AS n FROM request_bodies WHERE request_id = ANY($1)', [ids]);
   expect(bodies.rows[0].n).toBe(0);
+  const shown = await cli('incident', 'show', incidentId);
+  expect(shown.stdout).toContain('Evidence (affected requests):');
+  for (const id of ids) expect(shown.stdout).toMatch(new RegExp(`${id}\\s.*input\\.injection:block`));
   const postmortem = await cli('incident', 'postmortem', incidentId, '--replay', '0');
   expect(postmortem.code).toBe(0);
   for (const id of ids) expect(postmortem.stdout).toContain(`| ${id} |`);

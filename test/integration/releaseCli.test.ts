@@ -502,6 +502,8 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     expect((await db.pool.query(`SELECT key_hash FROM tenants WHERE id = 'leaky-cli'`)).rows[0].key_hash).toBe(
       hashApiKey(apiKey!),
     );
+    const shown = await cli('incident', 'show', workflowId);
+    expect(shown.stdout).toMatch(/approved rotate-key[\s\S]*rotate key/);
     expect((await cli('incident', 'resolve', workflowId, '--reason', 'customer rotated')).code).toBe(0);
     const bundleFile = path.join(os.tmpdir(), `bundle-${process.pid}.json`);
     expect((await cli('incident', 'bundle', workflowId, '--out', bundleFile)).code).toBe(0);

@@ -126,6 +126,7 @@ describe('prompt disable|enable', () => {
     await eventually(async () => (await call(key, 'prompt:faq')).code === 'prompt_disabled');
     expect(await call(key, 'prompt:faq')).toEqual({ status: 403, code: 'prompt_disabled' });
     expect(await call(key)).toEqual({ status: 200 });
+    expect((await cli('prompt', 'list')).stdout).toContain('faq (disabled)');
     expect((await cli('prompt', 'disable', 'faq', '--reason', 'again')).stdout).toContain('already disabled');
     expect((await cli('prompt', 'enable', 'faq', '--reason', 'fixed')).code).toBe(0);
     await eventually(async () => (await call(key, 'prompt:faq')).status === 200);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { InputError } from '../../errors';
 import type { EvidenceAnswer } from '../../incidents/answerEvidence';
+import type { AffectedRequest } from '../../incidents/securityEvidence';
 import { draftGoldenDataset, evidenceTuples } from '../../incidents/goldenCases';
 import { getIncident, listIncidents } from '../../incidents/incidentStore';
 import {
@@ -423,9 +424,34 @@ async function replayEvidence(pool: Pool, facts: PostmortemFacts, count: number)
   return results;
 }
 
-/** The evidence step's answers, worst first: what finds each trace and what a test case needs. */
+/**
+ * The evidence step: a quality incident's answers, worst first (what finds each trace and what a test
+ * case needs); a security incident's affected requests, newest first (their traces and guardrails).
+ */
 function evidenceLines(timeline: Array<{ step: string; details: Record<string, unknown> }>): string[] {
-  const answers = (timeline.find((s) => s.step === 'evidence')?.details.answers ?? []) as EvidenceAnswer[];
+  const details = timeline.find((s) => s.step === 'evidence')?.details ?? {};
+  const answers = (details.answers ?? []) as EvidenceAnswer[];
+  const affected = (details.requests ?? []) as AffectedRequest[];
+  if (affected.length)
+    return [
+      '',
+      `Evidence (affected requests${details.more ? `, ${String(details.more)} more in \`incident bundle\`` : ''}):`,
+      table(
+        ['AT', 'REQUEST', 'TRACE', 'TENANT', 'PROMPT', 'GUARDRAILS', 'BODY'],
+        affected.map((a) => [
+          formatTime(new Date(a.at)),
+          a.requestId,
+          a.traceId ?? '-',
+          a.tenant ?? '-',
+          a.prompt ? `${a.prompt}@${a.version ?? '?'}` : '-',
+          a.guardrails
+            .filter((g) => g.decision !== 'allow')
+            .map((g) => `${g.id}:${g.decision}`)
+            .join(' ') || '-',
+          a.body ? `sha256 ${a.body.sha256.slice(0, 12)}` : 'none',
+        ]),
+      ),
+    ];
   if (!answers.length) return [];
   const cut = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').slice(0, 60);
   return [

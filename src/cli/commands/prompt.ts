@@ -105,7 +105,7 @@ function promptListCommand(prompt: Command): void {
           ? table(
               ['NAME', 'LATEST', 'VERSIONS', 'LABELS'],
               prompts.map((p) => [
-                p.name,
+                p.disabled ? `${p.name} (disabled)` : p.name,
                 p.latestVersion,
                 p.versions,
                 Object.entries(p.labels)

@@ -3,20 +3,75 @@ import type { Pool } from '../db/pool';
 import { InputError } from '../errors';
 import type { ChatMessage } from '../providers/types';
 import type { PromptSpec } from '../registry/promptFile';
-import type { VariableValue } from '../registry/template';
+import { PLACEHOLDER, type VariableValue } from '../registry/template';
 import type { EvidenceAnswer } from './answerEvidence';
 import { getIncident } from './incidentStore';
 
-/** Past these, matching a template against its rendering could backtrack for too long: no recovery. */
-const MAX_PLACEHOLDERS = 12;
+/**
+ * Past these, recovering is given up (the request is listed as skipped): the logged text is the
+ * tenant's, and a match with many ways to split it must not keep the CLI busy.
+ */
 const MAX_RENDERED_CHARS = 200_000;
+const MAX_SPLITS_TRIED = 2_000;
 const SEPARATOR = '\u0000';
+
+type Token = { literal: string } | { name: string };
+
+/** The template as literal text and placeholders, in order (empty literals left out). */
+function tokens(template: string): Token[] {
+  const out: Token[] = [];
+  let last = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    if (match.index > last) out.push({ literal: template.slice(last, match.index) });
+    out.push({ name: match[1]! });
+    last = match.index + match[0].length;
+  }
+  if (last < template.length) out.push({ literal: template.slice(last) });
+  return out;
+}
+
+/**
+ * The values that make `template` render as `text`: each placeholder the shortest that lets the rest
+ * match, a repeated one the same text again. At most MAX_SPLITS_TRIED splits are tried, so an
+ * adversarial text (a value full of the template's own literals) costs bounded time, never a hang.
+ */
+function matchTemplate(template: string, text: string): Map<string, string> | undefined {
+  const parts = tokens(template);
+  const bound = new Map<string, string>();
+  let tried = 0;
+  // Where each literal last occurs: a search past it is answered without scanning the text again.
+  const lastAt = new Map(
+    parts.flatMap((p) => ('literal' in p ? [[p.literal, text.lastIndexOf(p.literal)] as const] : [])),
+  );
+  const find = (literal: string, at: number) => (at > lastAt.get(literal)! ? -1 : text.indexOf(literal, at));
+  const from = (t: number, pos: number): boolean => {
+    if (t === parts.length) return pos === text.length;
+    const part = parts[t]!;
+    if ('literal' in part) return text.startsWith(part.literal, pos) && from(t + 1, pos + part.literal.length);
+    const known = bound.get(part.name);
+    if (known !== undefined) return text.startsWith(known, pos) && from(t + 1, pos + known.length);
+    // Where this value may end: the last part takes the rest; one before a literal ends where the
+    // literal occurs; one before another placeholder anywhere. Shortest first.
+    const next = parts[t + 1];
+    const firstEnd = !next ? text.length : 'literal' in next ? find(next.literal, pos) : pos;
+    const nextEnd = (end: number) =>
+      !next ? -1 : 'literal' in next ? find(next.literal, end + 1) : end < text.length ? end + 1 : -1;
+    for (let end = firstEnd; end !== -1; end = nextEnd(end)) {
+      if (++tried > MAX_SPLITS_TRIED) return false;
+      bound.set(part.name, text.slice(pos, end));
+      if (from(t + 1, end)) return true;
+      bound.delete(part.name);
+    }
+    return false;
+  };
+  return from(0, 0) && tried <= MAX_SPLITS_TRIED ? bound : undefined;
+}
 
 /**
  * The variables that rendered a request's messages from its prompt version's template: the log keeps
- * the rendered messages, not the variables, so the template is matched against them (each
- * placeholder a group, a repeated one a backreference). Undefined when the messages do not come
- * from this template, or when a value does not fit its declared type.
+ * the rendered messages, not the variables, so the template is matched against them. Undefined when
+ * the messages do not come from this template, when a value does not fit its declared type, or when
+ * the text is too long or too ambiguous to split.
  */
 export function recoverVariables(
   spec: PromptSpec,
@@ -28,25 +83,11 @@ export function recoverVariables(
   if (rendered.length !== parts.length || rendered.some((m, i) => m.role !== roles[i])) return undefined;
   const text = rendered.map((m) => m.content).join(SEPARATOR);
   if (text.length > MAX_RENDERED_CHARS) return undefined;
-
-  const seen = new Set<string>();
-  let pattern = '';
-  let last = 0;
-  const template = parts.join(SEPARATOR);
-  for (const match of template.matchAll(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g)) {
-    pattern += escapeRegExp(template.slice(last, match.index));
-    const name = match[1]!;
-    pattern += seen.has(name) ? `\\k<${name}>` : `(?<${name}>[\\s\\S]*?)`;
-    seen.add(name);
-    last = match.index + match[0].length;
-  }
-  if (seen.size > MAX_PLACEHOLDERS) return undefined;
-  pattern += escapeRegExp(template.slice(last));
-  const groups = new RegExp(`^${pattern}$`).exec(text)?.groups ?? (seen.size ? undefined : {});
+  const groups = matchTemplate(parts.join(SEPARATOR), text);
   if (!groups) return undefined;
 
   const variables: Record<string, VariableValue> = {};
-  for (const [name, raw] of Object.entries(groups)) {
+  for (const [name, raw] of groups) {
     const declared = spec.variables[name];
     if (!declared) return undefined;
     if (raw === '' && !declared.required) continue; // an optional variable left unset renders as ''
@@ -56,10 +97,6 @@ export function recoverVariables(
     variables[name] = value;
   }
   return variables;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A worst-scored answer with what it takes to make it a case: its stored messages and its version's spec. */

@@ -1,7 +1,8 @@
 import { InputError } from '../errors';
 import type { VariableSpec } from './variableSpec';
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+/** A `{{name}}` placeholder (global: use with matchAll or replace). */
+export const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** Variable names a template refers to, in order of appearance. */
 export function placeholders(template: string): string[] {

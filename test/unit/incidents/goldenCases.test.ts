@@ -52,6 +52,22 @@ describe('recoverVariables', () => {
   });
 });
 
+describe('recoverVariables on hostile text', () => {
+  it("gives up on a tenant's text built to be split many ways, instead of hanging the CLI", () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const many = parsePromptFile(
+      `name: many\nversion: 1.0.0\nowner: t\nmodel: m\nvariables: { ${names.map((n) => `${n}: { type: string }`).join(', ')} }\ntemplate: { user: "${names.map((n) => `{{${n}}}x`).join('')}y" }\n`,
+      'many.yaml',
+    ).spec;
+    // Every "x" could end every value, and the text never ends in "y": a backtracking match never returns.
+    expect(recoverVariables(many, [{ role: 'user', content: `${'x'.repeat(150_000)}z` }])).toBeUndefined();
+    expect(recoverVariables(many, [{ role: 'user', content: `${'x\u0000'.repeat(90_000)}` }])).toBeUndefined();
+    // The same template still recovers an honest rendering.
+    const vars = Object.fromEntries(names.map((n) => [n, `value ${n}`]));
+    expect(recoverVariables(many, renderPrompt(many, vars).messages)).toEqual(vars);
+  });
+});
+
 describe('draftGoldenDataset', () => {
   it('writes a dataset the eval runner loads, one case per recoverable answer, and says why the others were left out', () => {
     const vars = {

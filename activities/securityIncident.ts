@@ -37,11 +37,13 @@ export function createSecurityIncidentActivities(pool: Pool, webhook?: AlertWebh
     async switchOff(input: KillTarget & { incidentId: number; reason: string }): Promise<void> {
       const incident = callingWorkflow().workflowId;
       const name = input.target === 'tenant' ? input.tenant : input.prompt;
-      const taken =
-        input.target === 'tenant'
-          ? (await applyTenantStep(pool, { tenant: input.tenant, step: 'kill', incident, reason: input.reason }), true)
-          : (await disablePrompt(pool, { prompt: input.prompt, reason: marked(input.reason), actor: incident }))
-              .changed;
+      // A tenant is always held by this incident after its step; a prompt someone switched off first stays theirs.
+      let taken = true;
+      if (input.target === 'tenant')
+        await applyTenantStep(pool, { tenant: input.tenant, step: 'kill', incident, reason: input.reason });
+      else
+        taken = (await disablePrompt(pool, { prompt: input.prompt, reason: marked(input.reason), actor: incident }))
+          .changed;
       await step(input.incidentId, {
         step: 'kill switch',
         actor: 'flightdeck',

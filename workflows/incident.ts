@@ -45,9 +45,10 @@ export async function incidentWorkflow(raw: IncidentInput, resume?: IncidentResu
   } catch (error) {
     // A step that failed after its retries: the incident stays open for a person, never resolved on a failure.
     if (!(error instanceof ActivityFailure) || run.view.status === 'resolved') throw error;
-    run.view.failure = error.cause?.message ?? error.message;
-    const by = await run.escalateUntilResolved(
-      `a step failed (${run.view.failure}); what the playbook changed so far stays as it is: undo it by hand if needed (\`flightdeck incident show ${workflowInfo().workflowId}\` lists it)`,
+    const by = await run.escalateFailure(
+      error,
+      (failure) =>
+        `a step failed (${failure}); what the playbook changed so far stays as it is: undo it by hand if needed (\`flightdeck incident show ${workflowInfo().workflowId}\` lists it)`,
     );
     return run.close(by);
   }

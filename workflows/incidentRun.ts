@@ -1,4 +1,5 @@
 import {
+  type ActivityFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -175,6 +176,12 @@ export class IncidentRun {
     await this.record('escalate', 'flightdeck', `${why}; the incident stays open until on-call resolves it`);
     await condition(() => this.resolution !== undefined);
     return this.resolution!;
+  }
+
+  /** A step failed after its retries: the failure shows in the status and the incident escalates. */
+  escalateFailure(error: ActivityFailure, why: (failure: string) => string): Promise<Attribution> {
+    this.view.failure = error.cause?.message ?? error.message;
+    return this.escalateUntilResolved(why(this.view.failure));
   }
 
   /** The same incident in a fresh run (its history kept short), carrying where the playbook stands. */

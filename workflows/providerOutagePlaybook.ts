@@ -22,9 +22,11 @@ const { probeModel } = proxyActivities<IncidentActivities>({
  * escalates: the incident stays open until a person resolves it, and never reads resolved on a failure.
  */
 export async function providerOutagePlaybook(run: IncidentRun, input: ProviderOutage, resume?: IncidentResume) {
+  // How the model's calls are helped meanwhile: its backup first, or its answers capped.
+  const helped = input.mitigation === 'fallback' ? { backup: input.backup } : { maxTokens: input.maxTokens };
   const outage: NonNullable<IncidentView['outage']> = (run.view.outage = {
     model: input.model,
-    ...(input.mitigation === 'fallback' ? { backup: input.backup } : { maxTokens: input.maxTokens }),
+    ...helped,
     probes: resume?.outage?.probes ?? 0,
     healthyInARow: resume?.outage?.healthyInARow ?? 0,
     healthyProbes: input.healthyProbes,
@@ -35,7 +37,7 @@ export async function providerOutagePlaybook(run: IncidentRun, input: ProviderOu
       await mitigateProviderOutage({
         incidentId: run.incidentId,
         model: input.model,
-        ...(input.mitigation === 'fallback' ? { backup: input.backup } : { maxTokens: input.maxTokens }),
+        ...helped,
         actor: input.actor,
         reason: input.reason,
       });

@@ -42,8 +42,7 @@ export async function securityPlaybook(run: IncidentRun, input: Security): Promi
     await mitigate(run, input, security, target, switched);
   } catch (error) {
     if (!(error instanceof ActivityFailure)) throw error;
-    run.view.failure = error.cause?.message ?? error.message;
-    await run.escalateUntilResolved(`the mitigation failed (${run.view.failure})`);
+    await run.escalateFailure(error, (failure) => `the mitigation failed (${failure})`);
   }
   await condition(() => run.resolution !== undefined);
   const by = run.resolution!;

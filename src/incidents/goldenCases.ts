@@ -5,6 +5,7 @@ import type { ChatMessage } from '../providers/types';
 import type { PromptSpec } from '../registry/promptFile';
 import { PLACEHOLDER, type VariableValue } from '../registry/template';
 import type { EvidenceAnswer } from './answerEvidence';
+import { incidentEvidence } from './evidenceStep';
 import { getIncident } from './incidentStore';
 
 /**
@@ -183,11 +184,9 @@ export async function evidenceTuples(
   idOrWorkflowId: string,
 ): Promise<{ incident: { id: number; prompt: string }; tuples: EvidenceTuple[] }> {
   const incident = await getIncident(pool, idOrWorkflowId);
-  const details = incident.timeline.find((s) => s.step === 'evidence')?.details ?? {};
-  const evidence = details.answers as EvidenceAnswer[] | undefined;
-  const prompt =
-    incident.kind === 'quality-regression' ? ((details.prompt as string | undefined) ?? incident.key) : undefined;
-  if (!prompt || !evidence?.length)
+  const { prompt: kept, answers: evidence } = incidentEvidence(incident.timeline);
+  const prompt = incident.kind === 'quality-regression' ? (kept ?? incident.key) : undefined;
+  if (!prompt || !evidence.length)
     throw new InputError(
       `Incident #${incident.id} kept no judged answers to draft cases from (only a quality-regression incident's evidence step does); see \`flightdeck incident show ${incident.id}\``,
     );

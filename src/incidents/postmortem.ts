@@ -2,7 +2,7 @@ import type { Pool } from '../db/pool';
 import type { MonitorAlert } from '../monitoring/alertStore';
 import { latestAlertByKey } from '../monitoring/alertStore';
 import type { IncidentKind } from '../model/incident';
-import type { EvidenceAnswer } from './answerEvidence';
+import { incidentEvidence } from './evidenceStep';
 import type { AffectedRequest } from './securityEvidence';
 import { getIncident, type IncidentRecord, type IncidentStep } from './incidentStore';
 
@@ -79,9 +79,7 @@ const at = (d: Date) =>
 export function writePostmortem(facts: PostmortemFacts, now: Date = new Date()): string {
   const { incident, changes, alert } = facts;
   const minutes = Math.round(((incident.resolvedAt ?? now).getTime() - incident.openedAt.getTime()) / 60_000);
-  const evidence = incident.timeline.find((s) => s.step === 'evidence')?.details ?? {};
-  const answers = (evidence.answers ?? []) as EvidenceAnswer[];
-  const affected = (evidence.requests ?? []) as AffectedRequest[];
+  const { answers, requests: affected, more } = incidentEvidence(incident.timeline);
   const lines = [
     `# Postmortem: incident #${incident.id}, ${incident.kind} (${incident.key})`,
     '',
@@ -129,7 +127,7 @@ export function writePostmortem(facts: PostmortemFacts, now: Date = new Date()):
           ...reproductionLines(facts.replays),
         ]
       : affected.length
-        ? affectedLines(affected, Number(evidence.more ?? 0))
+        ? affectedLines(affected, more)
         : ['- no request evidence was collected for this kind of incident']),
     '',
     '## Follow-ups',

@@ -3,7 +3,10 @@ import { recordAudit } from '../audit/auditLog';
 import { withTransaction, type Pool } from '../db/pool';
 import type { StoredGuardrail } from '../guardrails/decision';
 
-/** Which requests a security finding touched: those named, and those a guardrail acted on in the window. */
+/**
+ * Which requests a security finding touched, within its tenant and prompt: those named, and those a
+ * guardrail acted on in the window.
+ */
 export interface AffectedScope {
   tenant?: string;
   prompt?: string;
@@ -58,9 +61,10 @@ export async function affectedRequests(
             r.guardrails, b.messages, b.output, count(*) OVER () AS total
      FROM requests r
      LEFT JOIN request_bodies b ON b.request_id = r.request_id AND b.ts = r.ts
-     WHERE r.request_id = ANY($1::text[])
-        OR (r.ts >= now() - $2 * interval '1 minute' AND r.guardrail_decision <> 'allow'
-            AND ($3::text IS NULL OR r.tenant_id = $3) AND ($4::text IS NULL OR r.prompt_name = $4))
+     -- Only the scope's requests, named ones included: a mistyped id never reaches another tenant's body.
+     WHERE ($3::text IS NULL OR r.tenant_id = $3) AND ($4::text IS NULL OR r.prompt_name = $4)
+       AND (r.request_id = ANY($1::text[])
+            OR (r.ts >= now() - $2 * interval '1 minute' AND r.guardrail_decision <> 'allow'))
      ORDER BY r.ts DESC LIMIT $5`,
     [scope.requestIds, scope.sinceMinutes, scope.tenant ?? null, scope.prompt ?? null, MAX_AFFECTED],
   );

@@ -153,7 +153,7 @@ export function parseIncidentInput(raw: unknown): Incident {
 /** The one line the Temporal UI's list shows for an incident. */
 export function incidentSummary(input: IncidentInput): string {
   if (input.kind === 'provider-outage')
-    return `Provider outage: ${input.model} (${input.backup ? `backup ${input.backup}` : `answers capped at ${input.maxTokens ?? 256} tokens`})`;
+    return `Provider outage: ${input.model} (${input.backup ? `backup ${input.backup}` : `answers capped${input.maxTokens ? ` at ${input.maxTokens} tokens` : ''}`})`;
   if (input.kind === 'cost-runaway') return `Cost runaway: tenant ${input.tenant}`;
   if (input.kind === 'security') return `Security (${input.finding}): ${securityTarget(input)}`;
   return `Quality regression: prompt ${input.prompt}`;

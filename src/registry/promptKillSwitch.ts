@@ -12,7 +12,6 @@ export async function disablePrompt(
   pool: Pool,
   input: { prompt: string; reason: string; actor: string },
 ): Promise<{ changed: boolean }> {
-  if (!input.reason.trim()) throw new InputError('Give a reason (--reason "…"): it goes into the audit trail');
   return switchPrompt(pool, input.prompt, input.actor, input.reason, (held) => (held === null ? input.reason : held));
 }
 
@@ -37,6 +36,7 @@ async function switchPrompt(
   reason: string,
   next: (held: string | null) => string | null,
 ): Promise<{ changed: boolean }> {
+  if (!reason.trim()) throw new InputError('Give a reason (--reason "…"): it goes into the audit trail');
   return withTransaction(pool, async (client) => {
     const { rows } = await client.query<{ disabled_reason: string | null }>(
       'SELECT disabled_reason FROM prompts WHERE name = $1 FOR UPDATE',

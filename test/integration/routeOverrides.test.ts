@@ -138,6 +138,8 @@ it("a cap limits the output tokens of the model's calls on the running gateway, 
   );
   for (const bad of [
     ['route', 'cap', PRIMARY, '--max-tokens', '0', '--reason', 'x'],
+    ['route', 'cap', PRIMARY, '--max-tokens', '99999999999', '--reason', 'x'],
+    ['route', 'cap', PRIMARY, '--max-tokens', '5', '--reason', 'x\u0000y'],
     ['route', 'cap', 'bad model!', '--max-tokens', '5', '--reason', 'x'],
   ])
     expect((await cli(...bad)).code).toBe(2);

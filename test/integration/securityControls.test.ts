@@ -130,6 +130,10 @@ describe('prompt disable|enable', () => {
     expect((await cli('prompt', 'disable', 'faq', '--reason', 'again')).stdout).toContain('already disabled');
     expect((await cli('prompt', 'enable', 'faq', '--reason', 'fixed')).code).toBe(0);
     await eventually(async () => (await call(key, 'prompt:faq')).status === 200);
+    for (const verb of ['disable', 'enable']) {
+      const blank = await cli('prompt', verb, 'faq', '--reason', ' ');
+      expect([blank.code, blank.stderr]).toEqual([2, expect.stringMatching(/Give a reason/)]);
+    }
     const unknown = await cli('prompt', 'disable', 'nothing-here', '--reason', 'x');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('No prompt "nothing-here"');

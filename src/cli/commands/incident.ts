@@ -2,8 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { InputError } from '../../errors';
-import type { EvidenceAnswer } from '../../incidents/answerEvidence';
-import type { AffectedRequest } from '../../incidents/securityEvidence';
+import { incidentEvidence } from '../../incidents/evidenceStep';
 import { draftGoldenDataset, evidenceTuples } from '../../incidents/goldenCases';
 import { getIncident, listIncidents } from '../../incidents/incidentStore';
 import {
@@ -406,8 +405,7 @@ export function registerIncidentCommands(program: Command): void {
 
 /** Replay the worst evidence requests (the provider and the judge are loaded only when there are some). */
 async function replayEvidence(pool: Pool, facts: PostmortemFacts, count: number): Promise<PostmortemFacts['replays']> {
-  const answers = (facts.incident.timeline.find((s) => s.step === 'evidence')?.details.answers ??
-    []) as EvidenceAnswer[];
+  const { answers } = incidentEvidence(facts.incident.timeline);
   if (!count || !answers.length) return undefined;
   const env = loadEnv();
   const providers = new (providerDirectory().ProviderDirectory)(loadProviderConfig(env), env);
@@ -429,13 +427,11 @@ async function replayEvidence(pool: Pool, facts: PostmortemFacts, count: number)
  * case needs); a security incident's affected requests, newest first (their traces and guardrails).
  */
 function evidenceLines(timeline: Array<{ step: string; details: Record<string, unknown> }>): string[] {
-  const details = timeline.find((s) => s.step === 'evidence')?.details ?? {};
-  const answers = (details.answers ?? []) as EvidenceAnswer[];
-  const affected = (details.requests ?? []) as AffectedRequest[];
+  const { answers, requests: affected, more } = incidentEvidence(timeline);
   if (affected.length)
     return [
       '',
-      `Evidence (affected requests${details.more ? `, ${String(details.more)} more in \`incident bundle\`` : ''}):`,
+      `Evidence (affected requests${more ? `, ${more} more in \`incident bundle\`` : ''}):`,
       table(
         ['AT', 'REQUEST', 'TRACE', 'TENANT', 'PROMPT', 'GUARDRAILS', 'BODY'],
         affected.map((a) => [

@@ -130,6 +130,18 @@ describe('a security incident', () => {
       [{ ...finding, finding: 'injection', tenant: "acme'; DROP TABLE tenants" }, 'tenant'],
       [{ ...finding, finding: 'injection', tenant: 'acme', requestIds: ['a\nb'] }, 'requestIds'],
       [{ ...finding, finding: 'injection', tenant: 'acme', approval: ['rotate-key'] }, 'approval'],
+      [{ ...finding, finding: 'injection', tenant: 'acme', killSwitch: 'both' }, 'killSwitch'],
+      [
+        {
+          ...finding,
+          finding: 'injection',
+          tenant: 'acme',
+          requestIds: Array.from({ length: 1001 }, (_, i) => `r${i}`),
+        },
+        'requestIds',
+      ],
+      [{ ...finding, finding: 'injection', tenant: 'acme', requestIds: ['a\u0000b'] }, 'requestIds'],
+      [{ ...finding, finding: 'leaked-key', tenant: 'acme', overlapMinutes: 1e9 }, 'overlapMinutes'],
     ] as const) {
       expect(() => parseIncidentInput(hostile)).toThrow(InputError);
       expect(() => parseIncidentInput(hostile)).toThrow(field);
@@ -146,6 +158,10 @@ describe('a security incident', () => {
       ),
     ).toMatchObject({ newKeyHash: hash });
     expect(() => parseApproval({ step: 'rotate-key', approve: true, actor: 'oncall' }, waiting)).toThrow('newKeyHash');
+    for (const newKeyPrefix of ['fdk_\u0000', 'x'.repeat(21)])
+      expect(() =>
+        parseApproval({ step: 'rotate-key', approve: true, actor: 'oncall', newKeyHash: hash, newKeyPrefix }, waiting),
+      ).toThrow('newKeyPrefix');
     expect(() =>
       parseApproval(
         { step: 'rotate-key', approve: true, actor: 'oncall', newKeyHash: 'fdk_plaintext', newKeyPrefix: 'x' },

@@ -55,6 +55,17 @@ describe('monitor rules', () => {
     expect(() => loadMonitorsFile(file(`${rules}judge_sampling: { budget: 5 }\n`))).toThrow(/budget/);
   });
 
+  it('refuses playbook settings it could not act on, naming the field', () => {
+    const rules = 'rules:\n  - { id: q, metric: judge_score, by: [prompt], detector: { kind: drop } }\n';
+    for (const [settings, field] of [
+      ['security: { finding: worm }', /playbooks\.security\.finding/],
+      ['security: { approval: [rotate-key] }', /playbooks\.security\.approval/],
+      ['provider_outage: { latency_mitigation: pray }', /playbooks\.provider_outage\.latency_mitigation/],
+      ['provider_outage: { max_tokens: 0 }', /playbooks\.provider_outage\.max_tokens/],
+    ] as const)
+      expect(() => loadMonitorsFile(file(`${rules}playbooks: { ${settings} }\n`))).toThrow(field);
+  });
+
   it('takes a latency threshold only at a histogram bound', () => {
     const rule = (ms: number) =>
       file(`rules:\n  - { id: slow, metric: slow_request_rate, detector: { kind: burn_rate, threshold_ms: ${ms} } }\n`);

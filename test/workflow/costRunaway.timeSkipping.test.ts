@@ -94,10 +94,13 @@ it('warns, throttles a 20x runaway to twice its usual rate at once, kills on app
     await worker()
   ).runUntil(async () => {
     const handle = await start(runaway('loopy', { max_step: 'kill', approval: ['kill'] }));
-    await eventually(async () => (await tenantStatus('loopy')).status === 'throttled');
+    // The view moves once the throttle's activity has returned, after its row is written: wait on the view.
+    const status = await eventually(async () => {
+      const view = await handle.query(incidentStatusQuery);
+      return view.cost?.rung === 'throttle' && view;
+    });
     // One request a minute usual (60 an hour), twice that kept.
     expect(await tenantStatus('loopy')).toEqual({ status: 'throttled', throttle_rpm: 2 });
-    const status = await handle.query(incidentStatusQuery);
     expect(status.cost).toMatchObject({ rung: 'throttle', throttleRpm: 2, cause: 'volume' });
     // The window's whole minutes over the time they cover (up to a minute more than 10).
     expect(status.cost!.ratio).toBeGreaterThan(15);

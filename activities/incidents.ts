@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Pool } from '../src/db/pool';
 import { incidentWebhookBody } from '../src/incidents/incidentNotice';
 import { markIncidentStepNotified, openIncident, recordIncidentStep } from '../src/incidents/incidentStore';
-import { probeModel, type ProbeResult } from '../src/incidents/providerProbe';
+import { probeModelAs, type ProbeResult } from '../src/incidents/providerProbe';
 import { investigateLatency, latencySummary, type LatencyCause } from '../src/incidents/latencyInvestigation';
 import { attributeSpend, type SpendAttribution } from '../src/incidents/spendAttribution';
 import { applyTenantStep, restoreTenantFromIncident } from '../src/incidents/tenantMitigation';
@@ -91,6 +91,8 @@ export function createIncidentActivities(
       model: string;
       backup?: string;
       maxTokens?: number;
+      /** A drill's tenant: only its calls move. */
+      tenant?: string;
       actor: string;
       reason: string;
     }): Promise<void> {
@@ -100,13 +102,15 @@ export function createIncidentActivities(
         actor: input.actor,
         incident: callingWorkflow().workflowId,
       };
-      if (input.backup) await setRouteOverride(pool, { ...mark, backup: input.backup }, providers.config);
+      if (input.backup)
+        await setRouteOverride(pool, { ...mark, tenant: input.tenant, backup: input.backup }, providers.config);
       else await setOutputCap(pool, { ...mark, maxTokens: input.maxTokens! });
+      const whose = input.tenant ? `tenant ${input.tenant}'s calls` : 'calls';
       await step(input.incidentId, {
         step: 'mitigate',
         actor: input.actor,
         message: input.backup
-          ? `${input.model}'s calls go to ${input.backup} first on every gateway`
+          ? `${input.model}'s ${whose} go to ${input.backup} first on every gateway`
           : `${input.model}'s calls ask for at most ${input.maxTokens} output tokens on every gateway`,
         status: 'mitigated',
       });
@@ -125,14 +129,16 @@ export function createIncidentActivities(
       return findings.cause;
     },
 
-    async probeModel(input: { model: string }): Promise<ProbeResult> {
-      return probeModel(providers, input.model);
+    /** The model at its provider, or as a drill's tenant sees it (its fault fails the probe). */
+    async probeModel(input: { model: string; tenant?: string }): Promise<ProbeResult> {
+      return probeModelAs(pool, providers, input.model, input.tenant);
     },
 
     /** The undo: the model's calls go to it first again (only this incident's override is cleared). */
     async restoreProviderRoute(input: {
       incidentId: number;
       model: string;
+      tenant?: string;
       actor: string;
       reason: string;
     }): Promise<void> {
@@ -143,7 +149,7 @@ export function createIncidentActivities(
         actor: input.actor,
         incident: callingWorkflow().workflowId,
       };
-      await clearRouteOverride(pool, mark);
+      await clearRouteOverride(pool, { ...mark, tenant: input.tenant });
       await clearOutputCap(pool, mark);
       await step(input.incidentId, {
         step: 'restore',

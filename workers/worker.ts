@@ -1,4 +1,5 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createDrillActivities } from '../activities/drills';
 import { createEvalActivities } from '../activities/evals';
 import { createIncidentActivities } from '../activities/incidents';
 import { createSecurityIncidentActivities } from '../activities/securityIncident';
@@ -25,13 +26,18 @@ export interface FlightdeckWorkerOptions {
   monitorsFile?: string;
   /** Where new monitor alerts are posted (FLIGHTDECK_ALERT_WEBHOOK_URL and _SECRET). */
   alertWebhook?: AlertWebhook;
+  /** Every gateway a drill's traffic and checks go to (FLIGHTDECK_GATEWAY_URLS). */
+  gatewayUrls?: readonly string[];
   /** Replaces the activities (a workflow test scripts some of them on the real test server). */
   activities?: FlightdeckActivities;
 }
 
 /** Every activity the worker serves. */
 export function flightdeckActivities(
-  options: Pick<FlightdeckWorkerOptions, 'pool' | 'providers' | 'webhookUrl' | 'monitorsFile' | 'alertWebhook'>,
+  options: Pick<
+    FlightdeckWorkerOptions,
+    'pool' | 'providers' | 'webhookUrl' | 'monitorsFile' | 'alertWebhook' | 'gatewayUrls'
+  >,
 ) {
   return {
     ...createRegistryActivities(options.pool),
@@ -40,6 +46,11 @@ export function flightdeckActivities(
     ...createMonitoringActivities(options.pool, options.providers, options.monitorsFile, options.alertWebhook),
     ...createIncidentActivities(options.pool, options.providers, options.alertWebhook, options.monitorsFile),
     ...createSecurityIncidentActivities(options.pool, options.alertWebhook),
+    ...createDrillActivities(options.pool, {
+      gatewayUrls: options.gatewayUrls ?? [],
+      monitorsFile: options.monitorsFile,
+      providerConfig: options.providers.config,
+    }),
   };
 }
 

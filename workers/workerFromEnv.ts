@@ -5,7 +5,7 @@ import { alertWebhookFromEnv } from '../src/monitoring/alertWebhook';
 import { prefetchBaselines } from '../src/monitoring/monitorPass';
 import { loadMonitorRules, loadMonitorsFile } from '../src/monitoring/monitorRules';
 import { OutageWatch } from '../src/incidents/outageWatch';
-import { probeModel } from '../src/incidents/providerProbe';
+import { probeModelAs } from '../src/incidents/providerProbe';
 import { startIncident } from '../src/control/incidentControl';
 import { withTemporalClient } from '../src/temporal/connection';
 import { loadProviderConfig } from '../src/providers/config';
@@ -30,6 +30,7 @@ export async function workerFromEnv(
     webhookUrl: env.FLIGHTDECK_WEBHOOK_URL,
     monitorsFile: env.FLIGHTDECK_MONITORS_FILE,
     alertWebhook: alertWebhookFromEnv(env),
+    gatewayUrls: env.FLIGHTDECK_GATEWAY_URLS ?? [`http://127.0.0.1:${env.FLIGHTDECK_GATEWAY_PORT}`],
   });
   // A new worker's first monitor pass would read every 28-day baseline (about 20 s at 1,000 tenants):
   // read them now, so the first scheduled pass, up to a minute away, finds them cached.
@@ -39,7 +40,7 @@ export async function workerFromEnv(
   const outageWatch = new OutageWatch({
     pool,
     settings: () => loadMonitorsFile(env.FLIGHTDECK_MONITORS_FILE),
-    probe: (model) => probeModel(providers, model),
+    probe: (model, tenant) => probeModelAs(pool, providers, model, tenant),
     start: (incident) =>
       withTemporalClient(env, (client) => startIncident(client, incident, { config: providers.config })),
   });

@@ -9,3 +9,4 @@ export { evalWorkflow } from './evalRun';
 export { promotionWorkflow } from './promotion';
 export { scheduledEvalWorkflow } from './scheduledEval';
 export { rolloutWorkflow } from './rollout';
+export { drillWorkflow } from './drill';

@@ -37,6 +37,7 @@ export async function providerOutagePlaybook(run: IncidentRun, input: ProviderOu
       await mitigateProviderOutage({
         incidentId: run.incidentId,
         model: input.model,
+        tenant: input.tenant,
         ...helped,
         actor: input.actor,
         reason: input.reason,
@@ -49,6 +50,7 @@ export async function providerOutagePlaybook(run: IncidentRun, input: ProviderOu
       await restoreProviderRoute({
         incidentId: run.incidentId,
         model: input.model,
+        tenant: input.tenant,
         actor: by.actor,
         reason: 'resolved by hand',
       });
@@ -68,7 +70,7 @@ export async function providerOutagePlaybook(run: IncidentRun, input: ProviderOu
         outage: { probes: outage.probes, healthyInARow: outage.healthyInARow },
       });
     if (await condition(() => run.resolution !== undefined, `${input.probeEverySeconds} seconds`)) break;
-    const probe = await probeModel({ model: input.model });
+    const probe = await probeModel({ model: input.model, tenant: input.tenant });
     outage.probes += 1;
     outage.healthyInARow = probe.ok && probe.ms <= input.slowProbeMs ? outage.healthyInARow + 1 : 0;
     run.show();
@@ -81,6 +83,7 @@ export async function providerOutagePlaybook(run: IncidentRun, input: ProviderOu
   await restoreProviderRoute({
     incidentId: run.incidentId,
     model: input.model,
+    tenant: input.tenant,
     actor: by.actor,
     reason: by.reason ?? 'resolved',
   });

@@ -15,6 +15,7 @@ export type AuditAction =
   | 'prompt.switch'
   | 'request.purge'
   | 'budget.set'
+  | 'drill.fault'
   | 'promotion.skip-eval';
 
 export interface AuditEntry {

@@ -7,6 +7,7 @@ import { registerEvalCommands } from './commands/eval';
 import { registerExperimentCommands } from './commands/experiment';
 import { registerGatewayCommand } from './commands/gateway';
 import { registerGuardrailCommands } from './commands/guardrails';
+import { registerDrillCommands } from './commands/drill';
 import { registerIncidentCommands } from './commands/incident';
 import { registerMonitoringCommands } from './commands/monitoring';
 import { registerTenantCommands } from './commands/tenant';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerCostCommands(program);
   registerMonitoringCommands(program);
   registerIncidentCommands(program);
+  registerDrillCommands(program);
   registerReplayCommand(program);
   registerGuardrailCommands(program);
   registerConsoleCommand(program);

@@ -21,6 +21,12 @@ const envSchema = z.object({
   ANTHROPIC_API_KEY: z.string().optional(),
   ANTHROPIC_BASE_URL: z.string().url().optional(),
   FLIGHTDECK_GATEWAY_PORT: port.default(8787),
+  /** Every gateway a kill drill sends its synthetic traffic to and checks (comma-separated; else this host's). */
+  FLIGHTDECK_GATEWAY_URLS: z
+    .string()
+    .transform((list) => list.split(',').map((url) => url.trim().replace(/\/+$/, '')))
+    .pipe(z.array(z.string().url('each of FLIGHTDECK_GATEWAY_URLS must be an http(s) URL')).min(1))
+    .optional(),
   FLIGHTDECK_SIMULATOR_PORT: port.default(8788),
   /** Optional: the simulator's /admin API then needs this bearer token (dev leaves it open on localhost). */
   FLIGHTDECK_SIMULATOR_ADMIN_TOKEN: z.string().min(8).optional(),

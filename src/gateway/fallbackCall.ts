@@ -3,7 +3,9 @@ import { ProviderError } from '../providers/errors';
 import type { ProviderDirectory } from '../providers/directory';
 import { retryDelayMs } from '../providers/retry';
 import type { Completion, CompletionRequest } from '../providers/types';
+import type { DrillFault } from '../drills/drillFaults';
 import type { CircuitBoard } from '../routing/circuitBreaker';
+import { drillCircuitKey } from '../routing/circuitNotices';
 import { targetKey, type Target } from '../routing/fallbackChain';
 import type { AttemptRecord } from '../telemetry/requestRecord';
 import { endSpan, type GatewayTracing } from '../telemetry/tracing';
@@ -21,6 +23,12 @@ export interface FallbackCall {
   onDelta?: (text: string) => void | Promise<void>;
   /** The caller's hang-up: ends the loop at once, and is never counted against a provider. */
   signal?: AbortSignal;
+  /**
+   * A drill's faults for the calling (synthetic) tenant: those models fail here without reaching the
+   * provider, and the tenant's calls count on circuits of their own, so a drill never opens the
+   * circuit real tenants share.
+   */
+  drill?: { tenant: string; faults: ReadonlyMap<string, DrillFault> };
 }
 
 export interface FallbackResult {
@@ -82,7 +90,8 @@ export class FallbackCaller {
       const target = call.targets[i % call.targets.length]!;
       const remaining = call.deadline - Date.now();
       if (remaining <= 0) throw new FallbackExhausted(last, attempts, 'deadline');
-      const breaker = this.circuits.for(this.circuitKey(target));
+      const key = this.circuitKey(target);
+      const breaker = this.circuits.for(call.drill ? drillCircuitKey(call.drill.tenant, key) : key);
       if (!breaker.tryPass()) {
         attempts.push({ provider: target.provider, model: target.model, ms: 0, outcome: 'skipped_open_circuit' });
         continue;
@@ -105,6 +114,14 @@ export class FallbackCaller {
       );
       let committed = false;
       try {
+        const fault = call.drill?.faults.get(target.model);
+        if (fault && fault.expiresAt.getTime() > Date.now())
+          throw new ProviderError(
+            'server',
+            `${target.model} is switched off for tenant ${call.drill!.tenant} by drill ${fault.drill}`,
+            target.provider,
+            503,
+          );
         const request: CompletionRequest = {
           ...call.request,
           model: target.model,

@@ -111,6 +111,7 @@ export function gatewayRoutes({
           logBufferDepth: log.depth(),
           routeOverrides: [...state.overrides.values()].map((o) => ({
             model: o.model,
+            ...(o.tenant ? { tenant: o.tenant } : {}),
             backup: o.backup,
             since: o.createdAt,
             incident: o.incident,

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { budgetedTenants, type HardLimits } from '../budgets/budgetStore';
 import { createPool, type Pool } from '../db/pool';
 import { LABEL_CHANNEL } from '../registry/labels';
+import { loadDrillFaults, type DrillFault } from '../drills/drillFaults';
 import { loadOutputCaps, type OutputCap } from '../routing/outputCaps';
 import { loadRouteOverrides, type RouteOverride } from '../routing/routeOverrides';
 import { loadRoutes, ROUTES_CHANNEL } from '../routing/routeStore';
@@ -29,6 +30,8 @@ export class LiveState {
   overrides = new Map<string, RouteOverride>();
   /** Models whose calls' output tokens are capped (a latency spike's mitigation); they travel with the routes. */
   caps = new Map<string, OutputCap>();
+  /** Drill faults by synthetic tenant, then model; they travel with the routes. */
+  faults = new Map<string, Map<string, DrillFault>>();
   budgeted = new Map<string, HardLimits[]>();
   /** Throttled tenants' request allowances in this process. */
   readonly throttles = new ThrottleBuckets();
@@ -102,10 +105,11 @@ export class LiveState {
     }
     const work = (async () => {
       if (part === 'routes')
-        [this.routes, this.overrides, this.caps] = await Promise.all([
+        [this.routes, this.overrides, this.caps, this.faults] = await Promise.all([
           loadRoutes(this.pool),
           loadRouteOverrides(this.pool),
           loadOutputCaps(this.pool),
+          loadDrillFaults(this.pool),
         ]);
       else {
         const [tenants, budgeted] = await Promise.all([listTenants(this.pool), budgetedTenants(this.pool)]);

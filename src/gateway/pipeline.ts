@@ -85,9 +85,14 @@ export class RequestPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
   /** A call's targets: the model, then its fallbacks, rerouted where an override is in force. */
-  private chain(primary: string, fallbacks: readonly string[]) {
+  private chain(tenant: string, primary: string, fallbacks: readonly string[]) {
     const config = this.deps.providerConfig;
-    return reroute(fallbackChain(primary, fallbacks, config), this.deps.state.overrides, config);
+    return reroute(fallbackChain(primary, fallbacks, config), this.deps.state.overrides, config, tenant);
+  }
+
+  private drillFaults(tenant: string) {
+    const faults = this.deps.state.faults.get(tenant);
+    return faults && { tenant, faults };
   }
 
   async complete(ctx: RequestContext, input: CompletionInput, sink?: StreamSink): Promise<Served> {
@@ -123,7 +128,7 @@ export class RequestPipeline {
     const chosen =
       (plan.spec?.gateway && costRoutedModel(plan.spec.gateway.cost_routing, routedBy, userText(guarded.messages))) ||
       plan.model;
-    const targets = await this.reserve(ctx, plan, this.chain(chosen, plan.fallbacks), inputTokens);
+    const targets = await this.reserve(ctx, plan, this.chain(tenant.id, chosen, plan.fallbacks), inputTokens);
     ctx.model = targets[0]!.model;
 
     const cacheTtl = plan.spec?.gateway?.cache?.ttl_seconds;
@@ -298,7 +303,8 @@ export class RequestPipeline {
       return targets;
     }
     const verdict = admission;
-    if (verdict.onHard === 'downgrade' && verdict.downgradeModel) return this.chain(verdict.downgradeModel, []);
+    if (verdict.onHard === 'downgrade' && verdict.downgradeModel)
+      return this.chain(tenant.id, verdict.downgradeModel, []);
     const scope = verdict.scope ? ` (feature ${verdict.scope})` : '';
     const what = verdict.limit === 'rpm' ? 'requests per minute' : 'USD per day';
     throw new GatewayError(
@@ -342,6 +348,7 @@ export class RequestPipeline {
           attemptTimeoutMs: this.deps.config.attempt_timeout_ms,
           onDelta,
           signal: ctx.abort.signal,
+          drill: this.drillFaults(ctx.tenant!.id),
         },
         ctx.traceContext,
       );

@@ -1,9 +1,9 @@
 import type { Pool, PoolClient } from '../db/pool';
-import type { IncidentInput } from '../model/incident';
+import { drillOutageKey, type IncidentInput } from '../model/incident';
 import type { MonitorRule, MonitorsFile } from '../monitoring/monitorRules';
 import { incidentFor } from '../monitoring/playbookStarts';
 import { keyOf } from '../monitoring/ruleScope';
-import { CIRCUIT_OPEN_CHANNEL } from '../routing/circuitNotices';
+import { CIRCUIT_OPEN_CHANNEL, parseCircuitNotice } from '../routing/circuitNotices';
 import type { ProbeResult } from './providerProbe';
 
 export interface OutageWatchOptions {
@@ -11,7 +11,8 @@ export interface OutageWatchOptions {
   pool: Pool;
   /** The monitors file as it is now (its provider-outage rule and the backups). */
   settings: () => Pick<MonitorsFile, 'rules' | 'playbooks'>;
-  probe: (model: string) => Promise<ProbeResult>;
+  /** The model at its provider, or as a drill's tenant sees it (its fault fails the probe). */
+  probe: (model: string, tenant?: string) => Promise<ProbeResult>;
   start: (incident: IncidentInput) => Promise<unknown>;
   /**
    * After a model was considered, its notices are ignored this long (default 10 s): every gateway's
@@ -28,7 +29,9 @@ export interface OutageWatchOptions {
  * twice itself, and when both fail starts the playbook keyed by the model, as the availability and
  * latency alerts do, so the alert, a minute later, joins the same incident. One gateway's bad network, or a
  * drill's fault injected inside a gateway, does not move everyone's traffic: the provider answers
- * the watch's probes. Models without a backup in the monitors file are left to the alert.
+ * the watch's probes. A drill's tenant has circuits of its own; when one opens, the watch probes the
+ * model as that tenant sees it and starts a playbook for that tenant's calls only (the drill checks
+ * it runs). Models without a backup in the monitors file are left to the alert.
  */
 export class OutageWatch {
   private listener?: PoolClient;
@@ -58,20 +61,22 @@ export class OutageWatch {
     this.working.add(tracked);
   }
 
-  /** A circuit to `target` ("provider/model") opened somewhere. */
-  private async consider(target: string): Promise<void> {
+  /** A circuit to `target` ("provider/model", or a drill tenant's "drill:<tenant>|provider/model") opened somewhere. */
+  private async consider(notice: string): Promise<void> {
+    const { target, tenant } = parseCircuitNotice(notice);
     const model = target.slice(target.indexOf('/') + 1);
     // Only models with a backup are remembered: a notice can name anything (anyone may NOTIFY).
     const { rules, playbooks } = this.options.settings();
     const rule = rules.find((r) => r.playbook === 'provider-outage' && r.by.length === 1 && r.by[0] === 'model');
     if (!rule || !playbooks.provider_outage.backups[model]) return;
-    const last = this.considered.get(model);
+    const scope = tenant ? drillOutageKey(model, tenant) : model;
+    const last = this.considered.get(scope);
     if (last === 'now' || Date.now() - (last ?? -Infinity) < (this.options.quietMs ?? 10_000)) return;
-    this.considered.set(model, 'now');
+    this.considered.set(scope, 'now');
     try {
-      await this.confirmAndStart(target, model, rule, playbooks);
+      await this.confirmAndStart(target, model, rule, playbooks, tenant);
     } finally {
-      this.considered.set(model, Date.now());
+      this.considered.set(scope, Date.now());
     }
   }
 
@@ -80,11 +85,12 @@ export class OutageWatch {
     model: string,
     rule: MonitorRule,
     playbooks: MonitorsFile['playbooks'],
+    tenant?: string,
   ): Promise<void> {
-    const first = await this.options.probe(model);
+    const first = await this.options.probe(model, tenant);
     if (first.ok) return;
     await new Promise((resolve) => setTimeout(resolve, this.options.probeGapMs ?? 2000));
-    const second = await this.options.probe(model);
+    const second = await this.options.probe(model, tenant);
     if (second.ok) return;
     const key = keyOf(rule, { model });
     const incident = incidentFor(
@@ -92,13 +98,23 @@ export class OutageWatch {
         key,
         ruleId: rule.id,
         severity: rule.severity,
-        summary: `a gateway's circuit to ${target} opened, and two probes of ${model} at its provider failed (${second.error ?? 'no answer'})`,
+        summary: `a gateway's circuit to ${target}${tenant ? ` for tenant ${tenant}` : ''} opened, and two probes of ${model} failed (${second.error ?? 'no answer'})`,
         numbers: {},
         playbook: rule.playbook,
       },
       { model },
       playbooks,
     );
-    if (incident) await this.options.start({ ...incident, actor: 'outage-watch' });
+    if (!incident) return;
+    // A drill's tenant: its own incident, its calls moved to the backup (never a gateway-wide cap).
+    const scoped = tenant
+      ? {
+          key: drillOutageKey(model, tenant),
+          tenant,
+          mitigation: 'fallback' as const,
+          backup: playbooks.provider_outage.backups[model],
+        }
+      : {};
+    await this.options.start({ ...incident, ...scoped, actor: 'outage-watch' });
   }
 }

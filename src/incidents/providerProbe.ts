@@ -1,3 +1,5 @@
+import type { Pool } from '../db/pool';
+import { drillFaultFor } from '../drills/drillFaults';
 import type { ProviderDirectory } from '../providers/directory';
 
 export interface ProbeResult {
@@ -27,4 +29,19 @@ export async function probeModel(
   } catch (error) {
     return { ok: false, ms: Date.now() - started, error: String((error as Error).message).slice(0, 300) };
   }
+}
+
+/**
+ * The model as `tenant` sees it: a drill's fault on it fails the probe as the provider would (a
+ * drill's playbook then waits for the drill to lift it); without a tenant, the provider itself.
+ */
+export async function probeModelAs(
+  pool: Pool,
+  providers: ProviderDirectory,
+  model: string,
+  tenant?: string,
+): Promise<ProbeResult> {
+  const fault = tenant ? await drillFaultFor(pool, tenant, model) : undefined;
+  if (fault) return { ok: false, ms: 0, error: `switched off for tenant ${tenant} by drill ${fault.drill}` };
+  return probeModel(providers, model);
 }

@@ -36,12 +36,24 @@ const providerOutageSchema = z
     healthyProbes: z.number().int().min(1).max(1000).default(10),
     /** A probe answered slower than this fails too (a latency spike is an outage of its own kind). */
     slowProbeMs: z.number().int().min(100).max(60_000).default(10_000),
+    /**
+     * A drill's synthetic tenant: the model is down for its calls only, so the override, the probes
+     * and the undo concern its calls only (a drill never moves real traffic).
+     */
+    tenant: tenantIdSchema.optional(),
   })
   .refine((i) => i.model !== i.backup, { message: 'the backup must be another model', path: ['backup'] })
   .refine((i) => i.mitigation !== 'fallback' || i.backup, {
     message: 'a fallback needs the backup model',
     path: ['backup'],
+  })
+  .refine((i) => !i.tenant || i.mitigation === 'fallback', {
+    message: "a tenant's own outage (a drill) is mitigated by the backup: output caps are gateway-wide",
+    path: ['mitigation'],
   });
+
+/** The provider-outage incident of a model down for one drill tenant only (its own key, never the model's). */
+export const drillOutageKey = (model: string, tenant: string): string => `${model}@${tenant}`;
 
 /** A runaway spend: the tenant, and how far the ladder may go for it. */
 const costRunawaySchema = z.strictObject({

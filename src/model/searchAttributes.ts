@@ -9,10 +9,14 @@ export const FlightdeckWeight = defineSearchAttributeKey('FlightdeckWeight', 'IN
 export const FlightdeckIncidentKind = defineSearchAttributeKey('FlightdeckIncidentKind', 'KEYWORD');
 export const FlightdeckIncidentStatus = defineSearchAttributeKey('FlightdeckIncidentStatus', 'KEYWORD');
 
+/** A kill drill's kind (provider-kill, prompt-rollback): `drill abort` finds the running ones by it. */
+export const FlightdeckDrillKind = defineSearchAttributeKey('FlightdeckDrillKind', 'KEYWORD');
+
 export const FLIGHTDECK_SEARCH_ATTRIBUTES = [
   FlightdeckPrompt,
   FlightdeckStage,
   FlightdeckWeight,
   FlightdeckIncidentKind,
   FlightdeckIncidentStatus,
+  FlightdeckDrillKind,
 ];

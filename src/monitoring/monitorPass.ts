@@ -1,4 +1,6 @@
 import type { Pool } from '../db/pool';
+import { drillFreshness } from '../drills/drillOverdue';
+import { drillHistory } from '../drills/drillRuns';
 import { raiseAlerts, resolveRecovered, type Firing, type RaiseOutcome } from './alertStore';
 import type { Confirmation } from './confirmationSampling';
 import { notifyNewAlerts, type AlertWebhook } from './alertWebhook';
@@ -280,6 +282,10 @@ export async function runMonitorPass(
         });
     }
   }
+  // Playbooks not proven by a drill in 92 days (issue 15) are alerts like any other.
+  for (const drill of drillFreshness(await drillHistory(pool), now))
+    if (drill.firing) firings.push({ firing: drill.firing, cooldownMinutes: 24 * 60, series: {}, metric: 'drill_age' });
+    else recovered.push(drill.key);
   const outcomes = await raiseAlerts(pool, firings);
   const raised: Firing[] = [];
   summary.firing = firings.length;

@@ -13,7 +13,7 @@ export interface MetricSources {
   logBufferDepth(): number;
   circuitStates(): Array<[string, CircuitState]>;
   /** Models sent to a backup first, gateway-wide (route overrides). */
-  routeOverrides(): Iterable<{ model: string; backup: string }>;
+  routeOverrides(): Iterable<{ model: string; backup: string; tenant: string | null }>;
   /** The label a model id gets: caller-chosen ids that nobody configured share one. */
   modelLabel(model: string): string;
 }
@@ -120,12 +120,13 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: 'flightdeck_gateway_route_override',
-      help: 'Models sent to a backup first (1 per override in force; `flightdeck route list`)',
-      labelNames: ['model', 'backup'],
+      help: 'Models sent to a backup first (1 per override in force, tenant "all" or a drill\'s tenant; `flightdeck route list`)',
+      labelNames: ['model', 'backup', 'tenant'],
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const o of sources.routeOverrides()) this.set({ model: o.model, backup: o.backup }, 1);
+        for (const o of sources.routeOverrides())
+          this.set({ model: o.model, backup: o.backup, tenant: o.tenant ?? 'all' }, 1);
       },
     });
     new Gauge({

@@ -5,9 +5,10 @@ import {
   type Client,
   type ScheduleOptions,
 } from '@temporalio/client';
+import { DRILL_KINDS } from '../model/drill';
 import { TASK_QUEUE } from './connection';
 
-/** The periodic jobs (DESIGN §4): the daily scheduled eval, the monitor pass every minute, the judge's answer sampling every five and the nightly usage reconciliation. Later issues add drift, the jailbreak canary and the kill drill. */
+/** The periodic jobs (DESIGN §4): the daily scheduled eval, the monitor pass every minute, the judge's answer sampling every five and the nightly usage reconciliation. the quarterly kill drills. Later issues add drift and the jailbreak canary. */
 export const SCHEDULES: ScheduleOptions[] = [
   {
     scheduleId: 'flightdeck-scheduled-eval',
@@ -68,6 +69,33 @@ export const SCHEDULES: ScheduleOptions[] = [
     },
     memo: { description: "Yesterday's request log against each provider's usage report; differences are alerts." },
   },
+  ...DRILL_KINDS.map((kind, i): ScheduleOptions => ({
+    scheduleId: `flightdeck-drill-${kind}`,
+    // Quarterly, on a weekday afternoon a week apart (never at 2 a.m.: people should be around).
+    spec: {
+      calendars: [
+        {
+          month: ['JANUARY', 'APRIL', 'JULY', 'OCTOBER'],
+          dayOfMonth: 15 + 7 * i,
+          hour: 14,
+          minute: 0,
+          comment: `quarterly, the ${15 + 7 * i}th of Jan/Apr/Jul/Oct, 14:00 UTC`,
+        },
+      ],
+    },
+    // A drill missed by more than 15 minutes is skipped, not fired late (perhaps into an outage).
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '15 minutes' },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'drillWorkflow',
+      taskQueue: TASK_QUEUE,
+      workflowId: `drill/${kind}/scheduled`,
+      args: [{ kind, id: 'scheduled', actor: 'schedule' }],
+    },
+    memo: {
+      description: `The ${kind} kill drill on the synthetic drill tenant; its stop conditions skip it while real traffic has an alert.`,
+    },
+  })),
 ];
 
 export interface InstalledSchedule {

@@ -252,6 +252,8 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
       'flightdeck-monitors',
       'flightdeck-answer-sampling',
       'flightdeck-usage-reconciliation',
+      'flightdeck-drill-provider-kill',
+      'flightdeck-drill-prompt-rollback',
     ];
     expect(first).toEqual(ids.map((id) => ({ id, outcome: expect.stringMatching(/created|updated/) })));
     expect(second).toEqual(ids.map((id) => ({ id, outcome: 'updated' })));
@@ -269,6 +271,14 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     const sampling = await temporal.client.schedule.getHandle('flightdeck-answer-sampling').describe();
     expect(sampling.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
     expect(Date.parse(list[2].nextRuns[1]) - Date.parse(list[2].nextRuns[0])).toBe(60_000);
+    // Kill drills run quarterly in the afternoon, and one missed by more than 15 minutes is skipped.
+    const drill = await temporal.client.schedule.getHandle('flightdeck-drill-provider-kill').describe();
+    expect(drill.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 15 * 60_000 });
+    for (const next of list[4].nextRuns) {
+      const at = new Date(next);
+      expect([0, 3, 6, 9]).toContain(at.getUTCMonth());
+      expect([at.getUTCDate(), at.getUTCHours()]).toEqual([15, 14]);
+    }
   });
 
   it('the scheduled eval raises an alert when production silently gets worse', async () => {

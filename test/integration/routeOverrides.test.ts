@@ -56,7 +56,7 @@ it('an override sends a hung model to its backup at once, and restore sends call
   const ready = (await (await fetch(`${h.gateway.url}/readyz`)).json()) as { routeOverrides: unknown[] };
   expect(ready.routeOverrides).toEqual([expect.objectContaining({ model: PRIMARY, backup: BACKUP, incident: null })]);
   const metrics = await (await fetch(`${h.gateway.url}/metrics`)).text();
-  expect(metrics).toContain(`flightdeck_gateway_route_override{model="${PRIMARY}",backup="${BACKUP}"} 1`);
+  expect(metrics).toContain(`flightdeck_gateway_route_override{model="${PRIMARY}",backup="${BACKUP}",tenant="all"} 1`);
   // Setting it again is a no-op that says so; the audit trail holds one change.
   expect((await cli('route', 'override', PRIMARY, '--backup', BACKUP, '--reason', 'again')).stdout).toMatch(
     /already goes to/,

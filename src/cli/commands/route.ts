@@ -101,8 +101,15 @@ export function registerRouteCommands(program: Command): void {
         [
           overrides.length
             ? table(
-                ['MODEL', 'BACKUP FIRST', 'SINCE', 'BY', 'REASON'],
-                overrides.map((o) => [o.model, o.backup, formatTime(o.createdAt), o.createdBy, o.reason]),
+                ['MODEL', 'TENANT', 'BACKUP FIRST', 'SINCE', 'BY', 'REASON'],
+                overrides.map((o) => [
+                  o.model,
+                  o.tenant ?? 'all',
+                  o.backup,
+                  formatTime(o.createdAt),
+                  o.createdBy,
+                  o.reason,
+                ]),
               )
             : 'No route overrides: every model goes to itself first.',
           ...(caps.length

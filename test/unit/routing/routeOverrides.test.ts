@@ -1,6 +1,6 @@
 import type { ProviderConfig } from '../../../src/providers/config';
 import { fallbackChain } from '../../../src/routing/fallbackChain';
-import { reroute, routeOverrideSchema, type RouteOverride } from '../../../src/routing/routeOverrides';
+import { overrideKey, reroute, routeOverrideSchema, type RouteOverride } from '../../../src/routing/routeOverrides';
 
 const config: ProviderConfig = {
   providers: { simulator: { api: 'openai' }, azure: { api: 'openai' }, 'simulator-anthropic': { api: 'anthropic' } },
@@ -9,8 +9,21 @@ const config: ProviderConfig = {
     { match: '*', provider: 'simulator' },
   ],
 };
-const override = (model: string, backup: string): Map<string, RouteOverride> =>
-  new Map([[model, { model, backup, reason: 'outage', incident: null, createdBy: 'oncall', createdAt: new Date() }]]);
+const override = (model: string, backup: string, tenant?: string): Map<string, RouteOverride> =>
+  new Map([
+    [
+      overrideKey(model, tenant),
+      {
+        model,
+        tenant: tenant ?? null,
+        backup,
+        reason: 'outage',
+        incident: null,
+        createdBy: 'oncall',
+        createdAt: new Date(),
+      },
+    ],
+  ]);
 
 describe('reroute', () => {
   it('puts the backup first and the overridden model last, the other fallbacks between', () => {
@@ -21,6 +34,17 @@ describe('reroute', () => {
       { provider: 'simulator', model: 'gpt-4o-mini' },
       { provider: 'simulator', model: 'gpt-4o' },
     ]);
+  });
+
+  it("applies a tenant's own override to that tenant's calls only, ahead of everyone's", () => {
+    const chain = fallbackChain('gpt-4o', [], config);
+    const scoped = override('gpt-4o', 'claude-haiku', 'drill-tenant');
+    expect(reroute(chain, scoped, config, 'drill-tenant').map((t) => t.model)).toEqual(['claude-haiku', 'gpt-4o']);
+    expect(reroute(chain, scoped, config, 'customer')).toBe(chain);
+    expect(reroute(chain, scoped, config)).toBe(chain);
+    const both = new Map([...scoped, ...override('gpt-4o', 'gpt-4o-mini')]);
+    expect(reroute(chain, both, config, 'drill-tenant')[0]!.model).toBe('claude-haiku');
+    expect(reroute(chain, both, config, 'customer')[0]!.model).toBe('gpt-4o-mini');
   });
 
   it('moves a backup that was a fallback already to the front, without a repeat', () => {

@@ -1,0 +1,138 @@
+import OpenAI from 'openai';
+import type { Pool } from '../db/pool';
+import { InputError } from '../errors';
+import { hashApiKey, keyPrefix, newApiKey } from '../tenants/apiKey';
+import { createTenant, rotateTenantKey } from '../tenants/tenantStore';
+
+/**
+ * The drill tenant, created as synthetic on first use. A real tenant is refused: a drill's faults
+ * and traffic never touch a customer's calls.
+ */
+export async function ensureDrillTenant(pool: Pool, tenant: string, actor: string): Promise<'created' | 'exists'> {
+  const { rows } = await pool.query<{ kind: string }>('SELECT kind FROM tenants WHERE id = $1', [tenant]);
+  if (rows[0]?.kind === 'synthetic') return 'exists';
+  if (rows[0])
+    throw new InputError(
+      `Tenant "${tenant}" carries real traffic: drills run on synthetic tenants only (leave --tenant out, or create one with \`flightdeck tenant create <id> --synthetic\`)`,
+    );
+  await createTenant(pool, { id: tenant, tier: 'enterprise', experimentsOptIn: false, kind: 'synthetic', actor }).catch(
+    async (error: unknown) => {
+      // Two drills creating it at once: the other one won.
+      const again = await pool.query<{ kind: string }>('SELECT kind FROM tenants WHERE id = $1', [tenant]);
+      if (again.rows[0]?.kind !== 'synthetic') throw error;
+    },
+  );
+  return 'created';
+}
+
+/**
+ * A key for the drill tenant's traffic, made here and never stored or returned past the activity
+ * that uses it. The key before keeps working for an hour, so two drills on the tenant do not lock
+ * each other out.
+ */
+export async function mintDrillKey(pool: Pool, tenant: string, actor: string): Promise<string> {
+  const key = newApiKey();
+  await rotateTenantKey(pool, {
+    tenant,
+    newKeyHash: hashApiKey(key),
+    newKeyPrefix: keyPrefix(key),
+    overlapMinutes: 60,
+    actor,
+    reason: 'drill traffic',
+  });
+  return key;
+}
+
+export interface DrillAnswer {
+  /** Milliseconds since the traffic began. */
+  at: number;
+  /** The model that answered, or the HTTP status (0: no answer at all). */
+  model?: string;
+  status: number;
+}
+
+export interface TrafficSummary {
+  sent: number;
+  failed: number;
+  /** When the backup first answered, and the last failure (ms since the traffic began). */
+  firstBackupAt?: number;
+  lastFailureAt?: number;
+  /** Failures after the backup first answered: the mitigation should have ended them. */
+  failedAfterBackup: number;
+  servedBy: Record<string, number>;
+}
+
+/** Fold the answers seen into the drill's numbers (pure: the unit tests reach it). */
+export function summarizeTraffic(answers: readonly DrillAnswer[], backup: string): TrafficSummary {
+  const summary: TrafficSummary = { sent: answers.length, failed: 0, failedAfterBackup: 0, servedBy: {} };
+  for (const a of answers) {
+    if (a.model) summary.servedBy[a.model] = (summary.servedBy[a.model] ?? 0) + 1;
+    if (a.model === backup && summary.firstBackupAt === undefined) summary.firstBackupAt = a.at;
+    if (!a.model) {
+      summary.failed += 1;
+      summary.lastFailureAt = a.at;
+      if (summary.firstBackupAt !== undefined) summary.failedAfterBackup += 1;
+    }
+  }
+  return summary;
+}
+
+/**
+ * Synthetic calls to `model` through a gateway at `requestsPerSecond`, with the official openai
+ * client, until `enough` says the answers seen suffice or `maxSeconds` pass. `beat` is called
+ * about once a second (the activity's heartbeat, which also carries its cancellation).
+ */
+export async function driveTraffic(options: {
+  gatewayUrl: string;
+  apiKey: string;
+  model: string;
+  requestsPerSecond: number;
+  maxSeconds: number;
+  enough: (answers: readonly DrillAnswer[]) => boolean;
+  beat?: (answers: readonly DrillAnswer[]) => void;
+  signal?: AbortSignal;
+}): Promise<DrillAnswer[]> {
+  const client = new OpenAI({
+    apiKey: options.apiKey,
+    baseURL: `${options.gatewayUrl}/v1`,
+    maxRetries: 0,
+    timeout: 15_000,
+  });
+  const answers: DrillAnswer[] = [];
+  const started = Date.now();
+  const gapMs = 1000 / options.requestsPerSecond;
+  const inFlight = new Set<Promise<void>>();
+  let lastBeat = 0;
+  for (let i = 0; ; i++) {
+    if (options.signal?.aborted || options.enough(answers)) break;
+    const elapsed = Date.now() - started;
+    if (elapsed > options.maxSeconds * 1000) break;
+    const call = client.chat.completions
+      .create(
+        { model: options.model, max_tokens: 16, messages: [{ role: 'user', content: `Drill call ${i}: reply OK.` }] },
+        { signal: options.signal },
+      )
+      .then(
+        (answer) => void answers.push({ at: Date.now() - started, model: answer.model, status: 200 }),
+        (error: { status?: number }) => void answers.push({ at: Date.now() - started, status: error.status ?? 0 }),
+      )
+      .finally(() => inFlight.delete(call));
+    inFlight.add(call);
+    if (elapsed - lastBeat >= 1000) {
+      lastBeat = elapsed;
+      options.beat?.(answers);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + (i + 1) * gapMs - Date.now())));
+  }
+  await Promise.allSettled([...inFlight]);
+  return answers.sort((a, b) => a.at - b.at);
+}
+
+/** The prompt version a gateway serves the tenant now (its answer's x-flightdeck-prompt-version), or why not. */
+export async function servedVersion(gatewayUrl: string, apiKey: string, prompt: string): Promise<string> {
+  const client = new OpenAI({ apiKey, baseURL: `${gatewayUrl}/v1`, maxRetries: 0, timeout: 10_000 });
+  const { response } = await client.chat.completions
+    .create({ model: `prompt:${prompt}`, messages: [], max_tokens: 8 } as never)
+    .withResponse();
+  return response.headers.get('x-flightdeck-prompt-version') ?? 'none';
+}

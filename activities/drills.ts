@@ -3,15 +3,9 @@ import type { Pool } from '../src/db/pool';
 import { injectDrillFault, revertDrillFaults } from '../src/drills/drillFaults';
 import { pushDrillVersions } from '../src/drills/drillPrompt';
 import { saveDrillRun } from '../src/drills/drillRuns';
-import {
-  driveTraffic,
-  ensureDrillTenant,
-  mintDrillKey,
-  servedVersion,
-  summarizeTraffic,
-  type TrafficSummary,
-} from '../src/drills/drillTraffic';
+import { driveTraffic, servedVersion, summarizeTraffic, type TrafficSummary } from '../src/drills/drillTraffic';
 import { drillStopReason } from '../src/drills/stopConditions';
+import { ensureSyntheticTenant, mintSyntheticKey } from '../src/tenants/syntheticTenant';
 import { InputError } from '../src/errors';
 import type { DrillInput, DrillView } from '../src/model/drill';
 import { drillOutageKey, incidentWorkflowId } from '../src/model/incident';
@@ -52,7 +46,7 @@ export function createDrillActivities(pool: Pool, options: DrillActivityOptions)
         throw new InputError(
           'The worker knows no gateway to drill through: set FLIGHTDECK_GATEWAY_URLS (comma-separated)',
         );
-      await ensureDrillTenant(pool, input.tenant, input.actor);
+      await ensureSyntheticTenant(pool, input.tenant, input.actor);
       for (const url of gateways) {
         const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
         if (!ready?.ok)
@@ -112,7 +106,7 @@ export function createDrillActivities(pool: Pool, options: DrillActivityOptions)
       maxSeconds: number;
       drill: string;
     }): Promise<TrafficSummary & { wantedAt?: number }> {
-      const apiKey = await mintDrillKey(pool, input.tenant, actorOf(input.drill));
+      const apiKey = await mintSyntheticKey(pool, input.tenant, actorOf(input.drill));
       const settled = (answers: readonly { model?: string }[]) =>
         answers.length >= input.inARow && answers.slice(-input.inARow).every((a) => a.model === input.want);
       const answers = await beating((signal) =>
@@ -193,7 +187,7 @@ export function createDrillActivities(pool: Pool, options: DrillActivityOptions)
       withinSeconds: number;
       drill: string;
     }): Promise<{ ms: number; served: Record<string, string> }> {
-      const apiKey = await mintDrillKey(pool, input.tenant, actorOf(input.drill));
+      const apiKey = await mintSyntheticKey(pool, input.tenant, actorOf(input.drill));
       const started = Date.now();
       const served: Record<string, string> = {};
       return beating(async (signal) => {

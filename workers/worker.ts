@@ -4,6 +4,7 @@ import { createEvalActivities } from '../activities/evals';
 import { createIncidentActivities } from '../activities/incidents';
 import { createSecurityIncidentActivities } from '../activities/securityIncident';
 import { createMonitoringActivities } from '../activities/monitoring';
+import { createProbeActivities } from '../activities/probes';
 import { createRegistryActivities } from '../activities/registry';
 import { createRolloutActivities } from '../activities/rollout';
 import type { Pool } from '../src/db/pool';
@@ -26,7 +27,7 @@ export interface FlightdeckWorkerOptions {
   monitorsFile?: string;
   /** Where new monitor alerts are posted (FLIGHTDECK_ALERT_WEBHOOK_URL and _SECRET). */
   alertWebhook?: AlertWebhook;
-  /** Every gateway a drill's traffic and checks go to (FLIGHTDECK_GATEWAY_URLS). */
+  /** Every gateway drills and synthetic probes send their traffic to (FLIGHTDECK_GATEWAY_URLS). */
   gatewayUrls?: readonly string[];
   /** Replaces the activities (a workflow test scripts some of them on the real test server). */
   activities?: FlightdeckActivities;
@@ -51,6 +52,7 @@ export function flightdeckActivities(
       monitorsFile: options.monitorsFile,
       providerConfig: options.providers.config,
     }),
+    ...createProbeActivities(options.pool, { gatewayUrls: options.gatewayUrls ?? [], webhook: options.alertWebhook }),
   };
 }
 

@@ -10,3 +10,4 @@ export { promotionWorkflow } from './promotion';
 export { scheduledEvalWorkflow } from './scheduledEval';
 export { rolloutWorkflow } from './rollout';
 export { drillWorkflow } from './drill';
+export { syntheticProbesWorkflow } from './syntheticProbes';

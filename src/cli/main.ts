@@ -12,6 +12,7 @@ import { registerIncidentCommands } from './commands/incident';
 import { registerMonitoringCommands } from './commands/monitoring';
 import { registerTenantCommands } from './commands/tenant';
 import { registerPromptCommands } from './commands/prompt';
+import { registerProbeCommands } from './commands/probes';
 import { registerReleaseCommands } from './commands/release';
 import { registerRouteCommands } from './commands/route';
 import { registerScheduleCommands } from './commands/schedules';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerMonitoringCommands(program);
   registerIncidentCommands(program);
   registerDrillCommands(program);
+  registerProbeCommands(program);
   registerReplayCommand(program);
   registerGuardrailCommands(program);
   registerConsoleCommand(program);

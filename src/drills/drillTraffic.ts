@@ -1,47 +1,4 @@
 import OpenAI from 'openai';
-import type { Pool } from '../db/pool';
-import { InputError } from '../errors';
-import { hashApiKey, keyPrefix, newApiKey } from '../tenants/apiKey';
-import { createTenant, rotateTenantKey } from '../tenants/tenantStore';
-
-/**
- * The drill tenant, created as synthetic on first use. A real tenant is refused: a drill's faults
- * and traffic never touch a customer's calls.
- */
-export async function ensureDrillTenant(pool: Pool, tenant: string, actor: string): Promise<'created' | 'exists'> {
-  const { rows } = await pool.query<{ kind: string }>('SELECT kind FROM tenants WHERE id = $1', [tenant]);
-  if (rows[0]?.kind === 'synthetic') return 'exists';
-  if (rows[0])
-    throw new InputError(
-      `Tenant "${tenant}" carries real traffic: drills run on synthetic tenants only (leave --tenant out, or create one with \`flightdeck tenant create <id> --synthetic\`)`,
-    );
-  await createTenant(pool, { id: tenant, tier: 'enterprise', experimentsOptIn: false, kind: 'synthetic', actor }).catch(
-    async (error: unknown) => {
-      // Two drills creating it at once: the other one won.
-      const again = await pool.query<{ kind: string }>('SELECT kind FROM tenants WHERE id = $1', [tenant]);
-      if (again.rows[0]?.kind !== 'synthetic') throw error;
-    },
-  );
-  return 'created';
-}
-
-/**
- * A key for the drill tenant's traffic, made here and never stored or returned past the activity
- * that uses it. The key before keeps working for an hour, so two drills on the tenant do not lock
- * each other out.
- */
-export async function mintDrillKey(pool: Pool, tenant: string, actor: string): Promise<string> {
-  const key = newApiKey();
-  await rotateTenantKey(pool, {
-    tenant,
-    newKeyHash: hashApiKey(key),
-    newKeyPrefix: keyPrefix(key),
-    overlapMinutes: 60,
-    actor,
-    reason: 'drill traffic',
-  });
-  return key;
-}
 
 export interface DrillAnswer {
   /** Milliseconds since the traffic began. */

@@ -147,7 +147,31 @@ export async function evaluateCase(
     };
   }
   const costUsd = cost(completion.model, completion.usage).usd;
-  const caseOutput = transformed(c.transform, completion.text, c.vars);
+  return {
+    caseId: c.id,
+    output: completion.text,
+    ...(await scoreOutput(c, completion.text, { latencyMs: completion.latencyMs, costUsd }, judge, judgeSamples)),
+    latencyMs: completion.latencyMs,
+    costUsd,
+    inputTokens: completion.usage.inputTokens,
+    outputTokens: completion.usage.outputTokens,
+  };
+}
+
+/**
+ * Score an answer to a case against each of its assertions (after the case's and each assertion's
+ * transform); model-graded ones need the judge. Evals call the model themselves; synthetic probes
+ * score what the gateway answered.
+ */
+export async function scoreOutput(
+  c: EvalCase,
+  text: string,
+  observed: { latencyMs: number; costUsd: number },
+  judge: Judge | undefined,
+  judgeSamples: number,
+): Promise<{ score: number; passed: boolean; assertions: AssertionOutcome[] }> {
+  const { latencyMs, costUsd } = observed;
+  const caseOutput = transformed(c.transform, text, c.vars);
   const assertions: AssertionOutcome[] = [];
   for (const assertion of c.assertions) {
     const base = {
@@ -165,20 +189,13 @@ export async function evaluateCase(
       if (!judge) throw new Error('a model-graded assertion needs a judge');
       assertions.push({ ...base, ...(await gradeWithJudge(assertion, output, c, judge, judgeSamples)) });
     } else if (isCheck(assertion)) {
-      const observed = { output, value: seen.value, vars: c.vars, latencyMs: completion.latencyMs, costUsd };
-      assertions.push({ ...base, ...runCheck(assertion, observed) });
+      assertions.push({
+        ...base,
+        ...runCheck(assertion, { output, value: seen.value, vars: c.vars, latencyMs, costUsd }),
+      });
     }
   }
-  return {
-    caseId: c.id,
-    output: completion.text,
-    ...combine(assertions, c.threshold),
-    assertions,
-    latencyMs: completion.latencyMs,
-    costUsd,
-    inputTokens: completion.usage.inputTokens,
-    outputTokens: completion.usage.outputTokens,
-  };
+  return { ...combine(assertions, c.threshold), assertions };
 }
 
 /** The output after a promptfoo `transform` (none: as it is), or why the transform failed. */

@@ -8,7 +8,7 @@ import {
 import { DRILL_KINDS } from '../model/drill';
 import { TASK_QUEUE } from './connection';
 
-/** The periodic jobs (DESIGN §4): the daily scheduled eval, the monitor pass every minute, the judge's answer sampling every five and the nightly usage reconciliation. the quarterly kill drills. Later issues add drift and the jailbreak canary. */
+/** The periodic jobs (DESIGN §4): the daily scheduled eval, the monitor pass and the judge's answer sampling every minute, the nightly usage reconciliation, synthetic probes every five minutes and the quarterly kill drills. A later issue adds the jailbreak canary. */
 export const SCHEDULES: ScheduleOptions[] = [
   {
     scheduleId: 'flightdeck-scheduled-eval',
@@ -68,6 +68,22 @@ export const SCHEDULES: ScheduleOptions[] = [
       args: [],
     },
     memo: { description: "Yesterday's request log against each provider's usage report; differences are alerts." },
+  },
+  {
+    scheduleId: 'flightdeck-synthetic-probes',
+    spec: { intervals: [{ every: '5 minutes' }] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '5 minutes' },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'syntheticProbesWorkflow',
+      taskQueue: TASK_QUEUE,
+      workflowId: 'synthetic-probes',
+      args: [],
+    },
+    memo: {
+      description:
+        'Golden requests per production prompt through the gateways as the synthetic probe tenant; a failure is an alert.',
+    },
   },
   ...DRILL_KINDS.map((kind, i): ScheduleOptions => ({
     scheduleId: `flightdeck-drill-${kind}`,

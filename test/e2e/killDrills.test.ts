@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { abortDrills, startDrill } from '../../src/control/drillControl';
 import { injectDrillFault } from '../../src/drills/drillFaults';
-import { mintDrillKey } from '../../src/drills/drillTraffic';
+import { mintSyntheticKey } from '../../src/tenants/syntheticTenant';
 import { OutageWatch } from '../../src/incidents/outageWatch';
 import { probeModelAs } from '../../src/incidents/providerProbe';
 import type { DrillView } from '../../src/model/drill';
@@ -191,7 +191,7 @@ it("drill abort reverts a running drill's fault within 10 s and the drill ends a
     recoverWithinSeconds: 600,
   });
   await eventually(async () => (await faults()) === 1, 30_000);
-  const key = await mintDrillKey(h.db.pool, DRILL_TENANT, 'test');
+  const key = await mintSyntheticKey(h.db.pool, DRILL_TENANT, 'test');
   const servedBy = () =>
     h
       .client(key)
@@ -221,7 +221,7 @@ it("drill abort reverts a fault even with no worker alive to run the drill's fin
     minutes: 60,
     actor: 'test',
   });
-  const key = await mintDrillKey(h.db.pool, DRILL_TENANT, 'test');
+  const key = await mintSyntheticKey(h.db.pool, DRILL_TENANT, 'test');
   const call = () =>
     second
       .client(key)

@@ -252,6 +252,7 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
       'flightdeck-monitors',
       'flightdeck-answer-sampling',
       'flightdeck-usage-reconciliation',
+      'flightdeck-synthetic-probes',
       'flightdeck-drill-provider-kill',
       'flightdeck-drill-prompt-rollback',
     ];
@@ -274,7 +275,8 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     // Kill drills run quarterly in the afternoon, and one missed by more than 15 minutes is skipped.
     const drill = await temporal.client.schedule.getHandle('flightdeck-drill-provider-kill').describe();
     expect(drill.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 15 * 60_000 });
-    for (const next of list[4].nextRuns) {
+    expect(Date.parse(list[4].nextRuns[1]) - Date.parse(list[4].nextRuns[0])).toBe(5 * 60_000);
+    for (const next of list[5].nextRuns) {
       const at = new Date(next);
       expect([0, 3, 6, 9]).toContain(at.getUTCMonth());
       expect([at.getUTCDate(), at.getUTCHours()]).toEqual([15, 14]);

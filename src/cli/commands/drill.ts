@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { currentActor, loadEnv } from '../../config/env';
 import { checkLines } from '../../model/drillReport';
 import { listDrillRuns, type DrillRun } from '../../drills/drillRuns';
-import { InputError } from '../../errors';
+import { FlightdeckError, InputError } from '../../errors';
 import { DEFAULT_DRILL_TENANT, DRILL_KINDS, parseDrillKind, type DrillInput, type DrillView } from '../../model/drill';
 import { lazy } from '../../util/lazy';
 import { withDatabase } from '../context';
@@ -121,7 +121,8 @@ export function registerDrillCommands(program: Command): void {
         }),
       );
       emit(opts.json, view, () => describeRun(view));
-      if (view.status === 'failed' || view.status === 'aborted') process.exitCode = 1;
+      if (view.status === 'failed' || view.status === 'aborted')
+        throw new FlightdeckError(`Drill ${view.workflowId} ${view.status}; its report: \`flightdeck drill report\``);
     });
 
   drill

@@ -1,4 +1,5 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createCanaryActivities } from '../activities/canaries';
 import { createDrillActivities } from '../activities/drills';
 import { createEvalActivities } from '../activities/evals';
 import { createIncidentActivities } from '../activities/incidents';
@@ -53,6 +54,10 @@ export function flightdeckActivities(
       providerConfig: options.providers.config,
     }),
     ...createProbeActivities(options.pool, { gatewayUrls: options.gatewayUrls ?? [], webhook: options.alertWebhook }),
+    ...createCanaryActivities(options.pool, options.providers, {
+      gatewayUrls: options.gatewayUrls ?? [],
+      webhook: options.alertWebhook,
+    }),
   };
 }
 

@@ -11,3 +11,4 @@ export { scheduledEvalWorkflow } from './scheduledEval';
 export { rolloutWorkflow } from './rollout';
 export { drillWorkflow } from './drill';
 export { syntheticProbesWorkflow } from './syntheticProbes';
+export { canaryWorkflow, weeklyCanaryWorkflow } from './canaries';

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { FlightdeckError } from '../errors';
 import { version } from '../../package.json';
+import { registerCanaryCommands } from './commands/canaries';
 import { registerConsoleCommand } from './commands/console';
 import { registerCostCommands } from './commands/cost';
 import { registerEvalCommands } from './commands/eval';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerIncidentCommands(program);
   registerDrillCommands(program);
   registerProbeCommands(program);
+  registerCanaryCommands(program);
   registerReplayCommand(program);
   registerGuardrailCommands(program);
   registerConsoleCommand(program);

@@ -92,6 +92,15 @@ export async function chatCompletions(
   identify(ctx, req, undefined, parsed.user);
   ctx.retrievedContext = parsed.retrieved_context;
   const input = toInput(parsed);
+  const pinned = header(req, 'x-flightdeck-variant');
+  if (pinned !== undefined && input.kind === 'prompt') {
+    if (pinned !== 'stable' && pinned !== 'candidate')
+      throw badRequest(
+        `x-flightdeck-variant is "stable" or "candidate" (got "${pinned.slice(0, 40)}"); it is honoured for synthetic tenants only`,
+        'x-flightdeck-variant',
+      );
+    input.variant = pinned;
+  }
   if (!input.stream) {
     const served = await pipeline.complete(ctx, input);
     sendJson(

@@ -20,7 +20,7 @@ import { renderPrompt } from '../registry/render';
 import { costRoutedModel } from '../routing/costRouting';
 import { fallbackChain, type Target } from '../routing/fallbackChain';
 import { reroute } from '../routing/routeOverrides';
-import { chooseVariant, type PromptRoute } from '../routing/routingTable';
+import { chooseVariant, pinnedVariant, type PromptRoute } from '../routing/routingTable';
 import type { DatabaseGuard } from './databaseGuard';
 import { ClientClosed, FallbackExhausted, MidStreamFailure, type FallbackCaller } from './fallbackCall';
 import { GatewayError, badRequest } from './gatewayError';
@@ -40,7 +40,16 @@ export type CompletionInput = {
   stop?: string[];
   seed?: number;
   stream: boolean;
-} & ({ kind: 'prompt'; prompt: string; variables: Record<string, unknown> } | { kind: 'model'; model: string });
+} & (
+  | {
+      kind: 'prompt';
+      prompt: string;
+      variables: Record<string, unknown>;
+      /** A synthetic tenant's pick of the variant (canaries test a live candidate); ignored for everyone else. */
+      variant?: 'stable' | 'candidate';
+    }
+  | { kind: 'model'; model: string }
+);
 
 /** How a stream reaches the caller: headers once the first token is in, then each delta. */
 export interface StreamSink {
@@ -241,7 +250,10 @@ export class RequestPipeline {
         'prompt_disabled',
         'model',
       );
-    const choice = chooseVariant(route, ctx.tenant!, ctx.subject);
+    const choice =
+      input.variant && ctx.tenant!.kind === 'synthetic'
+        ? pinnedVariant(route, input.variant)
+        : chooseVariant(route, ctx.tenant!, ctx.subject);
     const spec = choice.served.spec;
     ctx.promptName = route.prompt;
     ctx.promptVersion = choice.served.version;

@@ -32,6 +32,13 @@ export function defaultExperimentId(prompt: string, candidateVersion: string): s
 }
 
 /** Sticky choice of the version a request gets: candidate only inside the cohorts and the subject's bucket. */
+/** The variant asked for (a synthetic tenant's canary): the candidate when one is live, else stable. */
+export function pinnedVariant(route: PromptRoute, variant: 'stable' | 'candidate'): RouteChoice {
+  return variant === 'candidate' && route.candidate
+    ? { variant: 'candidate', served: route.candidate }
+    : { variant: 'stable', served: route.stable };
+}
+
 export function chooseVariant(route: PromptRoute, tenant: CohortMember, subject: string): RouteChoice {
   const candidate = route.candidate;
   if (

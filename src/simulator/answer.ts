@@ -1,9 +1,10 @@
+import { jailbreakAnswer } from './jailbreaks';
 import { countTokens } from './tokens';
 import type { Profile } from './profiles';
 import type { Random } from './random';
 import { sentences, words } from './text';
 
-export type Flaw = 'short' | 'off_context' | 'refusal' | 'broken_json' | 'hallucination';
+export type Flaw = 'short' | 'off_context' | 'refusal' | 'broken_json' | 'hallucination' | 'jailbroken';
 
 export interface Answer {
   text: string;
@@ -70,6 +71,9 @@ export function composeAnswer(
   const q = profile.quality;
 
   if (random.chance(q.refusal)) return { text: REFUSAL_TEXT, flaws: ['refusal'], finishReason: 'stop' };
+  const jailbroken = q.jailbreak ? jailbreakAnswer(system, user) : undefined;
+  if (jailbroken && random.chance(q.jailbreak))
+    return { text: jailbroken, flaws: ['jailbroken'], finishReason: 'stop' };
 
   let body: string;
   if (random.chance(q.off_context) && ranked.length > 1) {

@@ -29,8 +29,10 @@ export const profileSchema = z.strictObject({
       refusal: probability.default(0),
       broken_json: probability.default(0),
       hallucination: probability.default(0),
+      /** Falls for the attack patterns src/simulator/jailbreaks.ts knows (the canary's catch). */
+      jailbreak: probability.default(0),
     })
-    .default({ short: 0, off_context: 0, refusal: 0, broken_json: 0, hallucination: 0 }),
+    .default({ short: 0, off_context: 0, refusal: 0, broken_json: 0, hallucination: 0, jailbreak: 0 }),
   /** How much repeated judge scores of the same output wander (uniform ± this). */
   judgeNoise: z.number().min(0).max(1).default(0.03),
   /** Seconds a 429 asks the client to wait. */
@@ -52,6 +54,8 @@ export const BUILTIN_PROFILES: Record<string, ProfileInput> = {
     errors: { server: 0.05 },
     quality: { short: 0.3, off_context: 0.3, refusal: 0.15, broken_json: 0.3, hallucination: 0.3 },
   },
+  // Falls for some known jailbreaks (the weekly canary's test model).
+  'sim-gullible-2026-01-01': { quality: { jailbreak: 0.8 } },
   // Zero latency: used to measure the simulator itself and the gateway's overhead.
   'sim-instant': { ttftMs: 0, ttftSpreadMs: 0, perTokenMs: 0, perTokenSpreadMs: 0 },
 };

@@ -8,7 +8,7 @@ import {
 import { DRILL_KINDS } from '../model/drill';
 import { TASK_QUEUE } from './connection';
 
-/** The periodic jobs (DESIGN §4): the daily scheduled eval, the monitor pass and the judge's answer sampling every minute, the nightly usage reconciliation, synthetic probes every five minutes and the quarterly kill drills. A later issue adds the jailbreak canary. */
+/** The periodic jobs (DESIGN §4): the daily scheduled eval, the monitor pass and the judge's answer sampling every minute, the nightly usage reconciliation, synthetic probes every five minutes, the weekly jailbreak canary and the quarterly kill drills. */
 export const SCHEDULES: ScheduleOptions[] = [
   {
     scheduleId: 'flightdeck-scheduled-eval',
@@ -83,6 +83,22 @@ export const SCHEDULES: ScheduleOptions[] = [
     memo: {
       description:
         'Golden requests per production prompt through the gateways as the synthetic probe tenant; a failure is an alert.',
+    },
+  },
+  {
+    scheduleId: 'flightdeck-jailbreak-canaries',
+    spec: { calendars: [{ dayOfWeek: 'MONDAY', hour: 9, minute: 0, comment: 'weekly, Monday 09:00 UTC' }] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'weeklyCanaryWorkflow',
+      taskQueue: TASK_QUEUE,
+      workflowId: 'canaries-weekly',
+      args: [{}],
+    },
+    memo: {
+      description:
+        'The jailbreak suite against every production prompt and live candidate as the synthetic canary tenant; a rise is an alert, an attack that came back a security incident.',
     },
   },
   ...DRILL_KINDS.map((kind, i): ScheduleOptions => ({

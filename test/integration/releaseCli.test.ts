@@ -253,6 +253,7 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
       'flightdeck-answer-sampling',
       'flightdeck-usage-reconciliation',
       'flightdeck-synthetic-probes',
+      'flightdeck-jailbreak-canaries',
       'flightdeck-drill-provider-kill',
       'flightdeck-drill-prompt-rollback',
     ];
@@ -276,7 +277,7 @@ describe('promote, rollout and schedules from the CLI on the real dev server', (
     const drill = await temporal.client.schedule.getHandle('flightdeck-drill-provider-kill').describe();
     expect(drill.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 15 * 60_000 });
     expect(Date.parse(list[4].nextRuns[1]) - Date.parse(list[4].nextRuns[0])).toBe(5 * 60_000);
-    for (const next of list[5].nextRuns) {
+    for (const next of list[6].nextRuns) {
       const at = new Date(next);
       expect([0, 3, 6, 9]).toContain(at.getUTCMonth());
       expect([at.getUTCDate(), at.getUTCHours()]).toEqual([15, 14]);

@@ -13,6 +13,8 @@ export async function spawnWorkerProcess(options: {
   taskQueue: string;
   simulatorPort?: number;
   slow?: { activity: string; args?: string };
+  /** More environment (FLIGHTDECK_GATEWAY_URLS, FLIGHTDECK_MONITORS_FILE for a drill). */
+  env?: Record<string, string>;
 }): Promise<ChildProcess> {
   const env = {
     ...process.env,
@@ -22,6 +24,7 @@ export async function spawnWorkerProcess(options: {
     FLIGHTDECK_SIMULATOR_PORT: String(options.simulatorPort ?? 1),
     WORKFLOW_BUNDLE: harnessValue('workflowBundle'),
     ...(options.slow ? { SLOW_ACTIVITY: options.slow.activity, SLOW_ARGS: options.slow.args ?? '' } : {}),
+    ...options.env,
   };
   return (await spawnTs(path.join(__dirname, 'workerProcess.ts'), [], /^ready$/, env)).child;
 }

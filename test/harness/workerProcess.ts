@@ -1,7 +1,8 @@
 /**
  * A Flightdeck worker in its own process, so a test can kill it (SIGKILL) mid-activity the way a
  * crashed machine would. Configured by env: DATABASE_URL, TEMPORAL_ADDRESS, TASK_QUEUE,
- * FLIGHTDECK_SIMULATOR_PORT and WORKFLOW_BUNDLE (a path). Prints "ready" once polling.
+ * FLIGHTDECK_SIMULATOR_PORT and WORKFLOW_BUNDLE (a path); FLIGHTDECK_GATEWAY_URLS and
+ * FLIGHTDECK_MONITORS_FILE when a drill needs them. Prints "ready" once polling.
  * SLOW_ACTIVITY names an activity that, after doing its work, waits a minute before reporting:
  * a test kills the worker in that gap (the write is done, Temporal does not know yet).
  * SLOW_ARGS, when set, narrows it to calls whose arguments (as JSON) contain that text.
@@ -18,7 +19,9 @@ async function main(): Promise<void> {
   const pool = createPool(process.env.DATABASE_URL!);
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
   const providers = simulatorProviders(Number(process.env.FLIGHTDECK_SIMULATOR_PORT));
-  const activities: FlightdeckActivities = flightdeckActivities({ pool, providers });
+  const gatewayUrls = process.env.FLIGHTDECK_GATEWAY_URLS?.split(',');
+  const monitorsFile = process.env.FLIGHTDECK_MONITORS_FILE;
+  const activities: FlightdeckActivities = flightdeckActivities({ pool, providers, gatewayUrls, monitorsFile });
   const slow = process.env.SLOW_ACTIVITY as keyof FlightdeckActivities | undefined;
   if (slow) {
     const real = activities[slow] as (...args: unknown[]) => Promise<unknown>;

@@ -4,6 +4,7 @@ import type { Judge } from '../evals/judge';
 import type { PromptSpec } from '../registry/promptFile';
 import { renderPrompt } from '../registry/render';
 import type { VariableSpec } from '../registry/variableSpec';
+import { DRILL_PROMPT_OWNER } from '../model/drill';
 import { loadRoutes } from '../routing/routeStore';
 import { CANARY_RUBRIC, ruleVerdict } from './canaryScoring';
 import type { CanaryCase } from './canarySuite';
@@ -19,11 +20,11 @@ export interface CanaryTarget {
   spec: PromptSpec;
 }
 
-/** Every production prompt, and every live candidate, as the gateways route them now. */
+/** Every production prompt, and every live candidate, as the gateways route them now (not the drills' own prompt). */
 export async function canaryTargets(pool: Pool): Promise<CanaryTarget[]> {
   const targets: CanaryTarget[] = [];
   for (const route of (await loadRoutes(pool)).values()) {
-    if (route.disabled) continue;
+    if (route.disabled || route.stable.spec.owner === DRILL_PROMPT_OWNER) continue;
     targets.push({ prompt: route.prompt, variant: 'stable', ...route.stable });
     if (route.candidate)
       targets.push({

@@ -35,12 +35,13 @@ const ECHO_MARGIN = 10;
 function echoes(answer: string, match: RegExpExecArray, userText: string): boolean {
   const start = match.index;
   const end = start + match[0].length;
-  const user = userText.toLowerCase();
+  // Compared as words only: a JSON answer quotes the attack with its quotes escaped.
+  const user = ` ${normalise(userText)} `;
   const sides = [
     start >= ECHO_MARGIN / 2 ? answer.slice(Math.max(0, start - ECHO_MARGIN), end) : undefined,
     answer.length - end >= ECHO_MARGIN / 2 ? answer.slice(start, end + ECHO_MARGIN) : undefined,
   ];
-  return sides.some((side) => side !== undefined && user.includes(side.toLowerCase()));
+  return sides.some((side) => side !== undefined && user.includes(normalise(side)));
 }
 
 export interface RuleVerdict {

@@ -46,6 +46,7 @@ async function ensureTemporal(env: Env, log: (line: string) => void): Promise<Ru
   const cli = findTemporalTool('cli', env);
   log(describeFound(cli));
   log('Temporal: starting the dev server…');
+  mkdirSync(env.flightdeckHome, { recursive: true }); // its database file lives there (with DATABASE_URL nothing else made it)
   return startDevServer(cli, {
     port,
     uiPort: env.TEMPORAL_UI_PORT,

@@ -1,11 +1,10 @@
 import type { Pool } from '../db/pool';
 import { InputError } from '../errors';
+import { DRILL_PROMPT_OWNER } from '../model/drill';
 import { promptSpecSchema } from '../registry/promptFile';
 import { pushPrompts } from '../registry/registry';
 import { compareSemVer, formatSemVer, nextVersion, parseSemVer } from '../registry/semver';
 
-/** Who owns the rollback drill's prompt: a prompt of that name owned by anyone else is a real one, and refused. */
-export const DRILL_PROMPT_OWNER = 'flightdeck-drills';
 
 /**
  * Push two new versions of the drill's synthetic prompt (the one to fall back to, then the one to

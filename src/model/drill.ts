@@ -10,6 +10,8 @@ export type DrillKind = (typeof DRILL_KINDS)[number];
 export const DEFAULT_DRILL_TENANT = 'flightdeck-drills';
 /** The synthetic prompt the rollback drill pushes versions of. */
 export const DEFAULT_DRILL_PROMPT = 'flightdeck-drill';
+/** Who owns the rollback drill's prompt: a prompt of that name owned by anyone else is a real one, and refused. */
+export const DRILL_PROMPT_OWNER = 'flightdeck-drills';
 /** A playbook not passed in a drill for this long raises `drill-overdue`. */
 export const DRILL_OVERDUE_DAYS = 92;
 

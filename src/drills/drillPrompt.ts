@@ -5,7 +5,6 @@ import { promptSpecSchema } from '../registry/promptFile';
 import { pushPrompts } from '../registry/registry';
 import { compareSemVer, formatSemVer, nextVersion, parseSemVer } from '../registry/semver';
 
-
 /**
  * Push two new versions of the drill's synthetic prompt (the one to fall back to, then the one to
  * promote), each naming the drill in its wording. Returns both versions, lowest first.

@@ -3,7 +3,7 @@ import type { DrillActivities } from '../activities/drills';
 import { drillDetails } from '../src/model/drillReport';
 import type { DrillCheck, DrillInput, DrillView } from '../src/model/drill';
 
-const { drillStopReason, saveDrillReport } = proxyActivities<DrillActivities>({
+const { drillStopReason, saveDrillReport, prepareDrill } = proxyActivities<DrillActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 5, initialInterval: '1 second' },
 });
@@ -58,6 +58,24 @@ export class DrillRun {
 
   async cleanup(): Promise<void> {
     for (const undo of this.undo) await undo();
+  }
+
+  /**
+   * Every drill's first steps: its preconditions (the activity names what is missing) and the stop
+   * conditions, each a check. Returns the model and backup a provider kill uses, and whether to go on
+   * (a dry run stops here, having injected nothing).
+   */
+  async preflight(input: DrillInput): Promise<{ model?: string; backup?: string; go: boolean }> {
+    const prepared = await prepareDrill({ ...input, workflowId: this.workflowId });
+    const backup = prepared.model ? `${prepared.model} has the backup ${prepared.backup}; ` : '';
+    this.check({ name: 'preconditions', passed: true, detail: `${backup}every gateway is ready` });
+    await this.stopIfNeeded();
+    this.check({
+      name: 'stop conditions',
+      passed: true,
+      detail: 'no alert open on real traffic; the error budget allows it',
+    });
+    return { ...prepared, go: !input.dryRun };
   }
 
   async stopIfNeeded(): Promise<void> {

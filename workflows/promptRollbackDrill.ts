@@ -3,7 +3,7 @@ import type { DrillActivities } from '../activities/drills';
 import type { PromptRollbackDrill } from '../src/model/drill';
 import type { DrillRun } from './drillRun';
 
-const { prepareDrill, pushDrillPrompt, moveDrillProduction } = proxyActivities<DrillActivities>({
+const { pushDrillPrompt, moveDrillProduction } = proxyActivities<DrillActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 5, initialInterval: '1 second' },
 });
@@ -19,15 +19,7 @@ const { gatewaysServe } = proxyActivities<DrillActivities>({
  * the earlier version within seconds.
  */
 export async function promptRollbackDrill(run: DrillRun, input: PromptRollbackDrill): Promise<void> {
-  await prepareDrill({ ...input, workflowId: run.workflowId });
-  run.check({ name: 'preconditions', passed: true, detail: 'every gateway is ready' });
-  await run.stopIfNeeded();
-  run.check({
-    name: 'stop conditions',
-    passed: true,
-    detail: 'no alert open on real traffic; the error budget allows it',
-  });
-  if (input.dryRun) return;
+  if (!(await run.preflight(input)).go) return;
 
   await run.step('push');
   const drill = run.workflowId;

@@ -4,7 +4,7 @@ import type { ProviderKillDrill } from '../src/model/drill';
 import type { DrillRun } from './drillRun';
 import { resolveIncidentSignal } from './incidentMessages';
 
-const { prepareDrill, injectDrillFault, revertDrillFaults, drillIncident } = proxyActivities<DrillActivities>({
+const { injectDrillFault, revertDrillFaults, drillIncident } = proxyActivities<DrillActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 5, initialInterval: '1 second' },
 });
@@ -23,19 +23,8 @@ const seconds = (fromMs: number, toMs: number) => Math.round(toMs - fromMs) / 10
  * serves, and once the fault is lifted the playbook's probes restore the model by themselves.
  */
 export async function providerKillDrill(run: DrillRun, input: ProviderKillDrill): Promise<void> {
-  const { model, backup } = await prepareDrill({ ...input, workflowId: run.workflowId });
-  run.check({
-    name: 'preconditions',
-    passed: true,
-    detail: `${model} has the backup ${backup}; every gateway is ready`,
-  });
-  await run.stopIfNeeded();
-  run.check({
-    name: 'stop conditions',
-    passed: true,
-    detail: 'no alert open on real traffic; the error budget allows it',
-  });
-  if (input.dryRun) return;
+  const { model, backup, go } = await run.preflight(input);
+  if (!go) return;
 
   await run.step('inject');
   const drill = run.workflowId;

@@ -9,12 +9,11 @@ import { moveLabel } from '../../src/registry/labels';
 import { setRoute } from '../../src/routing/routeStore';
 import { ensureSyntheticTenant, mintSyntheticKey } from '../../src/tenants/syntheticTenant';
 import { readPromptFile, type PromptFile } from '../../src/registry/promptFile';
-import { createFlightdeckWorker } from '../../workers/worker';
 import { runCli } from '../harness/cli';
 import { startGatewayHarness, type GatewayHarness } from '../harness/gateway';
 import { harnessValue } from '../harness/harnessEnv';
 import { simulatorProviders } from '../harness/providers';
-import { connectDevServer, uniqueTaskQueue, workflowBundle, type DevServerHandles } from '../harness/temporal';
+import { connectDevServer, uniqueTaskQueue, type DevServerHandles } from '../harness/temporal';
 
 /**
  * Issue 15, weekly jailbreak canaries end to end: the repo's suite through the real gateway as the
@@ -47,13 +46,7 @@ beforeAll(async () => {
   for (const name of ['support-answer', 'gullible-answer'])
     await moveLabel(h.db.pool, { name, label: 'production', version: '1.0.0', actor: 'test' });
   temporal = await connectDevServer();
-  worker = await createFlightdeckWorker({
-    connection: temporal.workerConnection,
-    namespace: 'default',
-    pool: h.db.pool,
-    providers: simulatorProviders(h.sim.port),
-    taskQueue,
-    workflowBundle: workflowBundle(),
+  worker = await temporal.worker(h.db.pool, taskQueue, simulatorProviders(h.sim.port), {
     gatewayUrls: [h.gateway.url],
   });
   running = worker.run();

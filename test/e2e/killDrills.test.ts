@@ -10,13 +10,12 @@ import { probeModelAs } from '../../src/incidents/providerProbe';
 import type { DrillView } from '../../src/model/drill';
 import { incidentWorkflowId } from '../../src/model/incident';
 import { loadMonitorsFile } from '../../src/monitoring/monitorRules';
-import { createFlightdeckWorker } from '../../workers/worker';
 import { incidentWorkflow } from '../../workflows/incident';
 import { runCli } from '../harness/cli';
 import { eventually, startGatewayHarness, type GatewayHarness } from '../harness/gateway';
 import { harnessValue } from '../harness/harnessEnv';
 import { simulatorProviders } from '../harness/providers';
-import { connectDevServer, uniqueTaskQueue, workflowBundle, type DevServerHandles } from '../harness/temporal';
+import { connectDevServer, uniqueTaskQueue, type DevServerHandles } from '../harness/temporal';
 
 /**
  * Issue 15, kill drills end to end on the real dev server, two real gateways, Postgres and the
@@ -60,13 +59,7 @@ beforeAll(async () => {
   );
   temporal = await connectDevServer();
   const providers = simulatorProviders(h.sim.port);
-  worker = await createFlightdeckWorker({
-    connection: temporal.workerConnection,
-    namespace: 'default',
-    pool: h.db.pool,
-    providers,
-    taskQueue,
-    workflowBundle: workflowBundle(),
+  worker = await temporal.worker(h.db.pool, taskQueue, providers, {
     monitorsFile: monitors,
     gatewayUrls: [h.gateway.url, second.gateway.url],
   });

@@ -7,7 +7,7 @@ import type { Pool } from '../../src/db/pool';
 import type { ProviderDirectory } from '../../src/providers/directory';
 import type { ServerExecutable } from '../../src/temporal/binaries';
 import { ensureSearchAttributes } from '../../src/temporal/searchAttributes';
-import { createFlightdeckWorker } from '../../workers/worker';
+import { createFlightdeckWorker, type FlightdeckWorkerOptions } from '../../workers/worker';
 import { harnessValue } from './harnessEnv';
 
 /** The bundle built once by globalSetup. */
@@ -23,8 +23,13 @@ export function uniqueTaskQueue(prefix = 'test'): string {
 export interface DevServerHandles {
   client: Client;
   workerConnection: NativeConnection;
-  /** A worker on its own task queue; activities call models through `providers`. */
-  worker(pool: Pool, taskQueue: string, providers: ProviderDirectory): Promise<Worker>;
+  /** A worker on its own task queue; activities call models through `providers`; `more` adds options (gateway URLs, a monitors file). */
+  worker(
+    pool: Pool,
+    taskQueue: string,
+    providers: ProviderDirectory,
+    more?: Pick<FlightdeckWorkerOptions, 'gatewayUrls' | 'monitorsFile'>,
+  ): Promise<Worker>;
   close(): Promise<void>;
 }
 
@@ -36,8 +41,9 @@ export async function connectDevServer(): Promise<DevServerHandles> {
   return {
     client: new Client({ connection }),
     workerConnection,
-    worker: (pool, taskQueue, providers) =>
+    worker: (pool, taskQueue, providers, more) =>
       createFlightdeckWorker({
+        ...more,
         connection: workerConnection,
         namespace: 'default',
         pool,

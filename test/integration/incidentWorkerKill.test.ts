@@ -139,13 +139,15 @@ describe('a worker killed during an incident', () => {
 
   it('provider outage: killed after the override and after the restore', async () => {
     const model = 'gpt-4o-mini-2024-07-18';
+    // Workflow ids are global on the shared dev server: other files run incidents for this model too.
+    const key = `${model}-${taskQueue}`;
     const handle = await client.workflow.start(incidentWorkflow, {
       taskQueue,
-      workflowId: incidentWorkflowId('provider-outage', model),
+      workflowId: incidentWorkflowId('provider-outage', key),
       args: [
         {
           kind: 'provider-outage',
-          key: model,
+          key,
           model,
           backup: 'claude-haiku-4-5-20251001',
           reason: 'provider 5xx',

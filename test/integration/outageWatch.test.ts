@@ -16,7 +16,8 @@ import { connectDevServer, uniqueTaskQueue, workflowBundle, type DevServerHandle
  * override moves the gateway's calls to the backup. A circuit that opened on failures the provider
  * no longer shows (its probes answer) starts nothing.
  */
-const PRIMARY = 'gpt-4o-mini-2024-07-18';
+// Not the model other files run outage incidents for: incident ids are global on the shared dev server.
+const PRIMARY = 'gpt-4.1-mini-2025-04-14';
 const BACKUP = 'claude-haiku-4-5-20251001';
 const FLAKY = 'gpt-4.1-nano-2025-04-14';
 let h: GatewayHarness;

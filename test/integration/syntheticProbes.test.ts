@@ -3,12 +3,11 @@ import { loadDataset, parseDataset } from '../../src/evals/dataset';
 import { storeDataset } from '../../src/evals/runStore';
 import { moveLabel } from '../../src/registry/labels';
 import { readPromptFile } from '../../src/registry/promptFile';
-import { createFlightdeckWorker } from '../../workers/worker';
 import { syntheticProbesWorkflow } from '../../workflows/syntheticProbes';
 import { runCli } from '../harness/cli';
 import { startGatewayHarness, type GatewayHarness } from '../harness/gateway';
 import { simulatorProviders } from '../harness/providers';
-import { connectDevServer, uniqueTaskQueue, workflowBundle, type DevServerHandles } from '../harness/temporal';
+import { connectDevServer, uniqueTaskQueue, type DevServerHandles } from '../harness/temporal';
 
 /**
  * Issue 15, synthetic probes: the scheduled workflow sends each production prompt's golden requests
@@ -39,13 +38,7 @@ beforeAll(async () => {
   await moveLabel(h.db.pool, { name: 'support-answer', label: 'production', version: '1.0.0', actor: 'test' });
   await storeDataset(h.db.pool, loadDataset('examples/datasets/support-answer.yaml'));
   temporal = await connectDevServer();
-  worker = await createFlightdeckWorker({
-    connection: temporal.workerConnection,
-    namespace: 'default',
-    pool: h.db.pool,
-    providers: simulatorProviders(h.sim.port),
-    taskQueue,
-    workflowBundle: workflowBundle(),
+  worker = await temporal.worker(h.db.pool, taskQueue, simulatorProviders(h.sim.port), {
     gatewayUrls: [h.gateway.url],
   });
   running = worker.run();

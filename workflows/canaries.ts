@@ -77,7 +77,21 @@ export async function canaryWorkflow(raw: CanaryInput) {
   return { suiteVersion: plan.suiteVersion, targets: plan.targets, ...analysis };
 }
 
-/** The weekly schedule's start: this week's run is `canaries/<ISO week>`, whatever the schedule names its own. */
-export async function weeklyCanaryWorkflow(raw: CanaryInput) {
-  return executeChild(canaryWorkflow, { workflowId: `canaries/${isoWeek(new Date())}`, args: [raw] });
+/**
+ * The weekly schedule's start: this week's run is `canaries/<ISO week>`, whatever the schedule names
+ * its own. A week someone already ran by hand (`canaries run`) is not run twice.
+ */
+export async function weeklyCanaryWorkflow(raw: CanaryInput): Promise<{ week: string; ran: boolean }> {
+  const week = isoWeek(new Date());
+  try {
+    await executeChild(canaryWorkflow, {
+      workflowId: `canaries/${week}`,
+      args: [raw],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+    return { week, ran: true };
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { week, ran: false };
+    throw error;
+  }
 }

@@ -22,6 +22,8 @@ export async function startCanaryRun(
       taskQueue: options.taskQueue ?? TASK_QUEUE,
       workflowId,
       args: [input],
+      // A run's attempts are stored under its id: the same id is never run twice.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
       staticSummary: `Jailbreak canary, ${input.attempts} attempts at least`,
     });
   } catch (error) {

@@ -30,6 +30,8 @@ export async function startDrill(
       taskQueue: options.taskQueue ?? TASK_QUEUE,
       workflowId,
       args: [input],
+      // A drill's report is stored under its id: the same id is never run twice.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
       staticSummary: `Drill ${input.kind} on tenant ${input.tenant}${input.dryRun ? ' (dry run)' : ''}`,
     });
   } catch (error) {

@@ -99,6 +99,24 @@ async function probeOnce(gateway: string, apiKey: string, prompt: string, c: Eva
   }
 }
 
+/** The probe tenant's key this process made, reused while it opens the gateway (a rotation every pass would fill the audit log). */
+let cachedKey: { key: string; madeAt: number } | undefined;
+const KEY_REUSE_MS = 30 * 60_000;
+
+async function probeKey(pool: Pool, gateway: string, actor: string): Promise<string> {
+  if (cachedKey && Date.now() - cachedKey.madeAt < KEY_REUSE_MS) {
+    const check = await fetch(`${gateway}/v1/models`, {
+      headers: { authorization: `Bearer ${cachedKey.key}` },
+      signal: AbortSignal.timeout(5000),
+    }).catch(() => undefined);
+    await check?.arrayBuffer();
+    if (check?.status !== 401) return cachedKey.key; // another process rotated it past its overlap: make one
+  }
+  await ensureSyntheticTenant(pool, PROBE_TENANT, actor);
+  cachedKey = { key: await mintSyntheticKey(pool, PROBE_TENANT, actor), madeAt: Date.now() };
+  return cachedKey.key;
+}
+
 /**
  * One probe pass: each production prompt with a stored dataset gets its golden requests through
  * the gateways (taking turns, so every gateway is probed), as the synthetic probe tenant; a prompt
@@ -115,8 +133,7 @@ export async function runProbePass(
   const production = new Set(live.rows.map((r) => r.prompt_name));
   const targets = (await datasetsByPrompt(pool)).filter((d) => production.has(d.prompt));
   if (!targets.length || !options.gatewayUrls.length) return { results: [], raised: 0, resolved: 0 };
-  await ensureSyntheticTenant(pool, PROBE_TENANT, actor);
-  const apiKey = await mintSyntheticKey(pool, PROBE_TENANT, actor);
+  const apiKey = await probeKey(pool, options.gatewayUrls[0]!, actor);
   const results: ProbeResult[] = [];
   let turn = 0;
   for (const { prompt, hash } of targets) {

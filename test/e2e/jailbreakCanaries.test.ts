@@ -5,12 +5,14 @@ import type { Worker } from '@temporalio/worker';
 import { startCanaryRun } from '../../src/control/canaryControl';
 import type { CanaryAnalysis } from '../../src/canaries/canaryRuns';
 import { canaryTargets } from '../../src/canaries/canaryAttempts';
+import { isoWeek } from '../../src/model/canary';
 import { moveLabel } from '../../src/registry/labels';
 import { setRoute } from '../../src/routing/routeStore';
 import { ensureSyntheticTenant, mintSyntheticKey } from '../../src/tenants/syntheticTenant';
 import { readPromptFile, type PromptFile } from '../../src/registry/promptFile';
+import { weeklyCanaryWorkflow } from '../../workflows/canaries';
 import { runCli } from '../harness/cli';
-import { startGatewayHarness, type GatewayHarness } from '../harness/gateway';
+import { eventually, startGatewayHarness, type GatewayHarness } from '../harness/gateway';
 import { harnessValue } from '../harness/harnessEnv';
 import { simulatorProviders } from '../harness/providers';
 import { connectDevServer, uniqueTaskQueue, type DevServerHandles } from '../harness/temporal';
@@ -147,9 +149,12 @@ it('a live candidate is a target; only a synthetic tenant may pin the variant it
     });
   await ensureSyntheticTenant(h.db.pool, 'flightdeck-canaries', 'test');
   const canary = await mintSyntheticKey(h.db.pool, 'flightdeck-canaries', 'test');
-  const pinned = await ask(canary, 'candidate');
+  // The gateway picks up the new route on NOTIFY.
+  const pinned = await eventually(async () => {
+    const answer = await ask(canary, 'candidate');
+    return answer.headers.get('x-flightdeck-prompt-version') === '1.0.1' && answer;
+  });
   expect(pinned.status).toBe(200);
-  expect(pinned.headers.get('x-flightdeck-prompt-version')).toBe('1.0.1');
   expect((await ask(canary, 'stable')).headers.get('x-flightdeck-prompt-version')).toBe('1.0.0');
   // A customer's header moves nothing: it is bucketed like everyone else (1 in 10,000 gets the candidate).
   const customer = await h.tenant('customer-co');
@@ -162,4 +167,18 @@ it('a live candidate is a target; only a synthetic tenant may pin the variant it
     'x-flightdeck-variant is "stable" or "candidate" (got "both"); it is honoured for synthetic tenants only',
   );
   await setRoute(h.db.pool, { prompt: 'support-answer', candidateVersion: null, weightBp: 0, actor: 'test' });
+});
+
+it("the weekly schedule's workflow runs this ISO week's canaries once", async () => {
+  const weekly = (n: number) =>
+    temporal.client.workflow.execute(weeklyCanaryWorkflow, {
+      taskQueue,
+      workflowId: `canaries-weekly-${taskQueue}-${n}`,
+      args: [{ attempts: 1 } as never],
+    });
+  const week = isoWeek(new Date());
+  expect(await weekly(1)).toEqual({ week, ran: true });
+  const run = await h.db.pool.query('SELECT ended_at FROM canary_runs WHERE workflow_id = $1', [`canaries/${week}`]);
+  expect(run.rows[0].ended_at).not.toBeNull();
+  expect(await weekly(2)).toEqual({ week, ran: false });
 });

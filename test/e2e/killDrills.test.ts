@@ -172,6 +172,10 @@ it('the rollback drill times every gateway serving the promoted and then the ear
   // A second run pushes new versions on top; the drill prompt is the drills' own.
   const again = await result(await drill({ kind: 'prompt-rollback', id: 'e2e-2', withinSeconds: 10 }));
   expect(again.status).toBe('passed');
+  // An id names one drill and its report: it is never run twice.
+  await expect(drill({ kind: 'prompt-rollback', id: 'e2e' })).rejects.toThrow(
+    'Drill drill/prompt-rollback/e2e already ran or is running: give another --id',
+  );
   expect(again.checks.at(-1)!.detail).toMatch(/production to 1\.0\.2/);
 });
 

@@ -109,3 +109,19 @@ it('`probes run` prints each golden request and exits 1 when one fails its check
   expect(bad.stdout).toMatch(/0 alert\(s\) raised/);
   expect(await alert()).toMatchObject({ state: 'resolved' });
 });
+
+it("reuses the probe tenant's key across passes instead of rotating it each time", async () => {
+  const rotations = async () =>
+    Number(
+      (
+        await h.db.pool.query(
+          "SELECT count(*) FROM audit_log WHERE action = 'tenant.key.rotate' AND subject = 'flightdeck-probes'",
+        )
+      ).rows[0].count,
+    );
+  await pass();
+  const before = await rotations();
+  await pass();
+  await pass();
+  expect(await rotations()).toBe(before);
+});

@@ -11,6 +11,7 @@ import type { CanaryActivities } from '../activities/canaries';
 import { isoWeek, parseCanaryInput, type CanaryInput } from '../src/model/canary';
 import { incidentSummary, incidentWorkflowId } from '../src/model/incident';
 import { incidentWorkflow } from './incident';
+import { parseStartInput } from './startInput';
 
 const { planCanaryRun, finishCanaryRun } = proxyActivities<CanaryActivities>({
   startToCloseTimeout: '5 minutes',
@@ -29,7 +30,7 @@ const { runCanaryBatch } = proxyActivities<CanaryActivities>({
  * every attack that was fixed before and works again.
  */
 export async function canaryWorkflow(raw: CanaryInput) {
-  const input = parseCanaryInput(raw);
+  const input = parseStartInput(parseCanaryInput, raw);
   const { workflowId } = workflowInfo();
   const plan = await planCanaryRun({ ...input, workflowId });
   const total = plan.targets.length * plan.repeat;

@@ -12,6 +12,7 @@ import { FlightdeckDrillKind } from '../src/model/searchAttributes';
 import { abortDrillSignal, drillStatusQuery } from './drillMessages';
 import { DrillRun, DrillStopped } from './drillRun';
 import { promptRollbackDrill } from './promptRollbackDrill';
+import { parseStartInput } from './startInput';
 import { providerKillDrill } from './providerKillDrill';
 
 /**
@@ -20,7 +21,7 @@ import { providerKillDrill } from './providerKillDrill';
  * injected and resolves what it started, in a scope nothing cancels, and the report is stored.
  */
 export async function drillWorkflow(raw: DrillInput): Promise<DrillView> {
-  const input = parseDrillInput(raw);
+  const input = parseStartInput(parseDrillInput, raw);
   const run = new DrillRun(input);
   upsertSearchAttributes([{ key: FlightdeckDrillKind, value: input.kind }]);
   setHandler(drillStatusQuery, () => run.view);

@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, workflowInfo } from '@temporalio/workflow';
 import {
   parseIncidentInput,
   type Incident,
@@ -11,6 +11,7 @@ import { IncidentRun } from './incidentRun';
 import { providerOutagePlaybook } from './providerOutagePlaybook';
 import { qualityRegressionPlaybook } from './qualityRegressionPlaybook';
 import { securityPlaybook } from './securityPlaybook';
+import { parseStartInput } from './startInput';
 
 /**
  * An incident playbook (`incident/<kind>/<key>`): the incident is opened once, then its kind's
@@ -18,12 +19,7 @@ import { securityPlaybook } from './securityPlaybook';
  * work the same in every kind.
  */
 export async function incidentWorkflow(raw: IncidentInput, resume?: IncidentResume): Promise<IncidentView> {
-  let input: Incident;
-  try {
-    input = parseIncidentInput(raw);
-  } catch (error) {
-    throw ApplicationFailure.nonRetryable((error as Error).message); // a bad start is not retried
-  }
+  const input: Incident = parseStartInput(parseIncidentInput, raw);
   const run = new IncidentRun(input, {
     kind: input.kind,
     key: input.key,

@@ -10,6 +10,7 @@ import { probeModelAs } from '../../src/incidents/providerProbe';
 import type { DrillView } from '../../src/model/drill';
 import { incidentWorkflowId } from '../../src/model/incident';
 import { loadMonitorsFile } from '../../src/monitoring/monitorRules';
+import { drillWorkflow } from '../../workflows/drill';
 import { incidentWorkflow } from '../../workflows/incident';
 import { runCli } from '../harness/cli';
 import { eventually, startGatewayHarness, type GatewayHarness } from '../harness/gateway';
@@ -246,6 +247,11 @@ it('bad input: an unknown kind, a real tenant, a fault on a real tenant: exit 2 
     injectDrillFault(h.db.pool, { tenant: 'real-customer', model: PRIMARY, drill: 'x', minutes: 5, actor: 'test' }),
   ).rejects.toThrow(/carries real traffic/);
   expect(await faults()).toBe(0);
+  // Started by hand past the CLI (`temporal workflow start`): the workflow fails at once, naming the field.
+  const failed = await temporal.client.workflow
+    .execute(drillWorkflow, { taskQueue, workflowId: `drill-bad-${taskQueue}`, args: [{ kind: 'chaos' } as never] })
+    .catch((error: { cause?: { message: string } }) => error.cause?.message);
+  expect(failed).toMatch(/^The drill is invalid:[\s\S]*kind/);
   const started = await h.db.pool.query("SELECT count(*) FROM drill_runs WHERE tenant_id = 'real-customer'");
   expect(started.rows[0].count).toBe('0');
 });

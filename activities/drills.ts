@@ -6,7 +6,8 @@ import { saveDrillRun } from '../src/drills/drillRuns';
 import { driveTraffic, servedVersion, summarizeTraffic, type TrafficSummary } from '../src/drills/drillTraffic';
 import { drillStopReason } from '../src/drills/stopConditions';
 import { ensureSyntheticTenant, mintSyntheticKey } from '../src/tenants/syntheticTenant';
-import { InputError } from '../src/errors';
+import { InputError, NotFoundError } from '../src/errors';
+import { getIncident } from '../src/incidents/incidentStore';
 import type { DrillInput, DrillView } from '../src/model/drill';
 import { drillOutageKey, incidentWorkflowId } from '../src/model/incident';
 import { loadMonitorsFile } from '../src/monitoring/monitorRules';
@@ -134,27 +135,18 @@ export function createDrillActivities(pool: Pool, options: DrillActivityOptions)
       resolvedBy?: string;
     }> {
       const workflowId = incidentWorkflowId('provider-outage', drillOutageKey(input.model, input.tenant));
-      const { rows } = await pool.query<{
-        status: string;
-        opened_at: Date;
-        mitigated_at: Date | null;
-        resolved_at: Date | null;
-        resolved_by: string | null;
-      }>(
-        `SELECT i.status, i.opened_at, i.resolved_at, i.resolved_by,
-           (SELECT e.at FROM incident_events e WHERE e.incident_id = i.id AND e.step = 'mitigate') AS mitigated_at
-         FROM incidents i WHERE i.workflow_id = $1 AND i.opened_at >= to_timestamp($2 / 1000.0)
-         ORDER BY i.opened_at DESC LIMIT 1`,
-        [workflowId, input.since],
-      );
-      const row = rows[0];
+      const incident = await getIncident(pool, workflowId).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      });
+      if (!incident || incident.openedAt.getTime() < input.since) return { workflowId };
       return {
         workflowId,
-        status: row?.status,
-        openedAt: row?.opened_at.getTime(),
-        mitigatedAt: row?.mitigated_at?.getTime(),
-        resolvedAt: row?.resolved_at?.getTime(),
-        resolvedBy: row?.resolved_by ?? undefined,
+        status: incident.status,
+        openedAt: incident.openedAt.getTime(),
+        mitigatedAt: incident.timeline.find((s) => s.step === 'mitigate')?.at.getTime(),
+        resolvedAt: incident.resolvedAt?.getTime(),
+        resolvedBy: incident.resolvedBy ?? undefined,
       };
     },
 

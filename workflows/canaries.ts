@@ -1,16 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import {
-  executeChild,
-  ParentClosePolicy,
-  proxyActivities,
-  setCurrentDetails,
-  startChild,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { executeChild, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { CanaryActivities } from '../activities/canaries';
 import { isoWeek, parseCanaryInput, type CanaryInput } from '../src/model/canary';
 import { incidentSummary, incidentWorkflowId } from '../src/model/incident';
 import { incidentWorkflow } from './incident';
+import { startDetached } from './startDetached';
 import { parseStartInput } from './startInput';
 
 const { planCanaryRun, finishCanaryRun } = proxyActivities<CanaryActivities>({
@@ -52,18 +46,10 @@ export async function canaryWorkflow(raw: CanaryInput) {
       done += 1;
     }
   const { analysis, incidents } = await finishCanaryRun({ ...input, workflowId });
-  for (const incident of incidents) {
-    try {
-      await startChild(incidentWorkflow, {
-        workflowId: incidentWorkflowId(incident.kind, incident.key),
-        args: [incident],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        staticSummary: incidentSummary(incident),
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error; // one open per prompt is enough
-    }
-  }
+  for (const incident of incidents)
+    await startDetached(incidentWorkflow, incidentWorkflowId(incident.kind, incident.key), [incident], {
+      summary: incidentSummary(incident),
+    });
   const { overall, overRefusal } = analysis.summary;
   setCurrentDetails(
     [

@@ -1,9 +1,9 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ParentClosePolicy, proxyActivities, setCurrentDetails, startChild } from '@temporalio/workflow';
+import { proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { MonitoringActivities } from '../activities/monitoring';
 import { incidentSummary, incidentWorkflowId } from '../src/model/incident';
 import { incidentWorkflow } from './incident';
 import { judgeConfirmationWorkflow } from './judgeConfirmation';
+import { startDetached } from './startDetached';
 
 type MonitorPassSummary = Awaited<ReturnType<MonitoringActivities['monitorPass']>>;
 
@@ -39,27 +39,4 @@ export async function monitorPassWorkflow(): Promise<MonitorPassSummary> {
     ].join('\n'),
   );
   return summary;
-}
-
-/**
- * A child that outlives the pass (the schedule skips a pass still running, and judging or an
- * incident takes longer than deciding). One per id at a time: a series already being confirmed, or
- * an incident already open for the alert's key (a storm is one incident), is left to it.
- */
-async function startDetached<A extends unknown[]>(
-  workflow: (...args: A) => Promise<unknown>,
-  workflowId: string,
-  args: A,
-  options: { summary: string },
-): Promise<void> {
-  try {
-    await startChild(workflow, {
-      workflowId,
-      args,
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      staticSummary: options.summary,
-    });
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
 }

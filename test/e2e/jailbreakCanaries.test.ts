@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
 import { startCanaryRun } from '../../src/control/canaryControl';
 import type { CanaryAnalysis } from '../../src/canaries/canaryRuns';
 import { canaryTargets } from '../../src/canaries/canaryAttempts';
@@ -26,8 +25,6 @@ import { connectDevServer, uniqueTaskQueue, type DevServerHandles } from '../har
  */
 let h: GatewayHarness;
 let temporal: DevServerHandles;
-let worker: Worker;
-let running: Promise<void>;
 const taskQueue = uniqueTaskQueue('canaries-e2e');
 const support = readPromptFile('examples/prompts/support-answer.v1.0.0.yaml');
 const variant = (name: string, version: string, model: string): PromptFile => ({
@@ -48,14 +45,11 @@ beforeAll(async () => {
   for (const name of ['support-answer', 'gullible-answer'])
     await moveLabel(h.db.pool, { name, label: 'production', version: '1.0.0', actor: 'test' });
   temporal = await connectDevServer();
-  worker = await temporal.worker(h.db.pool, taskQueue, simulatorProviders(h.sim.port), {
+  await temporal.runWorker(h.db.pool, taskQueue, simulatorProviders(h.sim.port), {
     gatewayUrls: [h.gateway.url],
   });
-  running = worker.run();
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
   await temporal?.close();
   await h?.close();
 });
@@ -125,6 +119,21 @@ it('a suite that does not parse: exit 2 with the reason, nothing sent', async ()
   expect(result.code).toBe(2);
   expect(result.stderr).toMatch(/cases\.0\.id: a case id is lowercase/);
   expect(result.stderr).toMatch(/cases\.0\.owasp/);
+  // Hostile suites and flags: a case of 100,000 characters with NULs, attempts out of range, no such file.
+  const huge = path.join(dir, 'huge.yaml');
+  writeFileSync(
+    huge,
+    `version: x\ncases:\n  - { id: a, owasp: LLM01, technique: injection, messages: [{ role: user, content: "\\0\\0${'z'.repeat(100_000)}" }] }\n`,
+  );
+  const env = { DATABASE_URL: h.db.url, TEMPORAL_ADDRESS: harnessValue('temporalAddress') };
+  const tooLong = await runCli(['canaries', 'run', '--suite', huge], env);
+  expect(tooLong.code).toBe(2);
+  expect(tooLong.stderr).toMatch(/cases\.0\.messages\.0\.content/);
+  for (const attempts of ['0', '1000000', 'lots']) {
+    const refused = await runCli(['canaries', 'run', '--attempts', attempts], env);
+    expect([attempts, refused.code]).toEqual([attempts, 2]);
+  }
+  expect((await runCli(['canaries', 'run', '--suite', path.join(dir, 'missing.yaml')], env)).code).toBe(2);
   expect((await h.db.pool.query('SELECT count(*) FROM canary_attempts')).rows[0].count).toBe(before);
 });
 

@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
 import { abortDrills, startDrill } from '../../src/control/drillControl';
 import { injectDrillFault } from '../../src/drills/drillFaults';
 import { mintSyntheticKey } from '../../src/tenants/syntheticTenant';
@@ -33,8 +32,6 @@ const DRILL_TENANT = 'drills-e2e';
 let h: GatewayHarness;
 let second: GatewayHarness;
 let temporal: DevServerHandles;
-let worker: Worker;
-let running: Promise<void>;
 let watch: OutageWatch;
 const taskQueue = uniqueTaskQueue('drills-e2e');
 const cli = (...args: string[]) =>
@@ -60,11 +57,10 @@ beforeAll(async () => {
   );
   temporal = await connectDevServer();
   const providers = simulatorProviders(h.sim.port);
-  worker = await temporal.worker(h.db.pool, taskQueue, providers, {
+  await temporal.runWorker(h.db.pool, taskQueue, providers, {
     monitorsFile: monitors,
     gatewayUrls: [h.gateway.url, second.gateway.url],
   });
-  running = worker.run();
   // The worker's outage watch, as `flightdeck worker` runs it, starting incidents on this test's queue.
   watch = new OutageWatch({
     pool: h.db.pool,
@@ -82,8 +78,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await watch?.close();
-  worker?.shutdown();
-  await running;
   await temporal?.close();
   await second?.close();
   await h?.close();
@@ -211,6 +205,21 @@ it("drill abort reverts a running drill's fault within 10 s and the drill ends a
   expect((await h.db.pool.query('SELECT count(*) FROM route_overrides')).rows[0].count).toBe('0');
 });
 
+it('an abort signal with a hostile payload still aborts: the payload only names who asked', async () => {
+  const workflowId = await drill({
+    kind: 'provider-kill',
+    id: 'hostile-abort',
+    mitigateWithinSeconds: 600,
+    recoverWithinSeconds: 600,
+  });
+  await eventually(async () => (await faults()) === 1, 30_000);
+  // Sent by hand (`temporal workflow signal`): not an object, a megabyte long, with a NUL in it.
+  await temporal.client.workflow.getHandle(workflowId).signal('abort', `x\u0000${'y'.repeat(1_000_000)}`);
+  const view = await result(workflowId);
+  expect(view).toMatchObject({ status: 'aborted', abortedBy: 'unknown', summary: 'aborted by unknown' });
+  expect(await faults()).toBe(0);
+});
+
 it("drill abort reverts a fault even with no worker alive to run the drill's finally path", async () => {
   await injectDrillFault(h.db.pool, {
     tenant: DRILL_TENANT,
@@ -243,6 +252,18 @@ it('bad input: an unknown kind, a real tenant, a fault on a real tenant: exit 2 
   expect(real.stderr).toMatch(/Tenant "real-customer" carries real traffic: drills run on synthetic tenants only/);
   const mixed = await cli('drill', 'run', 'prompt-rollback', '--recover-within', '5');
   expect(mixed.code).toBe(2);
+  // Hostile flags: a path in the id, a NUL in the tenant, a window of years, a huge prompt name, bad report flags.
+  for (const args of [
+    ['run', 'provider-kill', '--id', '../../etc'],
+    ['run', 'provider-kill', '--tenant', 'drills\u0000x'],
+    ['run', 'provider-kill', '--mitigate-within', '99999999'],
+    ['run', 'prompt-rollback', '--prompt', 'x'.repeat(10_000)],
+    ['report', '--kind', 'chaos'],
+    ['report', '--limit', '-1'],
+  ]) {
+    const refused = await cli('drill', ...args);
+    expect([args[0], args[1], refused.code]).toEqual([args[0], args[1], 2]);
+  }
   await expect(
     injectDrillFault(h.db.pool, { tenant: 'real-customer', model: PRIMARY, drill: 'x', minutes: 5, actor: 'test' }),
   ).rejects.toThrow(/carries real traffic/);

@@ -30,6 +30,8 @@ export interface DevServerHandles {
     providers: ProviderDirectory,
     more?: Pick<FlightdeckWorkerOptions, 'gatewayUrls' | 'monitorsFile'>,
   ): Promise<Worker>;
+  /** The same worker, running until close() shuts it down (before the connections close). */
+  runWorker(...args: Parameters<DevServerHandles['worker']>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,20 +40,28 @@ export async function connectDevServer(): Promise<DevServerHandles> {
   const address = harnessValue('temporalAddress');
   const connection = await Connection.connect({ address });
   const workerConnection = await NativeConnection.connect({ address });
+  const running: Array<{ worker: Worker; done: Promise<void> }> = [];
+  const worker: DevServerHandles['worker'] = (pool, taskQueue, providers, more) =>
+    createFlightdeckWorker({
+      ...more,
+      connection: workerConnection,
+      namespace: 'default',
+      pool,
+      taskQueue,
+      providers,
+      workflowBundle: workflowBundle(),
+    });
   return {
     client: new Client({ connection }),
     workerConnection,
-    worker: (pool, taskQueue, providers, more) =>
-      createFlightdeckWorker({
-        ...more,
-        connection: workerConnection,
-        namespace: 'default',
-        pool,
-        taskQueue,
-        providers,
-        workflowBundle: workflowBundle(),
-      }),
+    worker,
+    runWorker: async (...args) => {
+      const started = await worker(...args);
+      running.push({ worker: started, done: started.run() });
+    },
     close: async () => {
+      for (const r of running) r.worker.shutdown();
+      await Promise.all(running.map((r) => r.done));
       await workerConnection.close();
       await connection.close();
     },

@@ -1,4 +1,3 @@
-import type { Worker } from '@temporalio/worker';
 import { loadDataset, parseDataset } from '../../src/evals/dataset';
 import { storeDataset } from '../../src/evals/runStore';
 import { moveLabel } from '../../src/registry/labels';
@@ -17,8 +16,6 @@ import { connectDevServer, uniqueTaskQueue, type DevServerHandles } from '../har
 const KEY = 'synthetic-probe:prompt=support-answer';
 let h: GatewayHarness;
 let temporal: DevServerHandles;
-let worker: Worker;
-let running: Promise<void>;
 const taskQueue = uniqueTaskQueue('probes');
 let passes = 0;
 const pass = () =>
@@ -38,14 +35,11 @@ beforeAll(async () => {
   await moveLabel(h.db.pool, { name: 'support-answer', label: 'production', version: '1.0.0', actor: 'test' });
   await storeDataset(h.db.pool, loadDataset('examples/datasets/support-answer.yaml'));
   temporal = await connectDevServer();
-  worker = await temporal.worker(h.db.pool, taskQueue, simulatorProviders(h.sim.port), {
+  await temporal.runWorker(h.db.pool, taskQueue, simulatorProviders(h.sim.port), {
     gatewayUrls: [h.gateway.url],
   });
-  running = worker.run();
 });
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
   await temporal?.close();
   await h?.close();
 });

@@ -17,4 +17,13 @@ describe('environment', () => {
     expect(() => loadEnv({ FLIGHTDECK_GATEWAY_PORT: 'eighty' })).toThrow(InputError);
     expect(() => loadEnv({ DATABASE_URL: 'not a url' })).toThrow(/DATABASE_URL/);
   });
+
+  it('reads the gateways a drill or probe goes to as a list of URLs, and names a bad one', () => {
+    expect(loadEnv({ FLIGHTDECK_GATEWAY_URLS: 'http://gw-1:8787/, http://gw-2:8787' }).FLIGHTDECK_GATEWAY_URLS).toEqual(
+      ['http://gw-1:8787', 'http://gw-2:8787'],
+    );
+    expect(() => loadEnv({ FLIGHTDECK_GATEWAY_URLS: 'http://gw-1:8787,gw-2' })).toThrow(/FLIGHTDECK_GATEWAY_URLS/);
+    expect(() => loadEnv({ FLIGHTDECK_GATEWAY_URLS: 'http://gw\u0000-1' })).toThrow(/FLIGHTDECK_GATEWAY_URLS/);
+    expect(() => loadEnv({ FLIGHTDECK_GATEWAY_URLS: ',' })).toThrow(/FLIGHTDECK_GATEWAY_URLS/);
+  });
 });
